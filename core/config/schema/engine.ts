@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+/** Where the base image comes from (issue #4 §2). */
+export const Stage3SourceSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('registry'),
+    /** e.g. `gentoo/stage3:amd64-openrc-20261123`. */
+    image: z.string().min(1),
+  }),
+  z.strictObject({
+    type: z.literal('tarball'),
+    /** URL (http/https/file) or path of the stage3 tarball. */
+    src: z.string().min(1),
+    /** URL or path of the `.DIGESTS` or `.sha256` file; defaults to `<src>.DIGESTS`. */
+    digests: z.string().optional(),
+    /** URL or path of the `.asc` signature; defaults to `<src>.asc` when `gpgKey` is set. */
+    signature: z.string().optional(),
+    /** Armoured public key file (or fingerprint present in the keyring) that must have signed it. */
+    gpgKey: z.string().optional(),
+    /** Fail when no signature can be verified. */
+    requireSignature: z.boolean().default(false),
+  }),
+  z.strictObject({
+    type: z.literal('local'),
+    /** A local image name or id. */
+    image: z.string().min(1),
+  }),
+]);
+
+/** Where the ebuild tree comes from (issue #4 §3). */
+export const TreeSourceSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('image'), image: z.string().min(1), path: z.string().default('/var/db/repos/gentoo') }),
+  z.strictObject({
+    type: z.literal('snapshot'),
+    src: z.string().min(1),
+    md5sum: z.string().optional(),
+    sha512: z.string().optional(),
+    signature: z.string().optional(),
+    gpgKey: z.string().optional(),
+  }),
+  z.strictObject({ type: z.literal('sqfs'), src: z.string().min(1), sha512: z.string().optional() }),
+  z.strictObject({ type: z.literal('dir'), path: z.string().min(1) }),
+  z.strictObject({ type: z.literal('git'), path: z.string().min(1), ref: z.string().default('HEAD') }),
+]);
+
+export const OverlaySchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_-]*$/, 'repository names use letters, digits, "_" and "-"'),
+  source: TreeSourceSchema,
+  priority: z.number().int().optional(),
+  masters: z.array(z.string()).optional(),
+});
+
+export const MountStrategyNameSchema = z.enum(['auto', 'squashfs', 'volume', 'bind', 'copy']);
+
+export const DockerSchema = z.strictObject({
+  /** Overrides DOCKER_HOST. */
+  host: z.string().optional(),
+  /** TLS material for tcp:// hosts. */
+  tls: z.strictObject({ ca: z.string().optional(), cert: z.string().optional(), key: z.string().optional() }).optional(),
+  /** Minimum Docker Engine API version. */
+  minApiVersion: z.string().default('1.41'),
+});

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+export const RegistrySchema = z.strictObject({
+  /** e.g. `127.0.0.1:5000/hep` — images are pushed as `<url>/<subject>:<tag>`. */
+  url: z.string().min(1),
+  username: z.string().optional(),
+  /** Prefer BINFARM_REGISTRY__PASSWORD or the Docker config; masked in `binfarm config`. */
+  password: z.string().optional(),
+  latest: z.boolean().default(false),
+});
+
+export const BinhostPublishSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('dir'), path: z.string().min(1) }),
+  z.strictObject({ type: z.literal('rsync'), target: z.string().min(1), sshArgs: z.array(z.string()).default([]) }),
+]);
+
+export const BinhostSchema = z.strictObject({
+  /** Local binhost root; partitions live below it. Relative to the state dir when relative. */
+  dir: z.string().default('binhost'),
+  publish: z.array(BinhostPublishSchema).default([]),
+  /** Generations kept after publishing. */
+  keep: z.number().int().positive().default(5),
+});
+
+export const RunSchema = z.strictObject({
+  /** Subjects built at once. */
+  concurrency: z.number().int().positive().default(1),
+  /** emerge --jobs */
+  jobs: z.number().int().positive().default(2),
+  /** emerge --load-average */
+  loadAverage: z.number().positive().optional(),
+  /** Keep the failed build container for `binfarm shell`. */
+  keepFailed: z.boolean().default(false),
+  /** Publish after a successful build. */
+  publish: z.boolean().default(false),
+});

@@ -1,0 +1,91 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * The container engine as the phases see it. The dockerode adapter (engine/docker-engine.ts)
+ * implements it; everything it creates carries `binfarm.owned=1` and `binfarm.run=<id>`.
+ */
+export interface MountSpec {
+  /** `bind` (host path), `volume` (named volume) or `tmpfs`. */
+  type: 'bind' | 'volume' | 'tmpfs';
+  source?: string;
+  target: string;
+  readOnly?: boolean;
+  /** tmpfs options, e.g. `exec,size=8g`. */
+  tmpfsOptions?: string;
+}
+
+export interface ContainerSpec {
+  image: string;
+  cmd?: string[];
+  entrypoint?: string[];
+  env?: Record<string, string>;
+  mounts?: MountSpec[];
+  capAdd?: string[];
+  workdir?: string;
+  user?: string;
+  labels?: Record<string, string>;
+  name?: string;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface StreamHandlers {
+  /** Called once per complete line of stdout/stderr. */
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  signal?: AbortSignal;
+  /** Keep at most this many bytes of output in the result (the tail). Default 1 MiB. */
+  keepBytes?: number;
+}
+
+export interface ContainerHandle {
+  readonly id: string;
+  /** Runs argv in the running container; never through a shell unless argv says so. */
+  exec(cmd: string[], opts?: StreamHandlers & { env?: Record<string, string>; user?: string; workdir?: string }): Promise<ExecResult>;
+  putArchive(tar: Readable | Buffer, path: string): Promise<void>;
+  getArchive(path: string): Promise<Readable>;
+  /** Commit as `repo:tag` with labels; returns the image id. */
+  commit(opts: { repo: string; tag: string; labels?: Record<string, string>; changes?: string[]; comment?: string }): Promise<string>;
+  stop(timeoutSeconds?: number): Promise<void>;
+  remove(): Promise<void>;
+}
+
+export interface ImageInfo {
+  id: string;
+  repoTags: string[];
+  repoDigests: string[];
+  labels: Record<string, string>;
+  size: number;
+}
+
+export interface Engine {
+  readonly runId: string;
+  /** `docker version` facts; throws E_DOCKER_UNREACHABLE with the fix. */
+  ping(): Promise<{ version: string; apiVersion: string }>;
+  pull(ref: string, opts?: { onProgress?: (line: string) => void; signal?: AbortSignal }): Promise<ImageInfo>;
+  inspectImage(ref: string): Promise<ImageInfo | undefined>;
+  listImages(filters: { label?: string[]; reference?: string[] }): Promise<ImageInfo[]>;
+  importTarball(tar: Readable, ref: { repo: string; tag: string }, labels?: Record<string, string>): Promise<ImageInfo>;
+  /** Creates and starts a long-lived container (for exec-driven phases). */
+  start(spec: ContainerSpec): Promise<ContainerHandle>;
+  /** Runs a container to completion, streaming its output. */
+  run(spec: ContainerSpec, opts?: StreamHandlers): Promise<ExecResult>;
+  tag(image: string, repo: string, tag: string): Promise<void>;
+  push(ref: string, opts?: { auth?: RegistryAuth; onProgress?: (line: string) => void }): Promise<{ digest?: string }>;
+  removeImage(ref: string, opts?: { force?: boolean }): Promise<void>;
+  createVolume(name: string, opts?: { driver?: string; driverOpts?: Record<string, string>; labels?: Record<string, string> }): Promise<string>;
+  removeVolume(name: string): Promise<void>;
+  /** Removes every container and volume this run created (labels), and runs registered cleanups. */
+  cleanup(): Promise<void>;
+  /** Registers a cleanup that must run at the end of the run, on error and on SIGINT/SIGTERM. */
+  onCleanup(fn: () => Promise<void> | void): void;
+}
+
+export interface RegistryAuth {
+  username: string;
+  password: string;
+  serveraddress: string;
+}

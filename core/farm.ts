@@ -1,0 +1,103 @@
+import { createHooks, type FarmHooks } from './hooks.ts';
+import { createLogger, type Logger, type LogSink, type LogType } from './log/logger.ts';
+import { normalizePlugins, type Plugin } from './plugin.ts';
+import { BinfarmError, PluginError } from './errors.ts';
+import type { BinfarmOptions } from './config/schema/index.ts';
+import { applyOptions } from './options-apply.ts';
+import { resolveSubjects } from './subject/resolve.ts';
+import type { Subject } from './subject/types.ts';
+
+export interface FarmInit {
+  options: BinfarmOptions;
+  /** Directory of the config file (relative paths in the config resolve against it). */
+  rootDir: string;
+  /** Path of the config file, when there is one. */
+  configFile?: string;
+  /** The CLI command that created the farm (`run`, `plan`, ...). */
+  command?: string;
+  /** Skip the built-in plugins (tests of the plugin runtime). */
+  builtins?: boolean;
+}
+
+/**
+ * The Farm holds the frozen hooks object and the applied plugins (webpack's Compiler).
+ * It does no work itself: phases are plugins on its hooks, driven by core/run/runner.ts.
+ */
+export class Farm {
+  readonly hooks: FarmHooks = createHooks();
+  readonly options: BinfarmOptions;
+  readonly rootDir: string;
+  readonly configFile: string | undefined;
+  readonly command: string;
+  /** Every applied plugin, user plugins first, then built-ins. */
+  readonly plugins: Plugin[] = [];
+  /** Where log lines go once no infrastructureLog tap swallowed them. */
+  logSink: LogSink = defaultSink;
+  private subjectCache: Map<string, Subject> | undefined;
+
+  constructor(init: FarmInit) {
+    this.options = init.options;
+    this.rootDir = init.rootDir;
+    this.configFile = init.configFile;
+    this.command = init.command ?? 'run';
+  }
+
+  /** A logger whose lines go through hooks.infrastructureLog first. */
+  getLogger(origin: string): Logger {
+    return createLogger(origin, (o, type, args) => this.log(o, type, args));
+  }
+
+  private log(origin: string, type: LogType, args: unknown[]): void {
+    if (this.hooks.infrastructureLog.call(origin, type, args) === true) return;
+    this.logSink(origin, type, args);
+  }
+
+  /** Applies one plugin; an error is reported with the plugin's name. */
+  apply(plugin: Plugin): void {
+    try {
+      plugin.apply(this);
+    } catch (e) {
+      throw e instanceof PluginError ? e : new PluginError(plugin.name, 'apply', undefined, e);
+    }
+    this.plugins.push(plugin);
+    this.subjectCache = undefined;
+  }
+
+  /** All subjects (config + plugin contributions), validated, the base included. */
+  subjects(): Map<string, Subject> {
+    this.subjectCache ??= resolveSubjects(this);
+    return this.subjectCache;
+  }
+
+  subject(name: string): Subject {
+    const s = this.subjects().get(name);
+    if (!s) {
+      const known = [...this.subjects().keys()].join(', ');
+      throw new BinfarmError('E_SUBJECT', `unknown subject "${name}"`, { hint: `Known subjects: ${known}.` });
+    }
+    return s;
+  }
+
+  /** name@version of every plugin, for content keys. */
+  pluginVersions(): Record<string, string> {
+    return Object.fromEntries(this.plugins.map((p) => [p.name, p.version ?? '0']));
+  }
+}
+
+function defaultSink(origin: string, type: LogType, args: unknown[]): void {
+  if (type === 'debug' || type === 'info') return;
+  process.stderr.write(`[${origin}] ${type}: ${args.map(String).join(' ')}\n`);
+}
+
+/**
+ * Builds a farm: user plugins, then `environment`, then the built-in plugins chosen by the
+ * options (OptionsApply), then `afterPlugins`.
+ */
+export function createFarm(init: FarmInit): Farm {
+  const farm = new Farm(init);
+  for (const plugin of normalizePlugins(init.options.plugins)) farm.apply(plugin);
+  farm.hooks.environment.call();
+  if (init.builtins !== false) applyOptions(farm);
+  farm.hooks.afterPlugins.call(farm);
+  return farm;
+}

@@ -1,0 +1,151 @@
+import {
+  AsyncSeriesBailHook,
+  AsyncSeriesHook,
+  AsyncSeriesWaterfallHook,
+  HookMap,
+  SyncBailHook,
+  SyncHook,
+  SyncWaterfallHook,
+} from 'tapable';
+import type { Farm } from './farm.ts';
+import type { LogType } from './log/logger.ts';
+import type { PortageModel } from './portage/model.ts';
+import type { RunContext, SubjectBuild } from './run/context.ts';
+import type { AtomSpec, SubjectSpec } from './subject/types.ts';
+import { PluginError } from './errors.ts';
+
+/**
+ * A phase tap returns `undefined` to let later taps (the built-in among them) run, or any
+ * other value to claim the phase: later taps are skipped. A string is shown as the note.
+ */
+export type PhaseClaim = true | string | undefined | void;
+
+/** Context of per-atom and model hooks: the subject being rendered. */
+export interface RenderContext {
+  readonly subject: import('./subject/types.ts').Subject;
+  readonly options: import('./config/schema/index.ts').BinfarmOptions;
+}
+
+/** Context of the per-atom hook. */
+export interface AtomContext extends RenderContext {
+  readonly set: string;
+  readonly atom: string;
+}
+
+/** A summary of a finished run, given to `done`. */
+export interface RunSummary {
+  built: string[];
+  skipped: string[];
+  failed: string[];
+}
+
+export function createHooks() {
+  const hooks = {
+    // ── lifecycle ───────────────────────────────────────────────────────────
+    /** After user plugins are applied, before the built-in ones. */
+    environment: new SyncHook<[]>([]),
+    /** Every plugin is applied. */
+    afterPlugins: new SyncHook<[Farm]>(['farm']),
+    /** Plugins add or change subjects (waterfall over name → spec). */
+    subjects: new SyncWaterfallHook<[Record<string, SubjectSpec>]>(['subjects']),
+    /** A run is about to start (run dir exists, lock held). */
+    beforeRun: new AsyncSeriesHook<[RunContext]>(['run']),
+    /** The run finished without error. */
+    done: new AsyncSeriesHook<[RunContext, RunSummary]>(['run', 'summary']),
+    /** The run failed; cleanup still follows. */
+    failed: new SyncHook<[Error, RunContext | undefined]>(['error', 'run']),
+    /** Last chance to release resources (always called). */
+    shutdown: new AsyncSeriesHook<[RunContext | undefined]>(['run']),
+
+    // ── the six phases, once per subject ───────────────────────────────────
+    fetchStage3: new AsyncSeriesBailHook<[SubjectBuild], PhaseClaim>(['build']),
+    mountPortage: new AsyncSeriesBailHook<[SubjectBuild], PhaseClaim>(['build']),
+    applyPatches: new AsyncSeriesBailHook<[SubjectBuild], PhaseClaim>(['build']),
+    emerge: new AsyncSeriesBailHook<[SubjectBuild], PhaseClaim>(['build']),
+    package: new AsyncSeriesBailHook<[SubjectBuild], PhaseClaim>(['build']),
+    publish: new AsyncSeriesBailHook<[SubjectBuild], PhaseClaim>(['build']),
+
+    // ── Portage content ─────────────────────────────────────────────────────
+    /** One atom of one set: change its USE, keywords, licences, env, patches. Keyed by `cat/pn`. */
+    atom: new HookMap((key: string) => wrapHook(`atom[${key}]`, new SyncWaterfallHook<[AtomSpec, AtomContext]>(['spec', 'context']))),
+    /** make.conf variables contributed by the farm (after settings are turned into variables). */
+    makeConf: new SyncWaterfallHook<[Record<string, string>, RenderContext]>(['vars', 'context']),
+    /** The whole Portage model of a subject, before rendering. */
+    portageModel: new AsyncSeriesWaterfallHook<[PortageModel, RenderContext]>(['model', 'context']),
+    /** Rendered files (path relative to /etc/portage → content), before they are applied. */
+    renderedFiles: new SyncWaterfallHook<[Map<string, string>, RenderContext]>(['files', 'context']),
+    /** The emerge argv for a subject. */
+    emergeArgs: new SyncWaterfallHook<[string[], SubjectBuild]>(['argv', 'build']),
+    /** Inputs hashed into a subject's content key (name → digest or value). */
+    keyInputs: new SyncWaterfallHook<[Record<string, string>, RenderContext]>(['inputs', 'context']),
+
+    // ── infrastructure ──────────────────────────────────────────────────────
+    /** Every log line; return true to swallow it. */
+    infrastructureLog: new SyncBailHook<[string, LogType, unknown[]], true | undefined>(['origin', 'type', 'args']),
+  };
+  for (const [name, hook] of Object.entries(hooks)) {
+    if (!(hook instanceof HookMap)) wrapHook(name, hook as AnyHook);
+  }
+  return Object.freeze(hooks);
+}
+
+export type FarmHooks = ReturnType<typeof createHooks>;
+export type HookName = keyof FarmHooks;
+
+type AnyHook = { intercept(i: { register?: (tap: any) => any }): void };
+
+/** Names the subject of a hook call from its arguments (a SubjectBuild or a render context). */
+function subjectOf(args: unknown[]): string | undefined {
+  for (const a of args) {
+    const s = (a as { subject?: { name?: unknown } } | null)?.subject;
+    if (s && typeof s.name === 'string') return s.name;
+  }
+  return undefined;
+}
+
+function wrapError(tapName: string, hookName: string, args: unknown[], e: unknown): unknown {
+  if (e instanceof PluginError) return e;
+  return new PluginError(tapName, hookName, subjectOf(args), e);
+}
+
+/** Wraps every tap so that an error names the plugin, the hook and the subject. */
+export function wrapHook<H extends AnyHook>(hookName: string, hook: H): H {
+  hook.intercept({
+    register(tap: { name: string; type: 'sync' | 'async' | 'promise'; fn: (...a: any[]) => any }) {
+      const fn = tap.fn;
+      if (tap.type === 'sync') {
+        tap.fn = (...args: unknown[]) => {
+          try {
+            return fn(...args);
+          } catch (e) {
+            throw wrapError(tap.name, hookName, args, e);
+          }
+        };
+      } else if (tap.type === 'promise') {
+        tap.fn = (...args: unknown[]) => {
+          let p: Promise<unknown>;
+          try {
+            p = fn(...args);
+          } catch (e) {
+            return Promise.reject(wrapError(tap.name, hookName, args, e));
+          }
+          return Promise.resolve(p).catch((e: unknown) => {
+            throw wrapError(tap.name, hookName, args, e);
+          });
+        };
+      } else {
+        tap.fn = (...argsAndCb: unknown[]) => {
+          const cb = argsAndCb.pop() as (err?: unknown, result?: unknown) => void;
+          const args = argsAndCb;
+          try {
+            fn(...args, (err: unknown, result: unknown) => cb(err ? wrapError(tap.name, hookName, args, err) : err, result));
+          } catch (e) {
+            cb(wrapError(tap.name, hookName, args, e));
+          }
+        };
+      }
+      return tap;
+    },
+  });
+  return hook;
+}

@@ -1,0 +1,63 @@
+import type { Farm } from '../farm.ts';
+import { BinfarmError } from '../errors.ts';
+import { SubjectNameSchema, SubjectSpecSchema } from '../config/schema/subject.ts';
+import { formatZodIssues } from '../config/format-issues.ts';
+import { BASE_SUBJECT, type Subject, type SubjectSpec } from './types.ts';
+
+/**
+ * Collects the subjects of a farm: the base (from `base:`), the config's `subjects:`, then
+ * whatever plugins add through `hooks.subjects`. Each is validated; an error names the
+ * plugin that contributed the subject.
+ */
+export function resolveSubjects(farm: Farm): Map<string, Subject> {
+  const o = farm.options;
+  if (BASE_SUBJECT in o.subjects) {
+    throw new BinfarmError('E_SUBJECT', `"subjects.${BASE_SUBJECT}" is reserved for the stage3-derived base image`, {
+      hint: 'Configure the base under the top-level "base:" key.',
+    });
+  }
+  const initial: Record<string, SubjectSpec> = {
+    [BASE_SUBJECT]: {
+      parent: null,
+      description: 'the factory image built from the stage3',
+      sets: o.base.sets,
+      overlays: o.base.overlays,
+      ...(o.base.portage ? { portage: o.base.portage } : {}),
+      smoke: o.base.smoke,
+      contributedBy: 'config',
+    },
+  };
+  for (const [name, spec] of Object.entries(o.subjects)) initial[name] = { ...spec, contributedBy: spec.contributedBy ?? 'config' };
+
+  const specs = farm.hooks.subjects.call(initial);
+  const out = new Map<string, Subject>();
+  for (const [name, raw] of Object.entries(specs)) {
+    const by = raw?.contributedBy ?? 'a plugin';
+    const nameOk = SubjectNameSchema.safeParse(name);
+    if (!nameOk.success) {
+      throw new BinfarmError('E_SUBJECT', `subject name "${name}" (from ${by}) is invalid: ${nameOk.error.issues[0]?.message}`);
+    }
+    const parsed = SubjectSpecSchema.safeParse(raw);
+    if (!parsed.success) {
+      throw new BinfarmError('E_SUBJECT', `subject "${name}" (from ${by}) is invalid:\n${formatZodIssues(parsed.error.issues, `subjects.${name}`)}`);
+    }
+    const spec = parsed.data;
+    const parent = name === BASE_SUBJECT ? null : (spec.parent ?? BASE_SUBJECT);
+    out.set(name, {
+      ...spec,
+      name,
+      parent,
+      sets: spec.sets ?? {},
+      overlays: spec.overlays ?? [],
+      smoke: spec.smoke ?? [],
+    });
+  }
+  for (const s of out.values()) {
+    if (s.parent !== null && !out.has(s.parent)) {
+      throw new BinfarmError('E_SUBJECT', `subject "${s.name}" has unknown parent "${s.parent}"`, {
+        hint: `Known subjects: ${[...out.keys()].join(', ')}.`,
+      });
+    }
+  }
+  return out;
+}
