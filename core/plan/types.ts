@@ -1,0 +1,32 @@
+import type { Subject } from '../subject/types.ts';
+
+/** Why a subject must be built (shown by `binfarm plan --explain`). */
+export interface StaleReason {
+  /** Input name, e.g. `stage3`, `tree`, `file:package.use/50-hep-core`, `set:hf-base`, `overlay:root.01.d/etc/x`, `plugin:hep`. */
+  input: string;
+  /** Human text: `changed`, `added`, `removed`, `no previous build`, `parent rebuilt`, `image missing`, `binpkgs missing`. */
+  change: string;
+  before?: string;
+  after?: string;
+}
+
+export interface SubjectPlan {
+  subject: Subject;
+  /** Content key; undefined when it cannot be known without Docker (plan without --explain of remote inputs). */
+  key: string | undefined;
+  /** Inputs hashed into the key (name → digest). */
+  inputs: Record<string, string>;
+  /** `build` when stale, `skip` when an image with this key exists and its binpkgs are present. */
+  action: 'build' | 'skip';
+  reasons: StaleReason[];
+  /** Topological depth (0 = base); subjects of equal depth whose parents are done may run concurrently. */
+  depth: number;
+}
+
+/** The ordered plan of a run: parents before children. */
+export interface RunPlan {
+  /** Subjects requested by the user (or `targets`), before ancestors were added. */
+  requested: string[];
+  /** Every subject of the run in topological order (ancestors included). */
+  order: SubjectPlan[];
+}
