@@ -1,0 +1,6 @@
+import { defineCommand } from '../command.ts';
+
+export const command = defineCommand({
+  name: 'doctor',
+  summary: 'doctor (not yet implemented)',
+});

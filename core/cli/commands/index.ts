@@ -1,0 +1,12 @@
+import type { CommandDefinition } from '../command.ts';
+import { command as run } from './run.ts';
+import { command as plan } from './plan.ts';
+import { command as config } from './config.ts';
+import { command as doctor } from './doctor.ts';
+import { command as init } from './init.ts';
+
+/**
+ * Every CLI command, in `--help` order. One module per command; add yours here. Modules must
+ * stay light: the implementation is imported inside `run` (see command.ts).
+ */
+export const commands: ReadonlyArray<CommandDefinition<any>> = [run, plan, config, doctor, init];
