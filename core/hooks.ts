@@ -16,9 +16,10 @@ import { PluginError } from './errors.ts';
 
 /**
  * A phase tap returns `undefined` to let later taps (the built-in among them) run, or any
- * other value to claim the phase: later taps are skipped. A string is shown as the note.
+ * other value to claim the phase: later taps are skipped. A string is shown as the note;
+ * `{ skipped: reason }` claims the phase as not needed (shown as skipped with the reason).
  */
-export type PhaseClaim = true | string | undefined | void;
+export type PhaseClaim = true | string | { skipped: string } | undefined | void;
 
 /** Context of per-atom and model hooks: the subject being rendered. */
 export interface RenderContext {

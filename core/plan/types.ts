@@ -21,6 +21,11 @@ export interface SubjectPlan {
   reasons: StaleReason[];
   /** Topological depth (0 = base); subjects of equal depth whose parents are done may run concurrently. */
   depth: number;
+  /**
+   * For `skip`: the existing image with this key. The runner hands it to children as
+   * `build.parent.image` (their base image). Absent: the runner derives `<imagePrefix>/<name>:<key12>`.
+   */
+  image?: { ref: string; id: string };
 }
 
 /** The ordered plan of a run: parents before children. */
