@@ -71,21 +71,54 @@ export interface Engine {
   importTarball(tar: Readable, ref: { repo: string; tag: string }, labels?: Record<string, string>): Promise<ImageInfo>;
   /** Creates and starts a long-lived container (for exec-driven phases). */
   start(spec: ContainerSpec): Promise<ContainerHandle>;
+  /** Creates a container without starting it (archive access to an image or a volume). */
+  create(spec: ContainerSpec): Promise<ContainerHandle>;
   /** Runs a container to completion, streaming its output. */
   run(spec: ContainerSpec, opts?: StreamHandlers): Promise<ExecResult>;
   tag(image: string, repo: string, tag: string): Promise<void>;
   push(ref: string, opts?: { auth?: RegistryAuth; onProgress?: (line: string) => void }): Promise<{ digest?: string }>;
   removeImage(ref: string, opts?: { force?: boolean }): Promise<void>;
-  createVolume(name: string, opts?: { driver?: string; driverOpts?: Record<string, string>; labels?: Record<string, string> }): Promise<string>;
+  /**
+   * Creates a volume labelled for this run (removed by cleanup), or, with `cache`, a cache
+   * volume that outlives runs (`binfarm.cache=<kind>`, never removed by cleanup or sweeps).
+   */
+  createVolume(
+    name: string,
+    opts?: { driver?: string; driverOpts?: Record<string, string>; labels?: Record<string, string>; cache?: string },
+  ): Promise<string>;
   removeVolume(name: string): Promise<void>;
+  listVolumes(filters: { label?: string[]; name?: string[] }): Promise<Array<{ name: string; labels: Record<string, string> }>>;
   /** Removes every container and volume this run created (labels), and runs registered cleanups. */
   cleanup(): Promise<void>;
-  /** Registers a cleanup that must run at the end of the run, on error and on SIGINT/SIGTERM. */
-  onCleanup(fn: () => Promise<void> | void): void;
+  /**
+   * Registers a cleanup that must run at the end of the run, on error and on SIGINT/SIGTERM
+   * (in reverse order of registration, each once). A `resource` is also recorded in the run's
+   * record, so that a later run can release it should this process die before cleaning up.
+   */
+  onCleanup(fn: () => Promise<void> | void, resource?: HostResource): void;
+  /** `unix:///var/run/docker.sock`, `tcp://host:2376 (TLS)`, ... for messages. */
+  readonly host: string;
+  /** The engine runs on this machine: host paths can be bind-mounted into its containers. */
+  readonly local: boolean;
+  /** The run's AbortSignal, when the engine was created for a run (aborts streaming calls). */
+  readonly signal: AbortSignal | undefined;
 }
 
 export interface RegistryAuth {
   username: string;
   password: string;
   serveraddress: string;
+  /** OAuth identity token (credential helpers' `<token>` user); username/password are then empty. */
+  identitytoken?: string;
+}
+
+/**
+ * A host resource a run holds outside Docker (loop device, mount point, temp dir). Recorded in the
+ * run's record under the state dir, so a later run can release it when this one died (sweepOrphans).
+ */
+export interface HostResource {
+  kind: 'mount' | 'loop' | 'dir';
+  path: string;
+  /** For a loop device: its backing file, checked before a sweep detaches it (the number may be reused). */
+  backing?: string;
 }

@@ -1,0 +1,81 @@
+/**
+ * Sweeping leftovers of dead runs. A run writes a record (run-record.ts) when its engine is created
+ * and deletes it after a clean cleanup. Leftovers are:
+ *  - containers and volumes labelled `binfarm.owned=1` with a `binfarm.run` whose record is gone or
+ *    whose process no longer runs — but only those labelled with this machine's `binfarm.host` and
+ *    this state directory's `binfarm.state` (a shared engine serves other machines and checkouts);
+ *  - host resources (mounts, loop devices, dirs) listed in records of dead processes.
+ * Unlabelled objects, cache volumes (`binfarm.cache`, no run id) and images are never touched.
+ */
+import { hostname } from 'node:os';
+import { rm } from 'node:fs/promises';
+import type { DockerEngine } from './docker-engine.ts';
+import { LABEL, stateTag } from './labels.ts';
+import { releaseResource } from './host-resources.ts';
+import { readRunRecords, recordAlive, runRecordPath } from './run-record.ts';
+import type { HostResource } from './types.ts';
+
+export interface SweepReport {
+  runs: string[];
+  containers: string[];
+  volumes: string[];
+  resources: HostResource[];
+  problems: string[];
+}
+
+export async function sweepOrphans(engine: DockerEngine, stateDir: string): Promise<SweepReport> {
+  const report: SweepReport = { runs: [], containers: [], volumes: [], resources: [], problems: [] };
+  const records = await readRunRecords(stateDir);
+  const alive = new Set(records.filter(recordAlive).map((r) => r.runId));
+  alive.add(engine.runId);
+  const filters = { label: [`${LABEL.owned}=1`, LABEL.run, `${LABEL.host}=${hostname()}`, `${LABEL.state}=${stateTag(stateDir)}`] };
+  const dead = (labels: Record<string, string> | undefined | null) => {
+    const run = labels?.[LABEL.run];
+    return run !== undefined && !alive.has(run) ? run : undefined;
+  };
+  const runs = new Set<string>();
+
+  const containers = await engine.docker.listContainers({ all: true, filters });
+  for (const c of containers) {
+    const run = dead(c.Labels);
+    if (!run) continue;
+    runs.add(run);
+    try {
+      await engine.docker.getContainer(c.Id).remove({ force: true, v: true });
+      report.containers.push(c.Id);
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode !== 404) report.problems.push(`container ${c.Id.slice(0, 12)}: ${(e as Error).message}`);
+    }
+  }
+
+  for (const r of records) {
+    if (alive.has(r.runId)) continue;
+    runs.add(r.runId);
+    let ok = true;
+    for (const res of [...r.resources].reverse()) {
+      try {
+        await releaseResource(res);
+        report.resources.push(res);
+      } catch (e) {
+        ok = false;
+        report.problems.push(`${res.kind} ${res.path}: ${(e as Error).message}`);
+      }
+    }
+    if (ok) await rm(runRecordPath(stateDir, r.runId), { force: true });
+  }
+
+  const { Volumes } = await engine.docker.listVolumes({ filters });
+  for (const v of Volumes ?? []) {
+    const run = dead(v.Labels as Record<string, string> | null);
+    if (!run) continue;
+    runs.add(run);
+    try {
+      await engine.docker.getVolume(v.Name).remove();
+      report.volumes.push(v.Name);
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode !== 404) report.problems.push(`volume ${v.Name}: ${(e as Error).message}`);
+    }
+  }
+  report.runs = [...runs];
+  return report;
+}
