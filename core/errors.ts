@@ -23,6 +23,8 @@ export type ErrorCode =
   | 'E_IMAGE_NOT_FOUND'
   | 'E_AUTH'
   | 'E_DIGEST'
+  | 'E_DOWNLOAD'
+  | 'E_ARCHIVE'
   | 'E_SIGNATURE'
   | 'E_TREE'
   | 'E_MOUNT'
