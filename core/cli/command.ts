@@ -76,6 +76,9 @@ export interface CommandContext {
   printJson(value: unknown): void;
   /** Writes a line to stderr (warnings, notes; never suppressed). */
   warn(text: string): void;
+  /** The raw streams (progress renderers need the real terminal). */
+  readonly stdout: NodeJS.WriteStream;
+  readonly stderr: NodeJS.WriteStream;
 }
 
 /** Identity helper for typing a command module (the unjs `define*` pattern). */

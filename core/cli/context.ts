@@ -3,8 +3,8 @@ import type { LoadedConfig } from '../config/load.ts';
 import type { CommandContext, GlobalOptions } from './command.ts';
 
 export interface Streams {
-  stdout: { write(s: string): unknown };
-  stderr: { write(s: string): unknown };
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
 }
 
 /**
@@ -18,6 +18,8 @@ export function createCommandContext(global: GlobalOptions, commandName: string,
     global,
     commandName,
     signal,
+    stdout: streams.stdout,
+    stderr: streams.stderr,
     loadConfig() {
       loaded ??= (async () => {
         const { loadConfig } = await import('../config/load.ts');

@@ -30,6 +30,13 @@ export interface RunContext {
   engine(): Promise<Engine>;
   /** Free-form per-run storage for plugins, keyed by plugin name. */
   readonly data: Map<string, unknown>;
+  /**
+   * The farm of this run (set by the runner). Phases that need the hooks or the Portage model
+   * outside their own tap (content keys, the build container's partition) read it here.
+   */
+  readonly farm?: import('../farm.ts').Farm;
+  /** `binfarm run --publish` (or `run.publish`): publish when the whole run succeeded. */
+  readonly publish?: boolean;
 }
 
 /** Outcome of one phase, recorded for the summary and the state file. */

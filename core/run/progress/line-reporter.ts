@@ -1,0 +1,61 @@
+import { PHASE_LABELS, type RunEvent, type RunReporter } from './events.ts';
+
+/**
+ * The line display for logs and CI (stdout not a terminal, CI=true, --renderer simple|verbose).
+ * Subjects run concurrently, so every line names its subject: `[hep-core] ✔ emerge (41.2 s)`.
+ * `simple` shows state changes, phase titles and warnings; `verbose` adds every output and
+ * info line. (listr2's own line renderers do not name the parent task of a line, which makes
+ * concurrent subjects unreadable; the live tree in a terminal is listr2's.)
+ */
+export function createLineReporter(out: { write(s: string): unknown }, mode: 'simple' | 'verbose'): RunReporter {
+  const verbose = mode === 'verbose';
+  const w = (subject: string | undefined, text: string) => out.write(`${subject ? `[${subject}] ` : ''}${text}\n`);
+  const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  return {
+    emit(e: RunEvent) {
+      switch (e.event) {
+        case 'run:start': {
+          const build = e.subjects.filter((s) => s.action === 'build').length;
+          w(undefined, `run ${e.runId}: ${e.subjects.length} subject${e.subjects.length === 1 ? '' : 's'}, ${build} to build (up to ${e.concurrency} at once)`);
+          break;
+        }
+        case 'subject:start':
+          w(e.subject, '▶ build started');
+          break;
+        case 'subject:skip':
+          w(e.subject, `↓ skipped: ${e.reason}`);
+          break;
+        case 'subject:end':
+          if (e.status === 'built') w(e.subject, `✔ built in ${secs(e.ms)}`);
+          else w(e.subject, `✖ failed after ${secs(e.ms)}${e.error ? `: ${e.error.message}` : ''}`);
+          break;
+        case 'phase:start':
+          w(e.subject, `▶ ${PHASE_LABELS[e.phase]}`);
+          break;
+        case 'phase:end': {
+          const r = e.record;
+          const label = PHASE_LABELS[e.phase];
+          if (r.status === 'skipped') w(e.subject, `↓ ${label} skipped: ${r.note ?? ''}${r.by ? ` (by ${r.by})` : ''}`);
+          else w(e.subject, `✔ ${label} (${secs(r.ms)})${r.status === 'claimed' ? ` by ${r.by}` : ''}${r.note ? `: ${r.note}` : ''}`);
+          break;
+        }
+        case 'phase:fail':
+          w(e.subject, `✖ ${PHASE_LABELS[e.phase]} failed after ${secs(e.ms)}: ${e.error.message}`);
+          break;
+        case 'title':
+          w(e.subject, `  ${e.title}`);
+          break;
+        case 'output':
+          if (verbose) w(e.subject, `  │ ${e.line}`);
+          break;
+        case 'log':
+          if (e.level === 'warn' || e.level === 'error') w(e.subject ?? e.origin, `  ${e.level}: ${e.message}`);
+          else if (verbose && e.level === 'info') w(e.subject ?? e.origin, `  ${e.message}`);
+          break;
+        case 'run:end':
+          break;
+      }
+    },
+    close: async () => {},
+  };
+}

@@ -1,0 +1,210 @@
+import type { ListrTask, ListrTaskWrapper } from 'listr2';
+import { PHASES, type PhaseName } from '../context.ts';
+import { PHASE_LABELS, type ErrorInfo, type PlannedSubject, type RunEvent, type RunReporter } from './events.ts';
+
+export interface ListrReporterOptions {
+  /** `default`: the live tree (a terminal); `silent`: nothing (--quiet). */
+  renderer: 'default' | 'silent';
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+}
+
+type Gate = { kind: 'start' } | { kind: 'skip'; reason: string } | { kind: 'fail'; error: ErrorInfo };
+type PhaseMessage =
+  | { kind: 'output'; line: string }
+  | { kind: 'title'; title: string }
+  | { kind: 'end'; title: string; skipped?: string }
+  | { kind: 'fail'; error: ErrorInfo };
+
+/**
+ * Shows a run in a terminal as listr2's live task tree: subjects (concurrent) → the six
+ * phases (in order), the phase's last output lines under it. The runner drives the work; this
+ * reporter only mirrors its events, so the tree never decides what runs. Events that arrive
+ * before listr has started the matching task are queued.
+ */
+export function createListrReporter(opts: ListrReporterOptions): RunReporter {
+  const gates = new Map<string, Deferred<Gate>>();
+  const channels = new Map<string, Channel<PhaseMessage>>();
+  const current = new Map<string, PhaseName>();
+  const deferredLogs: string[] = [];
+  let running: Promise<unknown> | undefined;
+  const liveTree = opts.renderer === 'default';
+
+  const channel = (subject: string, phase: PhaseName) => {
+    const key = `${subject}\0${phase}`;
+    let c = channels.get(key);
+    if (!c) channels.set(key, (c = new Channel()));
+    return c;
+  };
+  const gate = (subject: string) => {
+    let g = gates.get(subject);
+    if (!g) gates.set(subject, (g = new Deferred()));
+    return g;
+  };
+
+  const phaseTask = (subject: string, phase: PhaseName): ListrTask => ({
+    title: PHASE_LABELS[phase],
+    rendererOptions: { outputBar: 3, persistentOutput: false },
+    task: (_ctx, task) =>
+      new Promise<void>((resolve, reject) => {
+        channel(subject, phase).attach((m) => {
+          if (m.kind === 'output') task.output = m.line;
+          else if (m.kind === 'title') task.title = m.title;
+          else if (m.kind === 'end') {
+            task.title = m.title;
+            if (m.skipped !== undefined) task.skip(m.skipped);
+            resolve();
+          } else {
+            task.title = PHASE_LABELS[phase];
+            reject(asError(m.error));
+          }
+        });
+      }),
+  });
+
+  const subjectTask = (s: PlannedSubject): ListrTask => ({
+    title: s.name,
+    task: async (_ctx, task: ListrTaskWrapper<any, any, any>) => {
+      task.title = `${s.name} (waiting${s.parent ? ` for ${s.parent}` : ''})`;
+      const g = await gate(s.name).promise;
+      task.title = s.name;
+      if (g.kind === 'skip') return task.skip(`${s.name}: ${g.reason}`);
+      if (g.kind === 'fail') throw asError(g.error);
+      return task.newListr(
+        PHASES.map((p) => phaseTask(s.name, p)),
+        { concurrent: false, exitOnError: true },
+      );
+    },
+  });
+
+  async function start(subjects: PlannedSubject[]): Promise<void> {
+    const { Listr, ListrLogger, ProcessOutput, PRESET_TIMER } = await import('listr2');
+    const processOutput = new ProcessOutput(opts.stdout, opts.stderr);
+    const list = new Listr(subjects.map(subjectTask), {
+      concurrent: true,
+      exitOnError: false,
+      collectErrors: false,
+      renderer: opts.renderer,
+      fallbackRendererCondition: () => false,
+      rendererOptions: {
+        timer: PRESET_TIMER,
+        collapseSubtasks: false,
+        logger: new ListrLogger({ processOutput }),
+      } as never,
+    });
+    await list.run();
+  }
+
+  /**
+   * Log lines: a subject's lines go under its running phase; other warnings and errors go to
+   * stderr once the live tree has finished (it owns the terminal while it renders). Info and
+   * debug lines outside a phase stay in run.log.
+   */
+  function log(e: Extract<RunEvent, { event: 'log' }>): void {
+    if (e.level === 'debug') return;
+    const important = e.level === 'warn' || e.level === 'error';
+    const text = `${important ? `${e.level}: ` : ''}${e.message}`;
+    const phase = e.subject ? current.get(e.subject) : undefined;
+    if (e.subject && phase) {
+      channel(e.subject, phase).push({ kind: 'output', line: text });
+      return;
+    }
+    if (!important) return;
+    const line = `[${e.subject ?? e.origin}] ${text}\n`;
+    // The live tree owns the terminal while it renders; other text waits until it is done.
+    if (liveTree && running) deferredLogs.push(line);
+    else opts.stderr.write(line);
+  }
+
+  return {
+    emit(e) {
+      switch (e.event) {
+        case 'run:start':
+          for (const s of e.subjects) gate(s.name);
+          running = start(e.subjects).catch(() => {
+            // Failures are reported by the CLI from the run result; listr's rejection is expected.
+          });
+          break;
+        case 'subject:start':
+          gate(e.subject).resolve({ kind: 'start' });
+          break;
+        case 'subject:skip':
+          gate(e.subject).resolve({ kind: 'skip', reason: e.reason });
+          break;
+        case 'subject:end':
+          if (e.status === 'failed' && e.error) {
+            gate(e.subject).resolve({ kind: 'fail', error: e.error });
+            const phase = current.get(e.subject);
+            if (phase) channel(e.subject, phase).push({ kind: 'fail', error: e.error });
+          }
+          current.delete(e.subject);
+          break;
+        case 'phase:start':
+          current.set(e.subject, e.phase);
+          break;
+        case 'phase:end': {
+          const r = e.record;
+          const label = PHASE_LABELS[e.phase];
+          const title = r.status === 'claimed' ? `${label} (by ${r.by}${r.note ? `: ${r.note}` : ''})` : r.note ? `${label}: ${r.note}` : label;
+          channel(e.subject, e.phase).push({ kind: 'end', title, ...(r.status === 'skipped' ? { skipped: `${label}: ${r.note ?? 'skipped'}` } : {}) });
+          current.delete(e.subject);
+          break;
+        }
+        case 'phase:fail':
+          channel(e.subject, e.phase).push({ kind: 'fail', error: e.error });
+          current.delete(e.subject);
+          break;
+        case 'output':
+          if (e.phase) channel(e.subject, e.phase).push({ kind: 'output', line: e.line });
+          break;
+        case 'title':
+          if (e.phase) channel(e.subject, e.phase).push({ kind: 'title', title: e.title });
+          break;
+        case 'log':
+          log(e);
+          break;
+        case 'run:end':
+          // Anything never started (e.g. after an interrupt) is released so listr can finish.
+          for (const g of gates.values()) g.resolve({ kind: 'skip', reason: e.status === 'interrupted' ? 'run interrupted' : 'not run' });
+          break;
+      }
+    },
+    async close() {
+      await running;
+      running = undefined;
+      for (const l of deferredLogs.splice(0)) opts.stderr.write(l);
+    },
+  };
+}
+
+function asError(info: ErrorInfo): Error {
+  return Object.assign(new Error(info.message), { code: info.code });
+}
+
+class Deferred<T> {
+  readonly promise: Promise<T>;
+  private settled = false;
+  private res!: (v: T) => void;
+  constructor() {
+    this.promise = new Promise<T>((r) => (this.res = r));
+  }
+  resolve(v: T): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.res(v);
+  }
+}
+
+/** Messages for one phase task: queued until the task attaches, then delivered in order. */
+class Channel<T> {
+  private queue: T[] = [];
+  private handler: ((m: T) => void) | undefined;
+  push(m: T): void {
+    if (this.handler) this.handler(m);
+    else this.queue.push(m);
+  }
+  attach(h: (m: T) => void): void {
+    this.handler = h;
+    for (const m of this.queue.splice(0)) h(m);
+  }
+}

@@ -1,0 +1,247 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Farm } from '../farm.ts';
+import type { RunSummary } from '../hooks.ts';
+import type { Engine } from '../engine/types.ts';
+import type { RunPlan, SubjectPlan } from '../plan/types.ts';
+import { BinfarmError, isBinfarmError } from '../errors.ts';
+import { formatLogArgs, type LogType } from '../log/logger.ts';
+import { instrumentPhaseHooks } from './claims.ts';
+import type { RunContext, SubjectBuild } from './context.ts';
+import { LogFile, stamp } from './log-file.ts';
+import { resolveCacheDir, resolveStateDir, runDirOf } from './paths.ts';
+import type { RunFailure, RunReporter } from './progress/events.ts';
+import { createRunId } from './run-id.ts';
+import { runSchedule } from './schedule.ts';
+import { createSubjectBuild, errorInfo, runPhases, type SubjectRunDeps } from './subject-build.ts';
+import { defaultCollaborators, type RunCollaborators } from './collaborators.ts';
+
+export interface RunFarmOptions {
+  /** Subjects to build (their missing ancestors are added by the planner); default: options.targets or all. */
+  targets?: string[];
+  /** Aborting it stops the run: nothing new starts, running phases see `run.signal`. */
+  signal?: AbortSignal;
+  /** Where progress goes; default: nothing (the CLI passes the selected renderer). */
+  reporter?: RunReporter;
+  /** A precomputed plan; default: the planner's plan of `targets`. */
+  plan?: RunPlan;
+  /** Stop starting subjects after the first failure (default: independent subjects go on). */
+  failFast?: boolean;
+  /** Replace the planner, engine, key or lock (tests; embedding). */
+  collaborators?: Partial<RunCollaborators>;
+  runId?: string;
+}
+
+export interface RunResult {
+  runId: string;
+  runDir: string;
+  status: 'done' | 'failed' | 'interrupted';
+  summary: RunSummary;
+  builds: Map<string, SubjectBuild>;
+  failures: RunFailure[];
+  /** The first failure (what decides the exit code). */
+  error?: unknown;
+  plan: RunPlan;
+}
+
+/**
+ * `binfarm run`: plan the subject DAG, then build each stale subject through the six phase
+ * hooks, parents before children, up to `run.concurrency` at once. Lifecycle: beforeRun →
+ * subjects → done(summary) | failed(error) → shutdown (always) → engine cleanup (always).
+ * Every log line goes to `<runDir>/run.log`; each subject has `<runDir>/<subject>.log`.
+ */
+export async function runFarm(farm: Farm, opts: RunFarmOptions = {}): Promise<RunResult> {
+  const options = farm.options;
+  const collab = { ...defaultCollaborators, ...opts.collaborators };
+  const stateDir = resolveStateDir(options, farm.rootDir);
+  const runId = opts.runId ?? createRunId();
+  const runDir = runDirOf(stateDir, runId);
+  mkdirSync(runDir, { recursive: true });
+  const runLog = new LogFile(join(runDir, 'run.log'), 0);
+  const reporter = opts.reporter ?? { emit() {}, close: async () => {} };
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(opts.signal?.reason ?? new BinfarmError('E_INTERRUPTED', 'the run was interrupted'));
+  if (opts.signal?.aborted) onAbort();
+  else opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const previousSink = farm.logSink;
+  const sink = (origin: string, type: LogType, args: unknown[], subject?: string) => {
+    const message = formatLogArgs(args);
+    runLog.line(`${stamp()} ${type.padEnd(5)} [${subject ? `${subject}:` : ''}${origin}] ${message}`);
+    reporter.emit({ event: 'log', level: type, origin, ...(subject ? { subject } : {}), message });
+  };
+  farm.logSink = (origin, type, args) => sink(origin, type, args);
+
+  let engine: Promise<Engine> | undefined;
+  const run: RunContext = {
+    runId,
+    runDir,
+    stateDir,
+    cacheDir: resolveCacheDir(options, farm.rootDir),
+    rootDir: farm.rootDir,
+    options,
+    command: farm.command,
+    signal: controller.signal,
+    logger: farm.getLogger('binfarm:run'),
+    engine() {
+      engine ??= collab.engine(run);
+      return engine;
+    },
+    data: new Map(),
+  };
+
+  const t0 = performance.now();
+  const builds = new Map<string, SubjectBuild>();
+  const failures: RunFailure[] = [];
+  const summary: RunSummary = { built: [], skipped: [], failed: [] };
+  let firstError: unknown;
+  let plan: RunPlan | undefined;
+  let release: (() => Promise<void> | void) | undefined;
+  runLog.line(`${stamp()} info  [binfarm:run] run ${runId} (${farm.command}) config ${farm.configFile ?? '(none)'}`);
+
+  try {
+    release = await collab.lock(stateDir, { runId, command: farm.command });
+    plan = opts.plan ?? (await collab.plan(farm, opts.targets ?? [], run));
+    instrumentPhaseHooks(farm);
+    reporter.emit({
+      event: 'run:start',
+      runId,
+      runDir,
+      concurrency: options.run.concurrency,
+      subjects: plan.order.map((s) => ({ name: s.subject.name, parent: s.subject.parent, action: s.action, reasons: s.reasons.map((r) => `${r.input}: ${r.change}`) })),
+    });
+    await farm.hooks.beforeRun.promise(run);
+
+    const deps: SubjectRunDeps = { farm, run, reporter, sink, rekey: collab.rekey };
+    const byName = new Map(plan.order.map((s) => [s.subject.name, s]));
+    const outcomes = await runSchedule(
+      plan.order.map((s) => ({ name: s.subject.name, parent: s.subject.parent })),
+      {
+        concurrency: options.run.concurrency,
+        stop: () => (controller.signal.aborted ? 'run interrupted' : opts.failFast && failures.length ? 'an earlier subject failed (--fail-fast)' : undefined),
+        skipped: (name, reason) => {
+          summary.skipped.push(name);
+          runLog.line(`${stamp()} info  [binfarm:run] ${name}: skipped, ${reason}`);
+          reporter.emit({ event: 'subject:skip', subject: name, reason });
+        },
+        work: async (name) => {
+          const sp = byName.get(name)!;
+          const parent = sp.subject.parent ? builds.get(sp.subject.parent) : undefined;
+          if (sp.action === 'skip') {
+            builds.set(name, upToDate(deps, sp, parent));
+            summary.skipped.push(name);
+            reporter.emit({ event: 'subject:skip', subject: name, reason: skipReason(sp) });
+            return;
+          }
+          await buildOne(deps, sp, parent, builds, summary, failures);
+        },
+      },
+    );
+    firstError = failures[0]?.error ?? firstFailure(outcomes);
+    if (controller.signal.aborted && !firstError) firstError = controller.signal.reason;
+    if (firstError === undefined) await farm.hooks.done.promise(run, summary);
+  } catch (e) {
+    firstError ??= e;
+  } finally {
+    if (firstError !== undefined) {
+      const err = firstError instanceof Error ? firstError : new Error(String(firstError));
+      safely(() => farm.hooks.failed.call(err, run), runLog);
+    }
+    await safelyAsync(() => farm.hooks.shutdown.promise(run), runLog);
+    if (engine) await safelyAsync(async () => (await engine!).cleanup(), runLog);
+    if (release) await safelyAsync(async () => release!(), runLog);
+    farm.logSink = previousSink;
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+
+  const interrupted = controller.signal.aborted || (isBinfarmError(firstError) && firstError.code === 'E_INTERRUPTED');
+  const status = firstError === undefined ? 'done' : interrupted ? 'interrupted' : 'failed';
+  const ms = Math.round(performance.now() - t0);
+  runLog.line(`${stamp()} info  [binfarm:run] ${status}: built ${summary.built.length}, skipped ${summary.skipped.length}, failed ${summary.failed.length} in ${ms} ms`);
+  if (firstError !== undefined && !failures.length) {
+    runLog.line(`${stamp()} error [binfarm:run] ${errorInfo(firstError).message}`);
+  }
+  const reported: RunFailure[] = failures.map(({ error, ...f }) => ({ ...f, error: errorInfo(error) }));
+  reporter.emit({ event: 'run:end', status, summary, runDir, ms, failures: reported });
+  await reporter.close();
+  runLog.close();
+  return {
+    runId,
+    runDir,
+    status,
+    summary,
+    builds,
+    failures: reported,
+    ...(firstError !== undefined ? { error: firstError } : {}),
+    plan: plan ?? { requested: opts.targets ?? [], order: [] },
+  };
+}
+
+type Failure = Omit<RunFailure, 'error'> & { error: unknown };
+
+async function buildOne(deps: SubjectRunDeps, sp: SubjectPlan, parent: SubjectBuild | undefined, builds: Map<string, SubjectBuild>, summary: RunSummary, failures: Failure[]): Promise<void> {
+  const name = sp.subject.name;
+  const { build, log, phase } = createSubjectBuild(deps, sp, parent);
+  builds.set(name, build);
+  deps.reporter.emit({ event: 'subject:start', subject: name });
+  log.line(`== ${name}: build started (run ${deps.run.runId}); ${sp.reasons.map((r) => `${r.input}: ${r.change}`).join('; ') || 'no reason recorded'}`);
+  const t0 = performance.now();
+  try {
+    await runPhases(deps, build, log, phase);
+    summary.built.push(name);
+    deps.reporter.emit({ event: 'subject:end', subject: name, status: 'built', ms: Math.round(performance.now() - t0) });
+  } catch (e) {
+    summary.failed.push(name);
+    const failedPhase = build.phases.find((p) => p.status === 'failed')?.phase;
+    failures.push({ subject: name, ...(failedPhase ? { phase: failedPhase } : {}), error: e, logFile: log.path, tail: log.tail() });
+    deps.reporter.emit({ event: 'subject:end', subject: name, status: 'failed', ms: Math.round(performance.now() - t0), error: errorInfo(e) });
+    throw e;
+  } finally {
+    log.close();
+  }
+}
+
+/** A subject whose key already has an image: its build record for the children. */
+function upToDate(deps: SubjectRunDeps, sp: SubjectPlan, parent: SubjectBuild | undefined): SubjectBuild {
+  const o = deps.run.options;
+  const image = sp.image ?? (sp.key ? { ref: `${o.imagePrefix}/${sp.subject.name}:${sp.key.slice(0, 12)}`, id: '' } : undefined);
+  return {
+    run: deps.run,
+    subject: sp.subject,
+    parent,
+    logger: deps.farm.getLogger(sp.subject.name),
+    progress: { output() {}, title() {} },
+    logFile: '',
+    ...(sp.key ? { key: sp.key } : {}),
+    ...(image ? { image } : {}),
+    phases: [],
+    data: new Map(),
+  };
+}
+
+function skipReason(sp: SubjectPlan): string {
+  const r = sp.reasons.map((x) => `${x.input}: ${x.change}`).join('; ');
+  return r || `up to date${sp.key ? ` (key ${sp.key.slice(0, 12)})` : ''}`;
+}
+
+function firstFailure(outcomes: Map<string, { status: string; error?: unknown }>): unknown {
+  for (const o of outcomes.values()) if (o.status === 'failed') return o.error;
+  return undefined;
+}
+
+function safely(fn: () => void, log: LogFile): void {
+  try {
+    fn();
+  } catch (e) {
+    log.line(`${stamp()} error [binfarm:run] ${errorInfo(e).message}`);
+  }
+}
+
+async function safelyAsync(fn: () => Promise<unknown>, log: LogFile): Promise<void> {
+  try {
+    await fn();
+  } catch (e) {
+    log.line(`${stamp()} error [binfarm:run] cleanup: ${errorInfo(e).message}`);
+  }
+}
+

@@ -1,0 +1,100 @@
+import { join } from 'node:path';
+import type { Farm } from '../farm.ts';
+import { BinfarmError, isBinfarmError } from '../errors.ts';
+import { createLogger, type LogType } from '../log/logger.ts';
+import type { SubjectPlan } from '../plan/types.ts';
+import { phaseRecord } from './claims.ts';
+import { PHASES, type PhaseName, type RunContext, type SubjectBuild } from './context.ts';
+import { LogFile } from './log-file.ts';
+import type { ErrorInfo, RunReporter } from './progress/events.ts';
+
+export interface SubjectRunDeps {
+  farm: Farm;
+  run: RunContext;
+  reporter: RunReporter;
+  /** Writes one log line to run.log and the reporter (after the infrastructureLog hook). */
+  sink(origin: string, type: LogType, args: unknown[], subject?: string): void;
+  /** Called after mountPortage, when the stage3 and tree digests are known (planner's key). */
+  rekey?(build: SubjectBuild): Promise<string | undefined>;
+}
+
+/** A SubjectBuild with its log file, logger and progress wired to the reporter. */
+export function createSubjectBuild(deps: SubjectRunDeps, plan: SubjectPlan, parent: SubjectBuild | undefined): { build: SubjectBuild; log: LogFile; phase: { current?: PhaseName } } {
+  const name = plan.subject.name;
+  const log = new LogFile(join(deps.run.runDir, `${name}.log`));
+  const phase: { current?: PhaseName } = {};
+  const emitLog = (origin: string, type: LogType, args: unknown[]) => {
+    if (deps.farm.hooks.infrastructureLog.call(origin, type, args) === true) return;
+    log.line(`[${type}] ${origin}: ${args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.message : JSON.stringify(a))).join(' ')}`);
+    deps.sink(origin, type, args, name);
+  };
+  const build: SubjectBuild = {
+    run: deps.run,
+    subject: plan.subject,
+    parent,
+    logger: createLogger(name, emitLog),
+    progress: {
+      output(line) {
+        log.line(line);
+        deps.reporter.emit({ event: 'output', subject: name, ...(phase.current ? { phase: phase.current } : {}), line });
+      },
+      title(text) {
+        log.line(`== ${text}`);
+        deps.reporter.emit({ event: 'title', subject: name, ...(phase.current ? { phase: phase.current } : {}), title: text });
+      },
+    },
+    logFile: log.path,
+    ...(plan.key ? { key: plan.key } : {}),
+    phases: [],
+    data: new Map(),
+  };
+  return { build, log, phase };
+}
+
+/**
+ * Runs the six phase hooks for one subject, in order, recording each PhaseRecord. The first
+ * failing phase ends the subject; its error is rethrown (already wrapped with the plugin,
+ * hook and subject by the hooks).
+ */
+export async function runPhases(deps: SubjectRunDeps, build: SubjectBuild, log: LogFile, phase: { current?: PhaseName }): Promise<void> {
+  const name = build.subject.name;
+  for (const p of PHASES) {
+    if (deps.run.signal.aborted) throw interrupted(deps.run.signal.reason);
+    phase.current = p;
+    deps.reporter.emit({ event: 'phase:start', subject: name, phase: p });
+    log.line(`== phase ${p}`);
+    const t0 = performance.now();
+    try {
+      const result = await deps.farm.hooks[p].promise(build);
+      const record = phaseRecord(deps.farm, build, p, result, Math.round(performance.now() - t0));
+      build.phases.push(record);
+      log.line(`== phase ${p}: ${record.status}${record.by ? ` by ${record.by}` : ''}${record.note ? ` (${record.note})` : ''} in ${record.ms} ms`);
+      deps.reporter.emit({ event: 'phase:end', subject: name, phase: p, record });
+      if (p === 'mountPortage' && deps.rekey) {
+        const key = await deps.rekey(build);
+        if (key) build.key = key;
+      }
+    } catch (e) {
+      const err = deps.run.signal.aborted && !isBinfarmError(e) ? interrupted(deps.run.signal.reason, e) : e;
+      const ms = Math.round(performance.now() - t0);
+      build.phases.push({ phase: p, status: 'failed', ms, note: errorInfo(err).message });
+      log.line(`== phase ${p} FAILED after ${ms} ms: ${errorInfo(err).message}`);
+      deps.reporter.emit({ event: 'phase:fail', subject: name, phase: p, ms, error: errorInfo(err) });
+      throw err;
+    } finally {
+      phase.current = undefined;
+    }
+  }
+}
+
+export function errorInfo(e: unknown): ErrorInfo {
+  const err = e instanceof Error ? e : new Error(String(e));
+  const code = isBinfarmError(err) ? err.code : 'E_INTERNAL';
+  const hint = (err as { hint?: string }).hint;
+  return { code, message: err.message, ...(hint ? { hint } : {}) };
+}
+
+function interrupted(reason: unknown, cause?: unknown): BinfarmError {
+  if (isBinfarmError(reason)) return reason;
+  return new BinfarmError('E_INTERRUPTED', 'the run was interrupted', { cause: cause ?? reason });
+}

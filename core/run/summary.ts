@@ -1,0 +1,31 @@
+import { relative } from 'node:path';
+import type { RunResult } from './runner.ts';
+import { PHASE_LABELS } from './progress/events.ts';
+
+/**
+ * The end-of-run text: counts, the run directory, and for each failure the error, its hint
+ * and the last lines of the subject's log.
+ */
+export function formatRunSummary(result: RunResult, ms: number, cwd = process.cwd()): string {
+  const s = result.summary;
+  const lines: string[] = [];
+  const mark = result.status === 'done' ? '✔' : '✖';
+  const status = result.status === 'done' ? 'run finished' : result.status === 'interrupted' ? 'run interrupted' : 'run failed';
+  lines.push(`${mark} ${status}: ${s.built.length} built, ${s.skipped.length} skipped, ${s.failed.length} failed in ${(ms / 1000).toFixed(1)} s`);
+  for (const f of result.failures) {
+    const where = f.phase ? ` in ${PHASE_LABELS[f.phase]}` : '';
+    lines.push('', `✖ ${f.subject} failed${where}: ${f.error.message}`);
+    if (f.error.hint) lines.push(`  hint: ${f.error.hint}`);
+    if (f.tail.length) {
+      lines.push(`  ── last ${f.tail.length} lines of ${rel(f.logFile, cwd)} ──`);
+      for (const l of f.tail) lines.push(`  │ ${l}`);
+    }
+  }
+  lines.push('', `logs: ${rel(result.runDir, cwd)}/`);
+  return lines.join('\n');
+}
+
+function rel(p: string, cwd: string): string {
+  const r = relative(cwd, p);
+  return r && !r.startsWith('..') ? r : p;
+}
