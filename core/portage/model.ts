@@ -53,6 +53,10 @@ export interface PatchEntry {
 export interface ProfileSpec {
   /** Name of the generated profile, e.g. `binfarm/amd64/23.0/opt`. */
   name: string;
+  /** Arch column of profiles/profiles.desc (default `amd64`). */
+  arch?: string;
+  /** The local overlay repository holding the profile (default `binfarm-local` at /var/db/repos/binfarm-local). */
+  repo?: { name: string; location: string };
   /** Parent profile, e.g. `gentoo:default/linux/amd64/23.0`. */
   parents: string[];
   eapi: string;
@@ -73,6 +77,8 @@ export interface PortageModel {
   entries: PackageEntry[];
   /** set name → atoms (and `@nested` sets), in insertion order. */
   sets: Record<string, string[]>;
+  /** set name → contributor that defined it (named in the rendered file's header). */
+  setContributors?: Record<string, string>;
   /** env/<name> → make.conf-syntax content. */
   env: Record<string, string>;
   repos: Record<string, RepoConfEntry>;
@@ -87,6 +93,8 @@ export interface PortageModel {
   /** Gentoo profile path make.profile points at when no custom profile is generated. */
   profileTarget: string;
   files: FileEntry[];
+  /** make.conf as one file (default) or as a directory of `NN-contributor.conf` files. */
+  makeConfLayout?: 'file' | 'dir';
 }
 
 export function emptyPortageModel(profileTarget = 'default/linux/amd64/23.0'): PortageModel {
@@ -102,5 +110,6 @@ export function emptyPortageModel(profileTarget = 'default/linux/amd64/23.0'): P
     provided: [],
     profileTarget,
     files: [],
+    makeConfLayout: 'file',
   };
 }

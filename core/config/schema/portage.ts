@@ -15,7 +15,8 @@ export const RepoEntrySchema = z.strictObject({
   masters: z.array(z.string()).optional(),
 });
 
-export const PatchStrategyNameSchema = z.enum(['overwrite', 'merge', 'append', 'protect', 'profile']);
+/** Built-in strategies are overwrite, merge, append, protect, profile; plugins may register more (checked when applied). */
+export const PatchStrategyNameSchema = z.string().regex(/^[a-z][a-z0-9-]*$/, 'strategy names are lower-case words, e.g. "merge"');
 
 /**
  * Portage settings of the farm (issue #3 §6). Everything here can be overridden from
@@ -58,4 +59,19 @@ export const PortageSettingsSchema = z.strictObject({
   strategies: z.record(z.string(), PatchStrategyNameSchema).default({}),
   /** Extra files relative to /etc/portage. */
   files: z.record(z.string(), z.string()).default({}),
+  /** Render make.conf as one file (merged into the image's by the `merge` strategy) or as a directory `make.conf/NN-name.conf`. */
+  makeConfLayout: z.enum(['file', 'dir']).default('file'),
+  /** Content of the generated custom profile (customProfile), beside the build type's settings. */
+  profileContent: z
+    .strictObject({
+      /** make.defaults variables (incremental ones stack on the parent profile). */
+      makeDefaults: z.record(z.string(), z.string()).default({}),
+      /** `packages` lines: `*atom` adds to @system, `atom` to @profile. */
+      packages: z.array(z.string()).default([]),
+      /** atom → USE tokens (profile package.use). */
+      packageUse: z.record(z.string(), z.array(z.string())).default({}),
+    })
+    .default({ makeDefaults: {}, packages: [], packageUse: {} }),
+  /** Packages Portage treats as installed without installing them (profile/package.provided), e.g. `sys-kernel/gentoo-sources-6.12.0`. */
+  provided: z.array(z.string()).default([]),
 });
