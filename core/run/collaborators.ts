@@ -5,7 +5,7 @@ import type { RunContext, SubjectBuild } from './context.ts';
 
 /**
  * What the runner needs from the planner (core/plan) and the engine (core/engine). Imported
- * lazily: `plan` must not load dockerode, and `--help` must not load either.
+ * lazily: `plan` must not load dockerode, and `--help` must load neither. Tests replace them.
  */
 export interface RunCollaborators {
   /** The ordered plan of the run (ancestors included, stale subjects `build`). */
@@ -15,30 +15,31 @@ export interface RunCollaborators {
   /** The subject's content key once fetchStage3/mountPortage know the real digests. */
   rekey(build: SubjectBuild): Promise<string | undefined>;
   /** Takes the state dir's run lock; resolves to its release. */
-  lock(stateDir: string, info: { runId: string; command: string }): Promise<() => Promise<void> | void>;
+  lock(stateDir: string, info: { runId: string; command: string; warn: (m: string) => void }): Promise<() => Promise<void> | void>;
 }
-
-// Module paths as variables until those modules land (they are written concurrently).
-const PLAN = '../plan/plan.ts';
-const KEY = '../plan/key.ts';
-const LOCK = '../plan/lock.ts';
-const ENGINE = '../engine/docker-engine.ts';
 
 export const defaultCollaborators: RunCollaborators = {
   async plan(farm, targets, run) {
-    const { planRun } = await import(PLAN);
+    const { planRun } = await import('../plan/plan.ts');
     return planRun(farm, targets, { engine: () => run.engine() });
   },
   async engine(run) {
-    const { createEngine } = await import(ENGINE);
-    return createEngine(run.options, run.runId, run.logger.child('engine'));
+    const [{ createEngine }, { sweepOrphans }] = await Promise.all([import('../engine/docker-engine.ts'), import('../engine/orphans.ts')]);
+    const logger = run.logger.child('engine');
+    const engine = await createEngine(run.options, run.runId, logger, { stateDir: run.stateDir, signal: run.signal, rootDir: run.rootDir });
+    // Leftovers of runs that died (Ctrl-C twice, kill -9) are released before new work starts.
+    const swept = await sweepOrphans(engine, run.stateDir);
+    const n = swept.containers.length + swept.volumes.length + swept.resources.length;
+    if (n) logger.warn(`removed ${n} leftover(s) of earlier interrupted run(s) ${swept.runs.join(', ')}`);
+    for (const p of swept.problems) logger.warn(`orphan sweep: ${p}`);
+    return engine;
   },
   async rekey(build) {
-    const { computeSubjectKey } = await import(KEY);
+    const { computeSubjectKey } = await import('../plan/key.ts');
     return computeSubjectKey(build);
   },
   async lock(stateDir, info) {
-    const { acquireRunLock } = await import(LOCK);
+    const { acquireRunLock } = await import('../plan/lock.ts');
     return acquireRunLock(stateDir, info);
   },
 };

@@ -81,6 +81,8 @@ export async function runFarm(farm: Farm, opts: RunFarmOptions = {}): Promise<Ru
     rootDir: farm.rootDir,
     options,
     command: farm.command,
+    farm,
+    publish: options.run.publish,
     signal: controller.signal,
     logger: farm.getLogger('binfarm:run'),
     engine() {
@@ -100,7 +102,7 @@ export async function runFarm(farm: Farm, opts: RunFarmOptions = {}): Promise<Ru
   runLog.line(`${stamp()} info  [binfarm:run] run ${runId} (${farm.command}) config ${farm.configFile ?? '(none)'}`);
 
   try {
-    release = await collab.lock(stateDir, { runId, command: farm.command });
+    release = await collab.lock(stateDir, { runId, command: farm.command, warn: (m) => run.logger.warn(m) });
     plan = opts.plan ?? (await collab.plan(farm, opts.targets ?? [], run));
     instrumentPhaseHooks(farm);
     reporter.emit({
@@ -214,6 +216,7 @@ function upToDate(deps: SubjectRunDeps, sp: SubjectPlan, parent: SubjectBuild | 
     logFile: '',
     ...(sp.key ? { key: sp.key } : {}),
     ...(image ? { image } : {}),
+    ...(sp.partition ? { partition: sp.partition } : {}),
     phases: [],
     data: new Map(),
   };

@@ -1,6 +1,42 @@
 import { defineCommand } from '../command.ts';
 
-export const command = defineCommand({
+interface PlanOptions {
+  explain?: boolean;
+  docker?: boolean;
+}
+
+/** `binfarm plan [subject...]`: what a run would do, without building anything. */
+export const command = defineCommand<PlanOptions>({
   name: 'plan',
-  summary: 'plan (not yet implemented)',
+  summary: 'show the subject DAG and what a run would build or skip, without building',
+  description:
+    'Resolves the subjects (config and plugins), orders them parents first and computes each content key. ' +
+    'A subject is `skip` when an image with its key exists and its binary packages are present. By default ' +
+    'the decision comes from the state directory alone (no Docker); --docker also checks the images. ' +
+    '--explain lists, per subject to build, which inputs changed since its last build.',
+  configure: (cmd) =>
+    cmd
+      .argument('[subject...]', "subjects to plan (default: the config's targets, else all)")
+      .option('--explain', 'list the changed inputs of every subject to build')
+      .option('--docker', 'also check that the images exist (connects to Docker)'),
+  async run([subjects], opts, ctx) {
+    const farm = await ctx.farm();
+    const [{ planRun }, { formatPlan, planToJson }] = await Promise.all([import('../../plan/plan.ts'), import('../../plan/print.ts')]);
+    const targets = Array.isArray(subjects) ? subjects : [];
+    let engine: Promise<import('../../engine/types.ts').Engine> | undefined;
+    const plan = await planRun(farm, targets, {
+      explain: !!opts.explain,
+      offline: !opts.docker,
+      ...(opts.docker
+        ? {
+            engine: () =>
+              (engine ??= import('../../engine/docker-engine.ts').then(({ createEngine }) =>
+                createEngine(farm.options, `plan-${process.pid}`, farm.getLogger('binfarm:plan'), { rootDir: farm.rootDir }),
+              )),
+          }
+        : {}),
+    });
+    if (ctx.global.json) ctx.printJson(planToJson(plan, !!opts.explain));
+    else ctx.print(formatPlan(plan, { explain: !!opts.explain }).trimEnd(), true);
+  },
 });

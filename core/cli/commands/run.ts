@@ -1,5 +1,6 @@
 import { Option } from 'commander';
 import { defineCommand } from '../command.ts';
+import { formatError } from '../report-error.ts';
 
 interface RunOptions {
   failFast?: boolean;
@@ -28,13 +29,13 @@ export const command = defineCommand<RunOptions>({
     if (opts.publish) ctx.global.set.push('run.publish=true');
     if (opts.keepFailed) ctx.global.set.push('run.keepFailed=true');
     const farm = await ctx.farm();
-    const [{ runFarm }, { selectRenderer }, { createReporter }, { formatRunSummary }, { exitCodeFor, EXIT }, { installRunSignals }] = await Promise.all([
+    const [{ runFarm }, { selectRenderer }, { createReporter }, { formatRunSummary }, { exitCodeFor, EXIT }, { installSignalHandlers }] = await Promise.all([
       import('../../run/runner.ts'),
       import('../../run/progress/select-renderer.ts'),
       import('../../run/progress/create-reporter.ts'),
       import('../../run/summary.ts'),
       import('../../errors.ts'),
-      import('../../run/signals.ts'),
+      import('../../engine/signals.ts'),
     ]);
     const renderer = selectRenderer({
       json: ctx.global.json,
@@ -45,12 +46,18 @@ export const command = defineCommand<RunOptions>({
       env: process.env,
     });
     const reporter = createReporter(renderer, ctx);
-    const signals = installRunSignals(ctx.stderr);
+    // Ctrl-C aborts the run; the runner then stops, cleans up (shutdown hook, engine) and we
+    // print the summary. The signal handler waits for that ("cleanup"), then exits 130/143;
+    // a second Ctrl-C exits at once.
+    const controller = new AbortController();
+    let finished!: () => void;
+    const settled = new Promise<void>((r) => (finished = r));
+    const dispose = installSignalHandlers({ controller, cleanup: () => settled });
     const t0 = performance.now();
     try {
       const result = await runFarm(farm, {
         targets: Array.isArray(subjects) ? subjects : [],
-        signal: signals.signal,
+        signal: controller.signal,
         reporter,
         failFast: !!opts.failFast,
       });
@@ -60,9 +67,15 @@ export const command = defineCommand<RunOptions>({
         if (result.status === 'done') ctx.print(text);
         else ctx.warn(text);
       }
-      return result.status === 'done' ? EXIT.ok : exitCodeFor(result.error);
+      return result.status === 'done' ? EXIT.ok : result.status === 'interrupted' ? EXIT.interrupted : exitCodeFor(result.error);
+    } catch (e) {
+      if (!controller.signal.aborted) throw e;
+      // Interrupted: say so before the signal handler exits the process.
+      ctx.warn(formatError(e, ctx.global.verbose));
+      return exitCodeFor(e);
     } finally {
-      signals.dispose();
+      finished();
+      dispose();
     }
   },
 });
