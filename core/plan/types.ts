@@ -26,6 +26,10 @@ export interface SubjectPlan {
    * `build.parent.image` (their base image). Absent: the runner derives `<imagePrefix>/<name>:<key12>`.
    */
   image?: { ref: string; id: string };
+  /** Binhost partition directory on the host (known once the Portage model is rendered). */
+  partition?: string;
+  /** Inputs still unknown (`stage3`, `tree`, `parent`): the key is computed during the run. */
+  unknown?: string[];
 }
 
 /** The ordered plan of a run: parents before children. */
@@ -34,4 +38,8 @@ export interface RunPlan {
   requested: string[];
   /** Every subject of the run in topological order (ancestors included). */
   order: SubjectPlan[];
+  /** Whether image existence was checked against the engine (false: `plan` without Docker). */
+  checkedImages?: boolean;
+  /** Notes for the user (e.g. why Docker was not consulted). */
+  notes?: string[];
 }

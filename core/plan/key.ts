@@ -1,0 +1,116 @@
+/**
+ * Content keys (architecture.md contract). A subject's key is the hash of everything its image
+ * and binpkgs are made from: the parent's key, the stage3 digest (base), the tree snapshot
+ * digest, every rendered /etc/portage file, its sets, every overlay and context file, plugin
+ * versions, the binfarm version and the build type, plus whatever plugins add through
+ * `hooks.keyInputs`. Each input keeps its own digest so `plan --explain` can name what changed.
+ */
+import type { Farm } from '../farm.ts';
+import { BinfarmError } from '../errors.ts';
+import type { PortageModel } from '../portage/model.ts';
+import type { RunContext, SubjectBuild } from '../run/context.ts';
+import type { Subject } from '../subject/types.ts';
+import { sha256, stableHash, stableStringify } from '../util/hash.ts';
+import { partitionOf, type Partition } from '../binhost/partition.ts';
+import { binfarmVersion } from './binfarm-version.ts';
+import { renderSubject } from '../portage/render-subject.ts';
+import { hashTree } from './tree-digest.ts';
+
+/** Shown where a digest is not known before the stage3 or the tree was fetched once. */
+export const UNKNOWN = 'unknown until fetched';
+
+export interface KeyBasis {
+  /** Key of the parent; `null` for the base; `undefined` when the parent's key is not known yet. */
+  parentKey: string | null | undefined;
+  /** Digest of the resolved stage3 (the base only). */
+  stage3Digest?: string | undefined;
+  /** Digest of the tree snapshot (and overlays) the build mounts. */
+  treeDigest?: string | undefined;
+}
+
+export interface KeyComputation {
+  /** undefined while an input is still unknown (see `unknown`). */
+  key: string | undefined;
+  inputs: Record<string, string>;
+  /** Names of the inputs that are not known yet. */
+  unknown: string[];
+  model: PortageModel;
+  files: Map<string, string>;
+  partition: Partition;
+}
+
+/** Short form of a key or digest for tags and messages. */
+export function shortKey(key: string): string {
+  return key.slice(0, 12);
+}
+
+export async function computeKey(farm: Farm, subject: Subject, basis: KeyBasis, stateDir: string): Promise<KeyComputation> {
+  const { model, files } = await renderSubject(farm, subject);
+  const inputs: Record<string, string> = {};
+  const unknown: string[] = [];
+  const put = (name: string, value: string | undefined | null): void => {
+    if (value === undefined || value === null) {
+      inputs[name] = UNKNOWN;
+      unknown.push(name);
+    } else inputs[name] = value;
+  };
+
+  if (subject.parent !== null) put('parent', basis.parentKey);
+  else put('stage3', basis.stage3Digest);
+  put('tree', basis.treeDigest);
+  for (const [path, content] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) inputs[`file:${path}`] = sha256(content);
+  for (const [name, atoms] of Object.entries(subject.sets)) inputs[`set:${name}`] = stableHash(atoms);
+  for (const dir of subject.overlays) Object.assign(inputs, await hashTree(farm.rootDir, dir, 'overlay', `overlay of subject "${subject.name}"`));
+  if (subject.context) Object.assign(inputs, await hashTree(farm.rootDir, subject.context, 'context', `context of subject "${subject.name}"`));
+  if (subject.labels && Object.keys(subject.labels).length) inputs.labels = stableHash(subject.labels);
+  for (const [name, version] of Object.entries(farm.pluginVersions())) inputs[`plugin:${name}`] = version;
+  inputs.binfarm = binfarmVersion();
+  inputs.buildType = farm.options.portage.buildType;
+
+  const contributed = farm.hooks.keyInputs.call({ ...inputs }, { subject, options: farm.options });
+  for (const [name, value] of Object.entries(contributed)) {
+    if (typeof value !== 'string') {
+      throw new BinfarmError('E_PLUGIN', `a keyInputs tap returned a non-string value for input "${name}" of subject "${subject.name}"`, {
+        hint: 'Key inputs map a name to a digest or a short value string.',
+      });
+    }
+  }
+  const key = unknown.length ? undefined : sha256(stableStringify(contributed));
+  return { key, inputs: contributed, unknown, model, files, partition: partitionOf(farm.options, stateDir, model) };
+}
+
+/**
+ * The key of a build with the real digests (the runner calls this after fetchStage3 and
+ * mountPortage). Sets `build.key` and `build.partition`; the inputs go to
+ * `build.data.get('binfarm:key')` for the state file.
+ */
+export async function computeSubjectKey(build: SubjectBuild, farm: Farm | undefined = farmOf(build.run)): Promise<string> {
+  if (!farm) throw new BinfarmError('E_INTERNAL', 'computeSubjectKey needs the farm: set RunContext.farm (or run.data "binfarm:farm")');
+  const parentKey = build.subject.parent === null ? null : build.parent?.key;
+  const result = await computeKey(farm, build.subject, { parentKey, stage3Digest: build.stage3Digest, treeDigest: build.tree?.digest }, build.run.stateDir);
+  if (!result.key) {
+    throw new BinfarmError('E_PLAN', `the content key of subject "${build.subject.name}" cannot be computed: ${result.unknown.join(', ')} unknown`, {
+      hint: result.unknown.includes('parent')
+        ? `The parent "${build.subject.parent}" has no key in this run; build it first.`
+        : 'fetchStage3 and mountPortage must set build.stage3Digest (base) and build.tree.digest before the key is computed.',
+    });
+  }
+  build.key = result.key;
+  build.partition = result.partition.dir;
+  build.data.set(KEY_DATA, { inputs: result.inputs, partition: result.partition } satisfies KeyData);
+  return result.key;
+}
+
+/** The farm of a run: RunContext.farm, or the one the built-in phases registered in run.data. */
+export function farmOf(run: RunContext): Farm | undefined {
+  return run.farm ?? (run.data.get(FARM_DATA) as Farm | undefined);
+}
+
+export const FARM_DATA = 'binfarm:farm';
+
+export const KEY_DATA = 'binfarm:key';
+
+export interface KeyData {
+  inputs: Record<string, string>;
+  partition: Partition;
+}
