@@ -146,7 +146,7 @@ test('verifyIndex names every bad entry: missing file, size, checksums, header, 
   writeFileSync(join(dir, 'Packages.gz'), gzipSync('old'));
   const err = await t.throwsAsync(verifyIndex(dir));
   t.true(isBinfarmError(err));
-  t.is((err as { code: string }).code, 'E_BINHOST');
+  t.is((err as unknown as { code: string }).code, 'E_BINHOST');
   const msg = err!.message;
   t.regex(msg, /header: has no TIMESTAMP/);
   t.regex(msg, /header: VERSION "1" is not an integer ≤ 0/);
@@ -157,7 +157,7 @@ test('verifyIndex names every bad entry: missing file, size, checksums, header, 
   t.regex(msg, /\(build 5\): PATH app-misc\/hello\/hello-2\.12\.2-5\.gpkg\.tar does not exist/);
   t.regex(msg, /\(build 6\): PATH "\.\.\/outside\.gpkg\.tar" leaves the partition/);
   t.regex(msg, /Packages\.gz: differs from Packages/);
-  t.regex((err as { hint: string }).hint, /emaint binhost --fix/);
+  t.regex((err as unknown as { hint: string }).hint, /emaint binhost --fix/);
 });
 
 test('a partition without an index is reported as such', async (t) => {

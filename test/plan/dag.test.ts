@@ -22,7 +22,7 @@ test('a cycle is named link by link', async (t) => {
   const err = await t.throwsAsync(planRun(farm, ['a'], { offline: true }));
   t.is((err as { code?: string }).code, 'E_PLAN');
   t.is(err!.message, 'subjects form a cycle: a → b → c → a');
-  t.regex((err as { hint: string }).hint, /descend from "base"/);
+  t.regex((err as unknown as { hint: string }).hint, /descend from "base"/);
 });
 
 test('a cycle elsewhere in the graph is still reported', (t) => {

@@ -19,7 +19,7 @@ test('a second run on the same state dir is refused, naming the holding pid and 
   t.is((err as { code?: string }).code, 'E_LOCKED');
   t.true(err!.message.includes(`pid ${child.pid}`), err!.message);
   t.true(err!.message.includes('"binfarm run hep-core"'));
-  t.regex((err as { hint: string }).hint, new RegExp(`kill ${child.pid}`));
+  t.regex((err as unknown as { hint: string }).hint, new RegExp(`kill ${child.pid}`));
   child.kill('SIGTERM');
   await child;
   t.false(existsSync(lockPath(dir)), 'the holder released the lock on exit');
