@@ -1,6 +1,6 @@
 /** The public API of binfarm: what a config or a plugin package imports from 'binfarm'. */
 export { defineConfig, type BinfarmConfig, type ConfigEnv, type ConfigExport } from './config/define.ts';
-export type { BinfarmOptions, BinfarmConfigInput } from './config/schema/index.ts';
+export { ConfigSchema, type BinfarmOptions, type BinfarmConfigInput } from './config/schema/index.ts';
 export { definePlugin, type Plugin, type PluginOption } from './plugin.ts';
 export { Farm, createFarm, type FarmInit } from './farm.ts';
 export type { FarmHooks, HookName, PhaseClaim, RenderContext, AtomContext, RunSummary } from './hooks.ts';
@@ -12,3 +12,4 @@ export type { PortageModel, PackageEntry, PackageFileKind, MakeConfContribution,
 export type { Engine, ContainerHandle, ContainerSpec, MountSpec, ExecResult } from './engine/types.ts';
 export type { Logger, LogType } from './log/logger.ts';
 export { BinfarmError, PluginError, isBinfarmError, type ErrorCode } from './errors.ts';
+export * from './portage/index.ts';

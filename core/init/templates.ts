@@ -1,0 +1,180 @@
+/**
+ * The files `binfarm init` writes. Plain functions of a few names, so the output is easy to
+ * read here and easy to test (the generated config must load and validate).
+ */
+export interface InitNames {
+  /** Farm name (directory name by default): `name` in the config, the npm package name. */
+  farm: string;
+  /** binfarm version for the dependency range. */
+  version: string;
+  /** tsx version (runs the plugin's TypeScript tests). */
+  tsxVersion: string;
+  /** Import the smoke subject from @binfarm/plugin-smoke (it resolves from the farm dir). */
+  smokePlugin: boolean;
+  /** The group plugin scaffolded with --plugin, if any. */
+  plugin?: { name: string; pkg: string; factory: string };
+}
+
+export function configTemplate(n: InitNames): string {
+  const imports = [`import { defineConfig } from 'binfarm';`];
+  if (n.smokePlugin) imports.push(`import smoke from '@binfarm/plugin-smoke';`);
+  if (n.plugin) imports.push(`import ${n.plugin.factory} from '${n.plugin.pkg}';`);
+  const plugins = [n.smokePlugin ? 'smoke()' : undefined, n.plugin ? `${n.plugin.factory}()` : undefined].filter(Boolean);
+  const smokeSubject = n.smokePlugin
+    ? ''
+    : `
+  // A tiny first subject to try the pipeline end to end (replace it with your own layers).
+  subjects: {
+    smoke: {
+      description: 'a quick end-to-end check of the farm',
+      sets: { smoke: { 'app-misc/hello': {}, 'app-misc/jq': {} } },
+      smoke: [{ name: 'hello', cmd: ['hello'] }, { name: 'jq', cmd: ['jq', '-n', '{"a":1}|.a'], expect: '1' }],
+    },
+  },
+`;
+  return `${imports.join('\n')}
+
+/**
+ * The ${n.farm} farm. \`binfarm plan\` shows what a run would build, \`binfarm run\` builds it,
+ * \`binfarm config\` prints the effective settings and where each came from.
+ * Every key is described in binfarm's docs/config.md. Values can be overridden without
+ * editing this file: \`--set portage.makeopts=-j8\` or BINFARM_PORTAGE__MAKEOPTS=-j8.
+ */
+export default defineConfig({
+  name: ${q(n.farm)},
+
+  // The factory image starts from a Gentoo stage3 (a registry image, a tarball with its
+  // DIGESTS and signature, or a local image) ...
+  stage3: { type: 'registry', image: 'gentoo/stage3:amd64-openrc' },
+  // ... and builds against an ebuild tree snapshot, mounted read-only as squashfs.
+  tree: { type: 'image', image: 'gentoo/portage:latest' },
+
+  portage: {
+    // 'opt' (optimised) or 'dbg' (debug symbols and sources).
+    buildType: 'opt',
+    makeopts: '-j4',
+  },
+
+  run: {
+    // Subjects built at once; emerge --jobs inside each.
+    concurrency: 1,
+    jobs: 2,
+  },
+
+  plugins: [${plugins.join(', ')}],
+${smokeSubject}
+  // What \`binfarm run\` builds when no subject is named.
+  targets: [${q(n.plugin ? n.plugin.name : 'smoke')}],
+});
+`;
+}
+
+/** A single-quoted TS string literal. */
+function q(s: string): string {
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+export function packageJsonTemplate(n: InitNames): string {
+  const pkg: Record<string, unknown> = {
+    name: n.farm,
+    version: '0.1.0',
+    private: true,
+    type: 'module',
+    scripts: {
+      plan: 'binfarm plan',
+      build: 'binfarm run',
+      doctor: 'binfarm doctor',
+      ...(n.plugin ? { test: 'node --import tsx --test plugins/*/test/*.test.ts' } : {}),
+    },
+    ...(n.plugin ? { workspaces: ['plugins/*'] } : {}),
+    dependencies: {
+      binfarm: `^${n.version}`,
+      ...(n.smokePlugin ? { '@binfarm/plugin-smoke': `^${n.version}` } : {}),
+      ...(n.plugin ? { [n.plugin.pkg]: '*' } : {}),
+    },
+    ...(n.plugin ? { devDependencies: { tsx: `^${n.tsxVersion}` } } : {}),
+    engines: { node: '>=20.19' },
+  };
+  return `${JSON.stringify(pkg, null, 2)}\n`;
+}
+
+export const gitignoreTemplate = `node_modules/
+# binfarm state: run logs, locks, subject state, the local binhost
+.binfarm/
+`;
+
+export function pluginPackageTemplate(p: { name: string; pkg: string }): string {
+  return `${JSON.stringify(
+    {
+      name: p.pkg,
+      version: '0.1.0',
+      description: `binfarm group plugin "${p.name}": the ${p.name} layer of the farm`,
+      type: 'module',
+      exports: './index.ts',
+      peerDependencies: { binfarm: '*' },
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+export function pluginIndexTemplate(p: { name: string; factory: string }): string {
+  const Type = p.factory.charAt(0).toUpperCase() + p.factory.slice(1);
+  return `import { definePackageSets, definePlugin, type Plugin } from 'binfarm';
+
+export interface ${Type}Options {
+  /** The subject the ${p.name} layer is built on (default: the base image). */
+  parent?: string;
+  /** Extra atoms for the layer's set, e.g. { 'sci-libs/gsl': {} }. */
+  atoms?: Record<string, { use?: string[]; accept_keywords?: string[] }>;
+}
+
+/**
+ * The ${p.name} group's layer: one subject on top of \`parent\`, with its own package set and
+ * smoke tests. Plugins tap binfarm's hooks (docs/plugins.md): \`subjects\` adds layers,
+ * \`atom.for('cat/pkg')\` changes one package's settings, the phase hooks wrap or replace steps.
+ */
+export default function ${p.factory}(options: ${Type}Options = {}): Plugin {
+  const parent = options.parent ?? 'base';
+  const sets = definePackageSets({
+    ${q(p.name)}: {
+      'app-misc/jq': {},
+      ...options.atoms,
+    },
+  });
+  return definePlugin({
+    name: ${q(p.name)},
+    version: '0.1.0',
+    apply(farm) {
+      farm.hooks.subjects.tap(${q(p.name)}, (subjects) => ({
+        ...subjects,
+        ${q(p.name)}: {
+          parent,
+          description: 'the ${p.name} group layer',
+          sets,
+          smoke: [{ name: 'jq', cmd: ['jq', '--version'] }],
+          contributedBy: ${q(p.name)},
+        },
+      }));
+    },
+  });
+}
+`;
+}
+
+export function pluginTestTemplate(p: { name: string; factory: string }): string {
+  return `// Run with \`npm test\` (node's test runner; TypeScript through tsx).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigSchema, createFarm } from 'binfarm';
+import ${p.factory} from '../index.ts';
+
+test('${p.name} adds its layer on top of its parent', () => {
+  const options = ConfigSchema.parse({ plugins: [${p.factory}({ atoms: { 'sci-libs/gsl': {} } })] });
+  const farm = createFarm({ options, rootDir: process.cwd(), builtins: false });
+  const layer = farm.subject(${q(p.name)});
+  assert.equal(layer.parent, 'base');
+  assert.deepEqual(Object.keys(layer.sets[${q(p.name)}] ?? {}), ['app-misc/jq', 'sci-libs/gsl']);
+});
+`;
+}
