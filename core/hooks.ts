@@ -10,6 +10,7 @@ import {
 import type { Farm } from './farm.ts';
 import type { LogType } from './log/logger.ts';
 import type { PortageModel } from './portage/model.ts';
+import type { PatchStrategy } from './portage/strategy.ts';
 import type { RunContext, SubjectBuild } from './run/context.ts';
 import type { AtomSpec, SubjectSpec } from './subject/types.ts';
 import { PluginError } from './errors.ts';
@@ -73,6 +74,8 @@ export function createHooks() {
     makeConf: new SyncWaterfallHook<[Record<string, string>, RenderContext]>(['vars', 'context']),
     /** The whole Portage model of a subject, before rendering. */
     portageModel: new AsyncSeriesWaterfallHook<[PortageModel, RenderContext]>(['model', 'context']),
+    /** Patch strategies by name (`overwrite`, `merge`, ...): plugins add theirs (core/portage/strategy.ts). */
+    patchStrategies: new SyncWaterfallHook<[Record<string, PatchStrategy>]>(['strategies']),
     /** Rendered files (path relative to /etc/portage → content), before they are applied. */
     renderedFiles: new SyncWaterfallHook<[Map<string, string>, RenderContext]>(['files', 'context']),
     /** The emerge argv for a subject. */

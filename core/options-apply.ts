@@ -1,4 +1,10 @@
 import type { Farm } from './farm.ts';
+import { ApplyPatchesPlugin } from './phases/apply-patches.ts';
+import { patchOverwrite } from '@binfarm/plugin-patch-overwrite';
+import { patchMerge } from '@binfarm/plugin-patch-merge';
+import { patchAppend } from '@binfarm/plugin-patch-append';
+import { patchProtect } from '@binfarm/plugin-patch-protect';
+import { patchProfile } from '@binfarm/plugin-patch-profile';
 
 /**
  * Turns validated options into built-in plugins (webpack's WebpackOptionsApply). Built-ins tap
@@ -8,5 +14,7 @@ import type { Farm } from './farm.ts';
  */
 export function applyOptions(farm: Farm): void {
   const builtins: Array<{ name: string; apply(f: Farm): void }> = [];
+  // Portage: the applyPatches phase and the patch strategies it chooses from
+  builtins.push(new ApplyPatchesPlugin(), patchOverwrite(), patchMerge(), patchAppend(), patchProtect(), patchProfile());
   for (const plugin of builtins) farm.apply(plugin);
 }

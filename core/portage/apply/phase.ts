@@ -1,0 +1,56 @@
+import type { Farm } from '../../farm.ts';
+import type { ContainerHandle } from '../../engine/types.ts';
+import type { SubjectBuild } from '../../run/context.ts';
+import { DEFAULT_PROFILE_REPO, PORTAGE_DIR } from '../render/conventions.ts';
+import { renderSubject } from '../render-subject.ts';
+import { resolveStrategies, strategyChooser } from '../strategy.ts';
+import { executeOps } from './execute.ts';
+import { collectOverlayFiles } from './overlays.ts';
+import { planApply } from './plan.ts';
+import { readImagePaths } from './read-image.ts';
+
+type EnsureBuildContainer = (build: SubjectBuild) => Promise<ContainerHandle | void>;
+
+/**
+ * The applyPatches phase: render the subject's /etc/portage, read what the build container
+ * has, plan every file operation with the chosen strategies (plus the subject's root
+ * overlays), and carry the plan out through the Engine API. Records `build.portage`.
+ */
+export async function applyPatchesToBuild(farm: Farm, build: SubjectBuild): Promise<void> {
+  build.progress.title('render /etc/portage');
+  const rendered = await renderSubject(farm, build.subject);
+  build.portage = rendered;
+  const overlays = await collectOverlayFiles(farm.rootDir, build.subject.overlays, build.subject.name);
+
+  build.progress.title('apply /etc/portage');
+  const container = await buildContainer(build);
+  const choose = strategyChooser(farm.options.portage.strategies);
+  const readPaths = [PORTAGE_DIR];
+  if (rendered.model.profile) readPaths.push((rendered.model.profile.repo ?? DEFAULT_PROFILE_REPO).location);
+  for (const f of overlays) {
+    if (!f.path.startsWith(`${PORTAGE_DIR}/`) && choose(f.path).strategy !== 'overwrite') readPaths.push(f.path);
+  }
+  const state = await readImagePaths(container, readPaths);
+  const plan = planApply({
+    files: rendered.files,
+    overlays,
+    state,
+    strategies: resolveStrategies(farm),
+    choose,
+    removeStage3Binrepos: rendered.model.removeStage3Binrepos,
+  });
+  for (const line of plan.log) build.logger.info(line);
+  await executeOps(container, plan.ops);
+  const summary = `${rendered.files.size} Portage files, ${overlays.length} overlay files: ${plan.ops.length} changes`;
+  build.progress.output(summary);
+  build.data.set('binfarm:apply-patches', { ops: plan.ops.length, log: plan.log });
+}
+
+async function buildContainer(build: SubjectBuild): Promise<ContainerHandle> {
+  // core/phases/build-container.ts is the pipeline's (memoised per build); imported by name, lazily
+  const specifier = '../../phases/build-container.ts';
+  const mod = (await import(specifier)) as { ensureBuildContainer: EnsureBuildContainer };
+  const handle = (await mod.ensureBuildContainer(build)) ?? build.container;
+  if (!handle) throw new Error('ensureBuildContainer did not provide a container');
+  return handle;
+}

@@ -1,0 +1,86 @@
+import { BinfarmError } from '../errors.ts';
+import type { Farm } from '../farm.ts';
+import { globToRegExp } from './glob.ts';
+
+/**
+ * Patch strategies decide how one rendered file gets into the image. A strategy is a pure
+ * function of the path, the new content and what the image has now; it returns file
+ * operations (applied in order) and log lines. Plugins register strategies by name through
+ * `farm.hooks.patchStrategies`; `portage.strategies` (glob → name) chooses one per file.
+ */
+export type FileOp =
+  | { op: 'write'; path: string; content: string | Uint8Array; mode?: number }
+  | { op: 'remove'; path: string }
+  | { op: 'rename'; from: string; to: string }
+  | { op: 'symlink'; path: string; target: string };
+
+export interface StrategyInput {
+  /** The rendered key (`make.conf`, `package.use/51-hep-core`, `/var/db/repos/...`). */
+  key: string;
+  /** Absolute path in the image. */
+  path: string;
+  /** The new content; `symlink:<target>` for a link (render/conventions.ts). */
+  content: string;
+  /** The image's current content, undefined when the file does not exist. */
+  existing: string | undefined;
+  /** Names present in the file's directory in the image (for `._cfg0000_` numbering). */
+  siblings: ReadonlySet<string>;
+}
+
+export interface StrategyResult {
+  ops: FileOp[];
+  log: string[];
+}
+
+export interface PatchStrategy {
+  readonly name: string;
+  /** One line for docs and `binfarm render` output. */
+  readonly description: string;
+  apply(input: StrategyInput): StrategyResult;
+}
+
+/** Identity helper for typing a strategy. */
+export function definePatchStrategy<T extends PatchStrategy>(s: T): T {
+  return s;
+}
+
+/**
+ * Built-in choice per file, after the user's `portage.strategies` globs: make.conf (a file)
+ * is merged into the image's, the custom profile and make.profile go through `profile`,
+ * everything else binfarm owns is overwritten.
+ */
+export const DEFAULT_STRATEGY_RULES: ReadonlyArray<readonly [glob: string, strategy: string]> = [
+  ['make.conf', 'merge'],
+  ['make.profile', 'profile'],
+  ['/var/db/repos/binfarm-local/**', 'profile'],
+  ['**', 'overwrite'],
+];
+
+export interface StrategyChooser {
+  (key: string): { strategy: string; rule: string };
+}
+
+/** First matching user glob (in config order), then the defaults. */
+export function strategyChooser(userRules: Record<string, string>): StrategyChooser {
+  const rules = [...Object.entries(userRules), ...DEFAULT_STRATEGY_RULES].map(([glob, strategy]) => ({ glob, strategy, re: globToRegExp(glob) }));
+  return (key) => {
+    const r = rules.find((x) => x.re.test(key))!;
+    return { strategy: r.strategy, rule: r.glob };
+  };
+}
+
+/** The strategies registered on a farm (built-ins and plugins). */
+export function resolveStrategies(farm: Farm): Record<string, PatchStrategy> {
+  return farm.hooks.patchStrategies.call({});
+}
+
+export function getStrategy(strategies: Record<string, PatchStrategy>, name: string, forKey: string, rule: string): PatchStrategy {
+  const s = strategies[name];
+  if (!s) {
+    const known = Object.keys(strategies).sort().join(', ') || 'none';
+    throw new BinfarmError('E_CONFIG_INVALID', `patch strategy "${name}" (chosen for "${forKey}" by portage.strategies["${rule}"]) is not registered`, {
+      hint: `Registered strategies: ${known}. A plugin registers one through farm.hooks.patchStrategies.`,
+    });
+  }
+  return s;
+}
