@@ -39,6 +39,10 @@ export function normalizePlugins(option: unknown, source = 'plugins'): Plugin[] 
     if (typeof candidate.apply !== 'function') {
       throw invalid(path, 'it has no apply(farm) method');
     }
+    if (typeof value === 'function' && candidate.apply === Function.prototype.apply) {
+      // Every function has Function.prototype.apply: a bare factory is not a plugin.
+      throw invalid(path, `it is the function ${(value as { name?: string }).name || '(anonymous)'}, not a plugin object`);
+    }
     const name = candidate.name ?? (candidate.constructor?.name !== 'Object' ? candidate.constructor?.name : undefined);
     if (typeof name !== 'string' || !name) {
       throw invalid(path, 'it has no name');

@@ -9,7 +9,7 @@ import { BinfarmError, isBinfarmError } from '../errors.ts';
 export function translateLoadError(e: unknown, file: string, rootDir: string): BinfarmError {
   if (isBinfarmError(e)) return e;
   const err = e instanceof Error ? e : new Error(String(e));
-  const rel = relative(process.cwd(), file) || file;
+  const rel = displayPath(file);
 
   // jiti (babel): "ParseError: Unexpected token  \n /abs/file.ts:4:25" (column 0-based).
   const parse = /ParseError: (.*?)\s*\n\s*(\/[^\n]*?):(\d+):(\d+)/s.exec(err.message);
@@ -34,7 +34,7 @@ export function translateLoadError(e: unknown, file: string, rootDir: string): B
     const spec = /Cannot find (?:module|package) '([^']+)'/.exec(err.message)?.[1];
     const from = /Require stack:\n- ([^\n]+)/.exec(err.message)?.[1] ?? file;
     if (spec && !spec.startsWith('.') && !isAbsolute(spec)) return notInstalled(spec, from, rootDir, err);
-    return new BinfarmError('E_CONFIG_LOAD', `${relative(process.cwd(), from) || from} imports "${spec ?? '?'}", which does not exist`, {
+    return new BinfarmError('E_CONFIG_LOAD', `${displayPath(from)} imports "${spec ?? '?'}", which does not exist`, {
       cause: err,
       hint: 'Check the path of the import (relative to the importing file).',
     });
@@ -47,7 +47,7 @@ export function translateLoadError(e: unknown, file: string, rootDir: string): B
 }
 
 function syntaxError(file: string, line: number, column: number, what: string, cause: Error): BinfarmError {
-  const rel = relative(process.cwd(), file) || file;
+  const rel = displayPath(file);
   const frame = codeFrame(file, line, column);
   return new BinfarmError('E_CONFIG_SYNTAX', `${rel}:${line}:${column}: syntax error: ${what}${frame ? `\n${frame}` : ''}`, {
     cause,
@@ -83,9 +83,9 @@ export function packageNameOf(spec: string): string {
 function notInstalled(spec: string, from: string, rootDir: string, cause: Error): BinfarmError {
   const pkg = packageNameOf(spec);
   const workspace = findWorkspacePackage(rootDir, pkg);
-  const rel = relative(process.cwd(), from) || from;
+  const rel = displayPath(from);
   const hint = workspace
-    ? `"${pkg}" is the workspace package in ${relative(process.cwd(), workspace) || workspace}; run \`npm install\` in ${rootDir} to link it.`
+    ? `"${pkg}" is the workspace package in ${displayPath(workspace)}; run \`npm install\` in ${rootDir} to link it.`
     : `Install it: \`npm install ${pkg}\` (in ${rootDir}).`;
   const what = pkg.includes('plugin') ? 'plugin package' : 'package';
   return new BinfarmError('E_PLUGIN_NOT_INSTALLED', `${rel} imports the ${what} "${pkg}", which is not installed`, {
@@ -108,4 +108,10 @@ function findWorkspacePackage(rootDir: string, pkg: string): string | undefined 
     }
   }
   return undefined;
+}
+
+/** Relative to the working directory when below it, else absolute. */
+export function displayPath(file: string): string {
+  const r = relative(process.cwd(), file);
+  return r && !r.startsWith('..') ? r : file;
 }

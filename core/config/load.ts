@@ -1,10 +1,10 @@
 import { existsSync, statSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { BinfarmError } from '../errors.ts';
 import { ConfigSchema, type BinfarmOptions } from './schema/index.ts';
 import type { ConfigEnv } from './define.ts';
 import { SEARCH_PLACES, loadConfigFile, searchConfig, searchedDirs, siblingConfigs } from './discover.ts';
-import { translateLoadError } from './load-errors.ts';
+import { displayPath, translateLoadError } from './load-errors.ts';
 import { applyOverrides, parseEnvOverrides, parseSetFlag, type Override } from './overrides.ts';
 import { validateConfig } from './validate.ts';
 
@@ -112,5 +112,5 @@ function notFound(cwd: string): BinfarmError {
 }
 
 function rel(file: string): string {
-  return relative(process.cwd(), file) || file;
+  return displayPath(file);
 }

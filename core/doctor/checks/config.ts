@@ -1,4 +1,4 @@
-import { relative } from 'node:path';
+import { displayPath } from '../../config/load-errors.ts';
 import { isBinfarmError } from '../../errors.ts';
 import { defineCheck } from '../types.ts';
 
@@ -7,7 +7,7 @@ export const configCheck = defineCheck({
   id: 'config',
   title: 'config',
   async run(ctx) {
-    if (ctx.configFile && !ctx.configError) return { status: 'ok', summary: relative(process.cwd(), ctx.configFile) || ctx.configFile };
+    if (ctx.configFile && !ctx.configError) return { status: 'ok', summary: displayPath(ctx.configFile) };
     const e = ctx.configError;
     if (isBinfarmError(e) && e.code === 'E_CONFIG_NOT_FOUND') {
       return { status: 'warn', summary: 'no binfarm config found; the checks below use the defaults', hint: 'Run `binfarm init` to create one.' };
