@@ -83,6 +83,7 @@ export class DockerEngine implements Engine {
         repoDigests: i.RepoDigests ?? [],
         labels: i.Config?.Labels ?? {},
         size: i.Size,
+        config: { cmd: toArgv(i.Config?.Cmd), entrypoint: toArgv(i.Config?.Entrypoint) },
       };
     } catch (e) {
       if ((e as { statusCode?: number }).statusCode === 404) return undefined;
@@ -375,4 +376,10 @@ export async function createEngine(options: EngineOptions, runId: string, logger
     await record.create();
   }
   return new DockerEngine(docker, runId, conn.display, conn.local, logger, extras, record);
+}
+
+/** Docker reports Cmd/Entrypoint as an argv array, a string (shell form) or null. */
+function toArgv(v: string | string[] | null | undefined): string[] | null {
+  if (v === null || v === undefined) return null;
+  return Array.isArray(v) ? v : ['/bin/sh', '-c', v];
 }

@@ -59,6 +59,8 @@ export interface ImageInfo {
   repoDigests: string[];
   labels: Record<string, string>;
   size: number;
+  /** The image's default command (inspectImage only), so a commit can restore what a build container overrode. */
+  config?: { cmd: string[] | null; entrypoint: string[] | null };
 }
 
 export interface Engine {
