@@ -7,7 +7,7 @@ import type { RunPlan, SubjectPlan } from '../plan/types.ts';
 import { BinfarmError, isBinfarmError } from '../errors.ts';
 import { formatLogArgs, type LogType } from '../log/logger.ts';
 import { instrumentPhaseHooks } from './claims.ts';
-import type { RunContext, SubjectBuild } from './context.ts';
+import type { PhaseName, RunContext, SubjectBuild } from './context.ts';
 import { LogFile, stamp } from './log-file.ts';
 import { resolveCacheDir, resolveStateDir, runDirOf } from './paths.ts';
 import type { RunFailure, RunReporter } from './progress/events.ts';
@@ -65,10 +65,10 @@ export async function runFarm(farm: Farm, opts: RunFarmOptions = {}): Promise<Ru
   else opts.signal?.addEventListener('abort', onAbort, { once: true });
 
   const previousSink = farm.logSink;
-  const sink = (origin: string, type: LogType, args: unknown[], subject?: string) => {
+  const sink = (origin: string, type: LogType, args: unknown[], subject?: string, phase?: PhaseName) => {
     const message = formatLogArgs(args);
     runLog.line(`${stamp()} ${type.padEnd(5)} [${subject ? `${subject}:` : ''}${origin}] ${message}`);
-    reporter.emit({ event: 'log', level: type, origin, ...(subject ? { subject } : {}), message });
+    reporter.emit({ event: 'log', level: type, origin, ...(subject ? { subject } : {}), ...(phase ? { phase } : {}), message });
   };
   farm.logSink = (origin, type, args) => sink(origin, type, args);
 

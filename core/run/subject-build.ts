@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Farm } from '../farm.ts';
-import { BinfarmError, isBinfarmError } from '../errors.ts';
+import { BinfarmError, isBinfarmError, rootCause } from '../errors.ts';
 import { createLogger, type LogType } from '../log/logger.ts';
 import type { SubjectPlan } from '../plan/types.ts';
 import { phaseRecord } from './claims.ts';
@@ -13,7 +13,7 @@ export interface SubjectRunDeps {
   run: RunContext;
   reporter: RunReporter;
   /** Writes one log line to run.log and the reporter (after the infrastructureLog hook). */
-  sink(origin: string, type: LogType, args: unknown[], subject?: string): void;
+  sink(origin: string, type: LogType, args: unknown[], subject?: string, phase?: PhaseName): void;
   /** Called after mountPortage, when the stage3 and tree digests are known (planner's key). */
   rekey?(build: SubjectBuild): Promise<string | undefined>;
 }
@@ -26,7 +26,7 @@ export function createSubjectBuild(deps: SubjectRunDeps, plan: SubjectPlan, pare
   const emitLog = (origin: string, type: LogType, args: unknown[]) => {
     if (deps.farm.hooks.infrastructureLog.call(origin, type, args) === true) return;
     log.line(`[${type}] ${origin}: ${args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.message : JSON.stringify(a))).join(' ')}`);
-    deps.sink(origin, type, args, name);
+    deps.sink(origin, type, args, name, phase.current);
   };
   const build: SubjectBuild = {
     run: deps.run,
@@ -75,7 +75,8 @@ export async function runPhases(deps: SubjectRunDeps, build: SubjectBuild, log: 
         if (key) build.key = key;
       }
     } catch (e) {
-      const err = deps.run.signal.aborted && !isBinfarmError(e) ? interrupted(deps.run.signal.reason, e) : e;
+      // A phase that ends because the run was aborted fails as "interrupted", whatever it threw.
+      const err = deps.run.signal.aborted ? interrupted(deps.run.signal.reason, e) : e;
       const ms = Math.round(performance.now() - t0);
       build.phases.push({ phase: p, status: 'failed', ms, note: errorInfo(err).message });
       log.line(`== phase ${p} FAILED after ${ms} ms: ${errorInfo(err).message}`);
@@ -95,6 +96,8 @@ export function errorInfo(e: unknown): ErrorInfo {
 }
 
 function interrupted(reason: unknown, cause?: unknown): BinfarmError {
-  if (isBinfarmError(reason)) return reason;
-  return new BinfarmError('E_INTERRUPTED', 'the run was interrupted', { cause: cause ?? reason });
+  const root = rootCause(cause);
+  if (isBinfarmError(root) && root.code === 'E_INTERRUPTED') return root;
+  const message = isBinfarmError(reason) ? reason.message : 'the run was interrupted';
+  return new BinfarmError('E_INTERRUPTED', message, { cause: cause ?? reason, hint: isBinfarmError(reason) ? reason.hint : undefined });
 }

@@ -39,7 +39,7 @@ export type RunEvent =
   | { event: 'phase:fail'; subject: string; phase: PhaseName; ms: number; error: ErrorInfo }
   | { event: 'output'; subject: string; phase?: PhaseName; line: string }
   | { event: 'title'; subject: string; phase?: PhaseName; title: string }
-  | { event: 'log'; level: LogType; origin: string; subject?: string; message: string }
+  | { event: 'log'; level: LogType; origin: string; subject?: string; phase?: PhaseName; message: string }
   | {
       event: 'run:end';
       status: 'done' | 'failed' | 'interrupted';

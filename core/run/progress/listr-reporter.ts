@@ -109,7 +109,7 @@ export function createListrReporter(opts: ListrReporterOptions): RunReporter {
       channel(e.subject, phase).push({ kind: 'output', line: text });
       return;
     }
-    if (!important) return;
+    if (!important || (opts.renderer === 'silent' && e.level === 'warn')) return;
     const line = `[${e.subject ?? e.origin}] ${text}\n`;
     // The live tree owns the terminal while it renders; other text waits until it is done.
     if (liveTree && running) deferredLogs.push(line);

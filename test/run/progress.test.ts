@@ -1,0 +1,94 @@
+import test from 'ava';
+import { PassThrough } from 'node:stream';
+import { selectRenderer, isCI } from '../../core/run/progress/select-renderer.ts';
+import { createReporter } from '../../core/run/progress/create-reporter.ts';
+import { runFarm } from '../../core/run/runner.ts';
+import { builderPlugin, offlineCollaborators, planOf, testFarm } from './_farm.ts';
+
+test('renderer selection: --json, --renderer, --quiet, --verbose, TTY, CI, TERM=dumb', (t) => {
+  const base = { isTTY: true, env: {} };
+  t.is(selectRenderer(base), 'default');
+  t.is(selectRenderer({ ...base, isTTY: false }), 'simple');
+  t.is(selectRenderer({ ...base, env: { CI: 'true' } }), 'simple');
+  t.is(selectRenderer({ ...base, env: { CI: '1' } }), 'simple');
+  t.is(selectRenderer({ ...base, env: { CI: 'false' } }), 'default');
+  t.is(selectRenderer({ ...base, env: { GITHUB_ACTIONS: 'true' } }), 'simple');
+  t.is(selectRenderer({ ...base, env: { TERM: 'dumb' } }), 'simple');
+  t.is(selectRenderer({ ...base, verbose: true }), 'verbose');
+  t.is(selectRenderer({ ...base, isTTY: false, verbose: true }), 'verbose');
+  t.is(selectRenderer({ ...base, quiet: true }), 'silent');
+  t.is(selectRenderer({ ...base, json: true, quiet: true }), 'json');
+  t.is(selectRenderer({ ...base, isTTY: false, explicit: 'default' }), 'default');
+  t.is(selectRenderer({ ...base, explicit: 'verbose', json: true }), 'json');
+  t.false(isCI({ CI: '' }));
+});
+
+function capture(tty = false): { stream: NodeJS.WriteStream; text: () => string } {
+  const s = new PassThrough();
+  let buf = '';
+  s.on('data', (d: Buffer) => (buf += d.toString()));
+  Object.assign(s, { isTTY: tty, columns: 120, rows: 50 });
+  return { stream: s as unknown as NodeJS.WriteStream, text: () => buf };
+}
+
+async function runWith(t: import('ava').ExecutionContext, renderer: Parameters<typeof createReporter>[0], fail?: string) {
+  const out = capture(renderer === 'default');
+  const err = capture(renderer === 'default');
+  const farm = testFarm(t, { plugins: [builderPlugin(fail ? { fail } : {})], subjects: { tools: {}, extra: { parent: 'tools' } } });
+  farm.hooks.beforeRun.tap('warner', (run) => run.logger.warn('a farm-level warning'));
+  const result = await runFarm(farm, { plan: planOf(farm, ['base', 'tools', 'extra']), reporter: createReporter(renderer, { stdout: out.stream, stderr: err.stream }), collaborators: offlineCollaborators() });
+  return { result, out: out.text(), err: err.text() };
+}
+
+test('--json: one JSON object per line for every state change, output, title and log line, then the summary', async (t) => {
+  const { out } = await runWith(t, 'json', 'extra/package');
+  const events = out.trimEnd().split('\n').map((l) => JSON.parse(l) as { event: string; time: string; subject?: string; phase?: string });
+  t.true(events.every((e) => typeof e.time === 'string' && !Number.isNaN(Date.parse(e.time))));
+  t.is(events[0]!.event, 'run:start');
+  t.is(events.at(-1)!.event, 'run:end');
+  const kinds = new Set(events.map((e) => e.event));
+  for (const k of ['subject:start', 'subject:end', 'phase:start', 'phase:end', 'phase:fail', 'output', 'title', 'log']) t.true(kinds.has(k), k);
+  const toolsEmerge = events.filter((e) => e.subject === 'tools' && e.phase === 'emerge').map((e) => e.event);
+  t.deepEqual(toolsEmerge, ['phase:start', 'title', 'output', 'log', 'phase:end']);
+  const end = events.at(-1) as unknown as { status: string; failures: Array<{ subject: string; phase: string; tail: string[] }> };
+  t.is(end.status, 'failed');
+  t.is(end.failures[0]?.subject, 'extra');
+  t.is(end.failures[0]?.phase, 'package');
+  t.true(end.failures[0]!.tail.length > 3);
+});
+
+test('line renderer (not a TTY / CI): every line names its subject; output lines only with verbose', async (t) => {
+  const simple = await runWith(t, 'simple');
+  t.regex(simple.out, /^run \d{8}-\d{6}-[0-9a-f]{4}: 3 subjects, 3 to build/m);
+  t.regex(simple.out, /^\[tools\] ▶ emerge$/m);
+  t.regex(simple.out, /^\[tools\] ✔ emerge \(\d+\.\d s\) by test-builder: emerge ok$/m);
+  t.regex(simple.out, /^\[tools\] ↓ publish skipped: run\.publish is off \(by test-builder\)$/m);
+  t.regex(simple.out, /^\[extra\] ✔ built in \d+\.\d s$/m);
+  t.regex(simple.out, /^\[binfarm:run\]   warn: a farm-level warning$/m);
+  t.false(simple.out.includes('emerge output line'));
+  const verbose = await runWith(t, 'verbose');
+  t.regex(verbose.out, /^\[tools\]   │ emerge output line for tools$/m);
+  t.regex(verbose.out, /^\[tools\]   emerge says hello$/m);
+});
+
+// serial: listr2 decides "is a terminal" from process.stdout, which this test pretends.
+test.serial('live tree (TTY): listr2 renders subjects with their phases, marks and skip reasons', async (t) => {
+  const wasTTY = process.stdout.isTTY;
+  process.stdout.isTTY = true;
+  t.teardown(() => void (process.stdout.isTTY = wasTTY));
+  const { out, err, result } = await runWith(t, 'default', 'extra/emerge');
+  t.is(result.status, 'failed');
+  const plain = out.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+  t.regex(plain, /✔ tools/);
+  t.regex(plain, /✔ emerge \(by test-builder: emerge ok\)/);
+  t.regex(plain, /↓ publish: run\.publish is off/);
+  t.regex(plain, /✖ plugin "test-builder" failed in hook "emerge" for subject "extra": emerge\s+of extra broke/); // wrapped at the terminal width
+  // farm-level warnings wait until the tree is done, then go to stderr
+  t.regex(err, /\[binfarm:run\] warn: a farm-level warning/);
+});
+
+test('--quiet: the silent renderer prints nothing (warnings stay in run.log)', async (t) => {
+  const { out, err } = await runWith(t, 'silent');
+  t.is(out, '');
+  t.is(err, '');
+});
