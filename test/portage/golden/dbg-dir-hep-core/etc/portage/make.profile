@@ -1,0 +1,1 @@
+symlink:../../var/db/repos/gentoo/profiles/default/linux/amd64/23.0

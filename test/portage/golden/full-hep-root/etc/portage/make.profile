@@ -1,0 +1,1 @@
+symlink:../../var/db/repos/binfarm-local/profiles/binfarm/amd64/23.0/opt
