@@ -5,7 +5,7 @@
  * labelled with the digest. An image carrying that label is reused: no second import.
  */
 import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { BinfarmError } from '../errors.ts';
 import type { Engine, ImageInfo } from '../engine/types.ts';
 import { readChecksumFile, verifyChecksums } from '../util/checksums.ts';
@@ -110,7 +110,8 @@ async function importDecompressed(path: string, name: string, ref: { repo: strin
   let importError: unknown;
   let killed = false;
   try {
-    info = await ctx.engine.importTarball(proc.stdout as Readable, ref, labels);
+    // execa drains an unbuffered stdout nobody reads yet: hold it in a PassThrough until the upload starts.
+    info = await ctx.engine.importTarball(proc.stdout!.pipe(new PassThrough({ highWaterMark: 1 << 20 })), ref, labels);
   } catch (e) {
     importError = e;
     killed = proc.exitCode === null && proc.kill();

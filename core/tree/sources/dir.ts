@@ -1,0 +1,91 @@
+/**
+ * A repository in a local directory (an overlay in the config's checkout, a test tree).
+ *
+ * Digest: the SHA-256 of the tar stream the directory packs into (tar-fs, entries sorted), computed
+ * while that stream flows into tar2sqfs, so the content is read once. To find the cached image
+ * without reading every file again, a manifest of the directory (relative path, type, mode, size,
+ * mtime, link target of every entry) is hashed into a key, and `trees/dir-index/<key>.json`
+ * remembers the digest it packed into. Any change to a file's size or mtime, or an added/removed
+ * file, changes the key; content edits that keep both (rare: editors update mtimes) are not seen.
+ * The `bind` strategy needs no image: it hashes the stream without building one.
+ */
+import { createHash } from 'node:crypto';
+import { lstat, readdir, readlink, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { BinfarmError } from '../../errors.ts';
+import { commitSquashfs, tarToSquashfs } from '../squashfs-build.ts';
+import { repoNameOfDir } from '../validate.ts';
+import type { TreeArtifact, TreeContext, TreeNeeds } from './types.ts';
+
+/** Hash of every entry's path, type, mode, size, mtime and link target, in sorted order. */
+export async function manifestKey(dir: string): Promise<string> {
+  const h = createHash('sha256');
+  const walk = async (abs: string, rel: string): Promise<void> => {
+    const entries = (await readdir(abs, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const p = join(abs, e.name);
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      const st = await lstat(p);
+      const link = st.isSymbolicLink() ? await readlink(p) : '';
+      h.update(`${r}\0${st.mode}\0${st.size}\0${st.mtimeMs}\0${link}\n`);
+      if (st.isDirectory()) await walk(p, r);
+    }
+  };
+  await walk(dir, '');
+  return h.digest('hex');
+}
+
+async function packStream(dir: string): Promise<Readable> {
+  const tar = await import('tar-fs');
+  const pack = tar.pack(dir, { sort: true } as Parameters<typeof tar.pack>[1]);
+  return Readable.from(pack as unknown as AsyncIterable<Buffer>, { objectMode: false });
+}
+
+export async function dirTree(src: { path: string }, ctx: TreeContext, needs: TreeNeeds): Promise<TreeArtifact> {
+  const dir = resolve(ctx.rootDir, src.path);
+  if (!(await stat(dir).catch(() => undefined))?.isDirectory()) {
+    throw new BinfarmError('E_TREE', `${ctx.what}: ${dir} is not a directory`, {
+      hint: `Fix the path "${src.path}" (relative paths are resolved against ${ctx.rootDir}).`,
+      details: { path: dir },
+    });
+  }
+  const repoName = await repoNameOfDir(dir, ctx.what);
+  const key = await manifestKey(dir);
+  const indexed = await ctx.cache.readIndex(key);
+  if (indexed && !needs.sqfs) return { digest: indexed.digest, repoName, dir, source: dir };
+  if (indexed) {
+    const hit = await ctx.cache.lookup(indexed.digest);
+    if (hit) {
+      ctx.output(`${ctx.what}: squashfs cache hit ${hit.sqfs}`);
+      return { digest: indexed.digest, repoName, dir, sqfs: hit.sqfs, source: dir };
+    }
+  }
+  if (!needs.sqfs) {
+    const h = createHash('sha256');
+    for await (const chunk of await packStream(dir)) h.update(chunk as Buffer);
+    const digest = `sha256:${h.digest('hex')}`;
+    await ctx.cache.writeIndex(key, { digest, repoName });
+    return { digest, repoName, dir, source: dir };
+  }
+  await ctx.cache.ensureDir();
+  // Built under a name derived from the manifest, renamed to the digest once the stream is hashed.
+  const built = await tarToSquashfs({ stream: await packStream(dir) }, join(ctx.cache.dir, `dir-${key.slice(0, 32)}.sqfs`), {
+    hash: 'sha256',
+    onProgress: ctx.output,
+    signal: ctx.signal,
+    what: ctx.what,
+  });
+  const digest = built.digest!;
+  const dest = ctx.cache.sqfsPath(digest);
+  if (await ctx.cache.lookup(digest)) {
+    await rm(built.tmp, { force: true }); // same content as an image we already have (e.g. mtimes restored)
+  } else {
+    await commitSquashfs(built.tmp, dest);
+    const { size } = await stat(dest);
+    await ctx.cache.writeMeta({ digest, repoName, source: dir, bytes: size, createdAt: new Date().toISOString() });
+    ctx.output(`${ctx.what}: built ${dest} (${(size / 1024 / 1024).toFixed(1)} MB squashfs)`);
+  }
+  await ctx.cache.writeIndex(key, { digest, repoName });
+  return { digest, repoName, dir, sqfs: dest, source: dir };
+}
