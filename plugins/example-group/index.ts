@@ -1,0 +1,67 @@
+import { resolve } from 'node:path';
+import { BinfarmError, definePackageSets, type Farm, type Plugin } from 'binfarm';
+import { imageManifest, writeManifest, type ImageManifest } from './src/manifest.ts';
+import { parseOptions, type ExampleGroupOptions } from './src/options.ts';
+
+export { imageManifest, writeManifest, type ImageManifest, type ExampleGroupOptions };
+
+export const PLUGIN_NAME = 'example-group';
+
+/**
+ * @binfarm/plugin-example-group — how a group extends the HEP farm with a plugin of its own
+ * (docs/plugins.md walks through it):
+ *  1. a layer of its own on top of a HEP layer (`group-analysis` on `analysis`), via `hooks.subjects`;
+ *  2. a USE change of a package another plugin owns (ROOT `davix`), via `hooks.atom.for('sci-physics/root')`;
+ *  3. a publish target: after the built-in publish, a JSON manifest of each published image is
+ *     written into `manifestDir` (the group's catalogue), via `hooks.publish` at a later stage.
+ */
+export function exampleGroup(input: ExampleGroupOptions): Plugin {
+  const o = parseOptions(input);
+  return {
+    name: PLUGIN_NAME,
+    version: '0.1.0',
+    apply(farm: Farm) {
+      // 1. the group's layer; a later stage, so the HEP layers are there whatever the plugin order
+      farm.hooks.subjects.tap({ name: PLUGIN_NAME, stage: 10 }, (subjects) => {
+        if (subjects[o.name]) throw new BinfarmError('E_SUBJECT', `subject "${o.name}" already exists (from ${subjects[o.name]!.contributedBy ?? 'the config'})`, { hint: 'Pass another name: exampleGroup({ name: "..." }).' });
+        if (!subjects[o.parent]) {
+          throw new BinfarmError('E_SUBJECT', `the group layer "${o.name}" stands on "${o.parent}", which no plugin or config defines`, {
+            hint: `Add hep() to plugins and keep "${o.parent}" in hep({ layers }); known subjects: ${Object.keys(subjects).join(', ')}.`,
+          });
+        }
+        subjects[o.name] = {
+          parent: o.parent,
+          description: 'the group\'s analysis layer: symbolic maths and progress bars on top of the HEP analysis layer',
+          sets: definePackageSets({ [o.name]: { 'dev-python/sympy': {}, 'dev-python/tqdm': {} } }),
+          smoke: [{ name: 'group python', cmd: [o.python, '-c', 'import sympy, tqdm; print("group-ok", sympy.__version__)'], expect: /group-ok/ }],
+          labels: { 'binfarm.group': o.name },
+          contributedBy: PLUGIN_NAME,
+        };
+        return subjects;
+      });
+
+      // 2. a USE change on an atom of another plugin's layer (a waterfall: return the changed spec)
+      farm.hooks.atom.for('sci-physics/root').tap(PLUGIN_NAME, (spec) => {
+        const drop = new Set(o.rootUse.map((f) => (f.startsWith('-') ? f.slice(1) : `-${f}`)));
+        return { ...spec, use: [...(spec.use ?? []).filter((f) => !drop.has(f)), ...o.rootUse] };
+      });
+
+      // 3. a publish target after the built-in one; returns undefined so later taps still run
+      farm.hooks.publish.tapPromise({ name: PLUGIN_NAME, stage: 100 }, async (build) => {
+        const subject = build.subject.name;
+        if (o.manifestSubjects !== 'all' && !o.manifestSubjects.includes(subject)) return undefined;
+        if (!build.image) {
+          throw new BinfarmError('E_PUBLISH', `subject "${subject}" has no committed image to describe`, {
+            hint: 'The package phase commits the image; it did not run or did not set build.image.',
+          });
+        }
+        const path = resolve(build.run.rootDir, o.manifestDir, `${subject}.json`);
+        await writeManifest(path, imageManifest(build));
+        build.logger.info(`manifest of ${build.image.ref} written to ${path}`);
+        return undefined;
+      });
+    },
+  };
+}
+
+export default exampleGroup;
