@@ -101,14 +101,13 @@ export async function runFarm(farm: Farm, opts: RunFarmOptions = {}): Promise<Ru
   let release: (() => Promise<void> | void) | undefined;
   runLog.line(`${stamp()} info  [binfarm:run] run ${runId} (${farm.command}) config ${farm.configFile ?? '(none)'}`);
 
+  reporter.emit({ event: 'run:start', runId, runDir });
   try {
     release = await collab.lock(stateDir, { runId, command: farm.command, warn: (m) => run.logger.warn(m) });
     plan = opts.plan ?? (await collab.plan(farm, opts.targets ?? [], run));
     instrumentPhaseHooks(farm);
     reporter.emit({
-      event: 'run:start',
-      runId,
-      runDir,
+      event: 'run:plan',
       concurrency: options.run.concurrency,
       subjects: plan.order.map((s) => ({ name: s.subject.name, parent: s.subject.parent, action: s.action, reasons: s.reasons.map((r) => `${r.input}: ${r.change}`) })),
     });

@@ -45,6 +45,7 @@ test('--json: one JSON object per line for every state change, output, title and
   const events = out.trimEnd().split('\n').map((l) => JSON.parse(l) as { event: string; time: string; subject?: string; phase?: string });
   t.true(events.every((e) => typeof e.time === 'string' && !Number.isNaN(Date.parse(e.time))));
   t.is(events[0]!.event, 'run:start');
+  t.is(events.find((e) => e.event !== 'log' && e.event !== 'run:start')?.event, 'run:plan');
   t.is(events.at(-1)!.event, 'run:end');
   const kinds = new Set(events.map((e) => e.event));
   for (const k of ['subject:start', 'subject:end', 'phase:start', 'phase:end', 'phase:fail', 'output', 'title', 'log']) t.true(kinds.has(k), k);

@@ -30,7 +30,8 @@ export interface RunFailure {
 }
 
 export type RunEvent =
-  | { event: 'run:start'; runId: string; runDir: string; subjects: PlannedSubject[]; concurrency: number }
+  | { event: 'run:start'; runId: string; runDir: string }
+  | { event: 'run:plan'; subjects: PlannedSubject[]; concurrency: number }
   | { event: 'subject:start'; subject: string }
   | { event: 'subject:skip'; subject: string; reason: string }
   | { event: 'subject:end'; subject: string; status: 'built' | 'failed'; ms: number; error?: ErrorInfo }

@@ -11,12 +11,16 @@ export function createLineReporter(out: { write(s: string): unknown }, mode: 'si
   const verbose = mode === 'verbose';
   const w = (subject: string | undefined, text: string) => out.write(`${subject ? `[${subject}] ` : ''}${text}\n`);
   const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  let runId = '';
   return {
     emit(e: RunEvent) {
       switch (e.event) {
-        case 'run:start': {
+        case 'run:start':
+          runId = e.runId;
+          break;
+        case 'run:plan': {
           const build = e.subjects.filter((s) => s.action === 'build').length;
-          w(undefined, `run ${e.runId}: ${e.subjects.length} subject${e.subjects.length === 1 ? '' : 's'}, ${build} to build (up to ${e.concurrency} at once)`);
+          w(undefined, `run ${runId}: ${e.subjects.length} subject${e.subjects.length === 1 ? '' : 's'}, ${build} to build (up to ${e.concurrency} at once)`);
           break;
         }
         case 'subject:start':

@@ -120,6 +120,8 @@ export function createListrReporter(opts: ListrReporterOptions): RunReporter {
     emit(e) {
       switch (e.event) {
         case 'run:start':
+          break;
+        case 'run:plan':
           for (const s of e.subjects) gate(s.name);
           running = start(e.subjects).catch(() => {
             // Failures are reported by the CLI from the run result; listr's rejection is expected.
