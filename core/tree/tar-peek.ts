@@ -18,7 +18,11 @@ function paxPath(body: string): string | undefined {
   return undefined;
 }
 
-/** First path component of the first real entry, or undefined when entries sit at the root. */
+/**
+ * First path component of the first real entry, or undefined when entries sit at the root.
+ * A flat archive whose first entry happens to be a directory is indistinguishable here; the
+ * profiles/repo_name check on the built image catches that case.
+ */
 export function tarTopDir(head: Buffer): string | undefined {
   let off = 0;
   let nextName: string | undefined;
@@ -37,12 +41,10 @@ export function tarTopDir(head: Buffer): string | undefined {
     }
     const magic = field(h, 257, 6);
     const prefix = magic.startsWith('ustar') ? field(h, 345, 155) : '';
-    const name = (nextName ?? (prefix ? `${prefix}/${field(h, 0, 100)}` : field(h, 0, 100))).replace(/^\.\//, '');
-    if (name === '' || name === '.' || name === './') {
-      off = bodyEnd;
-      nextName = undefined;
-      continue;
-    }
+    const raw = nextName ?? (prefix ? `${prefix}/${field(h, 0, 100)}` : field(h, 0, 100));
+    // An entry for the archive root (`./`) means the tree sits at the root (`tar -C gentoo -cf - .`).
+    if (raw === '.' || raw === './' || raw === '/') return undefined;
+    const name = raw.replace(/^\.\//, '');
     const slash = name.indexOf('/');
     if (slash < 0) return type === '5' ? name : undefined;
     return name.slice(0, slash);
