@@ -5,6 +5,9 @@ import { patchMerge } from '@binfarm/plugin-patch-merge';
 import { patchAppend } from '@binfarm/plugin-patch-append';
 import { patchProtect } from '@binfarm/plugin-patch-protect';
 import { patchProfile } from '@binfarm/plugin-patch-profile';
+import { EmergePlugin } from './phases/emerge.ts';
+import { PackagePlugin } from './phases/package.ts';
+import { PublishPlugin } from './phases/publish.ts';
 
 /**
  * Turns validated options into built-in plugins (webpack's WebpackOptionsApply). Built-ins tap
@@ -16,5 +19,7 @@ export function applyOptions(farm: Farm): void {
   const builtins: Array<{ name: string; apply(f: Farm): void }> = [];
   // Portage: the applyPatches phase and the patch strategies it chooses from
   builtins.push(new ApplyPatchesPlugin(), patchOverwrite(), patchMerge(), patchAppend(), patchProtect(), patchProfile());
+  // Pipeline: emerge the sets, package (index, commit, smoke tests, state), publish after success
+  builtins.push(new EmergePlugin(), new PackagePlugin(), new PublishPlugin());
   for (const plugin of builtins) farm.apply(plugin);
 }

@@ -1,0 +1,124 @@
+/**
+ * The emerge phase (built-in plugin): in the subject's build container, the base bootstrap
+ * (profile check, `emerge -uDN @world` when asked, the build user) and then `emerge` of the
+ * subject's sets with binpkgs built and reused. Any failed package fails the subject; the
+ * binpkgs that did get built stay in the partition for the next run.
+ */
+import type { Farm } from '../farm.ts';
+import type { Plugin } from '../plugin.ts';
+import { BinfarmError } from '../errors.ts';
+import type { SubjectBuild } from '../run/context.ts';
+import { FARM_DATA } from '../plan/key.ts';
+import { recordAttempt } from '../plan/state.ts';
+import { emergeEnv, emergeSetsArgv, emergeWorldArgv } from '../emerge/argv.ts';
+import { checkProfileArch, ensureBuildUser } from '../emerge/bootstrap.ts';
+import { hostLogPath, tailFile } from '../emerge/log-tail.ts';
+import { EmergeOutputParser } from '../emerge/parse-output.ts';
+import { addResult, EMERGE_DATA, emptyRecord, type EmergeRecord } from '../emerge/record.ts';
+import { runEmerge, type EmergeInvocation } from '../emerge/run-emerge.ts';
+import { CONTAINER_LOGDIR, ensureBuildContainer, hostLogDir, releaseBuildContainer } from './build-container.ts';
+
+export class EmergePlugin implements Plugin {
+  readonly name = 'binfarm:emerge';
+
+  apply(farm: Farm): void {
+    // Key computation and the build container need the farm outside the phase taps.
+    farm.hooks.beforeRun.tap(this.name, (run) => {
+      if (!run.farm) run.data.set(FARM_DATA, farm);
+    });
+    farm.hooks.emerge.tapPromise(this.name, (build) => emergePhase(farm, build));
+  }
+}
+
+export async function emergePhase(farm: Farm, build: SubjectBuild): Promise<string> {
+  const { subject, run } = build;
+  const o = run.options;
+  const container = await ensureBuildContainer(build);
+  const record = emptyRecord();
+  build.data.set(EMERGE_DATA, record);
+  const env = emergeEnv(o);
+
+  const emerge = async (argv: string[]): Promise<void> => {
+    const parser = new EmergeOutputParser();
+    let inv: EmergeInvocation;
+    try {
+      inv = await runEmerge(build, container, farm.hooks.emergeArgs.call(argv, build), { env, parser });
+    } catch (e) {
+      if (run.signal.aborted || (e as { code?: string }).code === 'E_INTERRUPTED') {
+        addResult(record, argv, parser.result(undefined));
+        await stopOnInterrupt(build, record);
+        throw new BinfarmError('E_INTERRUPTED', `emerge of subject "${subject.name}" was interrupted`, { cause: e, details: { ...record } });
+      }
+      throw e;
+    }
+    addResult(record, inv.argv, inv.result);
+    if (inv.exitCode !== 0 || inv.result.failed.length) await failed(build, record, inv);
+  };
+
+  if (subject.parent === null) {
+    await checkProfileArch(build, container);
+    if (o.base.updateWorld) await emerge(emergeWorldArgv(o));
+  }
+  const sets = Object.keys(subject.sets);
+  if (sets.length) await emerge(emergeSetsArgv(o, sets));
+  if (subject.parent === null && (await ensureBuildUser(build, container, o.base.user))) {
+    build.progress.output(`created the build user ${o.base.user}`);
+  }
+  if (!record.invocations.length) return 'no sets to emerge';
+  return `built ${record.built.length}, reused ${record.binary.length} binary package${record.binary.length === 1 ? '' : 's'}`;
+}
+
+async function failed(build: SubjectBuild, record: EmergeRecord, inv: EmergeInvocation): Promise<never> {
+  const { subject, run } = build;
+  const logDir = hostLogDir(build);
+  const shown: string[] = [];
+  for (const f of inv.result.failed) {
+    const host = f.logFile ? hostLogPath(f.logFile, CONTAINER_LOGDIR, logDir) : undefined;
+    shown.push(`${f.cpv}${host ? ` (log: ${host})` : f.logFile ? ` (log in the container: ${f.logFile})` : ''}`);
+    const tail = host ? await tailFile(host, 30) : undefined;
+    if (tail) {
+      build.progress.output(`--- last ${tail.length} lines of ${host} ---`);
+      for (const l of tail) build.progress.output(l);
+      build.progress.output('---');
+    }
+  }
+  for (const d of inv.result.dropped) shown.push(`${d.cpv} (dropped: ${d.why})`);
+  await recordAttempt(run.stateDir, subject.name, {
+    status: 'failed',
+    runId: run.runId,
+    at: new Date().toISOString(),
+    ...(build.key ? { key: build.key } : {}),
+    built: record.built,
+    binary: record.binary,
+    failed: record.failed.map((f) => f.cpv),
+  });
+  if (!run.options.run.keepFailed) await releaseBuildContainer(build).catch(() => undefined);
+  const kept = record.built.length ? ` The ${record.built.length} package(s) that did build are kept as binpkgs for the next run.` : '';
+  if (inv.result.failed.length) {
+    throw new BinfarmError('E_EMERGE', `emerge failed for subject "${subject.name}": ${inv.result.failed.length} package(s) failed:\n  ${shown.join('\n  ')}`, {
+      hint: `The end of each failing package's build log is shown above; full logs are in ${logDir}.${kept}`,
+      details: { failed: inv.result.failed, dropped: inv.result.dropped, built: record.built, binary: record.binary, exitCode: inv.exitCode },
+    });
+  }
+  // A resolver error (masked or missing package, conflict) names no failed package: show emerge's words.
+  const why = inv.tail.filter((l) => l.trim()).slice(-15);
+  throw new BinfarmError('E_EMERGE', `emerge exited with status ${inv.exitCode} for subject "${subject.name}" before building anything that failed:\n  ${why.join('\n  ')}`, {
+    hint: `Usually an atom, USE or keyword problem in the subject's sets; \`binfarm render ${subject.name} --out DIR\` shows the /etc/portage it used.${kept}`,
+    details: { argv: inv.argv, exitCode: inv.exitCode },
+  });
+}
+
+/** Ctrl-C during emerge: stop the container (nothing more is built), record what got done. */
+async function stopOnInterrupt(build: SubjectBuild, record: EmergeRecord): Promise<void> {
+  await recordAttempt(build.run.stateDir, build.subject.name, {
+    status: 'interrupted',
+    runId: build.run.runId,
+    at: new Date().toISOString(),
+    ...(build.key ? { key: build.key } : {}),
+    built: record.built,
+    binary: record.binary,
+    failed: record.failed.map((f) => f.cpv),
+    message: record.incomplete.length ? `interrupted while building ${record.incomplete.join(', ')}` : 'interrupted',
+  }).catch(() => undefined);
+  await releaseBuildContainer(build).catch(() => undefined);
+}

@@ -1,0 +1,141 @@
+/**
+ * The package phase (built-in plugin): regenerate the partition's `Packages` index in the build
+ * container (`emaint binhost --fix`), verify it from TypeScript, refuse unmerged config updates,
+ * commit the container as `<imagePrefix>/<subject>:<key12>` with its labels (the tree,
+ * distfiles and binpkgs are mounts and so not in the image), run the smoke tests, and record
+ * the build in the state directory.
+ */
+import type { Farm } from '../farm.ts';
+import type { Plugin } from '../plugin.ts';
+import { BinfarmError } from '../errors.ts';
+import type { ContainerHandle } from '../engine/types.ts';
+import type { SubjectBuild } from '../run/context.ts';
+import { binhostRoot } from '../binhost/partition.ts';
+import { binpkgsOf } from '../binhost/subject-packages.ts';
+import { verifyIndex } from '../binhost/verify-index.ts';
+import { EMERGE_DATA, emptyRecord, type EmergeRecord } from '../emerge/record.ts';
+import { binfarmVersion } from '../plan/binfarm-version.ts';
+import { IMAGE_LABEL } from '../plan/image-labels.ts';
+import { computeSubjectKey, KEY_DATA, shortKey, type KeyData } from '../plan/key.ts';
+import { sourceHashes } from '../plan/plan.ts';
+import { STATE_VERSION, writeSubjectState } from '../plan/state.ts';
+import { ensureBuildContainer, ensurePartition, releaseBuildContainer, restoreChanges } from './build-container.ts';
+import { runSmokeTests } from './smoke.ts';
+import { relative, sep } from 'node:path';
+
+export class PackagePlugin implements Plugin {
+  readonly name = 'binfarm:package';
+
+  apply(farm: Farm): void {
+    farm.hooks.package.tapPromise(this.name, (build) => packagePhase(farm, build));
+  }
+}
+
+export async function packagePhase(farm: Farm, build: SubjectBuild): Promise<string> {
+  const { run, subject } = build;
+  const o = run.options;
+  const container = await ensureBuildContainer(build);
+  if (!build.key || !build.data.has(KEY_DATA)) await computeSubjectKey(build, farm);
+  const key = build.key!;
+  const partition = await ensurePartition(build);
+  const record = (build.data.get(EMERGE_DATA) as EmergeRecord | undefined) ?? emptyRecord();
+
+  build.progress.title('emaint binhost --fix');
+  const fix = await container.exec(['emaint', 'binhost', '--fix'], { onLine: (l) => build.progress.output(l) });
+  if (fix.exitCode !== 0) {
+    throw new BinfarmError('E_BINHOST', `\`emaint binhost --fix\` failed (exit ${fix.exitCode}) for partition ${partition}: ${(fix.stderr || fix.stdout).trim().split('\n').slice(-5).join(' | ')}`, {
+      hint: 'The partition directory must be writable inside the build container (it is bound to PKGDIR).',
+    });
+  }
+  build.progress.title('verify the Packages index');
+  const verified = await verifyIndex(partition);
+  for (const f of verified.unindexed) build.logger.warn(`binpkg ${f} in ${partition} is not in the Packages index (Portage skipped it: invalid name or unreadable)`);
+
+  await refuseConfigUpdates(build, container);
+  const portageVersion = await portageVersionOf(container);
+
+  const cpvs = [...record.built, ...record.binary].sort();
+  const pkgs = binpkgsOf(verified.index, cpvs);
+  for (const cpv of pkgs.missing) build.logger.warn(`${cpv} was emerged for subject "${subject.name}" but has no binpkg in ${partition}`);
+  const partitionRel = relative(binhostRoot(o, run.stateDir), partition).split(sep).join('/');
+
+  const ref = `${o.imagePrefix}/${subject.name}`;
+  const tag = shortKey(key);
+  const labels: Record<string, string> = {
+    ...(subject.labels ?? {}),
+    [IMAGE_LABEL.owned]: '1',
+    [IMAGE_LABEL.key]: key,
+    [IMAGE_LABEL.parent]: subject.parent === null ? `stage3:${build.stage3Digest ?? 'unknown'}` : (build.parent?.key ?? 'unknown'),
+    [IMAGE_LABEL.subject]: subject.name,
+    [IMAGE_LABEL.version]: binfarmVersion(),
+    [IMAGE_LABEL.portageVersion]: portageVersion,
+    [IMAGE_LABEL.packages]: cpvs.join(' '),
+    [IMAGE_LABEL.binpkgs]: pkgs.paths.join(' '),
+    [IMAGE_LABEL.partition]: partitionRel,
+    [IMAGE_LABEL.builtBy]: run.runId,
+    'org.opencontainers.image.created': new Date().toISOString(),
+  };
+  build.progress.title(`commit ${ref}:${tag}`);
+  const id = await container.commit({ repo: ref, tag, labels, changes: await restoreChanges(build), comment: `binfarm ${subject.name} ${key}` });
+  build.image = { ref: `${ref}:${tag}`, id };
+
+  if (subject.smoke.length) {
+    try {
+      await runSmokeTests(build, build.image.ref);
+    } catch (e) {
+      const engine = await run.engine();
+      await engine.removeImage(build.image.ref, { force: true }).catch((err: unknown) => build.logger.warn(`could not remove ${build.image?.ref}: ${(err as Error).message}`));
+      delete build.image;
+      throw e;
+    }
+  }
+
+  const keyData = build.data.get(KEY_DATA) as KeyData;
+  await writeSubjectState(run.stateDir, {
+    version: STATE_VERSION,
+    subject: subject.name,
+    key,
+    inputs: keyData.inputs,
+    sources: sourceHashes(o),
+    image: build.image,
+    partition: { rel: partitionRel, dir: partition },
+    packages: pkgs.paths,
+    built: record.built,
+    binary: record.binary,
+    portageVersion,
+    runId: run.runId,
+    builtAt: new Date().toISOString(),
+  });
+  await releaseBuildContainer(build);
+  return `${build.image.ref}, ${pkgs.paths.length} binpkg${pkgs.paths.length === 1 ? '' : 's'} in ${partitionRel}`;
+}
+
+/**
+ * Packages that install a changed file under CONFIG_PROTECT leave `._cfg0000_<name>` beside it
+ * (gentoo-facts §4.1). Merge them with `etc-update --automode -5` when available; any left over
+ * would bake a half-updated /etc into the image.
+ */
+async function refuseConfigUpdates(build: SubjectBuild, c: ContainerHandle): Promise<void> {
+  const find = async () => (await c.exec(['find', '/etc', '-name', '._cfg????_*'])).stdout.split('\n').filter(Boolean).sort();
+  let pending = await find();
+  if (!pending.length) return;
+  build.progress.output(`configuration updates pending: ${pending.join(' ')}`);
+  const upd = await c.exec(['etc-update', '--automode', '-5'], { onLine: (l) => build.progress.output(l) });
+  if (upd.exitCode === 0) pending = await find();
+  if (pending.length) {
+    throw new BinfarmError('E_EMERGE', `subject "${build.subject.name}": packages left unmerged configuration updates: ${pending.join(', ')}`, {
+      hint: 'etc-update (from sys-apps/portage) could not merge them. Ship the file through a root overlay or portage.files with the content the package expects, then run again.',
+    });
+  }
+  build.progress.output('merged the pending configuration updates (etc-update --automode -5)');
+}
+
+/** `Portage 3.0.82 (python ...)` → `3.0.82`; `unknown` when neither emerge nor portageq says. */
+export async function portageVersionOf(c: ContainerHandle): Promise<string> {
+  const e = await c.exec(['emerge', '--version']).catch(() => undefined);
+  const m = e?.exitCode === 0 ? /^Portage (\S+)/m.exec(e.stdout) : null;
+  if (m) return m[1]!;
+  const q = await c.exec(['portageq', '--version']).catch(() => undefined);
+  const v = q?.exitCode === 0 ? q.stdout.trim().split(/\s+/)[0] : undefined;
+  return v || 'unknown';
+}

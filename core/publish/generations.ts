@@ -1,0 +1,160 @@
+/**
+ * Immutable binhost generations (peers.md idea 4): each publication of a partition goes to
+ * `<target>/<partition>/generations/<n>/` — binpkgs first, then Packages.gz, then Packages,
+ * then a marker — and only then `<target>/<partition>/current` is switched to it by renaming a
+ * new symlink over the old one. A client reading through `current` sees the old index or the
+ * new one, never a half-written generation. Rollback switches `current` back.
+ */
+import { posix } from 'node:path';
+import { BinfarmError } from '../errors.ts';
+import { parsePackagesIndex } from '../binhost/packages-index.ts';
+import { verifyIndex } from '../binhost/verify-index.ts';
+import { stableHash } from '../util/hash.ts';
+import type { TargetFs } from './target-fs.ts';
+
+export const MARKER = '.binfarm-generation.json';
+
+/** How files reach a target (hardlink/copy for a directory, rsync for rsync targets). */
+export interface Transfer {
+  /** Copies `files` (relative paths) from `srcDir` into `destDir`; `prevDir` holds the previous generation, if any. */
+  files(srcDir: string, files: string[], destDir: string, prevDir: string | undefined): Promise<void>;
+}
+
+export interface PublishTarget {
+  fs: TargetFs;
+  root: string;
+  transfer: Transfer;
+}
+
+export interface GenerationMarker {
+  generation: number;
+  fingerprint: string;
+  packages: number;
+  createdAt: string;
+  source: string;
+}
+
+export interface PublishResult {
+  generation: number;
+  /** True when `current` already had this content: nothing was uploaded. */
+  unchanged: boolean;
+  pruned: number[];
+  dir: string;
+}
+
+/** Content of an index without its timestamps: equal for equal binpkg sets. */
+export function indexFingerprint(text: string): string {
+  const idx = parsePackagesIndex(text);
+  const { TIMESTAMP: _t, DOWNLOAD_TIMESTAMP: _d, ...header } = idx.header;
+  return stableHash({ header, packages: idx.packages });
+}
+
+export function generationNumbers(names: string[]): number[] {
+  return names.filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+}
+
+/** `generations/<n>` → n */
+export function generationOfLink(link: string | undefined): number | undefined {
+  const m = link ? /(?:^|\/)generations\/(\d+)\/?$/.exec(link) : null;
+  return m ? Number(m[1]) : undefined;
+}
+
+export async function publishGeneration(
+  target: PublishTarget,
+  partitionDir: string,
+  partitionRel: string,
+  opts: { keep: number; log?: (line: string) => void },
+): Promise<PublishResult> {
+  const { fs } = target;
+  const { index } = await verifyIndex(partitionDir);
+  const { readFile } = await import('node:fs/promises');
+  const text = await readFile(posix.join(partitionDir, 'Packages'), 'utf8');
+  const fingerprint = indexFingerprint(text);
+  const base = posix.join(target.root, partitionRel);
+  const gens = posix.join(base, 'generations');
+  await fs.mkdirp(gens);
+
+  const current = generationOfLink(await fs.readlink(posix.join(base, 'current')));
+  if (current !== undefined) {
+    const marker = await fs.readText(posix.join(gens, String(current), MARKER));
+    if (marker && (JSON.parse(marker) as GenerationMarker).fingerprint === fingerprint) {
+      opts.log?.(`${fs.display}/${partitionRel}: generation ${current} already has this content`);
+      return { generation: current, unchanged: true, pruned: [], dir: posix.join(gens, String(current)) };
+    }
+  }
+  const existing = generationNumbers(await fs.list(gens));
+  const n = (existing.at(-1) ?? 0) + 1;
+  const dir = posix.join(gens, String(n));
+  const prev = current !== undefined ? posix.join(gens, String(current)) : undefined;
+  const files = index.packages.map((p) => p.PATH!).filter(Boolean);
+  opts.log?.(`${fs.display}/${partitionRel}: uploading generation ${n} (${files.length} binpkgs)`);
+  await fs.mkdirp(dir);
+  await target.transfer.files(partitionDir, files, dir, prev);
+  // The index last: a generation without Packages is incomplete and never made current.
+  const { existsSync } = await import('node:fs');
+  const indexFiles = existsSync(posix.join(partitionDir, 'Packages.gz')) ? ['Packages.gz', 'Packages'] : ['Packages'];
+  for (const f of indexFiles) await target.transfer.files(partitionDir, [f], dir, undefined);
+  const marker: GenerationMarker = { generation: n, fingerprint, packages: files.length, createdAt: new Date().toISOString(), source: partitionDir };
+  await writeMarker(target, dir, marker);
+  await fs.switchLink(posix.join(base, 'current'), `generations/${n}`);
+  opts.log?.(`${fs.display}/${partitionRel}: current → generations/${n}`);
+  const pruned = await prune(fs, gens, n, opts.keep);
+  return { generation: n, unchanged: false, pruned, dir };
+}
+
+async function writeMarker(target: PublishTarget, dir: string, marker: GenerationMarker): Promise<void> {
+  const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const tmp = await mkdtemp(posix.join(tmpdir(), 'binfarm-marker-'));
+  try {
+    await writeFile(posix.join(tmp, MARKER), `${JSON.stringify(marker, null, 2)}\n`);
+    await target.transfer.files(tmp, [MARKER], dir, undefined);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Deletes the oldest generations beyond `keep`; never the current one. */
+async function prune(fs: TargetFs, gens: string, current: number, keep: number): Promise<number[]> {
+  const all = generationNumbers(await fs.list(gens));
+  const doomed = all.slice(0, Math.max(0, all.length - keep)).filter((g) => g !== current);
+  for (const g of doomed) await fs.rmrf(posix.join(gens, String(g)));
+  return doomed;
+}
+
+/** Complete generations (their Packages index was written) of a partition, oldest first. */
+export async function completeGenerations(fs: TargetFs, base: string): Promise<number[]> {
+  const gens = posix.join(base, 'generations');
+  const out: number[] = [];
+  for (const g of generationNumbers(await fs.list(gens))) if (await fs.exists(posix.join(gens, String(g), 'Packages'))) out.push(g);
+  return out;
+}
+
+export interface GenerationInfo {
+  partition: string;
+  current: number | undefined;
+  generations: number[];
+}
+
+export async function describePartition(fs: TargetFs, root: string, partitionRel: string): Promise<GenerationInfo> {
+  const base = posix.join(root, partitionRel);
+  return { partition: partitionRel, current: generationOfLink(await fs.readlink(posix.join(base, 'current'))), generations: await completeGenerations(fs, base) };
+}
+
+/** Switches `current` back to the newest complete generation older than it. */
+export async function rollbackGeneration(fs: TargetFs, root: string, partitionRel: string): Promise<{ from: number; to: number }> {
+  const base = posix.join(root, partitionRel);
+  const info = await describePartition(fs, root, partitionRel);
+  if (info.current === undefined) {
+    throw new BinfarmError('E_PUBLISH', `${fs.display}/${partitionRel} has no current generation to roll back from`, { hint: 'Publish first (`binfarm run --publish`).' });
+  }
+  const older = info.generations.filter((g) => g < info.current!);
+  const to = older.at(-1);
+  if (to === undefined) {
+    throw new BinfarmError('E_PUBLISH', `${fs.display}/${partitionRel}: generation ${info.current} is the oldest one kept; there is nothing to roll back to`, {
+      hint: `Generations kept: ${info.generations.join(', ') || 'none'}. binhost.keep decides how many are kept.`,
+    });
+  }
+  await fs.switchLink(posix.join(base, 'current'), `generations/${to}`);
+  return { from: info.current, to };
+}
