@@ -18,7 +18,7 @@ export interface RenderToDirResult {
   outDir: string;
   /** Files, links included, written under outDir. */
   paths: string[];
-  /** Unified diff against the previous render (with `diff`), '' when nothing changed. */
+  /** Unified diff against the previous render (with `diff`); '' when nothing changed or there was no previous render. */
   diff?: string;
   /** Whether outDir held a previous render. */
   hadPrevious: boolean;
@@ -53,7 +53,8 @@ export async function renderSubjectToDir(farm: Farm, subjectOrName: Subject | st
   try {
     await writeTree(tmp, state.entries);
     await writeFile(join(tmp, RENDER_MARKER), `binfarm render of subject ${subject.name}\n`);
-    const diff = opts.diff ? diffTrees(previous ? await readTree(outDir) : new Map(), await readTree(tmp)) : undefined;
+    // without a previous render there is nothing to compare with: '' (and hadPrevious false)
+    const diff = opts.diff ? (previous ? diffTrees(await readTree(outDir), await readTree(tmp)) : '') : undefined;
     if (previous) {
       const old = tempSibling(outDir);
       await rename(outDir, old);

@@ -28,7 +28,7 @@ function makeConfVars(files: Map<string, string>): Record<string, string> {
 }
 
 test('invalid input names the subject, set and atom', async (t) => {
-  const cases: Array<[Record<string, Record<string, unknown>>, string, RegExp]> = [
+  const cases: Array<[Record<string, Record<string, unknown>>, BinfarmError['code'], RegExp]> = [
     [{ tools: { 'dev-util/cmake-3': {} } }, 'E_ATOM', /^subject "lab", set "tools", atom "dev-util\/cmake-3": invalid atom/],
     [{ tools: { 'dev-util/cmake': { use: ['qt5', 'b@d!'] } } }, 'E_GRAMMAR', /^subject "lab", set "tools", atom "dev-util\/cmake", use: invalid USE flag "b@d!"/],
     [{ tools: { 'dev-util/cmake': { license: ['GPL 2!'] } } }, 'E_GRAMMAR', /atom "dev-util\/cmake", license: invalid licence "GPL"|invalid licence "2!"/],

@@ -49,6 +49,6 @@ export async function assertGolden(t: ExecutionContext, name: string, files: Map
   t.deepEqual([...files.keys()].map(goldenPath).sort(), expected, `the set of rendered files matches golden/${name}`);
   for (const [key, content] of files) {
     const want = await readFile(join(root, goldenPath(key)), 'utf8').catch(() => undefined);
-    t.is(content, want, `golden/${name}/${goldenPath(key)}`);
+    t.is(content, want as string, `golden/${name}/${goldenPath(key)}`);
   }
 }

@@ -94,6 +94,7 @@ export function planApply(input: ApplyPlanInput): ApplyPlan {
     const key = f.path.startsWith(`${PORTAGE_DIR}/`) ? f.path.slice(PORTAGE_DIR.length + 1) : f.path;
     const { strategy } = input.choose(key);
     if (strategy === 'overwrite' || f.symlink !== undefined) {
+      if (sameAsImage(state, f)) continue;
       if (f.symlink !== undefined) run({ op: 'symlink', path: f.path, target: f.symlink });
       else run({ op: 'write', path: f.path, content: f.content ?? new Uint8Array(), ...(f.mode !== undefined ? { mode: f.mode } : {}) });
       log.push(`overlay ${f.from}: ${f.path}`);
@@ -132,4 +133,11 @@ function applyOne(input: ApplyPlanInput, key: string, path: string, content: str
   }
   for (const op of result.ops) run(op);
   log.push(...result.log);
+}
+
+function sameAsImage(state: ImageState, f: OverlayFile): boolean {
+  const e = state.get(f.path);
+  if (f.symlink !== undefined) return e?.kind === 'symlink' && e.target === f.symlink;
+  if (e?.kind !== 'file' || (f.mode !== undefined && e.mode !== undefined && (e.mode & 0o7777) !== f.mode)) return false;
+  return Buffer.from(e.content).equals(Buffer.from(f.content ?? new Uint8Array()));
 }
