@@ -1,5 +1,7 @@
 import type { Farm } from './farm.ts';
 import { ApplyPatchesPlugin } from './phases/apply-patches.ts';
+import { FetchStage3Plugin } from './phases/fetch-stage3.ts';
+import { MountPortagePlugin } from './phases/mount-portage.ts';
 import { patchOverwrite } from '@binfarm/plugin-patch-overwrite';
 import { patchMerge } from '@binfarm/plugin-patch-merge';
 import { patchAppend } from '@binfarm/plugin-patch-append';
@@ -17,6 +19,8 @@ import { PublishPlugin } from './phases/publish.ts';
  */
 export function applyOptions(farm: Farm): void {
   const builtins: Array<{ name: string; apply(f: Farm): void }> = [];
+  // Engine and tree: the base image from the stage3 source, the Portage tree mounted read-only
+  builtins.push(new FetchStage3Plugin(), new MountPortagePlugin());
   // Portage: the applyPatches phase and the patch strategies it chooses from
   builtins.push(new ApplyPatchesPlugin(), patchOverwrite(), patchMerge(), patchAppend(), patchProtect(), patchProfile());
   // Pipeline: emerge the sets, package (index, commit, smoke tests, state), publish after success
