@@ -9,21 +9,19 @@ import { collectOverlayFiles } from './overlays.ts';
 import { planApply } from './plan.ts';
 import { readImagePaths } from './read-image.ts';
 
-type EnsureBuildContainer = (build: SubjectBuild) => Promise<ContainerHandle | void>;
-
 /**
  * The applyPatches phase: render the subject's /etc/portage, read what the build container
  * has, plan every file operation with the chosen strategies (plus the subject's root
  * overlays), and carry the plan out through the Engine API. Records `build.portage`.
  */
-export async function applyPatchesToBuild(farm: Farm, build: SubjectBuild): Promise<void> {
+export async function applyPatchesToBuild(farm: Farm, build: SubjectBuild, opts: { container?: ContainerHandle } = {}): Promise<void> {
   build.progress.title('render /etc/portage');
   const rendered = await renderSubject(farm, build.subject);
   build.portage = rendered;
   const overlays = await collectOverlayFiles(farm.rootDir, build.subject.overlays, build.subject.name);
 
   build.progress.title('apply /etc/portage');
-  const container = await buildContainer(build);
+  const container = opts.container ?? (await buildContainer(build));
   const choose = strategyChooser(farm.options.portage.strategies);
   const readPaths = [PORTAGE_DIR];
   if (rendered.model.profile) readPaths.push((rendered.model.profile.repo ?? DEFAULT_PROFILE_REPO).location);
@@ -46,11 +44,8 @@ export async function applyPatchesToBuild(farm: Farm, build: SubjectBuild): Prom
   build.data.set('binfarm:apply-patches', { ops: plan.ops.length, log: plan.log });
 }
 
+/** The build container of the pipeline (core/phases/build-container.ts, memoised per build), imported lazily. */
 async function buildContainer(build: SubjectBuild): Promise<ContainerHandle> {
-  // core/phases/build-container.ts is the pipeline's (memoised per build); imported by name, lazily
-  const specifier = '../../phases/build-container.ts';
-  const mod = (await import(specifier)) as { ensureBuildContainer: EnsureBuildContainer };
-  const handle = (await mod.ensureBuildContainer(build)) ?? build.container;
-  if (!handle) throw new Error('ensureBuildContainer did not provide a container');
-  return handle;
+  const { ensureBuildContainer } = await import('../../phases/build-container.ts');
+  return ensureBuildContainer(build);
 }
