@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { BinfarmError, definePackageSets, type Farm, type Plugin } from 'binfarm';
+import { BinfarmError, definePackageSets, type Farm, type Plugin, type RunContext } from 'binfarm';
 import { imageManifest, writeManifest, type ImageManifest } from './src/manifest.ts';
 import { parseOptions, type ExampleGroupOptions } from './src/options.ts';
 
@@ -7,13 +7,26 @@ export { imageManifest, writeManifest, type ImageManifest, type ExampleGroupOpti
 
 export const PLUGIN_NAME = 'example-group';
 
+/** Manifests noted in the publish phase, written in `done` (per run, in run.data). */
+function staged(run: RunContext): Map<string, ImageManifest> {
+  let m = run.data.get(PLUGIN_NAME) as Map<string, ImageManifest> | undefined;
+  if (!m) run.data.set(PLUGIN_NAME, (m = new Map()));
+  return m;
+}
+
+/** `binfarm run --publish` or `run.publish: true` (the built-in publish's own test). */
+function publishing(run: RunContext): boolean {
+  return run.publish ?? run.options.run.publish;
+}
+
 /**
  * @binfarm/plugin-example-group — how a group extends the HEP farm with a plugin of its own
  * (docs/plugins.md walks through it):
  *  1. a layer of its own on top of a HEP layer (`group-analysis` on `analysis`), via `hooks.subjects`;
  *  2. a USE change of a package another plugin owns (ROOT `davix`), via `hooks.atom.for('sci-physics/root')`;
- *  3. a publish target: after the built-in publish, a JSON manifest of each published image is
- *     written into `manifestDir` (the group's catalogue), via `hooks.publish` at a later stage.
+ *  3. a publish target: a JSON manifest of each published image is written into `manifestDir`
+ *     (the group's catalogue), noted in `hooks.publish` and written in `hooks.done` at a later
+ *     stage than the built-in publish, i.e. after the images were pushed.
  */
 export function exampleGroup(input: ExampleGroupOptions): Plugin {
   const o = parseOptions(input);
@@ -46,19 +59,30 @@ export function exampleGroup(input: ExampleGroupOptions): Plugin {
         return { ...spec, use: [...(spec.use ?? []).filter((f) => !drop.has(f)), ...o.rootUse] };
       });
 
-      // 3. a publish target after the built-in one; returns undefined so later taps still run
-      farm.hooks.publish.tapPromise({ name: PLUGIN_NAME, stage: 100 }, async (build) => {
+      // 3. a publish target. The built-in publish stages images in the `publish` phase and pushes
+      //    them in `done` once the whole run succeeded; the group's catalogue follows the same
+      //    rhythm: note the image while publishing (before the built-in, returning undefined so
+      //    the phase goes on), write the manifests at a later stage of `done`, after the pushes.
+      farm.hooks.publish.tapPromise({ name: PLUGIN_NAME, stage: -10 }, async (build) => {
         const subject = build.subject.name;
         if (o.manifestSubjects !== 'all' && !o.manifestSubjects.includes(subject)) return undefined;
+        if (!publishing(build.run)) return undefined;
         if (!build.image) {
           throw new BinfarmError('E_PUBLISH', `subject "${subject}" has no committed image to describe`, {
             hint: 'The package phase commits the image; it did not run or did not set build.image.',
           });
         }
-        const path = resolve(build.run.rootDir, o.manifestDir, `${subject}.json`);
-        await writeManifest(path, imageManifest(build));
-        build.logger.info(`manifest of ${build.image.ref} written to ${path}`);
+        staged(build.run).set(subject, imageManifest(build));
         return undefined;
+      });
+      farm.hooks.done.tapPromise({ name: PLUGIN_NAME, stage: 100 }, async (run) => {
+        const manifests = staged(run);
+        for (const [subject, manifest] of manifests) {
+          const path = resolve(run.rootDir, o.manifestDir, `${subject}.json`);
+          await writeManifest(path, { ...manifest, publishedAt: new Date().toISOString() });
+          run.logger.info(`manifest of ${manifest.image.ref} written to ${path}`);
+        }
+        manifests.clear();
       });
     },
   };

@@ -11,6 +11,8 @@ export interface ImageManifest {
   image: { ref: string; id: string };
   /** The subject's content key (which inputs built it). */
   key: string | null;
+  /** Registry the built-in publish pushes to (`registry.url`), when configured. */
+  registry: string | null;
   /** Binhost partition holding its binary packages. */
   partition: string | null;
   /** Package sets and their atoms. */
@@ -29,6 +31,7 @@ export function imageManifest(build: SubjectBuild, now: Date = new Date()): Imag
     parent: s.parent,
     image: { ref: build.image!.ref, id: build.image!.id },
     key: build.key ?? null,
+    registry: build.run.options.registry?.url ?? null,
     partition: build.partition ?? null,
     sets: Object.fromEntries(Object.entries(s.sets).map(([set, atoms]) => [set, Object.keys(atoms)])),
     labels: { ...(s.labels ?? {}) },
