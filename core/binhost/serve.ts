@@ -49,17 +49,24 @@ export function urlSegments(url: string): string[] | undefined {
  * The file for URL segments: inside `<root>/<partition>/current/` when the first segments name
  * a partition published in generations, else the plain path below the root.
  */
-async function resolveFile(root: string, segs: string[], partition: string | undefined): Promise<string> {
+async function resolveFile(root: string, segs: string[], partition: string | undefined): Promise<string | undefined> {
   const candidates: string[][] = [];
   if (partition) candidates.push([...partition.split('/').filter(Boolean), ...segs]);
   candidates.push(segs);
+  const isDir = (p: string) => stat(p).then((s) => s.isDirectory(), () => false);
+  const isFile = (p: string) => stat(p).then((s) => s.isFile(), () => false);
   for (const c of candidates) {
+    let file = join(root, ...c);
     for (let i = c.length - 1; i >= 1; i--) {
       const base = join(root, ...c.slice(0, i));
-      if (await stat(join(base, 'current')).then((s) => s.isDirectory(), () => false)) return join(base, 'current', ...c.slice(i));
+      if (await isDir(join(base, 'current'))) {
+        file = join(base, 'current', ...c.slice(i));
+        break;
+      }
     }
+    if (await isFile(file)) return file;
   }
-  return join(root, ...(partition ? [...partition.split('/').filter(Boolean), ...segs] : segs));
+  return undefined;
 }
 
 async function handle(opts: ServeOptions, realRoot: string, req: IncomingMessage, res: ServerResponse): Promise<number> {
@@ -76,7 +83,7 @@ async function handle(opts: ServeOptions, realRoot: string, req: IncomingMessage
   if (!segs || !segs.length) return notFound();
   const file = await resolveFile(opts.root, segs, opts.partition);
   // Symlinks (`current`, or anything planted in a target) must still end inside the root.
-  const real = await realpath(file).catch(() => undefined);
+  const real = file ? await realpath(file).catch(() => undefined) : undefined;
   if (!real || (real !== realRoot && !real.startsWith(realRoot + sep))) return notFound();
   const st = await stat(real).catch(() => undefined);
   if (!st?.isFile()) return notFound();
