@@ -162,6 +162,7 @@ export class DockerEngine implements Engine {
           })),
           Tmpfs: Object.keys(tmpfs).length ? tmpfs : undefined,
           CapAdd: spec.capAdd,
+          ...(spec.network ? { NetworkMode: spec.network } : {}),
         },
       });
       this.live.add(c.id);

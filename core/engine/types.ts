@@ -25,6 +25,8 @@ export interface ContainerSpec {
   user?: string;
   labels?: Record<string, string>;
   name?: string;
+  /** Docker network mode: `none` for containers that need no network, default `bridge`. */
+  network?: string;
 }
 
 export interface ExecResult {
