@@ -50,7 +50,7 @@ export async function buildPortageModel(farm: Farm, subjectOrName: Subject | str
   if (p.customProfile) model.profile = customProfile(farm);
 
   // the subject and its ancestors
-  const origins: EntryOrigins = new WeakMap();
+  const origins: EntryOrigins = new Map();
   const chain = subjectChain(farm, subject);
   for (const link of chain) {
     addSubjectSets(farm, link, model, origins);

@@ -22,7 +22,7 @@ const PATCH_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9+_.-]*\.(patch|diff)$/;
 const SPEC_KEYS = new Set(['use', 'accept_keywords', 'license', 'mask', 'unmask', 'env', 'patches', 'deps']);
 
 /** Where an entry came from, for error messages raised after the model is complete. */
-export type EntryOrigins = WeakMap<PackageEntry, string>;
+export type EntryOrigins = Map<PackageEntry, string>;
 
 /**
  * Adds one subject's package sets to the model: `sets/<name>` lists the set's atoms; each atom
@@ -66,65 +66,77 @@ function addAtom(
   where: string,
   isDep: boolean,
 ): string {
-  const fail = (e: unknown) => withContext(e, where);
   let atom;
   try {
     atom = parseAtom(text, { allowWildcard: isDep });
   } catch (e) {
-    throw fail(e);
+    throw withContext(e, where);
   }
-  const ctx: AtomContext = { subject: link.subject, options, set, atom: text };
-  const spec = farm.hooks.atom.get(atomKey(atom))?.call(rawSpec, ctx) ?? rawSpec;
+  const hook = farm.hooks.atom.get(atomKey(atom));
+  const spec = hook ? hook.call(rawSpec, { subject: link.subject, options, set, atom: text } satisfies AtomContext) : rawSpec;
   if (!spec || typeof spec !== 'object') {
     throw new BinfarmError('E_PLUGIN', `${where}: a farm.hooks.atom tap returned ${String(spec)} instead of the atom's settings`, {
       hint: 'An atom tap must return the (changed) spec object.',
     });
   }
-  for (const k of Object.keys(spec)) {
+  for (const k in spec) {
     if (!SPEC_KEYS.has(k)) throw new BinfarmError('E_SUBJECT', `${where}: unknown setting "${k}"`, { hint: `Known settings: ${[...SPEC_KEYS].join(', ')}.` });
   }
-  const push = (kind: PackageEntry['kind'], tokens: string[]) => {
-    const entry: PackageEntry = { kind, contributor: link.contributor, atom: text, tokens };
-    model.entries.push(entry);
-    origins.set(entry, where);
-  };
-  const tokens = (key: string, list: string[] | undefined, validate: (t: string) => string) => {
-    if (list === undefined) return undefined;
-    const out = list.flatMap((t) => String(t).split(/\s+/).filter(Boolean));
-    out.forEach((t) => {
+  const use = tokens(spec.use, validateUseTokenInList, where, 'use');
+  if (use?.length) push(model, origins, link, 'package.use', text, use, where);
+  const kw = tokens(spec.accept_keywords, validateKeywordToken, where, 'accept_keywords');
+  if (kw) push(model, origins, link, 'package.accept_keywords', text, kw, where); // an empty list means the testing keyword (a bare atom line)
+  const lic = tokens(spec.license, validateLicenseToken, where, 'license');
+  if (lic?.length) push(model, origins, link, 'package.license', text, lic, where);
+  if (spec.mask) push(model, origins, link, 'package.mask', text, [], where);
+  if (spec.unmask) push(model, origins, link, 'package.unmask', text, [], where);
+  const env = tokens(spec.env, validateEnvFileName, where, 'env')?.filter((name) => keepEnv(options, name));
+  if (env?.length) {
+    push(model, origins, link, 'package.env', text, env, where);
+    for (const name of env) if (DBG_ENV_FILES[name] && !model.env[name]) model.env[name] = DBG_ENV_FILES[name]!;
+  }
+  if (spec.patches) {
+    for (const name in spec.patches) {
+      if (!PATCH_NAME_RE.test(name)) {
+        throw new BinfarmError('E_GRAMMAR', `${where}: patch name "${name}" must be a file name ending in .patch or .diff`, {
+          hint: 'Portage applies /etc/portage/patches/<cat>/<pn>/*.patch in lexical order; name them e.g. "0001-fix-build.patch".',
+        });
+      }
+      model.patches.push({ contributor: link.contributor, target: patchTarget(atom), name, content: spec.patches[name]! });
+    }
+  }
+  if (spec.deps) {
+    for (const dep in spec.deps) addAtom(farm, options, link, model, origins, set, dep, spec.deps[dep] ?? {}, `${where}, dep "${dep}"`, true);
+  }
+  return text;
+}
+
+function validateUseTokenInList(t: string): string {
+  return validateUseToken(t);
+}
+
+function push(model: PortageModel, origins: EntryOrigins, link: ChainLink, kind: PackageEntry['kind'], atom: string, tokens: string[], where: string): void {
+  const entry: PackageEntry = { kind, contributor: link.contributor, atom, tokens };
+  model.entries.push(entry);
+  origins.set(entry, where);
+}
+
+/** The list's tokens (an item with spaces is several tokens), each validated; undefined when the list is absent. */
+function tokens(list: string[] | undefined, validate: (t: string) => string, where: string, key: string): string[] | undefined {
+  if (list === undefined) return undefined;
+  const out: string[] = [];
+  for (const item of list) {
+    const s = String(item);
+    for (const t of s.includes(' ') || s.includes('\t') ? s.split(/\s+/).filter(Boolean) : [s]) {
       try {
         validate(t);
       } catch (e) {
         throw withContext(e, `${where}, ${key}`);
       }
-    });
-    return out;
-  };
-  const use = tokens('use', spec.use, (t) => validateUseToken(t));
-  if (use?.length) push('package.use', use);
-  const kw = tokens('accept_keywords', spec.accept_keywords, validateKeywordToken);
-  if (kw) push('package.accept_keywords', kw); // an empty list means the testing keyword (a bare atom line)
-  const lic = tokens('license', spec.license, validateLicenseToken);
-  if (lic?.length) push('package.license', lic);
-  if (spec.mask) push('package.mask', []);
-  if (spec.unmask) push('package.unmask', []);
-  const env = tokens('env', spec.env, validateEnvFileName)?.filter((name) => keepEnv(options, name));
-  if (env?.length) {
-    push('package.env', env);
-    for (const name of env) if (DBG_ENV_FILES[name] && !model.env[name]) model.env[name] = DBG_ENV_FILES[name]!;
-  }
-  for (const [name, content] of Object.entries(spec.patches ?? {})) {
-    if (!PATCH_NAME_RE.test(name)) {
-      throw new BinfarmError('E_GRAMMAR', `${where}: patch name "${name}" must be a file name ending in .patch or .diff`, {
-        hint: 'Portage applies /etc/portage/patches/<cat>/<pn>/*.patch in lexical order; name them e.g. "0001-fix-build.patch".',
-      });
+      out.push(t);
     }
-    model.patches.push({ contributor: link.contributor, target: patchTarget(atom), name, content });
   }
-  for (const [dep, depSpec] of Object.entries(spec.deps ?? {})) {
-    addAtom(farm, options, link, model, origins, set, dep, depSpec ?? {}, `${where}, dep "${dep}"`, true);
-  }
-  return text;
+  return out;
 }
 
 /**

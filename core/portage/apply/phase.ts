@@ -6,19 +6,22 @@ import { renderSubject } from '../render-subject.ts';
 import { resolveStrategies, strategyChooser } from '../strategy.ts';
 import { executeOps } from './execute.ts';
 import { collectOverlayFiles } from './overlays.ts';
+import { SUBJECT_CONTEXT_DIR } from '../../subject/types.ts';
 import { planApply } from './plan.ts';
 import { readImagePaths } from './read-image.ts';
 
 /**
  * The applyPatches phase: render the subject's /etc/portage, read what the build container
  * has, plan every file operation with the chosen strategies (plus the subject's root
- * overlays), and carry the plan out through the Engine API. Records `build.portage`.
+ * overlays and build context), and carry the plan out through the Engine API. Records `build.portage`.
  */
 export async function applyPatchesToBuild(farm: Farm, build: SubjectBuild, opts: { container?: ContainerHandle } = {}): Promise<void> {
   build.progress.title('render /etc/portage');
   const rendered = await renderSubject(farm, build.subject);
   build.portage = rendered;
   const overlays = await collectOverlayFiles(farm.rootDir, build.subject.overlays, build.subject.name);
+  // the subject's build context (smoke-test macros, scripts) stays in its image
+  if (build.subject.context) overlays.push(...(await collectOverlayFiles(farm.rootDir, [build.subject.context], build.subject.name, SUBJECT_CONTEXT_DIR)));
 
   build.progress.title('apply /etc/portage');
   const container = opts.container ?? (await buildContainer(build));

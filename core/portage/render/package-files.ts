@@ -16,19 +16,23 @@ export const PACKAGE_FILE_KINDS: readonly PackageFileKind[] = [
  * atom specificity, not by line order across packages) and exact duplicates are dropped.
  */
 export function renderPackageFiles(entries: readonly PackageEntry[], out: Map<string, string>): void {
-  const groups = new Map<string, PackageEntry[]>();
+  const groups = new Map<string, { contributor: string; entries: PackageEntry[] }>();
   for (const e of entries) {
-    const path = `${e.kind}/${checkContributor(e.contributor)}`;
+    const path = `${e.kind}/${e.contributor}`;
     let g = groups.get(path);
-    if (!g) groups.set(path, (g = []));
-    g.push(e);
+    if (!g) groups.set(path, (g = { contributor: checkContributor(e.contributor), entries: [] }));
+    g.entries.push(e);
   }
-  for (const [path, group] of groups) {
-    const lines = group
-      .map((e, i) => ({ i, key: atomSortKey(e.atom), line: [e.atom, ...e.tokens].join(' ') }))
-      .sort((a, b) => byString(a.key, b.key) || a.i - b.i)
-      .map((x) => x.line);
-    const contributor = path.slice(path.indexOf('/') + 1);
-    out.set(path, header(contributor) + [...new Set(lines)].map((l) => `${l}\n`).join(''));
+  for (const [path, { contributor, entries: group }] of groups) {
+    const rows = group.map((e, i) => ({ i, key: atomSortKey(e.atom), line: e.tokens.length ? `${e.atom} ${e.tokens.join(' ')}` : e.atom }));
+    rows.sort((a, b) => byString(a.key, b.key) || a.i - b.i);
+    const seen = new Set<string>();
+    let text = header(contributor);
+    for (const r of rows) {
+      if (seen.has(r.line)) continue;
+      seen.add(r.line);
+      text += `${r.line}\n`;
+    }
+    out.set(path, text);
   }
 }
