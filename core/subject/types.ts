@@ -78,6 +78,9 @@ export interface Subject extends SubjectSpec {
 
 export const BASE_SUBJECT = 'base';
 
+/** Where a subject's `context` directory is copied in its build container (and so its image). */
+export const SUBJECT_CONTEXT_DIR = '/var/lib/binfarm/context';
+
 /** Identity helper for typing a subject in a plugin or config. */
 export function defineSubject<T extends SubjectSpec>(spec: T): T {
   return spec;

@@ -19,6 +19,13 @@ export async function applyPatchesToBuild(farm: Farm, build: SubjectBuild, opts:
   build.progress.title('render /etc/portage');
   const rendered = await renderSubject(farm, build.subject);
   build.portage = rendered;
+  // the mountPortage phase mounts repositories where repos.conf must point; they should agree
+  for (const [name, location] of Object.entries(build.tree?.repos ?? {})) {
+    const entry = rendered.model.repos[name] ?? (location === rendered.model.repos.gentoo?.location ? rendered.model.repos.gentoo : undefined);
+    if (entry?.location !== location) {
+      build.logger.warn(`repository "${name}" is mounted at ${location}, but repos.conf ${entry ? `says ${entry.location}` : 'has no entry for it'}`);
+    }
+  }
   const overlays = await collectOverlayFiles(farm.rootDir, build.subject.overlays, build.subject.name);
   // the subject's build context (smoke-test macros, scripts) stays in its image
   if (build.subject.context) overlays.push(...(await collectOverlayFiles(farm.rootDir, [build.subject.context], build.subject.name, SUBJECT_CONTEXT_DIR)));
