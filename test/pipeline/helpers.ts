@@ -10,10 +10,7 @@ import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { ConfigSchema, type BinfarmConfigInput } from '../../core/config/schema/index.ts';
 import { createFarm, type Farm } from '../../core/farm.ts';
-import { createEngine } from '../../core/engine/docker-engine.ts';
-import type { Engine } from '../../core/engine/types.ts';
 import { runFarm, type RunFarmOptions, type RunResult } from '../../core/run/runner.ts';
-import type { RunContext } from '../../core/run/context.ts';
 import { dockerForTests } from '../helpers/docker.ts';
 import { emergeFixtureImage } from '../fixtures/emerge/image.ts';
 
@@ -82,11 +79,7 @@ export async function pipelineEnv(t: ExecutionContext, name: string): Promise<Pi
     return c;
   };
   const farm = (over?: (c: BinfarmConfigInput) => void) => createFarm({ options: ConfigSchema.parse(config(over)), rootDir: dir, command: 'run' });
-  const run = (f: Farm, opts: RunFarmOptions = {}) =>
-    runFarm(f, {
-      engine: (r: RunContext): Promise<Engine> => createEngine(r.options, r.runId, r.logger.child('engine'), { stateDir: r.stateDir, signal: r.signal, rootDir: r.rootDir }),
-      ...opts,
-    });
+  const run = (f: Farm, opts: RunFarmOptions = {}) => runFarm(f, opts);
   return { dir, treeDir, prefix, stage3, config, farm, run };
 }
 
