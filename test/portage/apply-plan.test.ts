@@ -118,3 +118,10 @@ test('a plugin registers its own strategy by name', async (t) => {
   planApply({ files, state, strategies: resolveStrategies(farm), choose: strategyChooser(farm.options.portage.strategies), removeStage3Binrepos: true });
   t.regex(state.text('/etc/portage/sets/b')!, /APP-ADMIN\/SUDO/);
 });
+
+test('the built-in plugins: the applyPatches phase and the five strategies are registered', (t) => {
+  const farm = farmOf({});
+  t.true(farm.hooks.applyPatches.taps.some((tap) => tap.name === 'binfarm:apply-patches'));
+  t.deepEqual(Object.keys(resolveStrategies(farm)).sort(), ['append', 'merge', 'overwrite', 'profile', 'protect']);
+  for (const name of ['patch-overwrite', 'patch-merge', 'patch-append', 'patch-protect', 'patch-profile']) t.true(farm.plugins.some((p) => p.name === name), name);
+});
