@@ -83,7 +83,7 @@ function classifyText(ctx: DockerErrorContext, message: string, cause?: unknown)
   const network = NETWORK_TEXT.test(message) && (ctx.action === 'pull' || ctx.action === 'push');
   return new BinfarmError('E_DOCKER', `Docker ${ctx.action}${ctx.ref ? ` of ${ctx.ref}` : ''} failed: ${message}`, {
     hint: network
-      ? `The Docker daemon could not reach ${registryOf(ctx.ref)}. Offline? Use a local image (stage3.type = 'local') or a stage3 tarball (stage3.type = 'tarball').`
+      ? `The Docker daemon could not reach ${registryOf(ctx.ref)}. Offline? Use what is on disk instead: stage3.type = 'local' or 'tarball', tree.type = 'snapshot', 'sqfs', 'dir' or 'git'.`
       : undefined,
     cause,
   });
