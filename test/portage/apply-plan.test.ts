@@ -125,3 +125,13 @@ test('the built-in plugins: the applyPatches phase and the five strategies are r
   t.deepEqual(Object.keys(resolveStrategies(farm)).sort(), ['append', 'merge', 'overwrite', 'profile', 'protect']);
   for (const name of ['patch-overwrite', 'patch-merge', 'patch-append', 'patch-protect', 'patch-profile']) t.true(farm.plugins.some((p) => p.name === name), name);
 });
+
+test('rendered keys that escape their directory are refused', (t) => {
+  const farm = farmOf({});
+  for (const key of ['../shadow', 'env/../../x', '/etc//x', 'a/./b', '']) {
+    const e = t.throws(() =>
+      planApply({ files: new Map([[key, 'x']]), state: new ImageState(), strategies: resolveStrategies(farm), choose: strategyChooser({}), removeStage3Binrepos: true }),
+    ) as BinfarmError;
+    t.is(e.code, 'E_PORTAGE_CONFLICT', key);
+  }
+});

@@ -1,5 +1,5 @@
 import { BinfarmError, isBinfarmError } from '../../errors.ts';
-import { absolutePath, PORTAGE_DIR, symlinkTarget } from '../render/conventions.ts';
+import { absolutePath, checkRenderedKey, PORTAGE_DIR, symlinkTarget } from '../render/conventions.ts';
 import { getStrategy, type FileOp, type PatchStrategy, type StrategyChooser } from '../strategy.ts';
 import type { ImageState } from './state.ts';
 
@@ -88,7 +88,7 @@ export function planApply(input: ApplyPlanInput): ApplyPlan {
     }
   }
 
-  for (const [key, content] of input.files) applyOne(input, key, absolutePath(key), content, run, log);
+  for (const [key, content] of input.files) applyOne(input, key, absolutePath(checkRenderedKey(key)), content, run, log);
 
   for (const f of input.overlays ?? []) {
     const key = f.path.startsWith(`${PORTAGE_DIR}/`) ? f.path.slice(PORTAGE_DIR.length + 1) : f.path;
