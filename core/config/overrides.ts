@@ -12,7 +12,8 @@ import { didYouMean } from './suggest.ts';
  * - `BINFARM_A__B=value`: `__` separates levels, a single `_` inside a level is a word break
  *   (`BINFARM_RUN__LOAD_AVERAGE` → run.loadAverage). Keys of maps (make.conf variables,
  *   subject names) are taken verbatim: `BINFARM_PORTAGE__MAKE_CONF__LDFLAGS` → portage.makeConf.LDFLAGS.
- *   `BINFARM_CONFIG` is the config path (like --config); `BINFARM_TEST_*` is reserved for tests.
+ *   `BINFARM_CONFIG` is the config path (like --config), `BINFARM_LOADER=tsx` selects the
+ *   TypeScript loader (bin/binfarm.js); `BINFARM_TEST_*` is reserved for tests.
  *
  * Values are read according to the schema at the key: strings verbatim, numbers and booleans
  * parsed strictly, arrays as JSON (`["a","b"]`) or a comma list (`a,b`), anything else as
@@ -30,8 +31,8 @@ export interface Override {
 
 type AnySchema = z.ZodType;
 
-/** Environment variables that are not config keys. */
-export const RESERVED_ENV = new Set(['BINFARM_CONFIG']);
+/** Environment variables that are not config keys (BINFARM_LOADER: see bin/binfarm.js). */
+export const RESERVED_ENV = new Set(['BINFARM_CONFIG', 'BINFARM_LOADER']);
 const RESERVED_ENV_PREFIX = 'BINFARM_TEST_';
 
 /** Splits `a.b["c.d"][0]` into `['a', 'b', 'c.d', '0']`. */

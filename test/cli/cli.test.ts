@@ -40,6 +40,9 @@ test('--version prints the package version; --help lists the commands and exit c
   t.regex(h.stdout, /Exit codes: 0 ok, 1 failure, 2 invalid config, 64 usage error, 130 interrupted/);
   const runHelp = await cli(['run', '--help'], { cwd: dir });
   t.regex(runHelp.stdout, /--fail-fast/);
+  // the same code under tsx's loader (how the test suite itself runs it)
+  const tsx = await cli(['--version'], { cwd: dir, env: { BINFARM_LOADER: 'tsx' } });
+  t.is(tsx.stdout.trim(), pkg.version);
 });
 
 test('usage errors exit 64: unknown command (with a suggestion), unknown option, no command', async (t) => {
