@@ -1,0 +1,104 @@
+import test from 'ava';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { dockerForTests } from '../helpers/docker.ts';
+import { readSubjectState } from '../../core/plan/state.ts';
+import { acquireRunLock, lockPath } from '../../core/plan/lock.ts';
+import { rootCause } from '../../core/errors.ts';
+import { collectingReporter, type RunEvent } from '../../core/run/progress/events.ts';
+import { pipelineEnv, type PipelineEnv } from './helpers.ts';
+
+/** base + hep-core, published once (generation 1). */
+async function published(t: Parameters<typeof pipelineEnv>[0], name: string): Promise<{ env: PipelineEnv; pubBase: string }> {
+  const env = await pipelineEnv(t, name);
+  const r = await env.run(env.farm((c) => ((c.targets = ['hep-core']), (c.run = { ...c.run, publish: true }))));
+  t.is(r.status, 'done', JSON.stringify(r.failures));
+  const core = (await readSubjectState(join(env.dir, 'state'), 'hep-core'))!;
+  const pubBase = join(env.dir, 'published', core.partition.rel);
+  t.is(readlinkSync(join(pubBase, 'current')), 'generations/1');
+  return { env, pubBase };
+}
+
+async function leftovers(runId: string): Promise<number> {
+  const docker = await dockerForTests();
+  const label = [`binfarm.run=${runId}`];
+  const c = await docker.listContainers({ all: true, filters: { label } });
+  const v = (await docker.listVolumes({ filters: { label } })).Volumes ?? [];
+  return c.length + v.length;
+}
+
+test.serial('a failing package fails the subject with its log tail; good binpkgs stay; nothing is published', async (t) => {
+  const { env, pubBase } = await published(t, 'fail');
+  const farm = env.farm((c) => {
+    c.targets = ['hep-core'];
+    c.run = { ...c.run, publish: true };
+    Object.assign(c.subjects!['hep-core']!.sets!['hep-core']!, { 'app-misc/broken-thing': {}, 'sci-physics/root': {} });
+  });
+  const r = await env.run(farm);
+  t.is(r.status, 'failed');
+  t.deepEqual(r.summary.failed, ['hep-core']);
+  const err = rootCause(r.error) as { code: string; message: string; hint: string };
+  t.is(err.code, 'E_EMERGE');
+  const logDir = join(r.runDir, 'portage-logs', 'hep-core');
+  t.regex(err.message, new RegExp(`app-misc/broken-thing-1\\.0 \\(log: ${logDir}/app-misc:broken-thing-1\\.0:\\d{8}-\\d{6}\\.log\\)`));
+  t.regex(err.hint, /kept as binpkgs for the next run/);
+  const subjectLog = readFileSync(join(r.runDir, 'hep-core.log'), 'utf8');
+  t.regex(subjectLog, /--- last \d+ lines of .*broken-thing-1\.0.*\.log ---/);
+  t.regex(subjectLog, /broken-thing\.c:42:1: error: expected ';' before '}' token/);
+  t.deepEqual(r.failures[0]!.phase, 'emerge');
+
+  const state = (await readSubjectState(join(env.dir, 'state'), 'hep-core'))!;
+  t.is(state.lastAttempt?.status, 'failed');
+  t.deepEqual(state.lastAttempt?.failed, ['app-misc/broken-thing-1.0']);
+  t.true(state.lastAttempt!.built.includes('sci-physics/root-6.36.0'));
+  t.true(existsSync(join(state.partition.dir, 'sci-physics/root/root-6.36.0-1.gpkg.tar')), 'the binpkg that did build is kept');
+  t.is(readlinkSync(join(pubBase, 'current')), 'generations/1', 'a failed run publishes nothing');
+  t.false(existsSync(join(pubBase, 'generations/2')));
+  t.is(await leftovers(r.runId), 0);
+  t.false(existsSync(lockPath(join(env.dir, 'state'))), 'the lock is released');
+});
+
+test.serial('Ctrl-C during emerge stops the container, records the partial result, leaves nothing behind and the binhost unchanged', async (t) => {
+  const { env, pubBase } = await published(t, 'intr');
+  const farm = env.farm((c) => {
+    c.targets = ['hep-core'];
+    c.run = { ...c.run, publish: true, jobs: 1 };
+    Object.assign(c.subjects!['hep-core']!.sets!['hep-core']!, { 'sci-physics/root': {}, 'app-misc/slow-build': {} });
+  });
+  const controller = new AbortController();
+  const events: RunEvent[] = [];
+  const reporter = collectingReporter(events);
+  const emit = reporter.emit;
+  reporter.emit = (e) => {
+    emit(e);
+    if (e.event === 'output' && e.line.includes('fixture: sleeping')) controller.abort();
+  };
+  const t0 = performance.now();
+  const r = await env.run(farm, { signal: controller.signal, reporter });
+  t.true(controller.signal.aborted, 'the slow package was reached');
+  t.true(performance.now() - t0 < 60_000, 'the run stopped instead of waiting for the sleeping build');
+  t.is(r.status, 'interrupted');
+  t.is((rootCause(r.error) as { code: string }).code, 'E_INTERRUPTED');
+  t.is(await leftovers(r.runId), 0, 'no container or volume of the run is left');
+  const state = (await readSubjectState(join(env.dir, 'state'), 'hep-core'))!;
+  t.is(state.lastAttempt?.status, 'interrupted');
+  t.true(state.lastAttempt!.built.includes('sci-physics/root-6.36.0'), JSON.stringify(state.lastAttempt));
+  t.regex(state.lastAttempt!.message!, /interrupted while building app-misc\/slow-build-1\.0/);
+  t.is(readlinkSync(join(pubBase, 'current')), 'generations/1');
+  t.false(existsSync(join(pubBase, 'generations/2')));
+  t.false(existsSync(lockPath(join(env.dir, 'state'))));
+  const titles = events.filter((e): e is Extract<RunEvent, { event: 'title' }> => e.event === 'title').map((e) => e.title);
+  t.true(titles.some((x) => /^emerge \(\d of \d\) app-misc\/slow-build-1\.0$/.test(x)), `the task title followed emerge: ${titles.join(' | ')}`);
+});
+
+test.serial('a second run on the same state directory is refused with the holder named', async (t) => {
+  const env = await pipelineEnv(t, 'lock');
+  const stateDir = join(env.dir, 'state');
+  const release = await acquireRunLock(stateDir, { command: 'run analysis' });
+  t.teardown(release);
+  const r = await env.run(env.farm());
+  t.is(r.status, 'failed');
+  const err = rootCause(r.error) as { code: string; message: string };
+  t.is(err.code, 'E_LOCKED');
+  t.regex(err.message, new RegExp(`pid ${process.pid} .*"binfarm run analysis"`));
+});
