@@ -10,7 +10,7 @@
  * Offline or pinned sources: point `stage3` at a tarball and `tree` at a snapshot, e.g.
  *   stage3: { type: 'tarball', src: '/srv/gentoo/stage3-amd64-openrc-20260105T170103Z.tar.xz' },
  *   tree:   { type: 'snapshot', src: '/srv/gentoo/gentoo-20260105.tar.xz' },
- * (or BINFARM_STAGE3__TYPE / --set stage3.src=... on the command line). See docs/hep.md.
+ * or `stage3: { type: 'local', image: 'my-stage3:latest' }` for a local image. See docs/hep.md.
  */
 import { defineConfig } from 'binfarm';
 import { hep } from '@binfarm/plugin-hep';
