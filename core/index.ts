@@ -14,4 +14,4 @@ export { mountStrategies, MountStrategyRegistry } from './tree/mount/registry.ts
 export type { MountStrategy, StrategyContext, RepoMount } from './tree/mount/types.ts';
 export type { Logger, LogType } from './log/logger.ts';
 export { BinfarmError, PluginError, isBinfarmError, type ErrorCode } from './errors.ts';
-export * from './portage/index.ts';
+export * from './portage/public.ts';

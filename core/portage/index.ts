@@ -1,6 +1,6 @@
 /**
- * The Portage part of binfarm's public API (re-exported by 'binfarm'): grammars, make.conf,
- * the model builder and renderer, patch strategies. Model types are exported from core/index.ts.
+ * Everything Portage: grammars, make.conf, the model builder and renderer, patch strategies.
+ * 'binfarm' re-exports only the light part (public.ts); import the rest from here.
  */
 export {
   parseAtom,
@@ -49,4 +49,6 @@ export {
   type StrategyInput,
   type StrategyResult,
   type FileOp,
+  type StrategyTools,
 } from './strategy.ts';
+export { STRATEGY_TOOLS } from './apply/plan.ts';

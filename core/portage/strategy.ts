@@ -14,6 +14,17 @@ export type FileOp =
   | { op: 'rename'; from: string; to: string }
   | { op: 'symlink'; path: string; target: string };
 
+/**
+ * Helpers a strategy may use, handed in by the caller so that strategy packages stay small and
+ * import nothing heavy at start-up (they are built-in plugins, loaded with every farm).
+ */
+export interface StrategyTools {
+  /** make.conf-aware merge (core/portage/makeconf/merge-existing.ts). */
+  mergeMakeConf(existingText: string, renderedText: string, existingFile?: string, renderedFile?: string): { text: string; mode: 'in-place' | 'append' | 'unchanged'; log: string[] };
+  /** Unified diff of two texts; '' when equal (core/portage/diff.ts). */
+  unifiedDiff(oldText: string | undefined, newText: string | undefined, oldName: string, newName?: string): string;
+}
+
 export interface StrategyInput {
   /** The rendered key (`make.conf`, `package.use/51-hep-core`, `/var/db/repos/...`). */
   key: string;
@@ -25,6 +36,7 @@ export interface StrategyInput {
   existing: string | undefined;
   /** Names present in the file's directory in the image (for `._cfg0000_` numbering). */
   siblings: ReadonlySet<string>;
+  tools: StrategyTools;
 }
 
 export interface StrategyResult {

@@ -9,6 +9,7 @@ import { profileStrategy } from '@binfarm/plugin-patch-profile';
 import { cfgName } from '../../plugins/patch-protect/src/strategy.ts';
 import { ImageState } from '../../core/portage/apply/state.ts';
 import type { StrategyInput } from '../../core/portage/strategy.ts';
+import { STRATEGY_TOOLS } from '../../core/portage/apply/plan.ts';
 import { MERGE_MARKER } from '../../core/portage/makeconf/merge-existing.ts';
 
 const stage3 = readFileSync(fileURLToPath(new URL('../fixtures/portage/stage3-make.conf', import.meta.url)), 'utf8');
@@ -19,6 +20,7 @@ const input = (over: Partial<StrategyInput>): StrategyInput => ({
   content: 'a/b x\n',
   existing: undefined,
   siblings: new Set(),
+  tools: STRATEGY_TOOLS,
   ...over,
 });
 

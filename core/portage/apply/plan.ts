@@ -1,6 +1,11 @@
 import { BinfarmError, isBinfarmError } from '../../errors.ts';
 import { absolutePath, checkRenderedKey, PORTAGE_DIR, symlinkTarget } from '../render/conventions.ts';
-import { getStrategy, type FileOp, type PatchStrategy, type StrategyChooser } from '../strategy.ts';
+import { getStrategy, type FileOp, type PatchStrategy, type StrategyChooser, type StrategyTools } from '../strategy.ts';
+import { mergeIntoExisting } from '../makeconf/merge-existing.ts';
+import { unifiedDiff } from '../diff.ts';
+
+/** The helpers every strategy gets. */
+export const STRATEGY_TOOLS: StrategyTools = { mergeMakeConf: mergeIntoExisting, unifiedDiff };
 import type { ImageState } from './state.ts';
 
 /** A file of a subject's root overlay directory, to be copied into the image. */
@@ -123,6 +128,7 @@ function applyOne(input: ApplyPlanInput, key: string, path: string, content: str
       content,
       existing: existingEntry?.kind === 'symlink' ? `symlink:${existingEntry.target}` : input.state.text(path),
       siblings: input.state.children(path.slice(0, slash) || '/'),
+      tools: STRATEGY_TOOLS,
     });
   } catch (e) {
     if (isBinfarmError(e)) throw e;

@@ -1,4 +1,4 @@
-import { symlinkTarget, unifiedDiff, type PatchStrategy } from 'binfarm';
+import { symlinkTarget, type PatchStrategy } from 'binfarm';
 
 /** `._cfg0000_<name>`, `._cfg0001_<name>`, ...: the first name not taken in the directory (gentoo-facts §4.1). */
 export function cfgName(name: string, siblings: ReadonlySet<string>): string {
@@ -17,7 +17,7 @@ export function cfgName(name: string, siblings: ReadonlySet<string>): string {
 export const protectStrategy = {
   name: 'protect',
   description: 'write ._cfg0000_<name>, then replace the file like etc-update and log the diff',
-  apply({ path, content, existing, siblings }) {
+  apply({ path, content, existing, siblings, tools }) {
     if (symlinkTarget(content) !== undefined) {
       throw new Error(`the protect strategy cannot apply a symbolic link (${path}); choose overwrite or profile for it`);
     }
@@ -26,7 +26,7 @@ export const protectStrategy = {
     const slash = path.lastIndexOf('/');
     const dir = path.slice(0, slash);
     const cfg = `${dir}/${cfgName(path.slice(slash + 1), siblings)}`;
-    const diff = unifiedDiff(existing, content, `a${path}`, `b${path}`);
+    const diff = tools.unifiedDiff(existing, content, `a${path}`, `b${path}`);
     return {
       ops: [
         { op: 'write', path: cfg, content },
