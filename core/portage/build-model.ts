@@ -63,6 +63,13 @@ export async function buildPortageModel(farm: Farm, subjectOrName: Subject | str
     }
   }
 
+  const inMakeConfDir = model.files.find((f) => f.path.startsWith('make.conf/'));
+  if (inMakeConfDir && model.makeConfLayout !== 'dir') {
+    throw new BinfarmError('E_CONFIG_INVALID', `"${inMakeConfDir.path}" (from ${inMakeConfDir.contributor}) needs make.conf to be a directory, but portage.makeConfLayout is "file"`, {
+      hint: 'Set portage.makeConfLayout to "dir", or give the variables as portage.makeConf / a subject\'s portage.makeConf.',
+    });
+  }
+
   const final = await farm.hooks.portageModel.promise(model, ctx);
   await checkEnvFiles(farm, final, chain, origins);
   return final;

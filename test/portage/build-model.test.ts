@@ -70,6 +70,8 @@ test('config-level errors name the config key', async (t) => {
     [{ portage: { files: { 'env/bad.conf': 'A=$(id)\n' } } }, /portage\.files\["env\/bad\.conf"\]: env\/bad\.conf:1: command substitution/],
     [{ portage: { provided: ['>=sys-kernel/foo-1'] } }, /config portage\.provided\[0\]: invalid atom/],
     [{ portage: { makeConf: { CFLAGS: '${NOPE} -O2' } } }, /make\.conf:\d+: \$\{NOPE\} is not set at this point/],
+    [{ portage: { files: { 'make.conf/zz-local.conf': 'A=1\n' } } }, /"make\.conf\/zz-local\.conf" \(from 00-binfarm\) needs make\.conf to be a directory/],
+    [{ portage: { files: { 'make.conf': 'A=1\n' } } }, /two contributions render \/etc\/portage path "make\.conf" differently/],
   ];
   for (const [config, re] of cases) {
     const e = await renderError(config, 'base');
