@@ -1,3 +1,4 @@
+import type { PhaseName } from '../context.ts';
 import { PHASE_LABELS, type RunEvent, type RunReporter } from './events.ts';
 
 /**
@@ -12,6 +13,7 @@ export function createLineReporter(out: { write(s: string): unknown }, mode: 'si
   const w = (subject: string | undefined, text: string) => out.write(`${subject ? `[${subject}] ` : ''}${text}\n`);
   const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   let runId = '';
+  const failedPhase = new Map<string, PhaseName>();
   return {
     emit(e: RunEvent) {
       switch (e.event) {
@@ -29,10 +31,14 @@ export function createLineReporter(out: { write(s: string): unknown }, mode: 'si
         case 'subject:skip':
           w(e.subject, `↓ skipped: ${e.reason}`);
           break;
-        case 'subject:end':
+        case 'subject:end': {
+          const phase = failedPhase.get(e.subject);
           if (e.status === 'built') w(e.subject, `✔ built in ${secs(e.ms)}`);
+          // the phase's failure line already carried the message
+          else if (phase) w(e.subject, `✖ failed after ${secs(e.ms)} (in ${PHASE_LABELS[phase]})`);
           else w(e.subject, `✖ failed after ${secs(e.ms)}${e.error ? `: ${e.error.message}` : ''}`);
           break;
+        }
         case 'phase:start':
           w(e.subject, `▶ ${PHASE_LABELS[e.phase]}`);
           break;
@@ -44,6 +50,7 @@ export function createLineReporter(out: { write(s: string): unknown }, mode: 'si
           break;
         }
         case 'phase:fail':
+          failedPhase.set(e.subject, e.phase);
           w(e.subject, `✖ ${PHASE_LABELS[e.phase]} failed after ${secs(e.ms)}: ${e.error.message}`);
           break;
         case 'title':
