@@ -102,3 +102,32 @@ test.serial('a second run on the same state directory is refused with the holder
   t.is(err.code, 'E_LOCKED');
   t.regex(err.message, new RegExp(`pid ${process.pid} .*"binfarm run analysis"`));
 });
+
+test.serial('unmerged config updates and failing smoke tests fail the subject; no image keeps its key', async (t) => {
+  const env = await pipelineEnv(t, 'checks');
+  const stateDir = join(env.dir, 'state');
+  const docker = await dockerForTests();
+
+  const cfg = await env.run(env.farm((c) => ((c.targets = ['hep-core']), Object.assign(c.subjects!['hep-core']!.sets!['hep-core']!, { 'app-misc/cfgprotect-demo': {} }))));
+  t.is(cfg.status, 'failed');
+  t.is(cfg.failures[0]!.phase, 'package');
+  const e1 = rootCause(cfg.error) as { code: string; message: string };
+  t.is(e1.code, 'E_EMERGE');
+  t.regex(e1.message, /packages left unmerged configuration updates: \/etc\/\._cfg0000_cfgprotect-demo\.conf/);
+  t.is(await readSubjectState(stateDir, 'hep-core'), undefined, 'no build recorded');
+
+  const smoke = await env.run(
+    env.farm((c) => {
+      c.targets = ['hep-core'];
+      c.subjects!['hep-core']!.smoke = [{ name: 'boost has numpy', cmd: ['cat', '/usr/share/binfarm-fixture/dev-libs/boost'], expect: 'numpy' }];
+    }),
+  );
+  t.is(smoke.status, 'failed');
+  const e2 = rootCause(smoke.error) as { code: string; message: string };
+  t.is(e2.code, 'E_SMOKE');
+  t.regex(e2.message, /boost has numpy: output "dev-libs\/boost-1\.88\.0 USE=\\"python\\"" does not match numpy/);
+  const key = smoke.builds.get('hep-core')!.key!;
+  t.deepEqual(await docker.listImages({ filters: { label: [`binfarm.key=${key}`] } }), [], 'the image failing its smoke test is removed');
+  t.is(await readSubjectState(stateDir, 'hep-core'), undefined);
+  t.truthy(await readSubjectState(stateDir, 'base'), 'the base built fine and is recorded');
+});

@@ -14,7 +14,8 @@ test.serial('two-subject DAG: first run builds all, second skips all, a USE chan
   const docker = await dockerForTests();
 
   // ── first run ─────────────────────────────────────────────────────────────
-  const r1 = await env.run(env.farm());
+  const withBootstrap = () => env.farm((c) => (c.base = { ...c.base, updateWorld: true }));
+  const r1 = await env.run(withBootstrap());
   t.is(r1.status, 'done', JSON.stringify(r1.failures));
   t.deepEqual(names(r1.summary.built), ['analysis', 'base', 'hep-core', 'mc-sim']);
 
@@ -31,7 +32,9 @@ test.serial('two-subject DAG: first run builds all, second skips all, a USE chan
   t.truthy(mount('/var/cache/distfiles'));
   t.truthy(mount('/var/log/portage'));
   const baseCalls = readCalls(r1.runDir, 'base');
-  t.deepEqual(baseCalls.map((c) => c.argv.at(-1)), ['@hf-base']);
+  t.deepEqual(baseCalls[0]!.argv.slice(-4), ['--update', '--deep', '--newuse', '@world']);
+  t.deepEqual(baseCalls[1]!.argv.slice(0, 8), ['emerge', '--buildpkg', '--usepkg', '--binpkg-respect-use=y', '--binpkg-changed-deps=y', '--with-bdeps=y', '--keep-going', '--jobs=2']);
+  t.deepEqual(baseCalls.map((c) => c.argv.at(-1)), ['@world', '@hf-base'], 'bootstrap: world update, then the base sets');
 
   // state, partition and index
   const stateDir = join(env.dir, 'state');
@@ -57,7 +60,7 @@ test.serial('two-subject DAG: first run builds all, second skips all, a USE chan
   t.falsy(img.Config.Entrypoint);
   const c = await docker.createContainer({
     Image: core.image.ref,
-    Cmd: ['sh', '-c', 'for d in /var/db/repos/gentoo /var/cache/binpkgs /var/cache/distfiles; do echo "$d $(ls -A $d 2>/dev/null | wc -l)"; done; cat /usr/share/binfarm-fixture/sci-libs/gsl'],
+    Cmd: ['sh', '-c', 'for d in /var/db/repos/gentoo /var/cache/binpkgs /var/cache/distfiles; do echo "$d $(ls -A $d 2>/dev/null | wc -l)"; done; cat /usr/share/binfarm-fixture/sci-libs/gsl; grep "^collector:" /etc/passwd; ls -d /home/collector'],
     Tty: true,
     Labels: { 'binfarm.owned': '1', 'binfarm.test': 'pipeline' },
   });
@@ -69,10 +72,12 @@ test.serial('two-subject DAG: first run builds all, second skips all, a USE chan
   t.regex(out, /^\/var\/cache\/binpkgs 0$/m, 'the binpkgs are not in the image');
   t.regex(out, /^\/var\/cache\/distfiles 0$/m, 'the distfiles are not in the image');
   t.regex(out, /sci-libs\/gsl-2\.8 USE=""/, 'what emerge installed is');
+  t.regex(out, /^collector:x:1000:1000::\/home\/collector:\/bin\/sh$/m, 'the base bootstrap created the build user');
+  t.regex(out, /^\/home\/collector$/m);
 
   // ── second run: nothing to do ─────────────────────────────────────────────
   const t0 = performance.now();
-  const r2 = await env.run(env.farm());
+  const r2 = await env.run(withBootstrap());
   t.is(r2.status, 'done');
   t.deepEqual(r2.summary.built, []);
   t.deepEqual(names(r2.summary.skipped), ['analysis', 'base', 'hep-core', 'mc-sim']);
@@ -80,6 +85,7 @@ test.serial('two-subject DAG: first run builds all, second skips all, a USE chan
 
   // ── a USE change in hep-core ──────────────────────────────────────────────
   const changed = env.farm((c) => {
+    c.base = { ...c.base, updateWorld: true };
     (c.subjects!['hep-core']!.sets!['hep-core']!['dev-libs/boost'] as { use: string[] }).use = ['python', 'numpy'];
   });
   const plan = await planRun(changed, [], { offline: true });
