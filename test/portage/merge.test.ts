@@ -142,3 +142,9 @@ test('merge into an empty or missing file', (t) => {
   const r = mergeIntoExisting('', 'A="1"\n');
   t.is(r.text, `${MERGE_MARKER}\nA="1"\n`);
 });
+
+test('contributions: invalid variable names and values are named with their contributor', (t) => {
+  t.throws(() => render([{ contributor: '51-lab', vars: { 'MY-FLAGS': '-O2' } }]), { code: 'E_MAKECONF', message: /variable name "MY-FLAGS" \(from 51-lab\)/ } as never);
+  t.throws(() => render([{ contributor: '51-lab', vars: { X: 3 as unknown as string } }]), { message: /X \(from 51-lab\) must be a string/ } as never);
+  t.throws(() => render([{ contributor: '51-lab', vars: { X: 'a "b' } }]), { code: 'E_MAKECONF', message: /not valid inside double quotes/ } as never);
+});

@@ -81,6 +81,14 @@ function mergeSameContributor(contributions: readonly MakeConfContribution[]): M
     }
     m.precedence = Math.max(m.precedence, c.precedence ?? 0);
     for (const [k, v] of Object.entries(c.vars)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) {
+        throw new BinfarmError('E_MAKECONF', `make.conf variable name "${k}" (from ${c.contributor}) is not a valid name`, {
+          hint: 'Variable names are letters, digits and "_", not starting with a digit, e.g. "MAKEOPTS".',
+        });
+      }
+      if (typeof v !== 'string') {
+        throw new BinfarmError('E_MAKECONF', `make.conf variable ${k} (from ${c.contributor}) must be a string, got ${typeof v}`);
+      }
       m.vars[k] = isIncremental(k) && m.vars[k] !== undefined
         ? stackTokens(incrementalTokens(m.vars[k]!, k), incrementalTokens(v, k)).join(' ')
         : v;

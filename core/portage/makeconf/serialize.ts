@@ -16,12 +16,17 @@ export function serializeMakeConf(doc: MakeConfDoc): string {
  */
 export function formatAssignment(key: string, value: string, file = 'make.conf', exported = false): string {
   const line = `${exported ? 'export ' : ''}${key}="${value}"\n`;
-  const doc = parseMakeConf(line, file);
-  const st = doc.statements[0];
-  if (doc.statements.length !== 1 || st?.kind !== 'assign' || st.key !== key) {
-    throw makeConfError(file, 1, `the value of ${key} is not valid inside double quotes: ${JSON.stringify(value)}`,
-      'Escape a literal " as \\" and a literal $ as \\$.');
+  const invalid = (why: string) =>
+    makeConfError(file, 1, `the value of ${key} is not valid inside double quotes: ${JSON.stringify(value)}${why}`,
+      'Escape a literal " as \\" and a literal $ as \\$; write variables as ${NAME}.');
+  let doc;
+  try {
+    doc = parseMakeConf(line, file);
+  } catch (e) {
+    throw invalid(` (${(e as Error).message.replace(/^.*?:\d+: /, '')})`);
   }
+  const st = doc.statements[0];
+  if (doc.statements.length !== 1 || st?.kind !== 'assign' || st.key !== key) throw invalid('');
   return line;
 }
 
