@@ -105,12 +105,12 @@ function tsxVersion(): string {
   }
 }
 
+/** Whether `pkg` is installed where Node would look from `fromDir` (node_modules up the tree). */
 function resolves(pkg: string, fromDir: string): boolean {
-  try {
-    createRequire(join(fromDir, 'noop.js')).resolve(`${pkg}/package.json`);
-    return true;
-  } catch {
-    return false;
+  // Not require.resolve: a package whose "exports" hides package.json would look missing.
+  for (let d = fromDir; ; d = dirname(d)) {
+    if (existsSync(join(d, 'node_modules', pkg, 'package.json'))) return true;
+    if (dirname(d) === d) return false;
   }
 }
 

@@ -17,8 +17,8 @@ export interface InitNames {
 
 export function configTemplate(n: InitNames): string {
   const imports = [`import { defineConfig } from 'binfarm';`];
-  if (n.smokePlugin) imports.push(`import smoke from '@binfarm/plugin-smoke';`);
-  if (n.plugin) imports.push(`import ${n.plugin.factory} from '${n.plugin.pkg}';`);
+  if (n.smokePlugin) imports.push(`import { smoke } from '@binfarm/plugin-smoke';`);
+  if (n.plugin) imports.push(`import { ${n.plugin.factory} } from '${n.plugin.pkg}';`);
   const plugins = [n.smokePlugin ? 'smoke()' : undefined, n.plugin ? `${n.plugin.factory}()` : undefined].filter(Boolean);
   const smokeSubject = n.smokePlugin
     ? ''
@@ -112,6 +112,7 @@ export function pluginPackageTemplate(p: { name: string; pkg: string }): string 
       type: 'module',
       exports: './index.ts',
       peerDependencies: { binfarm: '*' },
+      peerDependenciesMeta: { binfarm: { optional: true } },
     },
     null,
     2,
@@ -134,7 +135,7 @@ export interface ${Type}Options {
  * smoke tests. Plugins tap binfarm's hooks (docs/plugins.md): \`subjects\` adds layers,
  * \`atom.for('cat/pkg')\` changes one package's settings, the phase hooks wrap or replace steps.
  */
-export default function ${p.factory}(options: ${Type}Options = {}): Plugin {
+export function ${p.factory}(options: ${Type}Options = {}): Plugin {
   const parent = options.parent ?? 'base';
   const sets = definePackageSets({
     ${q(p.name)}: {
@@ -159,6 +160,8 @@ export default function ${p.factory}(options: ${Type}Options = {}): Plugin {
     },
   });
 }
+
+export default ${p.factory};
 `;
 }
 
@@ -167,7 +170,7 @@ export function pluginTestTemplate(p: { name: string; factory: string }): string
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigSchema, createFarm } from 'binfarm';
-import ${p.factory} from '../index.ts';
+import { ${p.factory} } from '../index.ts';
 
 test('${p.name} adds its layer on top of its parent', () => {
   const options = ConfigSchema.parse({ plugins: [${p.factory}({ atoms: { 'sci-libs/gsl': {} } })] });
