@@ -38,8 +38,6 @@ export const SEARCH_PLACES = [
 
 const CODE_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'] as const;
 
-/** Absolute path of core/index.ts: what `import ... from 'binfarm'` means inside a config. */
-export const BINFARM_ENTRY = fileURLToPath(new URL('../index.ts', import.meta.url));
 /** The binfarm package directory (for `binfarm/<subpath>` imports). */
 const BINFARM_ROOT = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
 

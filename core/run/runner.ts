@@ -94,7 +94,7 @@ export async function runFarm(farm: Farm, opts: RunFarmOptions = {}): Promise<Ru
 
   const t0 = performance.now();
   const builds = new Map<string, SubjectBuild>();
-  const failures: RunFailure[] = [];
+  const failures: Failure[] = [];
   const summary: RunSummary = { built: [], skipped: [], failed: [] };
   let firstError: unknown;
   let plan: RunPlan | undefined;
