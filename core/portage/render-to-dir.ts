@@ -2,7 +2,7 @@ import { lstat, mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFi
 import { dirname, join, resolve } from 'node:path';
 import { BinfarmError } from '../errors.ts';
 import type { Farm } from '../farm.ts';
-import type { Subject } from '../subject/types.ts';
+import { SUBJECT_CONTEXT_DIR, type Subject } from '../subject/types.ts';
 import { tempSibling } from '../util/fs.ts';
 import { collectOverlayFiles } from './apply/overlays.ts';
 import { planApply } from './apply/plan.ts';
@@ -26,7 +26,7 @@ export interface RenderToDirResult {
 
 /**
  * Writes the full tree a subject's build container gets — the rendered /etc/portage (and the
- * custom profile's repository) plus the subject's root overlays — into `outDir`, as it would
+ * custom profile's repository), the subject's root overlays and its build context — into `outDir`, as it would
  * look when applied to an empty image. The tree is built in a temporary sibling and renamed
  * into place, so outDir never holds a half-written render. With `diff`, returns a unified diff
  * against the previous render in outDir.
@@ -38,6 +38,8 @@ export async function renderSubjectToDir(farm: Farm, subjectOrName: Subject | st
 
   const { files, model } = await renderSubject(farm, subject);
   const overlays = await collectOverlayFiles(farm.rootDir, subject.overlays, subject.name);
+  // the subject's build context lands in the image too (the applyPatches phase copies it)
+  if (subject.context) overlays.push(...(await collectOverlayFiles(farm.rootDir, [subject.context], subject.name, SUBJECT_CONTEXT_DIR)));
   const state = new ImageState();
   planApply({
     files,

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { renderSubjectToDir, RENDER_MARKER } from '../../core/portage/render-to-dir.ts';
 import type { BinfarmError } from '../../core/errors.ts';
+import { SUBJECT_CONTEXT_DIR } from '../../core/subject/types.ts';
 import { FULL } from './configs.ts';
 import { farmOf, FIXTURES } from './helpers.ts';
 
@@ -33,6 +34,12 @@ test('writes /etc/portage, the profile repository and the subject\'s overlays; l
   t.is(await readlink(join(out, 'etc/hep.sh')), 'profile.d/hep.sh');
   t.is((await lstat(join(out, 'etc/portage/make.conf'))).mode & 0o777, 0o644);
   t.truthy(await readFile(join(out, RENDER_MARKER), 'utf8'));
+});
+
+test('the subject\'s build context is part of the tree, where the phase puts it', async (t) => {
+  const out = join(await tmp(t), 'out');
+  await renderSubjectToDir(farmOf({ subjects: { lab: { context: 'context.01.d' } } }), 'lab', out);
+  t.is(await readFile(join(out, SUBJECT_CONTEXT_DIR.slice(1), 'smoke/hello.C'), 'utf8'), 'void hello() {}\n');
 });
 
 test('re-rendering replaces the tree atomically and --diff shows what changed', async (t) => {
