@@ -1,7 +1,7 @@
 /**
  * A repository in a local directory (an overlay in the config's checkout, a test tree).
  *
- * Digest: the SHA-256 of the tar stream the directory packs into (tar-fs, entries sorted), computed
+ * Digest: the SHA-256 of the tar stream the directory packs into (entries sorted), computed
  * while that stream flows into tar2sqfs, so the content is read once. To find the cached image
  * without reading every file again, a manifest of the directory (relative path, type, mode, size,
  * mtime, link target of every entry) is hashed into a key, and `trees/dir-index/<key>.json`
@@ -14,12 +14,29 @@ import { lstat, readdir, readlink, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { BinfarmError } from '../../errors.ts';
-import { commitSquashfs, tarToSquashfs } from '../squashfs-build.ts';
+import { commitSquashfs, processProducer, tarToSquashfs, type TarProducer } from '../squashfs-build.ts';
 import { repoNameOfDir } from '../validate.ts';
 import type { TreeArtifact, TreeContext, TreeNeeds } from './types.ts';
 
 /** Hash of every entry's path, type, mode, size, mtime and link target, in sorted order. */
 export async function manifestKey(dir: string): Promise<string> {
+  const { execa } = await import('execa');
+  // GNU find lists 155k entries in under a second; Node's lstat walk takes ten times longer.
+  const r = await execa('find', ['.', '-mindepth', '1', '-printf', '%P\\0%y %m %s %T@ %l\\0'], { cwd: dir, reject: false, maxBuffer: 1 << 30, encoding: 'utf8' });
+  if (r.exitCode === 0) {
+    const fields = r.stdout.split('\0');
+    const records: string[] = [];
+    for (let i = 0; i + 1 < fields.length; i += 2) records.push(`${fields[i]}\0${fields[i + 1]}\n`);
+    records.sort();
+    const h = createHash('sha256');
+    for (const rec of records) h.update(rec);
+    return `find:${h.digest('hex')}`;
+  }
+  return walkManifest(dir);
+}
+
+/** The same manifest without GNU find (slower). */
+async function walkManifest(dir: string): Promise<string> {
   const h = createHash('sha256');
   const walk = async (abs: string, rel: string): Promise<void> => {
     const entries = (await readdir(abs, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -33,13 +50,23 @@ export async function manifestKey(dir: string): Promise<string> {
     }
   };
   await walk(dir, '');
-  return h.digest('hex');
+  return `walk:${h.digest('hex')}`;
 }
 
-async function packStream(dir: string): Promise<Readable> {
+let gnuTar: Promise<boolean> | undefined;
+
+/**
+ * The directory as a tar stream, entries sorted by name (reproducible). GNU tar packs the 155k
+ * files of a Gentoo-sized tree in ~2 s where tar-fs (JS, one stat/open/read per file through
+ * streamx) took ~44 s here, so GNU tar is used when present and tar-fs otherwise.
+ */
+async function packDir(dir: string): Promise<TarProducer> {
+  const { execa } = await import('execa');
+  gnuTar ??= execa('tar', ['--version'], { reject: false }).then((r) => r.exitCode === 0 && /GNU tar/.test(r.stdout));
+  if (await gnuTar) return processProducer('tar', ['-C', dir, '--sort=name', '--numeric-owner', '-cf', '-', '.'], dir);
   const tar = await import('tar-fs');
   const pack = tar.pack(dir, { sort: true } as Parameters<typeof tar.pack>[1]);
-  return Readable.from(pack as unknown as AsyncIterable<Buffer>, { objectMode: false });
+  return { stream: Readable.from(pack as unknown as AsyncIterable<Buffer>, { objectMode: false }) };
 }
 
 export async function dirTree(src: { path: string }, ctx: TreeContext, needs: TreeNeeds): Promise<TreeArtifact> {
@@ -63,14 +90,16 @@ export async function dirTree(src: { path: string }, ctx: TreeContext, needs: Tr
   }
   if (!needs.sqfs) {
     const h = createHash('sha256');
-    for await (const chunk of await packStream(dir)) h.update(chunk as Buffer);
+    const producer = await packDir(dir);
+    for await (const chunk of producer.stream) h.update(chunk as Buffer);
+    await producer.done;
     const digest = `sha256:${h.digest('hex')}`;
     await ctx.cache.writeIndex(key, { digest, repoName });
     return { digest, repoName, dir, source: dir };
   }
   await ctx.cache.ensureDir();
   // Built under a name derived from the manifest, renamed to the digest once the stream is hashed.
-  const built = await tarToSquashfs({ stream: await packStream(dir) }, join(ctx.cache.dir, `dir-${key.slice(0, 32)}.sqfs`), {
+  const built = await tarToSquashfs(await packDir(dir), join(ctx.cache.dir, `dir-${key.slice(0, 32)}.sqfs`), {
     hash: 'sha256',
     onProgress: ctx.output,
     signal: ctx.signal,
