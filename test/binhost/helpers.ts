@@ -1,6 +1,6 @@
 /** Binhost partitions on disk for tests: gpkg-named files plus a sound Packages index. */
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { serializePackagesIndex } from '../../core/binhost/packages-index.ts';
@@ -17,7 +17,8 @@ export function makePartition(root: string, pkgs: Array<{ cpv: string; id: numbe
     const path = `${cat}/${pn}/${pf}-${id}.gpkg.tar`;
     const body = Buffer.from(content ?? `gpkg ${cpv} ${id}`);
     mkdirSync(join(dir, cat, pn), { recursive: true });
-    writeFileSync(join(dir, path), body);
+    // Like Portage, never rewrite an existing binpkg (its mtime is what rsync's quick check sees).
+    if (!existsSync(join(dir, path)) || !readFileSync(join(dir, path)).equals(body)) writeFileSync(join(dir, path), body);
     return { CPV: cpv, BUILD_ID: String(id), BUILD_TIME: String(1773000000 + id), EAPI: '8', PATH: path, SIZE: String(body.length), MD5: createHash('md5').update(body).digest('hex'), SHA1: createHash('sha1').update(body).digest('hex') };
   });
   const text = serializePackagesIndex({ header: { ARCH: 'amd64', CHOST: 'x86_64-pc-linux-gnu', VERSION: '0' }, packages: entries }, { touch: Date.now() / 1000 });
