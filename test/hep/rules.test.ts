@@ -66,6 +66,7 @@ test('clhep threads, root -pythia8, pythia -root, thepeg -rivet and Geant4 REQUI
     [{ layers: ['mc-gen'], extraAtoms: { 'mc-gen': { 'sci-physics/thepeg': { use: ['rivet'] } } } }, 'thepeg-no-rivet', 'mc-gen'],
     [{ layers: ['mc-sim'], extraAtoms: { 'mc-sim': { 'sci-physics/geant': { use: ['qt6'] } } } }, 'geant-required-use', 'mc-sim'],
     [{ layers: ['hep-root'], extraAtoms: { 'hep-root': { 'dev-qt/qtwebengine': { env: ['debugsyms.conf'] } } } }, 'qtwebengine-no-debugsyms', 'hep-root'],
+    [{ layers: ['hep-root'], extraAtoms: { 'hep-root': { 'sci-physics/root': { use: ['opengl'] } } } }, 'root-required-use', 'hep-root'],
   ];
   for (const [options, rule, subject] of cases) {
     const e = hepError(options);
@@ -73,6 +74,9 @@ test('clhep threads, root -pythia8, pythia -root, thepeg -rivet and Geant4 REQUI
     t.true(e.message.includes(`hep rule "${rule}" is broken in subject "${subject}"`), `${rule}: ${e.message}`);
   }
   t.regex(hepError(cases[4]![0]).message, /sci-physics\/geant has qt6 without opengl/);
+  t.regex(hepError(cases[6]![0]).message, /sci-physics\/root has opengl without X/);
+  t.regex(hepError({ layers: ['hep-root'], extraAtoms: { 'hep-root': { 'sci-physics/root': { use: ['davix', '-xml'] } } } }).message, /root-required-use.*davix without xml/);
+  t.notThrows(() => hep({ layers: ['hep-root'], variant: 'graphics', extraAtoms: { 'hep-root': { 'sci-physics/root': { use: ['davix'] } } } }));
 });
 
 test('a rule broken in a parent is reported once, in the topmost layer', (t) => {

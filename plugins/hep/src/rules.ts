@@ -69,6 +69,20 @@ export const PACKAGE_RULES: readonly PackageRule[] = [
     },
   },
   {
+    id: 'root-required-use',
+    summary: "sci-physics/root's REQUIRED_USE: opengl and qt6 need X; davix needs ssl and xml; qt6 needs root7 and http; roofit needs minuit; tmva needs gsl and python",
+    hint: 'Fix the ROOT flags (extraAtoms or an atom hook); X and opengl come with the graphics variant of hep-root.',
+    check: (v) => {
+      const root = 'sci-physics/root';
+      // flags that are on by default in ROOT's IUSE (+X +gsl +http +minuit +python +root7 +ssl +xml ...) count as on unless turned off
+      const on = (f: string) => v.flag(root, f) ?? ['X', 'opengl', 'gdml', 'gsl', 'http', 'minuit', 'python', 'roofit', 'root7', 'ssl', 'tbb', 'tmva', 'unuran', 'xml'].includes(f);
+      if (!v.has(root)) return undefined;
+      const needs: Array<[string, string[]]> = [['opengl', ['X']], ['qt6', ['X', 'root7', 'http']], ['davix', ['ssl', 'xml']], ['roofit', ['minuit']], ['tmva', ['gsl', 'python']]];
+      const broken = needs.flatMap(([flag, deps]) => (on(flag) ? deps.filter((d) => !on(d)).map((d) => `${flag} without ${d}`) : []));
+      return broken.length ? `sci-physics/root has ${broken.join(', ')}` : undefined;
+    },
+  },
+  {
     id: 'root-no-pythia8',
     summary: 'sci-physics/root -pythia8',
     hint: 'Keep "-pythia8" on sci-physics/root; use Pythia from the mc-gen layer instead of through ROOT.',

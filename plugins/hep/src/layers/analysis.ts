@@ -19,8 +19,9 @@ export const analysis = defineLayer({
         'dev-python/matplotlib': {},
         'dev-python/pandas': { use: ctx.graphics ? ['X'] : ['-X'] },
         'dev-python/h5py': {},
-        'dev-python/awkward': {},
-        'dev-python/vector': {},
+        // scikit-hep in ::gentoo: ~amd64 only (awkward pins an exact awkward-cpp)
+        'dev-python/awkward': { accept_keywords: TESTING, deps: { 'dev-python/awkward-cpp': { accept_keywords: TESTING } } },
+        'dev-python/vector': { accept_keywords: TESTING },
       },
       'analysis-notebook': {
         'dev-python/jupyter': {},

@@ -23,7 +23,8 @@ export const hepCore = defineLayer({
         'dev-libs/xerces-c': { use: ['curl'] },
         // the HDF5 trap: threads with cxx/hl only when USE=unsupported is chosen on purpose
         'sci-libs/hdf5': { use: ctx.options.hdf5Unsupported ? ['cxx', 'hl', 'zlib', 'threads', 'unsupported'] : ['cxx', 'hl', 'zlib', '-threads'] },
-        'sci-libs/highfive': {},
+        // header-only; every ebuild is ~amd64 (checked in the 2026 ::gentoo index)
+        'sci-libs/highfive': { accept_keywords: TESTING },
         'sci-libs/fftw:3.0': {},
         'dev-cpp/tbb': {},
         'sci-physics/hepmc:3': { use: ['python'], accept_keywords: TESTING },
