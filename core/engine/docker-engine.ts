@@ -122,11 +122,11 @@ export class DockerEngine implements Engine {
     return this.mustInspect(ref, 'pull');
   }
 
-  async importTarball(tar: Readable, ref: { repo: string; tag: string }, labels: Record<string, string> = {}): Promise<ImageInfo> {
+  async importTarball(tar: Readable, ref: { repo: string; tag: string }, labels: Record<string, string> = {}, opts: { changes?: string[] } = {}): Promise<ImageInfo> {
     const name = `${ref.repo}:${ref.tag}`;
     const ctx = { action: 'import', ref: name, host: this.host };
     try {
-      const importOpts: Record<string, unknown> = { repo: ref.repo, tag: ref.tag, changes: labelChanges({ ...labels, [LABEL.owned]: '1' }) };
+      const importOpts: Record<string, unknown> = { repo: ref.repo, tag: ref.tag, changes: [...labelChanges({ ...labels, [LABEL.owned]: '1' }), ...(opts.changes ?? [])] };
       if (this.extras.signal) importOpts.abortSignal = this.extras.signal;
       const stream = await this.docker.importImage(tar as unknown as NodeJS.ReadableStream, importOpts);
       await followProgress(this.docker, stream, ctx);

@@ -72,7 +72,8 @@ export interface Engine {
   pull(ref: string, opts?: { onProgress?: (line: string) => void; signal?: AbortSignal }): Promise<ImageInfo>;
   inspectImage(ref: string): Promise<ImageInfo | undefined>;
   listImages(filters: { label?: string[]; reference?: string[] }): Promise<ImageInfo[]>;
-  importTarball(tar: Readable, ref: { repo: string; tag: string }, labels?: Record<string, string>): Promise<ImageInfo>;
+  /** `opts.changes`: extra Dockerfile instructions for the image config (e.g. `CMD ["/bin/sh"]`). */
+  importTarball(tar: Readable, ref: { repo: string; tag: string }, labels?: Record<string, string>, opts?: { changes?: string[] }): Promise<ImageInfo>;
   /** Creates and starts a long-lived container (for exec-driven phases). */
   start(spec: ContainerSpec): Promise<ContainerHandle>;
   /** Creates a container without starting it (archive access to an image or a volume). */

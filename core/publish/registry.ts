@@ -40,12 +40,12 @@ export async function pushSubjectImage(
   subject: string,
   image: { ref: string; id: string },
   key: string,
-  opts: { date?: Date; onProgress?: (line: string) => void } = {},
+  opts: { date?: Date; onProgress?: (line: string) => void; /** Pushed besides key, date and latest (e.g. `binfarm assemble --tag`). */ extraTags?: string[] } = {},
 ): Promise<PushedImage> {
   const registry = options.registry;
   if (!registry) throw new BinfarmError('E_PUBLISH', 'no registry configured', { hint: 'Set registry.url (e.g. "registry.example.org/hep") to push images.' });
   const repo = `${registry.url.replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '')}/${subject}`;
-  const tags = [key.slice(0, 12), dateTag(opts.date), ...(registry.latest ? ['latest'] : [])];
+  const tags = [...new Set([key.slice(0, 12), dateTag(opts.date), ...(registry.latest ? ['latest'] : []), ...(opts.extraTags ?? [])])];
   const auth = configAuth(registry);
   const refs: string[] = [];
   let digest: string | undefined;

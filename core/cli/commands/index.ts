@@ -6,6 +6,7 @@ import { command as doctor } from './doctor.ts';
 import { command as init } from './init.ts';
 import { command as render } from './render.ts';
 import { command as importSpec } from './import-spec.ts';
+import { command as assemble } from './assemble.ts';
 import { command as binhost } from './binhost.ts';
 import { command as serve } from './serve.ts';
 
@@ -13,4 +14,4 @@ import { command as serve } from './serve.ts';
  * Every CLI command, in `--help` order. One module per command; add yours here. Modules must
  * stay light: the implementation is imported inside `run` (see command.ts).
  */
-export const commands: ReadonlyArray<CommandDefinition<any>> = [run, plan, config, doctor, init, render, importSpec, binhost, serve];
+export const commands: ReadonlyArray<CommandDefinition<any>> = [run, plan, assemble, config, doctor, init, render, importSpec, binhost, serve];

@@ -3,6 +3,7 @@ import { PortageSettingsSchema } from './portage.ts';
 import { DockerSchema, MountStrategyNameSchema, OverlaySchema, Stage3SourceSchema, TreeSourceSchema } from './engine.ts';
 import { BinhostSchema, RegistrySchema, RunSchema } from './pipeline.ts';
 import { PackageSetsSchema, PortageFragmentSchema, SmokeTestSchema, SubjectsSchema } from './subject.ts';
+import { AssembliesSchema } from './assemble.ts';
 
 /** The base subject: the stage3 turned into the farm's factory image (tier 1). */
 export const BaseSchema = z.strictObject({
@@ -43,6 +44,8 @@ export const ConfigSchema = z.strictObject({
   binhost: BinhostSchema.default(BinhostSchema.parse({})),
   registry: RegistrySchema.optional(),
   run: RunSchema.default(RunSchema.parse({})),
+  /** Custom images assembled from binpkgs (`binfarm assemble <name>`; core/config/schema/assemble.ts). */
+  assemble: AssembliesSchema.default({}),
 });
 
 /** What a user writes (defaults optional). */

@@ -1,0 +1,291 @@
+/**
+ * `binfarm assemble` (tier 3 of architecture.md): an image made from binary packages only.
+ *
+ *   resolve  the `from` subject's last image and binhost partition (resolve-from.ts)
+ *   tree     the tree and overlays mounted as for a build (the mountPortage hook: Portage needs
+ *            the profiles even when it never reads an ebuild)
+ *   check    a container from that image with the partition as PKGDIR (the build container of
+ *            core/phases), `emerge --usepkgonly --pretend`; every missing binpkg is reported with
+ *            the subject that builds it (check-binpkgs.ts)
+ *   emerge   `emerge --usepkgonly --with-bdeps=n` (into an empty ROOT with --slim)
+ *   image    commit the container (tree, distfiles and binpkgs are mounts, so never inside), or
+ *            with --slim import the ROOT alone; labelled with what it is made of
+ *   publish  push like subject images (core/publish/registry.ts), with --publish
+ *
+ * An assembly whose inputs (from-image, the exact binpkgs, request, slim, labels) did not change
+ * finds its image by content key and stops after the check.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Farm } from '../farm.ts';
+import { BinfarmError, isBinfarmError } from '../errors.ts';
+import type { ContainerHandle, Engine } from '../engine/types.ts';
+import type { SubjectBuild } from '../run/context.ts';
+import { parsePackagesIndex } from '../binhost/packages-index.ts';
+import { emergeEnv } from '../emerge/argv.ts';
+import { runEmerge } from '../emerge/run-emerge.ts';
+import { ensureBuildContainer, restoreChanges } from '../phases/build-container.ts';
+import { binfarmVersion } from '../plan/binfarm-version.ts';
+import { IMAGE_LABEL } from '../plan/image-labels.ts';
+import { LABEL } from '../engine/labels.ts';
+import { shortKey } from '../plan/key.ts';
+import { pushSubjectImage, type PushedImage } from '../publish/registry.ts';
+import { sha256, stableStringify } from '../util/hash.ts';
+import { ASSEMBLE_ROOT, assembleArgv } from './argv.ts';
+import { checkBinpkgs, type CheckResult } from './check-binpkgs.ts';
+import { ASSEMBLY_LABEL } from './labels.ts';
+import type { MergeEntry } from './pretend-output.ts';
+import { silentReporter, type AssembleReporter } from './progress.ts';
+import { writeAssemblyRecord } from './record.ts';
+import { resolveFrom, staleReasons, type AssemblyBase } from './resolve-from.ts';
+import { openSession, stepError, type AssemblySession } from './session.ts';
+import { importRoot } from './slim-image.ts';
+import { resolveAssemblySpec, type AssembleFlags, type AssemblySpec } from './spec.ts';
+
+export interface AssembleOptions {
+  flags?: AssembleFlags;
+  reporter?: AssembleReporter;
+  signal?: AbortSignal;
+  /** Assemble again even when an image with the same content key exists. */
+  force?: boolean;
+  runId?: string;
+  /** Replace the engine (tests); default: the run's engine with the orphan sweep. */
+  engine?: Parameters<typeof openSession>[1]['engine'];
+}
+
+export interface AssembleResult {
+  name: string;
+  status: 'assembled' | 'up-to-date';
+  key: string;
+  image: { ref: string; id: string };
+  /** Every local reference: `<imagePrefix>/<name>:<key12>` and the --tag one. */
+  refs: string[];
+  from: { subject: string; image: string; partition: string };
+  /** `cat/pf-<build id>` of every package merged, in order. */
+  packages: string[];
+  slim: boolean;
+  published?: PushedImage;
+  runId: string;
+  runDir: string;
+  logFile: string;
+  warnings: string[];
+  ms: number;
+}
+
+export async function assembleImage(farm: Farm, name: string, opts: AssembleOptions = {}): Promise<AssembleResult> {
+  // Usage and grammar errors come before any Docker work or run directory.
+  const spec = resolveAssemblySpec(farm.options, name, opts.flags ?? {}, farm.subjects().keys());
+  const reporter = opts.reporter ?? silentReporter;
+  const session = openSession(farm, { name, reporter, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.runId ? { runId: opts.runId } : {}), ...(opts.engine ? { engine: opts.engine } : {}) });
+  const { run } = session;
+  const t0 = performance.now();
+  reporter.emit({ event: 'assemble:start', name, runId: run.runId, runDir: run.runDir });
+  run.logger.info(`assemble "${name}" from "${spec.from}" with ${[...spec.with, ...spec.runtime].map((i) => i.text).join(' ')}${spec.slim ? ' (slim)' : ''}; spec from ${spec.source}`);
+  try {
+    const result = await steps(farm, spec, session, opts);
+    reporter.emit({ event: 'assemble:end', status: 'done', ms: Math.round(performance.now() - t0), image: result.image.ref });
+    return { ...result, ms: Math.round(performance.now() - t0) };
+  } catch (e) {
+    const interrupted = run.signal.aborted || (isBinfarmError(e) && e.code === 'E_INTERRUPTED');
+    const err = interrupted && !(isBinfarmError(e) && e.code === 'E_INTERRUPTED') ? new BinfarmError('E_INTERRUPTED', `assembly "${name}" was interrupted`, { cause: e }) : e;
+    reporter.emit({ event: 'assemble:end', status: interrupted ? 'interrupted' : 'failed', ms: Math.round(performance.now() - t0), error: stepError(err) });
+    throw err;
+  } finally {
+    await session.close();
+    await reporter.close();
+  }
+}
+
+async function steps(farm: Farm, spec: AssemblySpec, session: AssemblySession, opts: AssembleOptions): Promise<Omit<AssembleResult, 'ms'>> {
+  const { run } = session;
+  const o = run.options;
+  const { engine, base } = await resolveBase(farm, spec, session);
+  const build = session.buildOf(base.subject, { ref: base.image.ref, digest: base.image.id }, base.partition.dir);
+
+  await session.step(
+    'tree',
+    async () => {
+      await farm.hooks.mountPortage.promise(build);
+      if (!build.tree) {
+        throw new BinfarmError('E_ASSEMBLE', `the mountPortage hook did not mount the tree for assembly "${spec.name}"`, {
+          hint: 'A plugin claimed mountPortage without setting build.tree; Portage needs the tree (its profiles) even for binary packages.',
+        });
+      }
+    },
+    () => `${build.tree!.mounts.length} repositor${build.tree!.mounts.length === 1 ? 'y' : 'ies'} mounted`,
+  );
+
+  let container!: ContainerHandle;
+  const check = await session.step(
+    'check',
+    async () => {
+      container = await ensureBuildContainer(build);
+      if (spec.slim) await mustExec(container, ['mkdir', '-p', ASSEMBLE_ROOT], `create ${ASSEMBLE_ROOT}`);
+      const r = await checkBinpkgs({ farm, build, container, spec, partition: base.partition, logFile: session.logFile });
+      const sources = r.merges.filter((m) => m.type === 'ebuild');
+      if (sources.length) {
+        throw new BinfarmError('E_ASSEMBLE', `assembly "${spec.name}" would build ${sources.map((m) => m.cpv).join(', ')} from source`, {
+          hint: 'An assembly only merges binary packages; this means emerge was given options that allow ebuilds.',
+        });
+      }
+      return r;
+    },
+    (r) => `${r.merges.length} binary package${r.merges.length === 1 ? '' : 's'} to merge`,
+  );
+
+  const key = assemblyKey(base, spec, check.merges);
+  const repo = `${o.imagePrefix}/${spec.name}`;
+  const keyRef = `${repo}:${shortKey(key)}`;
+  const existing = opts.force ? undefined : await engine.inspectImage(keyRef);
+  let image: { ref: string; id: string };
+  let status: AssembleResult['status'];
+  if (existing && existing.labels[ASSEMBLY_LABEL.key] === key) {
+    image = { ref: keyRef, id: existing.id };
+    status = 'up-to-date';
+    session.skip('emerge', `${keyRef} already holds exactly these packages (use --force to assemble again)`);
+    session.skip('image', 'up to date');
+  } else {
+    await session.step('emerge', () => mergePackages(build, container, spec, check), (n) => `merged ${n} binary package${n === 1 ? '' : 's'}${spec.slim ? ` into ${ASSEMBLE_ROOT}` : ''}`);
+    image = await session.step('image', () => makeImage(engine, build, container, spec, base, check, key), (i) => `${i.ref}${spec.slim ? ' (slim)' : ''}`);
+    status = 'assembled';
+  }
+  const refs = [image.ref];
+  if (spec.tag && spec.tag !== shortKey(key)) {
+    await engine.tag(image.id, repo, spec.tag);
+    refs.push(`${repo}:${spec.tag}`);
+  }
+
+  const from = { subject: spec.from, image: base.image.ref, partition: base.partition.rel };
+  const packages = check.merges.map(display);
+  const record = { version: 1 as const, name: spec.name, key, image, refs, from, with: spec.with.map((i) => i.text), slim: spec.slim, packages, runId: run.runId, assembledAt: new Date().toISOString() };
+  let published: PushedImage | undefined;
+  if (spec.publish) {
+    published = await session.step(
+      'publish',
+      () => pushSubjectImage(engine, o, spec.name, image, key, { onProgress: (l) => build.progress.output(l), ...(spec.tag ? { extraTags: [spec.tag] } : {}) }),
+      (p) => p.refs.join(', '),
+    );
+    await writeAssemblyRecord(run.stateDir, { ...record, published: { images: published.refs, ...(published.digest ? { digest: published.digest } : {}), at: new Date().toISOString() } });
+  } else {
+    session.skip('publish', 'not published (use --publish)');
+    await writeAssemblyRecord(run.stateDir, record);
+  }
+  return { name: spec.name, status, key, image, refs, from, packages, slim: spec.slim, ...(published ? { published } : {}), runId: run.runId, runDir: run.runDir, logFile: session.logFile, warnings: [...session.warnings] };
+}
+
+async function resolveBase(farm: Farm, spec: AssemblySpec, session: AssemblySession): Promise<{ engine: Engine; base: AssemblyBase }> {
+  return session.step(
+    'resolve',
+    async () => {
+      const engine = await session.run.engine();
+      const base = await resolveFrom(farm, engine, session.run.stateDir, spec.from);
+      const stale = await staleReasons(farm, spec.from);
+      if (stale.length) {
+        session.run.logger.warn(
+          `subject "${spec.from}" changed since ${base.image.ref} was built (${stale.slice(0, 3).join('; ')}${stale.length > 3 ? '; ...' : ''}); assembling from that image — \`binfarm run ${spec.from}\` brings it up to date`,
+        );
+      }
+      return { engine, base };
+    },
+    ({ base: b }) => `${b.image.ref}, partition ${b.partition.rel}`,
+  );
+}
+
+/** `emerge --usepkgonly` for real; returns how many packages were merged. */
+async function mergePackages(build: SubjectBuild, container: ContainerHandle, spec: AssemblySpec, check: CheckResult): Promise<number> {
+  const argv = assembleArgv(build.run.options, check.args, { slim: spec.slim, pretend: false });
+  const inv = await runEmerge(build, container, argv, { env: emergeEnv(build.run.options) });
+  if (inv.exitCode !== 0 || inv.result.failed.length) {
+    const failed = inv.result.failed.map((f) => `${f.cpv}${f.logFile ? ` (log: ${f.logFile})` : ''}`);
+    throw new BinfarmError('E_ASSEMBLE', `emerge --usepkgonly failed for assembly "${spec.name}" (exit ${inv.exitCode})${failed.length ? `: ${failed.join(', ')}` : ''}:\n  ${inv.tail.filter((l) => l.trim()).slice(-12).join('\n  ')}`, {
+      hint: `The whole output is in ${build.logFile}. A binary merge fails in pkg_preinst/pkg_postinst (users, groups, config files) or on a file collision.`,
+      details: { argv, exitCode: inv.exitCode, failed: inv.result.failed },
+    });
+  }
+  if (inv.result.built.length) build.logger.warn(`emerge reported building ${inv.result.built.join(', ')} from source during an assembly`);
+  return inv.result.binary.length + inv.result.built.length;
+}
+
+async function makeImage(engine: Engine, build: SubjectBuild, container: ContainerHandle, spec: AssemblySpec, base: AssemblyBase, check: CheckResult, key: string): Promise<{ ref: string; id: string }> {
+  const o = build.run.options;
+  const repo = `${o.imagePrefix}/${spec.name}`;
+  const tag = shortKey(key);
+  const labels: Record<string, string> = {
+    ...spec.labels,
+    [ASSEMBLY_LABEL.owned]: '1',
+    [ASSEMBLY_LABEL.assembly]: spec.name,
+    [ASSEMBLY_LABEL.key]: key,
+    [ASSEMBLY_LABEL.from]: spec.from,
+    [ASSEMBLY_LABEL.fromImage]: `${base.image.ref}@${base.image.id}`,
+    [ASSEMBLY_LABEL.with]: [...spec.with, ...spec.runtime].map((i) => i.text).join(' '),
+    [ASSEMBLY_LABEL.packages]: check.merges.map(display).join(' '),
+    [ASSEMBLY_LABEL.binpkgs]: (await binpkgPaths(base.partition.dir, check.merges)).join(' '),
+    [ASSEMBLY_LABEL.partition]: base.partition.rel,
+    [ASSEMBLY_LABEL.slim]: String(spec.slim),
+    [ASSEMBLY_LABEL.version]: binfarmVersion(),
+    [ASSEMBLY_LABEL.builtBy]: build.run.runId,
+    'org.opencontainers.image.created': new Date().toISOString(),
+    ...(spec.slim ? {} : { 'org.opencontainers.image.base.name': base.image.ref }),
+  };
+  if (!spec.slim) {
+    build.progress.title(`commit ${repo}:${tag}`);
+    const inherited = (await engine.inspectImage(base.image.id))?.labels ?? {};
+    const cleared = clearedLabels([...Object.keys(inherited), ...CONTAINER_LABELS], labels);
+    const id = await container.commit({ repo, tag, labels: { ...cleared, ...labels }, changes: await restoreChanges(build), comment: `binfarm assemble ${spec.name} from ${spec.from}` });
+    return { ref: `${repo}:${tag}`, id };
+  }
+  build.progress.title(`import ${ASSEMBLE_ROOT} as ${repo}:${tag}`);
+  // A shell in the ROOT makes `docker run <image>` useful; without one the image has no CMD.
+  const sh = await container.exec(['ls', '-d', `${ASSEMBLE_ROOT}/bin/sh`]);
+  const info = await importRoot(engine, container, { repo, tag }, labels, sh.exitCode === 0 ? ['CMD ["/bin/sh"]'] : []);
+  return { ref: `${repo}:${tag}`, id: info.id };
+}
+
+/** Labels the build container carries (engine run labels, build-container.ts), which a commit keeps. */
+const CONTAINER_LABELS = [LABEL.run, LABEL.host, LABEL.state, LABEL.cache, IMAGE_LABEL.subject, 'binfarm.role'];
+
+/**
+ * A commit keeps the labels of the from-image and of the container, and Docker cannot delete a
+ * label, only set it. binfarm's own are blanked: an assembled image must not pass for its subject's
+ * image (`binfarm.key`, `binfarm.subject`), and a user's container started from it must never look
+ * like a leftover of a binfarm run to the orphan sweep (`binfarm.run`, `binfarm.host`, `binfarm.state`).
+ */
+export function clearedLabels(keys: Iterable<string>, keep: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of keys) if (k.startsWith('binfarm.') && !(k in keep)) out[k] = '';
+  return out;
+}
+
+/** Content key of an assembly: what its image is made of. */
+export function assemblyKey(base: AssemblyBase, spec: AssemblySpec, merges: MergeEntry[]): string {
+  return sha256(
+    stableStringify({
+      v: 1,
+      from: base.image.id,
+      with: spec.with.map((i) => i.text),
+      runtime: spec.runtime.map((i) => i.text),
+      slim: spec.slim,
+      labels: spec.labels,
+      merges: merges.map((m) => `${m.type} ${display(m)}::${m.repo ?? ''}`),
+      binfarm: binfarmVersion(),
+    }),
+  );
+}
+
+const display = (m: MergeEntry) => `${m.cpv}${m.buildId ? `-${m.buildId}` : ''}`;
+
+/** Packages PATH of each merged binpkg (matched by CPV and BUILD_ID). */
+async function binpkgPaths(partition: string, merges: MergeEntry[]): Promise<string[]> {
+  const index = parsePackagesIndex(await readFile(join(partition, 'Packages'), 'utf8').catch(() => ''));
+  const paths: string[] = [];
+  for (const m of merges) {
+    const hit = index.packages.find((p) => p.CPV === m.cpv && (!m.buildId || p.BUILD_ID === m.buildId));
+    if (hit?.PATH) paths.push(hit.PATH);
+  }
+  return paths;
+}
+
+async function mustExec(c: ContainerHandle, argv: string[], what: string): Promise<void> {
+  const r = await c.exec(argv);
+  if (r.exitCode !== 0) throw new BinfarmError('E_ASSEMBLE', `could not ${what} in the assembly container (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim()}`);
+}

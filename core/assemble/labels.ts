@@ -1,0 +1,30 @@
+/**
+ * Labels on assembled images. They say what the image was made from and of, so `docker inspect`
+ * answers "which binpkgs are in this image" without binfarm, and an assembly whose inputs did not
+ * change finds its image again (`binfarm.assembly-key`). Subject-image labels such as
+ * `binfarm.key` are deliberately not used: the planner looks subject images up by them.
+ */
+import { IMAGE_LABEL } from '../plan/image-labels.ts';
+
+export const ASSEMBLY_LABEL = {
+  owned: IMAGE_LABEL.owned,
+  /** The assembly name (`binfarm assemble <name>`). */
+  assembly: 'binfarm.assembly',
+  /** Content key: from-image id, the exact binpkgs merged, the request, slim, labels, binfarm version. */
+  key: 'binfarm.assembly-key',
+  /** The subject it was assembled from. */
+  from: 'binfarm.assembled-from',
+  /** `<ref>@<image id>` of that subject's image. */
+  fromImage: 'binfarm.assembled-from-image',
+  /** The requested sets and atoms, space-separated, as given. */
+  with: 'binfarm.with',
+  /** `cat/pf-<build id>` of every package merged, space-separated, in merge order. */
+  packages: IMAGE_LABEL.packages,
+  /** Their binpkg files, relative to the partition (Packages PATH values). */
+  binpkgs: IMAGE_LABEL.binpkgs,
+  partition: IMAGE_LABEL.partition,
+  /** `true` for a slim runtime image (ROOT only, no Portage, no toolchain). */
+  slim: 'binfarm.slim',
+  version: IMAGE_LABEL.version,
+  builtBy: IMAGE_LABEL.builtBy,
+} as const;
