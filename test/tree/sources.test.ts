@@ -189,3 +189,25 @@ test.serial('a tree without profiles/repo_name → E_TREE naming the path; nothi
   t.is((e3 as { code?: string }).code, 'E_TREE');
   t.regex(e3!.message, /is not a directory/);
 });
+
+test.serial('dir source: an edited file makes a new snapshot; an unchanged directory is found by its manifest without re-reading', async (t) => {
+  const tree = await smallTree(t, { seed: 29 });
+  const r = await testRun(t, { tree: { type: 'dir', path: tree.dir }, mount: { strategy: 'squashfs' } }, { tag: 'dir-edit' });
+  const b1 = r.build();
+  await mountFor(b1);
+  const r2 = await testRun(t, { tree: { type: 'dir', path: tree.dir }, mount: { strategy: 'squashfs' } }, { tag: 'dir-edit2', cacheDir: r.run.cacheDir });
+  const b2 = r2.build();
+  await mountFor(b2);
+  t.is(b2.tree!.digest, b1.tree!.digest);
+  t.true(r.outputs.some((l) => l.startsWith('packed the tree')));
+  t.false(r2.outputs.some((l) => l.startsWith('packed the tree')), 'no pack on a manifest hit');
+  const ebuildDir = join(tree.dir, tree.atoms[0]!);
+  const ebuild = (await readdir(ebuildDir)).find((f) => f.endsWith('.ebuild'))!;
+  await writeFile(join(ebuildDir, ebuild), `${await readFile(join(ebuildDir, ebuild), 'utf8')}# synced\n`);
+  const r3 = await testRun(t, { tree: { type: 'dir', path: tree.dir }, mount: { strategy: 'squashfs' } }, { tag: 'dir-edit3', cacheDir: r.run.cacheDir });
+  const b3 = r3.build();
+  await mountFor(b3);
+  t.not(b3.tree!.digest, b1.tree!.digest);
+  const out = await readInContainer(r3, b3.tree!.mounts, b3.baseImage!.ref, `tail -1 /var/db/repos/gentoo/${tree.atoms[0]}/${ebuild}`);
+  t.is(out, '# synced\n');
+});
