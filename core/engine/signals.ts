@@ -60,9 +60,3 @@ export function installSignalHandlers(opts: SignalHandlerOptions): () => void {
     process.off('SIGTERM', onTerm);
   };
 }
-
-/** Wraps a cleanup so that however many callers (runner, signal handler) call it, it runs once. */
-export function once(fn: () => Promise<void>): () => Promise<void> {
-  let p: Promise<void> | undefined;
-  return () => (p ??= fn());
-}
