@@ -61,8 +61,10 @@ export function ensureBuildContainer(build: SubjectBuild): Promise<ContainerHand
     const started = start(build);
     memo = { handle: started.then((s) => s.handle), restore: started.then((s) => s.restore) };
     build.data.set(MEMO, memo);
-    // A failed start must not be memoised: the next call tries again.
+    // A failed start must not be memoised: the next call tries again. (The callers of
+    // ensureBuildContainer see the error; these handlers only keep Node from calling it unhandled.)
     memo.handle.catch(() => build.data.delete(MEMO));
+    memo.restore.catch(() => undefined);
   }
   return memo.handle;
 }

@@ -5,6 +5,9 @@
  * new symlink over the old one. A client reading through `current` sees the old index or the
  * new one, never a half-written generation. Rollback switches `current` back.
  */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { posix } from 'node:path';
 import { BinfarmError } from '../errors.ts';
 import { parsePackagesIndex } from '../binhost/packages-index.ts';
@@ -67,7 +70,6 @@ export async function publishGeneration(
 ): Promise<PublishResult> {
   const { fs } = target;
   const { index } = await verifyIndex(partitionDir);
-  const { readFile } = await import('node:fs/promises');
   const text = await readFile(posix.join(partitionDir, 'Packages'), 'utf8');
   const fingerprint = indexFingerprint(text);
   const base = posix.join(target.root, partitionRel);
@@ -91,7 +93,6 @@ export async function publishGeneration(
   await fs.mkdirp(dir);
   await target.transfer.files(partitionDir, files, dir, prev);
   // The index last: a generation without Packages is incomplete and never made current.
-  const { existsSync } = await import('node:fs');
   const indexFiles = existsSync(posix.join(partitionDir, 'Packages.gz')) ? ['Packages.gz', 'Packages'] : ['Packages'];
   for (const f of indexFiles) await target.transfer.files(partitionDir, [f], dir, undefined);
   const marker: GenerationMarker = { generation: n, fingerprint, packages: files.length, createdAt: new Date().toISOString(), source: partitionDir };
@@ -103,8 +104,6 @@ export async function publishGeneration(
 }
 
 async function writeMarker(target: PublishTarget, dir: string, marker: GenerationMarker): Promise<void> {
-  const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
-  const { tmpdir } = await import('node:os');
   const tmp = await mkdtemp(posix.join(tmpdir(), 'binfarm-marker-'));
   try {
     await writeFile(posix.join(tmp, MARKER), `${JSON.stringify(marker, null, 2)}\n`);
