@@ -16,7 +16,7 @@ import { hostLogPath, tailFile } from '../emerge/log-tail.ts';
 import { EmergeOutputParser } from '../emerge/parse-output.ts';
 import { addResult, EMERGE_DATA, emptyRecord, type EmergeRecord } from '../emerge/record.ts';
 import { runEmerge, type EmergeInvocation } from '../emerge/run-emerge.ts';
-import { CONTAINER_LOGDIR, ensureBuildContainer, hostLogDir, releaseBuildContainer } from './build-container.ts';
+import { CONTAINER_LOGDIR, ensureBuildContainer, hostLogDir, releaseBuildContainer, restoreChanges } from './build-container.ts';
 
 export class EmergePlugin implements Plugin {
   readonly name = 'binfarm:emerge';
@@ -92,8 +92,11 @@ async function failed(build: SubjectBuild, record: EmergeRecord, inv: EmergeInvo
     binary: record.binary,
     failed: record.failed.map((f) => f.cpv),
   });
-  if (!run.options.run.keepFailed) await releaseBuildContainer(build).catch(() => undefined);
-  const kept = record.built.length ? ` The ${record.built.length} package(s) that did build are kept as binpkgs for the next run.` : '';
+  const snapshot = run.options.run.keepFailed ? await keepFailedState(build) : undefined;
+  await releaseBuildContainer(build).catch(() => undefined);
+  const kept =
+    (record.built.length ? ` The ${record.built.length} package(s) that did build are kept as binpkgs for the next run.` : '') +
+    (snapshot ? ` The failed build was saved as ${snapshot}: \`docker run --rm -it ${snapshot} /bin/sh\` (the tree is not in it).` : '');
   if (inv.result.failed.length) {
     throw new BinfarmError('E_EMERGE', `emerge failed for subject "${subject.name}": ${inv.result.failed.length} package(s) failed:\n  ${shown.join('\n  ')}`, {
       hint: `The end of each failing package's build log is shown above; full logs are in ${logDir}.${kept}`,
@@ -106,6 +109,25 @@ async function failed(build: SubjectBuild, record: EmergeRecord, inv: EmergeInvo
     hint: `Usually an atom, USE or keyword problem in the subject's sets; \`binfarm render ${subject.name} --out DIR\` shows the /etc/portage it used.${kept}`,
     details: { argv: inv.argv, exitCode: inv.exitCode },
   });
+}
+
+/**
+ * run.keepFailed: the build container goes away with the run, so its state is committed as
+ * `<imagePrefix>/<subject>:failed-<runId>`. Its `binfarm.key` is emptied: the label it inherits
+ * from the parent image would otherwise make the planner take it for the parent.
+ */
+async function keepFailedState(build: SubjectBuild): Promise<string | undefined> {
+  const c = build.container;
+  if (!c) return undefined;
+  const repo = `${build.run.options.imagePrefix}/${build.subject.name}`;
+  const tag = `failed-${build.run.runId}`;
+  try {
+    await c.commit({ repo, tag, labels: { 'binfarm.owned': '1', 'binfarm.failed': build.run.runId, 'binfarm.subject': build.subject.name, 'binfarm.key': '', 'binfarm.binpkgs': '' }, changes: await restoreChanges(build) });
+    return `${repo}:${tag}`;
+  } catch (e) {
+    build.logger.warn(`could not keep the failed build container: ${(e as Error).message}`);
+    return undefined;
+  }
 }
 
 /** Ctrl-C during emerge: stop the container (nothing more is built), record what got done. */

@@ -31,7 +31,7 @@ test.serial('a failing package fails the subject with its log tail; good binpkgs
   const { env, pubBase } = await published(t, 'fail');
   const farm = env.farm((c) => {
     c.targets = ['hep-core'];
-    c.run = { ...c.run, publish: true };
+    c.run = { ...c.run, publish: true, keepFailed: true };
     Object.assign(c.subjects!['hep-core']!.sets!['hep-core']!, { 'app-misc/broken-thing': {}, 'sci-physics/root': {} });
   });
   const r = await env.run(farm);
@@ -42,6 +42,12 @@ test.serial('a failing package fails the subject with its log tail; good binpkgs
   const logDir = join(r.runDir, 'portage-logs', 'hep-core');
   t.regex(err.message, new RegExp(`app-misc/broken-thing-1\\.0 \\(log: ${logDir}/app-misc:broken-thing-1\\.0:\\d{8}-\\d{6}\\.log\\)`));
   t.regex(err.hint, /kept as binpkgs for the next run/);
+  const saved = `${env.prefix}/hep-core:failed-${r.runId}`;
+  t.true(err.hint.includes(`saved as ${saved}`), err.hint);
+  const docker = await dockerForTests();
+  const savedImage = await docker.getImage(saved).inspect();
+  t.is(savedImage.Config.Labels?.['binfarm.key'], '', 'a failed build never passes for a built one (nor for its parent)');
+  t.deepEqual(savedImage.Config.Cmd, ['/bin/sh']);
   const subjectLog = readFileSync(join(r.runDir, 'hep-core.log'), 'utf8');
   t.regex(subjectLog, /--- last \d+ lines of .*broken-thing-1\.0.*\.log ---/);
   t.regex(subjectLog, /broken-thing\.c:42:1: error: expected ';' before '}' token/);

@@ -85,7 +85,7 @@ export async function pipelineEnv(t: ExecutionContext, name: string): Promise<Pi
 
 async function removeImages(prefix: string): Promise<void> {
   const docker = await dockerForTests();
-  const images = await docker.listImages({ filters: { label: ['binfarm.owned=1', 'binfarm.key'] } });
+  const images = await docker.listImages({ filters: { label: ['binfarm.owned=1'] } });
   for (const img of images) {
     const tags = img.RepoTags ?? [];
     if (!tags.some((t) => t.includes(`${prefix}/`) || t.startsWith(`${prefix}`))) continue;
