@@ -194,6 +194,7 @@ async function resolveBase(farm: Farm, spec: AssemblySpec, session: AssemblySess
 /** `emerge --usepkgonly` for real; returns how many packages were merged. */
 async function mergePackages(build: SubjectBuild, container: ContainerHandle, spec: AssemblySpec, check: CheckResult): Promise<number> {
   const argv = assembleArgv(build.run.options, check.args, { slim: spec.slim, pretend: false });
+  build.progress.output(`$ ${argv.join(' ')}`);
   const inv = await runEmerge(build, container, argv, { env: emergeEnv(build.run.options) });
   if (inv.exitCode !== 0 || inv.result.failed.length) {
     const failed = inv.result.failed.map((f) => `${f.cpv}${f.logFile ? ` (log: ${f.logFile})` : ''}`);
@@ -230,6 +231,9 @@ async function makeImage(engine: Engine, build: SubjectBuild, container: Contain
   if (!spec.slim) {
     build.progress.title(`commit ${repo}:${tag}`);
     const inherited = (await engine.inspectImage(base.image.id))?.labels ?? {};
+    // The Portage that merged the packages is the from-image's: that label stays true.
+    const portage = inherited[IMAGE_LABEL.portageVersion];
+    if (portage) labels[IMAGE_LABEL.portageVersion] = portage;
     const cleared = clearedLabels([...Object.keys(inherited), ...CONTAINER_LABELS], labels);
     const id = await container.commit({ repo, tag, labels: { ...cleared, ...labels }, changes: await restoreChanges(build), comment: `binfarm assemble ${spec.name} from ${spec.from}` });
     return { ref: `${repo}:${tag}`, id };
@@ -242,7 +246,7 @@ async function makeImage(engine: Engine, build: SubjectBuild, container: Contain
 }
 
 /** Labels the build container carries (engine run labels, build-container.ts), which a commit keeps. */
-const CONTAINER_LABELS = [LABEL.run, LABEL.host, LABEL.state, LABEL.cache, IMAGE_LABEL.subject, 'binfarm.role'];
+const CONTAINER_LABELS = [LABEL.run, LABEL.host, LABEL.state, IMAGE_LABEL.subject, 'binfarm.role'];
 
 /**
  * A commit keeps the labels of the from-image and of the container, and Docker cannot delete a

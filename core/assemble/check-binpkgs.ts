@@ -50,11 +50,14 @@ export async function checkBinpkgs(input: CheckInput): Promise<CheckResult> {
 
   const missing: MissingPackage[] = [];
   const args: string[] = [];
+  /** Arguments that stand for a member of a farm set (the set is expanded): member → set. */
+  const fromSet = new Map<string, string>();
   const add = (a: string) => args.includes(a) || args.push(a);
   for (const item of [...spec.with, ...spec.runtime]) {
+    const runtime = spec.runtime.includes(item);
     if (item.kind === 'atom') {
       if (present(item.cpn)) add(item.text);
-      else missing.push({ atom: item.text, cpn: item.cpn, requiredBy: [], builders: [] });
+      else missing.push({ atom: item.text, cpn: item.cpn, requiredBy: [], ...(runtime ? { runtime } : {}), builders: [] });
       continue;
     }
     const members = sets.get(item.name);
@@ -64,6 +67,7 @@ export async function checkBinpkgs(input: CheckInput): Promise<CheckResult> {
     }
     for (const m of members) {
       const cpn = cpnOfAtom(m);
+      if (!fromSet.has(m)) fromSet.set(m, item.name);
       if (present(cpn)) add(m);
       else if (!missing.some((x) => x.atom === m)) missing.push({ atom: m, cpn, requiredBy: [], viaSet: item.name, builders: [] });
     }
@@ -84,10 +88,11 @@ export async function checkBinpkgs(input: CheckInput): Promise<CheckResult> {
     let dropped = false;
     for (const u of r.parsed.unsatisfied) {
       const cpn = cpnOfAtom(u.atom);
-      if (!missing.some((x) => x.atom === u.atom && x.requiredBy.length === u.requiredBy.length)) {
-        missing.push({ atom: u.atom, cpn, requiredBy: u.requiredBy.filter((q) => q.by !== u.atom), builders: [] });
-      }
       const arg = rootArgument(u);
+      const viaSet = fromSet.get(arg);
+      if (!missing.some((x) => x.atom === u.atom && x.requiredBy.length === u.requiredBy.length)) {
+        missing.push({ atom: u.atom, cpn, requiredBy: u.requiredBy.filter((q) => q.by !== u.atom), ...(viaSet ? { viaSet } : {}), builders: [] });
+      }
       const at = active.findIndex((a) => a === arg || a === `@${arg.replace(/^@/, '')}` || (cpnOfAtom(a) !== undefined && cpnOfAtom(a) === cpnOfAtom(arg)));
       if (at >= 0) {
         active.splice(at, 1);
@@ -117,6 +122,7 @@ async function pretend(build: SubjectBuild, container: ContainerHandle, items: s
   const parser = new PretendParser();
   const tail: string[] = [];
   const env = emergeEnv(build.run.options);
+  build.progress.output(`$ ${argv.join(' ')}`);
   const res = await container.exec(argv, {
     ...(Object.keys(env).length ? { env } : {}),
     signal: build.run.signal,

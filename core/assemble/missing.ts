@@ -15,6 +15,8 @@ export interface MissingPackage {
   requiredBy: Requirement[];
   /** The set it was requested through, when it came from one. */
   viaSet?: string;
+  /** One of the slim runtime atoms (`runtime`), not something the user listed. */
+  runtime?: boolean;
   builders: Builder[];
 }
 
@@ -26,10 +28,12 @@ export interface MissingContext {
 
 export function describeMissing(p: MissingPackage): string {
   const why = p.requiredBy.length
-    ? `required by ${p.requiredBy.map((r) => (r.kind === 'argument' ? r.by : `${r.by} [${r.kind}]`)).join(' ← ')}`
+    ? `required by ${p.requiredBy.map((r) => (r.kind === 'argument' ? r.by : `${r.by} [${r.kind}]`)).join(' ← ')}${p.viaSet ? `, in @${p.viaSet}` : ''}`
     : p.viaSet
       ? `in @${p.viaSet}`
-      : 'requested';
+      : p.runtime
+        ? 'slim runtime'
+        : 'requested';
   return `${p.atom} (${why}): ${whoText(p)}`;
 }
 
@@ -70,6 +74,7 @@ export function missingPackagesError(ctx: MissingContext, missing: MissingPackag
     'An assembly never compiles: every package comes from a binpkg that `binfarm run` built into the partition.',
     run.length ? `Build them with \`binfarm run ${run.join(' ')}\`, then assemble again.` : '',
     orphans.length ? `Add ${orphans.join(', ')} to the sets of a subject whose binpkgs go to partition ${ctx.partitionRel} (e.g. "${ctx.from}"), \`binfarm run\` it, then assemble again.` : '',
+    missing.some((p) => p.runtime) ? 'Slim images also merge `runtime` (default: sys-apps/baselayout virtual/libc), which is usually built in the base\'s sets; `runtime: []` or `--no-runtime` ships only the runtime deps of what you asked for.' : '',
     note ?? '',
   ]
     .filter(Boolean)

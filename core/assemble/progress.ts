@@ -40,6 +40,12 @@ export interface AssembleReporter {
 
 export const silentReporter: AssembleReporter = { emit() {}, close: async () => {} };
 
+/** A reporter that records events (tests, programmatic use). */
+export function collectingAssembleReporter(): { reporter: AssembleReporter; events: AssembleEvent[] } {
+  const events: AssembleEvent[] = [];
+  return { events, reporter: { emit: (e) => void events.push(e), close: async () => {} } };
+}
+
 export function createAssembleReporter(renderer: RendererName, streams: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }): AssembleReporter {
   if (renderer === 'json') return { emit: (e) => void streams.stdout.write(`${JSON.stringify(e)}\n`), close: async () => {} };
   if (renderer === 'simple' || renderer === 'verbose') return lineReporter(streams.stdout, renderer === 'verbose');

@@ -33,6 +33,8 @@ export interface AssembleFlags {
   tag?: string;
   publish?: boolean;
   labels?: Record<string, string>;
+  /** Slim only: replaces the runtime atoms (`[]`: none). */
+  runtime?: string[];
 }
 
 export function resolveAssemblySpec(options: BinfarmOptions, name: string, flags: AssembleFlags, subjectNames: Iterable<string>): AssemblySpec {
@@ -72,8 +74,8 @@ export function resolveAssemblySpec(options: BinfarmOptions, name: string, flags
   const withOrigin = flags.with?.length ? '--with' : `assemble.${name}.with`;
   const items = withTexts.map((t, i) => parseWithItem(t, `${withOrigin}${flags.with?.length ? '' : `[${i}]`}`));
   const slim = flags.slim ?? entry?.slim ?? false;
-  const runtimeTexts = slim ? (entry?.runtime ?? [...DEFAULT_SLIM_RUNTIME]) : [];
-  const runtime = runtimeTexts.map((t, i) => parseWithItem(t, `assemble.${name}.runtime[${i}]`));
+  const runtimeTexts = slim ? (flags.runtime ?? entry?.runtime ?? [...DEFAULT_SLIM_RUNTIME]) : [];
+  const runtime = runtimeTexts.map((t, i) => parseWithItem(t, flags.runtime ? '--runtime' : `assemble.${name}.runtime[${i}]`));
   const tag = flags.tag ?? entry?.tag;
   if (tag !== undefined) {
     const ok = ImageTagSchema.safeParse(tag);

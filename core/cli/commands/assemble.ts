@@ -6,6 +6,8 @@ interface AssembleCliOptions {
   from?: string;
   with?: string[];
   slim?: boolean;
+  /** `--runtime a b` → list; `--no-runtime` → false. */
+  runtime?: string[] | false;
   tag?: string;
   label?: string[];
   publish?: boolean;
@@ -31,6 +33,8 @@ export const command = defineCommand<AssembleCliOptions>({
       .option('--from <subject>', 'subject (or base) whose image and binary packages to use')
       .option('--with <items...>', 'package sets (@name) and atoms to install')
       .option('--slim', 'ship only the merged packages and their runtime deps (no Portage, tree or toolchain)')
+      .option('--runtime <items...>', 'with --slim: atoms merged besides --with (default: sys-apps/baselayout virtual/libc)')
+      .option('--no-runtime', 'with --slim: merge only --with and its runtime deps')
       .option('--tag <tag>', 'also tag the image <imagePrefix>/<name>:<tag> (and push that tag)')
       .addOption(new Option('--label <key=value>', 'add an image label (repeatable)').argParser(collect))
       .option('--publish', 'push the image to the configured registry')
@@ -64,6 +68,7 @@ export const command = defineCommand<AssembleCliOptions>({
           ...(opts.from ? { from: opts.from } : {}),
           ...(opts.with?.length ? { with: opts.with } : {}),
           ...(opts.slim ? { slim: true } : {}),
+          ...(opts.runtime === false ? { runtime: [] } : Array.isArray(opts.runtime) ? { runtime: opts.runtime } : {}),
           ...(opts.tag ? { tag: opts.tag } : {}),
           ...(opts.publish ? { publish: true } : {}),
           ...(Object.keys(labels).length ? { labels } : {}),

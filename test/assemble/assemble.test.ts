@@ -1,0 +1,152 @@
+/**
+ * Assembly end to end on the real Docker engine: the fixture subjects are built by the real
+ * runner (fixture emerge writing GPKG binpkgs into the partition), then assembled with the
+ * fixture emerge's --usepkgonly mode, which installs from those binpkgs only.
+ */
+import test from 'ava';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { assembleImage } from '../../core/assemble/assemble.ts';
+import { collectingAssembleReporter } from '../../core/assemble/progress.ts';
+import type { BinfarmError } from '../../core/errors.ts';
+import { dockerForTests } from '../helpers/docker.ts';
+import { assembleEnv, buildScience, imagePaths, runIn, type AssembleEnv } from './_env.ts';
+import { readCalls } from '../pipeline/helpers.ts';
+
+let env: AssembleEnv;
+
+test.before(async (t) => {
+  env = await assembleEnv('e2e');
+  await buildScience(t, env);
+});
+
+test.after.always(async () => {
+  await env?.cleanup();
+});
+
+test.serial('an assembly installs the requested package and its runtime deps from binpkgs, without the tree or binpkgs inside', async (t) => {
+  const farm = env.farm();
+  const { reporter, events } = collectingAssembleReporter();
+  const r = await assembleImage(farm, 'viewer', { flags: { from: 'base', with: ['app-misc/viewer'] }, reporter });
+  t.is(r.status, 'assembled');
+  t.deepEqual(r.packages, ['dev-libs/mylib-1.4.2-1', 'app-misc/viewer-2.1-1']);
+  t.true(r.image.ref.startsWith(`${env.prefix}/viewer:`));
+
+  const files = await runIn(r.image.ref, ['cat', '/usr/share/binfarm-fixture/app-misc/viewer', '/usr/share/binfarm-fixture/dev-libs/mylib']);
+  t.is(files.code, 0, files.out);
+  t.regex(files.out, /app-misc\/viewer-2\.1/);
+  t.regex(files.out, /dev-libs\/mylib-1\.4\.2 USE="threads"/);
+  // the tree, the binpkgs and the distfiles were mounts: only their empty mount points are in the image
+  const empty = await runIn(r.image.ref, ['sh', '-c', 'ls -A /var/db/repos/gentoo /var/cache/binpkgs /var/cache/distfiles | grep -v :$ | grep . ; true']);
+  t.is(empty.out.trim(), '');
+  const world = await runIn(r.image.ref, ['cat', '/var/lib/portage/world']);
+  t.regex(world.out, /^app-misc\/viewer$/m);
+
+  const docker = await dockerForTests();
+  const info = await docker.getImage(r.image.ref).inspect();
+  const labels = info.Config.Labels ?? {};
+  t.is(labels['binfarm.assembled-from'], 'base');
+  t.is(labels['binfarm.with'], 'app-misc/viewer');
+  t.is(labels['binfarm.packages'], 'dev-libs/mylib-1.4.2-1 app-misc/viewer-2.1-1');
+  t.is(labels['binfarm.binpkgs'], 'dev-libs/mylib/mylib-1.4.2-1.gpkg.tar app-misc/viewer/viewer-2.1-1.gpkg.tar');
+  t.is(labels['binfarm.slim'], 'false');
+  // inherited from the base image and the build container, and blanked: not a subject image, not a run's leftover
+  for (const k of ['binfarm.key', 'binfarm.subject', 'binfarm.run', 'binfarm.host', 'binfarm.state']) t.is(labels[k] ?? '', '', k);
+  t.deepEqual(info.Config.Cmd, ['/bin/sh']);
+
+  // the fixture recorded what binfarm ran: a pretend, then the merge, both binaries only
+  const calls = readCalls(r.runDir, 'base').map((c) => c.argv);
+  t.true(calls.some((a) => a.includes('--usepkgonly') && a.includes('--pretend') && a.includes('app-misc/viewer')));
+  t.true(calls.some((a) => a.includes('--usepkgonly') && a.includes('--with-bdeps=n') && !a.includes('--pretend')));
+  t.false(calls.some((a) => a.includes('--buildpkg') || a.includes('--usepkg')));
+
+  const record = JSON.parse(readFileSync(join(env.dir, 'state', 'assemblies', 'viewer.json'), 'utf8')) as { key: string; packages: string[] };
+  t.is(record.key, r.key);
+  t.true(existsSync(r.logFile));
+  t.true(events.some((e) => e.event === 'step:end' && e.step === 'image'));
+
+  // unchanged inputs: found by key, nothing merged again
+  const again = await assembleImage(env.farm(), 'viewer', { flags: { from: 'base', with: ['app-misc/viewer'] } });
+  t.is(again.status, 'up-to-date');
+  t.is(again.image.id, r.image.id);
+});
+
+test.serial('missing binpkgs fail the assembly, listing every one with the subject that would build it', async (t) => {
+  const err = await t.throwsAsync<BinfarmError>(() =>
+    assembleImage(env.farm(), 'incomplete', { flags: { from: 'base', with: ['app-misc/extra-tool', 'app-misc/nobody', 'app-misc/haunted', 'app-misc/viewer'] } }),
+  );
+  t.is(err!.code, 'E_ASSEMBLE');
+  const msg = err!.message;
+  t.regex(msg, /3 packages have no binary package/);
+  t.regex(msg, /app-misc\/extra-tool \(requested\): subject "extras" lists it in set @extras and was never built → binfarm run extras/);
+  t.regex(msg, /app-misc\/nobody \(requested\): no subject builds it/);
+  // found by Portage's resolver (the fixture prints Portage's message and dependency chain)
+  t.regex(msg, /dev-libs\/ghost \(required by app-misc\/haunted-1\.0::gentoo \[binary\] ← app-misc\/haunted\): no subject builds it/);
+  t.regex(err!.hint ?? '', /binfarm run extras/);
+  t.regex(err!.hint ?? '', /Add app-misc\/nobody, dev-libs\/ghost to the sets of a subject/);
+  const missing = (err!.details as { missing: Array<{ cpn: string }> }).missing.map((m) => m.cpn).sort();
+  t.deepEqual(missing, ['app-misc/extra-tool', 'app-misc/nobody', 'dev-libs/ghost']);
+  const docker = await dockerForTests();
+  t.is((await docker.listImages({ filters: { reference: [`${env.prefix}/incomplete`] } })).length, 0);
+});
+
+test.serial('a missing dependency of a set member is traced to the set', async (t) => {
+  const err = await t.throwsAsync<BinfarmError>(() => assembleImage(env.farm(), 'whole-science', { flags: { from: 'base', with: ['@science'] } }));
+  t.is(err!.code, 'E_ASSEMBLE');
+  t.regex(err!.message, /1 package has no binary package/);
+  t.regex(err!.message, /dev-libs\/ghost \(required by app-misc\/haunted-1\.0::gentoo \[binary\] ← app-misc\/haunted, in @science\)/);
+});
+
+test.serial('--slim ships the ROOT alone: packages and runtime deps, no Portage, no tree, no /etc/portage', async (t) => {
+  const r = await assembleImage(env.farm(), 'viewer-slim', { flags: { from: 'science', with: ['app-misc/viewer'], slim: true, tag: 'v1' } });
+  t.true(r.slim);
+  t.deepEqual(r.packages, ['dev-libs/mylib-1.4.2-1', 'app-misc/viewer-2.1-1', 'sys-apps/baselayout-1.0-1', 'sys-libs/glibc-2.41-r5-1', 'virtual/libc-1.0-1']);
+  t.deepEqual(r.refs, [r.image.ref, `${env.prefix}/viewer-slim:v1`]);
+  const paths = await imagePaths(r.image.ref);
+  for (const p of ['usr/share/binfarm-fixture/app-misc/viewer', 'usr/share/binfarm-fixture/dev-libs/mylib', 'usr/share/binfarm-fixture/sys-libs/glibc', 'var/db/pkg/app-misc/viewer-2.1/CONTENTS']) {
+    t.true(paths.includes(p), `${p} is in the slim image`);
+  }
+  for (const p of ['usr/bin/emerge', 'usr/bin/busybox', 'var/db/repos/gentoo', 'etc/portage', 'assemble-root', 'usr/lib/binfarm-fixture/lib.sh']) {
+    t.false(paths.includes(p), `${p} is not in the slim image`);
+  }
+  const docker = await dockerForTests();
+  const info = await docker.getImage(r.image.ref).inspect();
+  t.is(info.Config.Labels?.['binfarm.slim'], 'true');
+  t.is(info.Config.Labels?.['binfarm.key'], undefined);
+  t.falsy(info.Config.Cmd, 'no shell in the ROOT, so no CMD');
+  t.is(info.RootFS.Layers?.length, 1);
+  const base = await docker.getImage(env.prefix + '/science:' + r.from.image.split(':').pop()).inspect();
+  t.true(info.Size < base.Size / 10, `slim ${info.Size} B vs ${base.Size} B`);
+});
+
+test.serial('the config form: binfarm assemble <name> uses assemble.<name>', async (t) => {
+  const farm = env.farm((c) => {
+    c.assemble = { 'lib-env': { from: 'science', with: ['dev-libs/mylib'], labels: { 'org.opencontainers.image.title': 'mylib' } } };
+  });
+  const r = await assembleImage(farm, 'lib-env');
+  t.deepEqual(r.packages, ['dev-libs/mylib-1.4.2-1']);
+  const docker = await dockerForTests();
+  const labels = (await docker.getImage(r.image.ref).inspect()).Config.Labels ?? {};
+  t.is(labels['org.opencontainers.image.title'], 'mylib');
+  t.is(labels['binfarm.assembled-from'], 'science');
+});
+
+test.serial('a subject that was never built is named with the command that builds it', async (t) => {
+  const err = await t.throwsAsync<BinfarmError>(() => assembleImage(env.farm(), 'tools', { flags: { from: 'extras', with: ['app-misc/extra-tool'] } }));
+  t.is(err!.code, 'E_ASSEMBLE');
+  t.regex(err!.message, /subject "extras" has never been built/);
+  t.regex(err!.hint ?? '', /binfarm run extras/);
+});
+
+test.serial('an invalid atom in --with fails before any container starts', async (t) => {
+  const before = readRuns();
+  const err = await t.throwsAsync<BinfarmError>(() => assembleImage(env.farm(), 'bad', { flags: { from: 'base', with: ['app-misc/viewer', '>=app-misc/viewer'] } }));
+  t.is(err!.code, 'E_ATOM');
+  t.regex(err!.message, /--with: ">=app-misc\/viewer": invalid atom ">=app-misc\/viewer" at column \d+/);
+  t.deepEqual(readRuns(), before, 'no run directory: nothing was started');
+});
+
+function readRuns(): string[] {
+  const dir = join(env.dir, 'state', 'runs');
+  return existsSync(dir) ? readdirSync(dir).sort() : [];
+}
