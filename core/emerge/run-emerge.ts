@@ -4,7 +4,10 @@
  */
 import type { ContainerHandle } from '../engine/types.ts';
 import type { SubjectBuild } from '../run/context.ts';
-import { EmergeOutputParser, type EmergeResult } from './parse-output.ts';
+import { EmergeOutputParser, parseEmergeLog, type EmergeLogSummary, type EmergeResult } from './parse-output.ts';
+
+/** Where emerge logs merges (EMERGE_LOG_DIR is not moved by binfarm's make.conf). */
+const EMERGE_LOG = '/var/log/emerge.log';
 
 export interface EmergeInvocation {
   argv: string[];
@@ -22,6 +25,7 @@ export async function runEmerge(
 ): Promise<EmergeInvocation> {
   const parser = opts.parser ?? new EmergeOutputParser();
   const tail: string[] = [];
+  const logStart = await emergeLogSize(container);
   build.progress.title(`${argv.slice(0, 1).concat(argv.filter((a) => a.startsWith('@'))).join(' ')}`);
   const res = await container.exec(argv, {
     ...(opts.env && Object.keys(opts.env).length ? { env: opts.env } : {}),
@@ -36,5 +40,32 @@ export async function runEmerge(
       else if (ev?.type === 'failed') build.progress.title(`emerge: ${ev.cpv} failed`);
     },
   });
-  return { argv, exitCode: res.exitCode, result: parser.result(res.exitCode), tail };
+  const result = parser.result(res.exitCode);
+  if (logStart !== undefined) reconcile(result, parseEmergeLog(await emergeLogSince(container, logStart)));
+  return { argv, exitCode: res.exitCode, result, tail };
+}
+
+async function emergeLogSize(c: ContainerHandle): Promise<number | undefined> {
+  const r = await c.exec(['wc', '-c', EMERGE_LOG]).catch(() => undefined);
+  const n = r?.exitCode === 0 ? Number(r.stdout.trim().split(/\s+/)[0]) : 0;
+  return Number.isFinite(n) ? n : undefined;
+}
+
+async function emergeLogSince(c: ContainerHandle, offset: number): Promise<string> {
+  const r = await c.exec(['tail', '-c', `+${offset + 1}`, EMERGE_LOG], { keepBytes: 4 * 1024 * 1024 }).catch(() => undefined);
+  return r?.exitCode === 0 ? r.stdout : '';
+}
+
+/**
+ * emerge.log is the record Portage keeps of completed merges (gentoo-facts §7.3). A package it
+ * shows completed that the terminal output did not (a changed message format, a line lost in
+ * the stream) is added, as binary when it was merged from a binpkg.
+ */
+export function reconcile(result: EmergeResult, log: EmergeLogSummary): void {
+  const known = new Set([...result.built, ...result.binary, ...result.failed.map((f) => f.cpv)]);
+  for (const cpv of log.completed) {
+    if (known.has(cpv)) continue;
+    (log.binary.includes(cpv) ? result.binary : result.built).push(cpv);
+    result.incomplete = result.incomplete.filter((x) => x !== cpv);
+  }
 }

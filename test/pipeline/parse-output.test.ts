@@ -73,3 +73,14 @@ test('emerge.log: compiled, binary and completed packages, and the exit', (t) =>
   t.deepEqual(s.completed, ['dev-libs/jsoncpp-1.9.6', 'app-misc/hello-2.12.2']);
   t.is(s.exit, 'failure');
 });
+
+test('emerge.log completes what the terminal output missed', async (t) => {
+  const { reconcile } = await import('../../core/emerge/run-emerge.ts');
+  // terminal output where only the failure survived (e.g. a future message format)
+  const r = parseEmergeOutput('>>> Failed to emerge sci-libs/broken-1.0, Log file:\n>>>  \'/var/log/portage/x.log\'\n', 1);
+  t.deepEqual(r.built, []);
+  reconcile(r, parseEmergeLog(sample('emerge.log-3.0.82.txt')));
+  t.deepEqual(r.built, ['app-misc/hello-2.12.2']);
+  t.deepEqual(r.binary, ['dev-libs/jsoncpp-1.9.6']);
+  t.deepEqual(r.failed.map((f) => f.cpv), ['sci-libs/broken-1.0'], 'a failure stays a failure');
+});
