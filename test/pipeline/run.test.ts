@@ -98,4 +98,15 @@ test.serial('two-subject DAG: first run builds all, second skips all, a USE chan
   t.deepEqual(core3.built, ['dev-libs/boost-1.88.0'], 'only boost (new USE) is rebuilt');
   t.deepEqual(core3.binary, ['sci-libs/gsl-2.8'], 'gsl comes from its binpkg');
   t.not(core3.key, core.key);
+
+  // an image deleted behind binfarm's back is noticed by the plan (which asks Docker)
+  const analysis = (await readSubjectState(stateDir, 'analysis'))!;
+  await docker.getImage(analysis.image.ref).remove({ force: true });
+  const { createEngine } = await import('../../core/engine/docker-engine.ts');
+  const engine = await createEngine(changed.options, `plan-${process.pid}`, changed.getLogger('test'));
+  const plan4 = await planRun(changed, ['analysis'], { engine: async () => engine });
+  t.true(plan4.checkedImages);
+  t.deepEqual(plan4.order.map((p) => `${p.subject.name}:${p.action}`), ['base:skip', 'hep-core:skip', 'analysis:build']);
+  t.deepEqual(plan4.order[2]!.reasons, [{ input: 'image', change: 'image missing', before: analysis.image.ref }]);
+  t.is(plan4.order[1]!.image?.ref, core3.image.ref, 'a skipped parent hands its image to the child');
 });
