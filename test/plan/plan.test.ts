@@ -73,3 +73,20 @@ test('a changed stage3 source makes its digest unknown again', async (t) => {
   const plan = await planRun(farm2, ['base'], { offline: true });
   t.deepEqual(plan.order[0]!.reasons.map((r) => `${r.input}: ${r.change}`), ['stage3: unknown until fetched']);
 });
+
+test('plugins add key inputs through hooks.keyInputs; a change shows up by name', async (t) => {
+  const plugin = (toolchain: string) => ({
+    name: 'toolchain-pin',
+    version: '1.0.0',
+    apply(farm: import('../../core/farm.ts').Farm) {
+      farm.hooks.keyInputs.tap('toolchain-pin', (inputs, ctx) => ({ ...inputs, ...(ctx.subject.name === 'hep-core' ? { 'toolchain:gcc': toolchain } : {}) }));
+    },
+  });
+  const farm = makeFarm({ ...dagConfig(), plugins: [plugin('14.3.0')] });
+  const kBase = await recordBuild(farm, 'base', null);
+  await recordBuild(farm, 'hep-core', kBase);
+  const plan = await planRun(makeFarm({ ...dagConfig(), plugins: [plugin('15.1.0')] }, farm.rootDir), ['hep-core'], { offline: true });
+  t.is(plan.order[0]!.action, 'skip');
+  t.is(plan.order[0]!.inputs['plugin:toolchain-pin'], '1.0.0', 'plugin versions are inputs');
+  t.deepEqual(plan.order[1]!.reasons, [{ input: 'toolchain:gcc', change: 'changed', before: '14.3.0', after: '15.1.0' }]);
+});
