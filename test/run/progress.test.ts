@@ -80,7 +80,7 @@ test.serial('live tree (TTY): listr2 renders subjects with their phases, marks a
   const { out, err, result } = await runWith(t, 'default', 'extra/emerge');
   t.is(result.status, 'failed');
   const plain = out.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
-  t.regex(plain, /✔ tools/);
+  t.regex(plain, /✔ tools \(built in \d+\.\ds\)/);
   t.regex(plain, /✔ emerge \(by test-builder: emerge ok\)/);
   t.regex(plain, /↓ publish: run\.publish is off/);
   t.regex(plain, /✖ plugin "test-builder" failed in hook "emerge" for subject "extra": emerge\s+of extra broke/); // wrapped at the terminal width

@@ -26,6 +26,11 @@ export function createListrReporter(opts: ListrReporterOptions): RunReporter {
   const gates = new Map<string, Deferred<Gate>>();
   const channels = new Map<string, Channel<PhaseMessage>>();
   const current = new Map<string, PhaseName>();
+  const subjectTasks = new Map<string, ListrTaskWrapper<any, any, any>>();
+  const endTitles = new Map<string, string>();
+  // Loading starts now, while the runner plans, not when the first event arrives.
+  const listr2 = import('listr2');
+  listr2.catch(() => undefined); // awaited (and reported) in start(); never an unhandled rejection
   const deferredLogs: string[] = [];
   let running: Promise<unknown> | undefined;
   const liveTree = opts.renderer === 'default';
@@ -62,12 +67,17 @@ export function createListrReporter(opts: ListrReporterOptions): RunReporter {
       }),
   });
 
+  // Subjects all start at once in the tree (the runner decides when they really start), so
+  // listr's timer would count the wait: the subject's own build time goes into its title.
   const subjectTask = (s: PlannedSubject): ListrTask => ({
     title: s.name,
+    rendererOptions: { timer: { condition: false } as never },
     task: async (_ctx, task: ListrTaskWrapper<any, any, any>) => {
       task.title = `${s.name} (waiting${s.parent ? ` for ${s.parent}` : ''})`;
       const g = await gate(s.name).promise;
-      task.title = s.name;
+      // A fast subject may have ended before listr got here.
+      task.title = endTitles.get(s.name) ?? s.name;
+      subjectTasks.set(s.name, task);
       if (g.kind === 'skip') return task.skip(`${s.name}: ${g.reason}`);
       if (g.kind === 'fail') throw asError(g.error);
       return task.newListr(
@@ -78,7 +88,7 @@ export function createListrReporter(opts: ListrReporterOptions): RunReporter {
   });
 
   async function start(subjects: PlannedSubject[]): Promise<void> {
-    const { Listr, ListrLogger, ProcessOutput, PRESET_TIMER } = await import('listr2');
+    const { Listr, ListrLogger, ProcessOutput, PRESET_TIMER } = await listr2;
     const processOutput = new ProcessOutput(opts.stdout, opts.stderr);
     const list = new Listr(subjects.map(subjectTask), {
       concurrent: true,
@@ -133,7 +143,11 @@ export function createListrReporter(opts: ListrReporterOptions): RunReporter {
         case 'subject:skip':
           gate(e.subject).resolve({ kind: 'skip', reason: e.reason });
           break;
-        case 'subject:end':
+        case 'subject:end': {
+          const title = `${e.subject} (${e.status === 'built' ? 'built' : 'failed'} in ${(e.ms / 1000).toFixed(1)}s)`;
+          endTitles.set(e.subject, title);
+          const task = subjectTasks.get(e.subject);
+          if (task) task.title = title;
           if (e.status === 'failed' && e.error) {
             gate(e.subject).resolve({ kind: 'fail', error: e.error });
             const phase = current.get(e.subject);
@@ -141,6 +155,7 @@ export function createListrReporter(opts: ListrReporterOptions): RunReporter {
           }
           current.delete(e.subject);
           break;
+        }
         case 'phase:start':
           current.set(e.subject, e.phase);
           break;
