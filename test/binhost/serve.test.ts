@@ -92,3 +92,15 @@ test('partitions are found and the binrepos.conf snippet is what Portage reads',
   t.is(binreposSnippet('http://127.0.0.1:8080/x/'), '[binfarm]\npriority = 100\nsync-uri = http://127.0.0.1:8080/x\nverify-signature = false\n');
   t.truthy(readFileSync(join(root, PARTITION, 'current', 'Packages')));
 });
+
+test('a local binhost (partitions without generations) is served as it is', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'binfarm-serve-local-'));
+  const part = makePartition(root, [{ cpv: 'sci-libs/gsl-2.8', id: 3, content: 'gsl' }]);
+  t.deepEqual(await findPartitions(root), [PARTITION]);
+  const srv = await serveBinhost({ root, port: 0 });
+  t.teardown(() => srv.close());
+  const r = await fetch(`${srv.url}/${PARTITION}/sci-libs/gsl/gsl-2.8-3.gpkg.tar`);
+  t.is(r.status, 200);
+  t.is(await r.text(), 'gsl');
+  t.is(await (await fetch(`${srv.url}/${PARTITION}/Packages`)).text(), readFileSync(join(part, 'Packages'), 'utf8'));
+});
