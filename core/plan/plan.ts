@@ -94,18 +94,21 @@ function decide(comp: KeyComputation, state: SubjectState | undefined, images: M
   if (!sameKey) {
     // The state may be lost or stale while the image of this key exists: trust its labels.
     if (image) {
-      const missing = missingBinpkgs(comp.partition.dir, splitList(image.labels[IMAGE_LABEL.binpkgs]));
-      if (!missing.length) return { reasons: [], image: imageRef(image, comp) };
+      const files = splitList(image.labels[IMAGE_LABEL.binpkgs]);
+      const missing = missingBinpkgs(comp.partition.dir, files);
+      return missing.length ? { reasons: [binpkgsMissing(missing, files.length)] } : { reasons: [], image: imageRef(image, comp) };
     }
     if (!state) return { reasons: [{ input: 'state', change: 'no previous build' }] };
     return { reasons: diffInputs(state.inputs, comp.inputs) };
   }
   if (images && !image) return { reasons: [{ input: 'image', change: 'image missing', before: state.image.ref }] };
   const missing = missingBinpkgs(state.partition.dir, state.packages);
-  if (missing.length) {
-    return { reasons: [{ input: 'binpkgs', change: 'binpkgs missing', before: `${missing.length} of ${state.packages.length}`, after: missing.slice(0, 3).join(' ') }] };
-  }
+  if (missing.length) return { reasons: [binpkgsMissing(missing, state.packages.length)] };
   return { reasons: [], image: image ? imageRef(image, comp) : state.image };
+}
+
+function binpkgsMissing(missing: string[], total: number): StaleReason {
+  return { input: 'binpkgs', change: 'binpkgs missing', before: `${missing.length} of ${total}`, after: missing.slice(0, 3).join(' ') };
 }
 
 function imageRef(image: ImageInfo, comp: KeyComputation): { ref: string; id: string } {
