@@ -20,6 +20,8 @@ export interface MergeEntry {
   cpv: string;
   /** The binpkg's BUILD_ID (binary lines of a multi-instance PKGDIR). */
   buildId?: string;
+  /** `slot[/subslot]`, shown with -v when the slot is not 0 or the subslot differs. */
+  slot?: string;
   repo?: string;
   /** `to <root>` for a ROOT other than /. */
   root?: string;
@@ -75,9 +77,12 @@ export class PretendParser {
     this.last = undefined;
     if ((m = RE.merge.exec(line))) {
       const type = m[1] as MergeEntry['type'];
+      // cat/pf[-<build id>][:slot[/subslot]][::repo]
       const token = m[3]!;
       const sep = token.indexOf('::');
-      const display = sep < 0 ? token : token.slice(0, sep);
+      const withSlot = sep < 0 ? token : token.slice(0, sep);
+      const colon = withSlot.indexOf(':');
+      const display = colon < 0 ? withSlot : withSlot.slice(0, colon);
       const cpv = type === 'binary' ? stripBuildId(display) : display;
       const root = RE.toRoot.exec(m[5] ?? '')?.[1];
       this.out.merges.push({
@@ -85,6 +90,7 @@ export class PretendParser {
         attrs: m[2]!.replace(/\s+/g, ''),
         cpv,
         ...(cpv !== display ? { buildId: display.slice(cpv.length + 1) } : {}),
+        ...(colon >= 0 ? { slot: withSlot.slice(colon + 1) } : {}),
         ...(sep >= 0 ? { repo: token.slice(sep + 2) } : {}),
         ...(root ? { root } : {}),
       });

@@ -29,6 +29,8 @@ export async function rerootTar(input: Readable, top: string): Promise<{ stream:
     };
     extract.on('entry', (header, stream, next) => {
       const name = strip(header.name);
+      // The entry's stream fails along with the extractor; its error is the extractor's.
+      stream.on('error', () => undefined);
       if (name === undefined) {
         stream.resume();
         return next(new BinfarmError('E_ARCHIVE', `the archive of ${ASSEMBLE_ROOT} holds "${header.name}", outside ${prefix}`));
@@ -40,7 +42,7 @@ export async function rerootTar(input: Readable, top: string): Promise<{ stream:
       }
       const linkname = header.type === 'link' && header.linkname ? (strip(header.linkname) ?? header.linkname) : header.linkname;
       entries++;
-      const sink = pack.entry({ ...header, name: posix.normalize(name), ...(linkname !== undefined ? { linkname } : {}) }, (err) => (err ? next(err) : next()));
+      const sink = pack.entry({ ...header, name: posix.normalize(name), ...(linkname !== undefined ? { linkname } : {}) }, (err) => (err ? fail(err) : next()));
       stream.pipe(sink);
     });
     extract.on('finish', () => {

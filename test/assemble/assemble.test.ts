@@ -12,6 +12,8 @@ import type { BinfarmError } from '../../core/errors.ts';
 import { dockerForTests } from '../helpers/docker.ts';
 import { assembleEnv, buildScience, imagePaths, runIn, type AssembleEnv } from './_env.ts';
 import { readCalls } from '../pipeline/helpers.ts';
+import { startRegistry } from '../engine/registry.ts';
+import { dateTag } from '../../core/publish/registry.ts';
 
 let env: AssembleEnv;
 
@@ -129,6 +131,25 @@ test.serial('the config form: binfarm assemble <name> uses assemble.<name>', asy
   const labels = (await docker.getImage(r.image.ref).inspect()).Config.Labels ?? {};
   t.is(labels['org.opencontainers.image.title'], 'mylib');
   t.is(labels['binfarm.assembled-from'], 'science');
+});
+
+test.serial('--publish pushes like subject images: key, date and --tag, with the registry credentials', async (t) => {
+  const registry = await startRegistry();
+  t.teardown(() => registry.stop());
+  const farm = env.farm((c) => {
+    c.registry = { url: `${registry.host}/asm`, username: registry.user, password: registry.password };
+  });
+  const r = await assembleImage(farm, 'viewer-pub', { flags: { from: 'science', with: ['app-misc/viewer'], slim: true, runtime: [], tag: 'v2', publish: true } });
+  const repo = `${registry.host}/asm/viewer-pub`;
+  t.deepEqual(r.published?.refs, [`${repo}:${r.key.slice(0, 12)}`, `${repo}:${dateTag()}`, `${repo}:v2`]);
+  t.regex(r.published?.digest ?? '', /^sha256:[0-9a-f]{64}$/);
+  const auth = `Basic ${Buffer.from(`${registry.user}:${registry.password}`).toString('base64')}`;
+  const tags = (await (await fetch(`http://${registry.host}/v2/asm/viewer-pub/tags/list`, { headers: { authorization: auth } })).json()) as { tags: string[] };
+  t.deepEqual(tags.tags.sort(), [r.key.slice(0, 12), dateTag(), 'v2'].sort());
+  const record = JSON.parse(readFileSync(join(env.dir, 'state', 'assemblies', 'viewer-pub.json'), 'utf8')) as { published: { images: string[] } };
+  t.deepEqual(record.published.images, r.published?.refs);
+  const docker = await dockerForTests();
+  for (const ref of r.published?.refs ?? []) await docker.getImage(ref).remove({ force: true }).catch(() => undefined);
 });
 
 test.serial('a subject that was never built is named with the command that builds it', async (t) => {
