@@ -2,7 +2,11 @@
 // bin/binfarm.js loads binfarm (jiti). Prints JSON timings on stdout.
 const t0 = performance.now();
 const { createJiti } = await import('jiti');
-const jiti = createJiti(import.meta.url, { nativeModules: ['zod', 'tapable', 'commander', 'cosmiconfig'], sourceMaps: true });
+// the same options as bin/binfarm.js
+const jiti = createJiti(import.meta.url, {
+  nativeModules: ['zod', 'tapable', 'commander', 'cosmiconfig', 'execa', 'dockerode', 'listr2', 'yaml', 'tar-stream', 'tar-fs'],
+  sourceMaps: true,
+});
 const { loadConfig } = await jiti.import(new URL('../core/config/load.ts', import.meta.url).pathname);
 const t1 = performance.now();
 const config = await loadConfig({ cwd: process.argv[2] ?? process.cwd(), command: 'config', env: {} });

@@ -41,11 +41,11 @@ function generatedConfig(subjects = 20, atoms = 300): string {
   return `import { defineConfig } from 'binfarm';\n\nexport default defineConfig(${JSON.stringify(config, null, 1)});\n`;
 }
 
-async function bench(label: string, cwd: string): Promise<void> {
-  const first = await measure([bin, 'plan'], { cwd });
+async function bench(label: string, cwd: string, env: NodeJS.ProcessEnv = {}): Promise<void> {
+  const first = await measure([bin, 'plan'], { cwd, env });
   if (first.exitCode !== 0) throw new Error(`${label}: binfarm plan exited ${first.exitCode}\n${first.stderr}`);
   const runs: Measurement[] = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await measure([bin, 'plan'], { cwd }));
+  for (let i = 0; i < RUNS; i++) runs.push(await measure([bin, 'plan'], { cwd, env }));
   const wall = runs.map((r) => r.wallMs);
   const rss = runs.map((r) => r.peakRssMb);
   const cpu = runs.map((r) => r.cpuMs);
@@ -60,6 +60,8 @@ async function bench(label: string, cwd: string): Promise<void> {
 
 console.log(`bench/plan: node ${process.versions.node}, ${RUNS} runs per case, load average ${loadAverage()}`);
 await bench('repository config', root);
+// For comparison: the same under tsx's module hooks (bin/binfarm.js explains the choice).
+await bench('repository config, BINFARM_LOADER=tsx', root, { BINFARM_LOADER: 'tsx' });
 const gen = mkdtempSync(join(tmpdir(), 'binfarm-bench-plan-'));
 try {
   writeFileSync(join(gen, 'package.json'), '{ "name": "generated", "private": true, "type": "module" }\n');
