@@ -70,10 +70,6 @@ export async function runPhases(deps: SubjectRunDeps, build: SubjectBuild, log: 
       build.phases.push(record);
       log.line(`== phase ${p}: ${record.status}${record.by ? ` by ${record.by}` : ''}${record.note ? ` (${record.note})` : ''} in ${record.ms} ms`);
       deps.reporter.emit({ event: 'phase:end', subject: name, phase: p, record });
-      if (p === 'mountPortage' && deps.rekey) {
-        const key = await deps.rekey(build);
-        if (key) build.key = key;
-      }
     } catch (e) {
       // A phase that ends because the run was aborted fails as "interrupted", whatever it threw.
       const err = deps.run.signal.aborted ? interrupted(deps.run.signal.reason, e) : e;
@@ -84,6 +80,12 @@ export async function runPhases(deps: SubjectRunDeps, build: SubjectBuild, log: 
       throw err;
     } finally {
       phase.current = undefined;
+    }
+    if (p === 'mountPortage' && deps.rekey) {
+      // The stage3 and tree digests are known now: the key the image and binpkgs are filed under.
+      const key = await deps.rekey(build);
+      if (key) build.key = key;
+      log.line(`== content key ${build.key ?? '(none)'}`);
     }
   }
 }

@@ -93,3 +93,26 @@ test('--quiet: the silent renderer prints nothing (warnings stay in run.log)', a
   t.is(out, '');
   t.is(err, '');
 });
+
+test.serial('live tree: a failure between two phases (the content key) ends the tree instead of hanging it', async (t) => {
+  const wasTTY = process.stdout.isTTY;
+  process.stdout.isTTY = true;
+  t.teardown(() => void (process.stdout.isTTY = wasTTY));
+  const out = capture(true);
+  const err = capture(true);
+  const farm = testFarm(t, { plugins: [builderPlugin()], subjects: { tools: {} } });
+  const failingKey = {
+    ...offlineCollaborators(),
+    rekey: async () => {
+      throw Object.assign(new Error('the content key of subject "base" cannot be computed'), { code: 'E_PLAN' });
+    },
+  };
+  const result = await runFarm(farm, { plan: planOf(farm, ['base', 'tools']), reporter: createReporter('default', { stdout: out.stream, stderr: err.stream }), collaborators: failingKey });
+  t.is(result.status, 'failed');
+  t.is(result.failures[0]?.phase, undefined);
+  t.deepEqual(result.builds.get('base')!.phases.map((p) => p.phase), ['fetchStage3', 'mountPortage']);
+  const plain = out.text().replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+  t.regex(plain, /✔ mount portage tree/);
+  t.regex(plain, /content key of subject "base" cannot be computed/);
+  t.regex(plain, /↓ tools: parent "base" failed/);
+});

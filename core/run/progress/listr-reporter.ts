@@ -150,8 +150,10 @@ export function createListrReporter(opts: ListrReporterOptions): RunReporter {
           if (task) task.title = title;
           if (e.status === 'failed' && e.error) {
             gate(e.subject).resolve({ kind: 'fail', error: e.error });
-            const phase = current.get(e.subject);
-            if (phase) channel(e.subject, phase).push({ kind: 'fail', error: e.error });
+            // A failure between phases (e.g. computing the key, or an interrupt) must still
+            // end the phase task listr is waiting for.
+            const waiting = PHASES.map((p) => channel(e.subject, p)).find((c) => !c.settled);
+            waiting?.push({ kind: 'fail', error: e.error });
           }
           current.delete(e.subject);
           break;
@@ -180,10 +182,13 @@ export function createListrReporter(opts: ListrReporterOptions): RunReporter {
         case 'log':
           log(e);
           break;
-        case 'run:end':
-          // Anything never started (e.g. after an interrupt) is released so listr can finish.
-          for (const g of gates.values()) g.resolve({ kind: 'skip', reason: e.status === 'interrupted' ? 'run interrupted' : 'not run' });
+        case 'run:end': {
+          // Anything never started or finished (e.g. after an interrupt) is released so listr can finish.
+          const reason = e.status === 'interrupted' ? 'run interrupted' : 'not run';
+          for (const g of gates.values()) g.resolve({ kind: 'skip', reason });
+          for (const c of channels.values()) if (!c.settled) c.push({ kind: 'fail', error: { code: 'E_INTERRUPTED', message: reason } });
           break;
+        }
       }
     },
     async close() {
@@ -213,10 +218,14 @@ class Deferred<T> {
 }
 
 /** Messages for one phase task: queued until the task attaches, then delivered in order. */
-class Channel<T> {
+class Channel<T extends { kind: string }> {
   private queue: T[] = [];
   private handler: ((m: T) => void) | undefined;
+  /** An end or fail message was pushed: the phase task is (or will be) finished. */
+  settled = false;
   push(m: T): void {
+    if (this.settled) return;
+    if (m.kind === 'end' || m.kind === 'fail') this.settled = true;
     if (this.handler) this.handler(m);
     else this.queue.push(m);
   }
