@@ -21,7 +21,7 @@ import type { Farm } from '../farm.ts';
 import { BinfarmError, isBinfarmError } from '../errors.ts';
 import type { ContainerHandle, Engine } from '../engine/types.ts';
 import type { SubjectBuild } from '../run/context.ts';
-import { parsePackagesIndex } from '../binhost/packages-index.ts';
+import { parsePackagesIndex, type IndexBlock } from '../binhost/packages-index.ts';
 import { emergeEnv } from '../emerge/argv.ts';
 import { runEmerge } from '../emerge/run-emerge.ts';
 import { ensureBuildContainer, restoreChanges } from '../phases/build-container.ts';
@@ -34,6 +34,7 @@ import { sha256, stableStringify } from '../util/hash.ts';
 import { ASSEMBLE_ROOT, assembleArgv } from './argv.ts';
 import { checkBinpkgs, type CheckResult } from './check-binpkgs.ts';
 import { ASSEMBLY_LABEL } from './labels.ts';
+import { describeGap, mergedEntries, sonameGaps, type SonameGap } from './linkage.ts';
 import type { MergeEntry } from './pretend-output.ts';
 import { silentReporter, type AssembleReporter } from './progress.ts';
 import { writeAssemblyRecord } from './record.ts';
@@ -64,6 +65,8 @@ export interface AssembleResult {
   /** `cat/pf-<build id>` of every package merged, in order. */
   packages: string[];
   slim: boolean;
+  /** Slim: sonames the merged packages need and none of them provides (also logged as warnings). */
+  linkage: SonameGap[];
   published?: PushedImage;
   runId: string;
   runDir: string;
@@ -116,6 +119,7 @@ async function steps(farm: Farm, spec: AssemblySpec, session: AssemblySession, o
   );
 
   let container!: ContainerHandle;
+  let linkage: SonameGap[] = [];
   const check = await session.step(
     'check',
     async () => {
@@ -128,9 +132,14 @@ async function steps(farm: Farm, spec: AssemblySpec, session: AssemblySession, o
           hint: 'An assembly only merges binary packages; this means emerge was given options that allow ebuilds.',
         });
       }
+      if (spec.slim) {
+        const index = await readIndex(base.partition.dir);
+        linkage = sonameGaps(mergedEntries(index, r.merges), index);
+        for (const g of linkage) build.logger.warn(describeGap(g));
+      }
       return r;
     },
-    (r) => `${r.merges.length} binary package${r.merges.length === 1 ? '' : 's'} to merge`,
+    (r) => `${r.merges.length} binary package${r.merges.length === 1 ? '' : 's'} to merge${linkage.length ? `; ${linkage.length} library gap${linkage.length === 1 ? '' : 's'} (see warnings)` : ''}`,
   );
 
   const key = assemblyKey(base, spec, check.merges);
@@ -170,7 +179,7 @@ async function steps(farm: Farm, spec: AssemblySpec, session: AssemblySession, o
     session.skip('publish', 'not published (use --publish)');
     await writeAssemblyRecord(run.stateDir, record);
   }
-  return { name: spec.name, status, key, image, refs, from, packages, slim: spec.slim, ...(published ? { published } : {}), runId: run.runId, runDir: run.runDir, logFile: session.logFile, warnings: [...session.warnings] };
+  return { name: spec.name, status, key, image, refs, from, packages, slim: spec.slim, linkage, ...(published ? { published } : {}), runId: run.runId, runDir: run.runDir, logFile: session.logFile, warnings: [...session.warnings] };
 }
 
 async function resolveBase(farm: Farm, spec: AssemblySpec, session: AssemblySession): Promise<{ engine: Engine; base: AssemblyBase }> {
@@ -220,7 +229,10 @@ async function makeImage(engine: Engine, build: SubjectBuild, container: Contain
     [ASSEMBLY_LABEL.fromImage]: `${base.image.ref}@${base.image.id}`,
     [ASSEMBLY_LABEL.with]: [...spec.with, ...spec.runtime].map((i) => i.text).join(' '),
     [ASSEMBLY_LABEL.packages]: check.merges.map(display).join(' '),
-    [ASSEMBLY_LABEL.binpkgs]: (await binpkgPaths(base.partition.dir, check.merges)).join(' '),
+    [ASSEMBLY_LABEL.binpkgs]: mergedEntries(await readIndex(base.partition.dir), check.merges)
+      .map((p) => p.PATH)
+      .filter(Boolean)
+      .join(' '),
     [ASSEMBLY_LABEL.partition]: base.partition.rel,
     [ASSEMBLY_LABEL.slim]: String(spec.slim),
     [ASSEMBLY_LABEL.version]: binfarmVersion(),
@@ -278,15 +290,9 @@ export function assemblyKey(base: AssemblyBase, spec: AssemblySpec, merges: Merg
 
 const display = (m: MergeEntry) => `${m.cpv}${m.buildId ? `-${m.buildId}` : ''}`;
 
-/** Packages PATH of each merged binpkg (matched by CPV and BUILD_ID). */
-async function binpkgPaths(partition: string, merges: MergeEntry[]): Promise<string[]> {
-  const index = parsePackagesIndex(await readFile(join(partition, 'Packages'), 'utf8').catch(() => ''));
-  const paths: string[] = [];
-  for (const m of merges) {
-    const hit = index.packages.find((p) => p.CPV === m.cpv && (!m.buildId || p.BUILD_ID === m.buildId));
-    if (hit?.PATH) paths.push(hit.PATH);
-  }
-  return paths;
+/** The partition's Packages entries (none when it has no index). */
+async function readIndex(partition: string): Promise<IndexBlock[]> {
+  return parsePackagesIndex(await readFile(join(partition, 'Packages'), 'utf8').catch(() => '')).packages;
 }
 
 async function mustExec(c: ContainerHandle, argv: string[], what: string): Promise<void> {

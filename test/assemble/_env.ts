@@ -2,7 +2,8 @@
  * A farm for assembly tests: the busybox stage3 fixture with the fixture emerge (its
  * --usepkgonly mode installs from PKGDIR binpkgs only), a tiny tree of Gentoo's shape bound
  * read-only, and subjects whose binpkgs the assemblies use:
- *   base     the runtime of slim images (sys-apps/baselayout, virtual/libc → sys-libs/glibc)
+ *   base     the runtime of slim images (sys-apps/baselayout, virtual/libc → sys-libs/glibc) and
+ *            sys-devel/gcc (whose libstdc++ the viewer needs: a soname dependency no ebuild states)
  *   science  app-misc/viewer (needs dev-libs/mylib), dev-libs/mylib, app-misc/haunted (needs
  *            dev-libs/ghost, which no subject builds)
  *   extras   app-misc/extra-tool; never built by the tests
@@ -59,11 +60,20 @@ export async function assembleEnv(name: string): Promise<AssembleEnv> {
       mount: { strategy: 'bind' },
       run: { jobs: 2 },
       base: {
-        sets: { runtime: { 'sys-apps/baselayout': {}, 'virtual/libc': {}, 'sys-libs/glibc': {} } },
+        sets: { runtime: { 'sys-apps/baselayout': {}, 'virtual/libc': {}, 'sys-libs/glibc': {} }, toolchain: { 'sys-devel/gcc': {} } },
         portage: {
           files: {
             // FIXTURE-ONLY: RDEPEND of the fixture binpkgs (see test/fixtures/emerge/emerge)
             'binfarm-fixture/rdepend': 'virtual/libc sys-libs/glibc\napp-misc/viewer >=dev-libs/mylib-1.2\napp-misc/haunted dev-libs/ghost\n',
+            // FIXTURE-ONLY: PROVIDES/REQUIRES of the fixture binpkgs (Portage records them from the ELF files)
+            'binfarm-fixture/sonames': [
+              'dev-libs/mylib provides libmylib.so.1',
+              'dev-libs/mylib requires libc.so.6',
+              'app-misc/viewer requires libmylib.so.1 libc.so.6 libstdc++.so.6',
+              'sys-libs/glibc provides libc.so.6 libm.so.6',
+              'sys-devel/gcc provides libstdc++.so.6 libgcc_s.so.1',
+              '',
+            ].join('\n'),
           },
         },
       },

@@ -104,6 +104,9 @@ test.serial('--slim ships the ROOT alone: packages and runtime deps, no Portage,
   t.true(r.slim);
   t.deepEqual(r.packages, ['dev-libs/mylib-1.4.2-1', 'app-misc/viewer-2.1-1', 'sys-apps/baselayout-1.0-1', 'sys-libs/glibc-2.41-r5-1', 'virtual/libc-1.0-1']);
   t.deepEqual(r.refs, [r.image.ref, `${env.prefix}/viewer-slim:v1`]);
+  // libstdc++ comes from sys-devel/gcc, which nothing depends on: the linkage check says so before merging
+  t.deepEqual(r.linkage, [{ arch: 'x86_64', soname: 'libstdc++.so.6', neededBy: ['app-misc/viewer-2.1'], providers: ['sys-devel/gcc'] }]);
+  t.true(r.warnings.some((w) => /libstdc\+\+\.so\.6 \(x86_64\) is needed by app-misc\/viewer-2\.1 .*sys-devel\/gcc provides it/.test(w)));
   const paths = await imagePaths(r.image.ref);
   for (const p of ['usr/share/binfarm-fixture/app-misc/viewer', 'usr/share/binfarm-fixture/dev-libs/mylib', 'usr/share/binfarm-fixture/sys-libs/glibc', 'var/db/pkg/app-misc/viewer-2.1/CONTENTS']) {
     t.true(paths.includes(p), `${p} is in the slim image`);
