@@ -97,9 +97,10 @@ export function resolveConnection(cfg: DockerConnectionConfig, env: NodeJS.Proce
     protocol: 'https',
     host: hostname,
     port,
-    ca: existsSync(caPath) || cfg.tls?.ca ? readCert(caPath, 'CA certificate') : undefined,
-    cert: existsSync(certPath) || cfg.tls?.cert ? readCert(certPath, 'client certificate') : undefined,
-    key: existsSync(keyPath) || cfg.tls?.key ? readCert(keyPath, 'client key') : undefined,
+    // Files named in the config or under DOCKER_CERT_PATH must exist; ~/.docker/*.pem are optional.
+    ca: existsSync(caPath) || cfg.tls?.ca || env.DOCKER_CERT_PATH ? readCert(caPath, 'CA certificate') : undefined,
+    cert: existsSync(certPath) || cfg.tls?.cert || env.DOCKER_CERT_PATH ? readCert(certPath, 'client certificate') : undefined,
+    key: existsSync(keyPath) || cfg.tls?.key || env.DOCKER_CERT_PATH ? readCert(keyPath, 'client key') : undefined,
   };
   return { options, display: `tcp://${hostname}:${port} (TLS)`, local };
 }
