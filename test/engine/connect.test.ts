@@ -14,12 +14,21 @@ function socketPath(): string {
   return h?.startsWith('unix://') ? h.slice(7) : '/var/run/docker.sock';
 }
 
+const open = new Set<Socket>();
+
 /** Relays each connection to the local Docker socket (a stand-in network path to the real daemon). */
 function relay(client: Socket): void {
   const upstream = createConnection(socketPath());
+  open.add(client).add(upstream);
   client.pipe(upstream).pipe(client);
   client.on('error', () => upstream.destroy());
   upstream.on('error', () => client.destroy());
+}
+
+/** Closes the server without waiting for dockerode's keep-alive connections to time out. */
+function close(server: Server): Promise<void> {
+  for (const s of open) s.destroy();
+  return new Promise<void>((r) => server.close(() => r()));
 }
 
 async function listen(server: Server): Promise<number> {
@@ -46,7 +55,7 @@ test.serial('tcp:// reaches a real daemon over TCP (DOCKER_HOST)', async (t) => 
   await dockerForTests();
   const server = createServer(relay);
   const port = await listen(server);
-  t.teardown(() => new Promise<void>((r) => server.close(() => r())));
+  t.teardown(() => close(server));
   const engine = await createEngine({ docker: {} }, testRunId('tcp'), captureLogger(), { env: { ...process.env, DOCKER_HOST: `tcp://127.0.0.1:${port}` } });
   t.is(engine.host, `tcp://127.0.0.1:${port}`);
   t.true(engine.local, '127.0.0.1 is this machine');
@@ -69,7 +78,7 @@ test.serial('tcp:// with TLS and client certificates from docker.tls (mutual TLS
     relay,
   );
   const port = await listen(server);
-  t.teardown(() => new Promise<void>((r) => server.close(() => r())));
+  t.teardown(() => close(server));
 
   const engine = await createEngine(
     { docker: { host: `tcp://127.0.0.1:${port}`, tls: { ca: 'ca.pem', cert: 'cert.pem', key: 'key.pem' } } },
