@@ -22,7 +22,9 @@ export async function main(argv: readonly string[] = process.argv, streams: Stre
     return outcome.code;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return EXIT.ok;
+      // `binfarm help` is a request (0); help shown for a missing subcommand is an error (64).
+      if (e.code === 'commander.help') return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
       // commander already printed "error: ..." (with its own "Did you mean" for commands).
       return EXIT.usage;
     }

@@ -54,6 +54,9 @@ test('usage errors exit 64: unknown command (with a suggestion), unknown option,
   const opt = await cli(['plan', '--explian'], { cwd: dir });
   t.is(opt.exitCode, 64);
   t.regex(opt.stderr, /unknown option '--explian'/);
+  const group = await cli(['binhost'], { cwd: dir });
+  t.is(group.exitCode, 64, 'a command group without its subcommand');
+  t.regex(group.stderr, /Usage: binfarm binhost/);
   const none = await cli([], { cwd: dir });
   t.is(none.exitCode, 64);
   t.regex(none.stdout, /Usage: binfarm/);
