@@ -4,7 +4,7 @@
  * fixture emerge's --usepkgonly mode, which installs from those binpkgs only.
  */
 import test from 'ava';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { assembleImage } from '../../core/assemble/assemble.ts';
 import { collectingAssembleReporter } from '../../core/assemble/progress.ts';
@@ -153,6 +153,26 @@ test.serial('--publish pushes like subject images: key, date and --tag, with the
   t.deepEqual(record.published.images, r.published?.refs);
   const docker = await dockerForTests();
   for (const ref of r.published?.refs ?? []) await docker.getImage(ref).remove({ force: true }).catch(() => undefined);
+});
+
+test.serial('a subject changed since its build is used as built, with a warning naming the change', async (t) => {
+  const farm = env.farm((c) => {
+    c.subjects!.science!.sets!.science!['app-misc/newer'] = {};
+  });
+  const r = await assembleImage(farm, 'viewer-stale', { flags: { from: 'science', with: ['app-misc/viewer'] } });
+  t.is(r.status, 'assembled');
+  t.true(r.warnings.some((w) => /subject "science" changed since .*science:[0-9a-f]{12} was built \(.*set:science: changed.*\).*binfarm run science/.test(w)), r.warnings.join('\n'));
+});
+
+test.serial('without its state file, the subject is found by the labels of its image', async (t) => {
+  const state = join(env.dir, 'state', 'subjects', 'science.json');
+  const aside = `${state}.aside`;
+  renameSync(state, aside);
+  t.teardown(() => renameSync(aside, state));
+  const r = await assembleImage(env.farm(), 'viewer-labels', { flags: { from: 'science', with: ['dev-libs/mylib'] } });
+  t.regex(r.from.image, new RegExp(`^${env.prefix}/science:[0-9a-f]{12}$`));
+  t.regex(r.from.partition, /^amd64\/default\/linux\/amd64\/23\.0\/opt-[0-9a-f]{8}$/);
+  t.deepEqual(r.packages, ['dev-libs/mylib-1.4.2-1']);
 });
 
 test.serial('a subject that was never built is named with the command that builds it', async (t) => {
