@@ -5,7 +5,7 @@
  *   base     the runtime of slim images (sys-apps/baselayout, virtual/libc → sys-libs/glibc) and
  *            sys-devel/gcc (whose libstdc++ the viewer needs: a soname dependency no ebuild states)
  *   science  app-misc/viewer (needs dev-libs/mylib), dev-libs/mylib, app-misc/haunted (needs
- *            dev-libs/ghost, which no subject builds)
+ *            dev-libs/ghost, which no subject builds), app-misc/sluggish-viewer (its merge hangs)
  *   extras   app-misc/extra-tool; never built by the tests
  * Dependencies come from the fixture-only file /etc/portage/binfarm-fixture/rdepend (the fixture
  * resolves none while building). Every image is tagged under a unique prefix and removed after.
@@ -78,7 +78,7 @@ export async function assembleEnv(name: string): Promise<AssembleEnv> {
         },
       },
       subjects: {
-        science: { sets: { science: { 'app-misc/viewer': {}, 'dev-libs/mylib': { use: ['threads'] }, 'app-misc/haunted': {} } } },
+        science: { sets: { science: { 'app-misc/viewer': {}, 'dev-libs/mylib': { use: ['threads'] }, 'app-misc/haunted': {}, 'app-misc/sluggish-viewer': {} } } },
         extras: { sets: { extras: { 'app-misc/extra-tool': {} } } },
       },
       binhost: { dir: join(dir, 'binhost') },

@@ -175,6 +175,27 @@ test.serial('without its state file, the subject is found by the labels of its i
   t.deepEqual(r.packages, ['dev-libs/mylib-1.4.2-1']);
 });
 
+test.serial('an interrupted assembly stops emerge, removes its container and makes no image', async (t) => {
+  const { reporter, events } = collectingAssembleReporter();
+  const controller = new AbortController();
+  const origEmit = reporter.emit;
+  reporter.emit = (e) => {
+    origEmit(e);
+    if (e.event === 'step:title' && /emerge binary \(\d+ of \d+\) app-misc\/sluggish-viewer/.test(e.title)) setTimeout(() => controller.abort(), 200);
+  };
+  const err = await t.throwsAsync<BinfarmError>(() =>
+    assembleImage(env.farm(), 'sluggish', { flags: { from: 'base', with: ['app-misc/sluggish-viewer'] }, reporter, signal: controller.signal }),
+  );
+  t.is(err!.code, 'E_INTERRUPTED');
+  const end = events.find((e) => e.event === 'assemble:end');
+  t.is(end?.event === 'assemble:end' ? end.status : undefined, 'interrupted');
+  const runId = events.find((e) => e.event === 'assemble:start');
+  const docker = await dockerForTests();
+  const left = await docker.listContainers({ all: true, filters: { label: [`binfarm.run=${runId?.event === 'assemble:start' ? runId.runId : '?'}`] } });
+  t.deepEqual(left, []);
+  t.is((await docker.listImages({ filters: { reference: [`${env.prefix}/sluggish`] } })).length, 0);
+});
+
 test.serial('a subject that was never built is named with the command that builds it', async (t) => {
   const err = await t.throwsAsync<BinfarmError>(() => assembleImage(env.farm(), 'tools', { flags: { from: 'extras', with: ['app-misc/extra-tool'] } }));
   t.is(err!.code, 'E_ASSEMBLE');
