@@ -27,8 +27,13 @@ export interface SquashfsBuildOptions {
   rootBecomes?: string | undefined;
   /** Hash the tar stream with this algorithm. */
   hash?: 'sha256';
-  /** squashfs block compressor (default zstd: fast to build, fast to read, in-kernel since 4.14). */
+  /**
+   * squashfs block compressor and its options. Default zstd at level 3: in-kernel since 4.14, fast
+   * to read; level 3 packed a 155k-file tree in 2.5 s where tar2sqfs's default level 15 took 8.8 s,
+   * for a 9 % larger image (14.4 vs 13.2 MB).
+   */
   compressor?: string;
+  compressorExtra?: string;
   onProgress?: (line: string) => void;
   signal?: AbortSignal | undefined;
   /** Shown in messages, e.g. `gentoo/portage:latest:/var/db/repos/gentoo`. */
@@ -47,7 +52,9 @@ export async function tarToSquashfs(source: TarProducer, dest: string, opts: Squ
   const { execa } = await import('execa');
   await mkdir(dirname(dest), { recursive: true });
   const tmp = tempSibling(dest);
-  const args = ['--quiet', '--force', '--compressor', opts.compressor ?? 'zstd', '--num-jobs', String(Math.max(1, availableParallelism()))];
+  const compressor = opts.compressor ?? 'zstd';
+  const extra = opts.compressorExtra ?? (compressor === 'zstd' ? 'level=3' : undefined);
+  const args = ['--quiet', '--force', '--compressor', compressor, ...(extra ? ['--comp-extra', extra] : []), '--num-jobs', String(Math.max(1, availableParallelism()))];
   if (opts.rootBecomes) args.push('--root-becomes', opts.rootBecomes);
   args.push(tmp);
   const proc = execa('tar2sqfs', args, { stdin: 'pipe', stdout: 'ignore', stderr: 'pipe', reject: false, ...(opts.signal ? { cancelSignal: opts.signal } : {}) });
