@@ -5,7 +5,7 @@ const { createJiti } = await import('jiti');
 // the same options as bin/binfarm.js
 const jiti = createJiti(import.meta.url, {
   nativeModules: ['zod', 'tapable', 'commander', 'cosmiconfig', 'execa', 'dockerode', 'listr2', 'yaml', 'tar-stream', 'tar-fs'],
-  sourceMaps: true,
+  sourceMaps: false,
 });
 const { loadConfig } = await jiti.import(new URL('../core/config/load.ts', import.meta.url).pathname);
 const t1 = performance.now();

@@ -22,7 +22,8 @@ if (process.env.BINFARM_LOADER === 'tsx') {
   const jiti = createJiti(import.meta.url, {
     // Plain-JS dependencies load natively (and as the same instances as anywhere else).
     nativeModules: ['zod', 'tapable', 'commander', 'cosmiconfig', 'execa', 'dockerode', 'listr2', 'yaml', 'tar-stream', 'tar-fs'],
-    sourceMaps: true,
+    // Stack traces are printed with --verbose only; source maps cost start-up time otherwise.
+    sourceMaps: process.argv.includes('--verbose') || process.argv.includes('-v'),
   });
   ({ main } = await jiti.import(entry.pathname));
 }
