@@ -12,6 +12,8 @@
  *   bytes   added to images.
  * Then the squashfs build from a tar stream (binfarm's pipeline: stream → meter/hash → tar2sqfs)
  * against plain `tar2sqfs < tree.tar` on the same tar file.
+ * With --original, also the original project's approach: `docker build` of a Dockerfile that COPYs
+ * the tree (the build context is uploaded on every build, cache hit or not).
  * Needs root (squashfs) and Docker. Not run by CI.
  */
 import { execa } from 'execa';
@@ -36,6 +38,8 @@ const { values } = parseArgs({
     packages: { type: 'string', default: '30000' },
     strategies: { type: 'string', default: 'squashfs,volume,bind,copy' },
     seed: { type: 'string', default: '7' },
+    /** Also time the original approach: `docker build` with `COPY gentoo /var/db/repos/gentoo`. */
+    original: { type: 'boolean', default: false },
   },
 });
 const packages = Number(values.packages);
@@ -158,6 +162,25 @@ try {
   if (sq && cp) {
     const ratio = (k: string) => (parseFloat(cp[k]!) / parseFloat(sq[k]!)).toFixed(1);
     console.log(`copy / squashfs: first ${ratio('first')}x, repeat ${ratio('repeat')}x, synced ${ratio('synced')}x`);
+  }
+
+  if (values.original) {
+    await writeFile(join(work, 'Dockerfile'), `FROM ${image}\nCOPY gentoo /var/db/repos/gentoo\n`);
+    await writeFile(join(work, '.dockerignore'), '*\n!gentoo\n!Dockerfile\n');
+    const docker = engineForSizes.docker;
+    const build = async (tag: string) => {
+      const ctx = execa('tar', ['-C', work, '-cf', '-', 'Dockerfile', '.dockerignore', 'gentoo'], { buffer: { stdout: false } });
+      const stream = await docker.buildImage(ctx.stdout as unknown as NodeJS.ReadableStream, { t: `binfarm-bench/original:${tag}`, rm: true, forcerm: true });
+      await new Promise((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res))));
+      await ctx;
+    };
+    const [, firstMs] = await timed(() => build('1'));
+    const [, againMs] = await timed(() => build('2'));
+    await writeFile(ebuild, `${(await (await import('node:fs/promises')).readFile(ebuild, 'utf8'))}# synced original\n`);
+    const [, syncedMs] = await timed(() => build('3'));
+    const size = (await engineForSizes.inspectImage('binfarm-bench/original:1'))!.size - baseSize;
+    console.log(`original (docker build + COPY): first ${s(firstMs)}, repeat ${s(againMs)} (build cache hit, context uploaded), synced ${s(syncedMs)}, bytes added ${mb(size)}`);
+    for (const tag of ['1', '2', '3']) await engineForSizes.removeImage(`binfarm-bench/original:${tag}`, { force: true });
   }
 
   // Stream pipeline vs plain tar2sqfs on the same tar.
