@@ -8,7 +8,14 @@ import type Docker from 'dockerode';
 import { BinfarmError } from '../errors.ts';
 import type { ContainerHandle, ExecResult, StreamHandlers } from './types.ts';
 import { translateDockerError } from './errors.ts';
-import { labelChanges } from './labels.ts';
+import { LABEL, labelChanges } from './labels.ts';
+
+/**
+ * A committed image is a product, not an object of the run. Docker copies the container's labels
+ * into the image and can only blank a label, never delete it; without this, every container a user
+ * starts from the image would carry the finished run's id and look like a leftover to the orphan sweep.
+ */
+const RUN_SCOPED_BLANK = { [LABEL.run]: '', [LABEL.host]: '', [LABEL.state]: '' };
 import { OutputCollector } from './output.ts';
 
 export class DockerContainer implements ContainerHandle {
@@ -92,7 +99,7 @@ export class DockerContainer implements ContainerHandle {
         repo: opts.repo,
         tag: opts.tag,
         comment: opts.comment,
-        changes: [...labelChanges(opts.labels ?? {}), ...(opts.changes ?? [])],
+        changes: [...labelChanges({ ...RUN_SCOPED_BLANK, ...opts.labels }), ...(opts.changes ?? [])],
       })) as { Id?: string };
       if (!res?.Id) throw new BinfarmError('E_DOCKER', `commit of ${opts.repo}:${opts.tag} returned no image id`);
       return res.Id;

@@ -69,3 +69,32 @@ test.serial('a clean cleanup removes the run record', async (t) => {
   await engine.cleanup();
   t.false(existsSync(runRecordPath(stateDir, engine.runId)));
 });
+
+test.serial('a container started from a committed image is not taken for a dead run', async (t) => {
+  const image = await stage3FixtureImage();
+  const docker = await dockerForTests();
+  const stateDir = await tempDir(t);
+
+  // A finished run committed a product image from its build container, then went away.
+  const builder = await testEngine(t, { tag: 'commit', stateDir });
+  const build = await builder.start({ image, cmd: ['sleep', '600'] });
+  const repo = `binfarm-test/committed-${builder.runId}`;
+  const id = await build.commit({ repo, tag: 'v1', labels: { 'binfarm.owned': '1', 'binfarm.key': 'k' } });
+  t.teardown(() => docker.getImage(id).remove({ force: true }).catch(() => undefined));
+  const labels = (await docker.getImage(id).inspect()).Config.Labels ?? {};
+  t.is(labels['binfarm.run'], '', 'the run id is blanked in the image');
+  t.is(labels['binfarm.key'], 'k');
+  const recordPath = runRecordPath(stateDir, builder.runId);
+  const record = JSON.parse(await readFile(recordPath, 'utf8')) as RunRecord;
+  await writeFile(recordPath, JSON.stringify({ ...record, pid: await deadPid() }));
+
+  // A user runs the image by hand, outside binfarm.
+  const user = await docker.createContainer({ Image: id, Cmd: ['sleep', '600'] });
+  t.teardown(() => user.remove({ force: true }).catch(() => undefined));
+  await user.start();
+
+  const sweeper = await testEngine(t, { tag: 'sweeper', stateDir });
+  const report = await sweepOrphans(sweeper, stateDir);
+  t.deepEqual(report.containers, [build.id], 'only the dead build container is swept');
+  t.truthy(await user.inspect(), "the user's container survives");
+});
