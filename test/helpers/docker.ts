@@ -19,6 +19,15 @@ export function dockerForTests(): Promise<Docker> {
 async function connect(): Promise<Docker> {
   const existing = new Docker(process.env.DOCKER_HOST ? undefined : { socketPath: '/var/run/docker.sock' });
   if (await answers(existing)) return existing;
+  // A system daemon that is slow to answer (a loaded machine) is waited for, never replaced:
+  // a second dockerd on the same host can tear down the first one's docker0 bridge.
+  if (process.env.DOCKER_HOST || existsSync('/var/run/docker.sock')) {
+    for (let i = 0; i < 60; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      if (await answers(existing)) return existing;
+    }
+    throw new Error(`the Docker daemon at ${process.env.DOCKER_HOST ?? '/var/run/docker.sock'} did not answer within 60 s`);
+  }
   if (process.getuid?.() !== 0) {
     throw new Error('No Docker daemon is reachable. Install and start Docker Engine: `apt-get install docker.io && dockerd &` (as root).');
   }
