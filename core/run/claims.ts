@@ -9,9 +9,14 @@ import { PHASES, type PhaseName, type PhaseRecord } from './context.ts';
  * because the key is the build passed to the hook.
  */
 const claims = new WeakMap<object, Map<PhaseName, string>>();
+const builtinNotes = new WeakMap<object, Map<PhaseName, Exclude<PhaseClaim, undefined | void | true>>>();
 const instrumented = new WeakSet<Farm>();
 
-/** Built-in phase plugins name their taps `binfarm:<phase>`; their value is a note, not a claim. */
+/**
+ * Built-in phase plugins name their taps `binfarm:<phase>`; their value is a note, not a claim:
+ * it is recorded and turned into `undefined`, so taps at a later stage (a user's "after" wrapper)
+ * still run after the built-in.
+ */
 export const BUILTIN_TAP_PREFIX = 'binfarm:';
 
 type Tap = { name: string; type: 'sync' | 'async' | 'promise'; fn: (...a: any[]) => any };
@@ -23,7 +28,14 @@ export function instrumentPhaseHooks(farm: Farm): void {
     farm.hooks[phase].intercept({
       register(tap: Tap) {
         const fn = tap.fn;
+        const builtin = tap.name.startsWith(BUILTIN_TAP_PREFIX);
         const note = (build: unknown, result: unknown) => {
+          if (builtin && result !== undefined && result !== true && build && typeof build === 'object') {
+            let m = builtinNotes.get(build);
+            if (!m) builtinNotes.set(build, (m = new Map()));
+            m.set(phase, result as Exclude<PhaseClaim, undefined | void | true>);
+            return undefined;
+          }
           if (result !== undefined && build && typeof build === 'object') {
             let m = claims.get(build);
             if (!m) claims.set(build, (m = new Map()));
@@ -50,6 +62,9 @@ export function phaseRecord(farm: Farm, build: object, phase: PhaseName, result:
     if (!farm.hooks[phase].isUsed() || farm.hooks[phase].taps.length === 0) {
       return { phase, status: 'skipped', ms, note: 'no plugin handles this phase' };
     }
+    const builtin = builtinNotes.get(build)?.get(phase);
+    if (typeof builtin === 'string') return { phase, status: 'done', ms, note: builtin };
+    if (builtin && 'skipped' in builtin) return { phase, status: 'skipped', ms, note: builtin.skipped };
     return { phase, status: 'done', ms };
   }
   const by = claims.get(build)?.get(phase) ?? 'unknown';

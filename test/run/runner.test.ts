@@ -216,3 +216,30 @@ test('phases nobody handles are recorded as skipped, not as done', async (t) => 
     PHASES.map((p) => `${p}:skipped:no plugin handles this phase`),
   );
 });
+
+test("a built-in phase's note does not claim the phase: a user's later-stage tap still runs after it", async (t) => {
+  const order: string[] = [];
+  const builtinLike = {
+    name: 'binfarm:emerge-like',
+    apply(farm: import('../../core/farm.ts').Farm) {
+      farm.hooks.emerge.tapPromise('binfarm:emerge', async () => {
+        order.push('builtin');
+        return 'built 3, reused 1 binary package';
+      });
+    },
+  };
+  const after = {
+    name: 'after-emerge',
+    apply(farm: import('../../core/farm.ts').Farm) {
+      farm.hooks.emerge.tapPromise({ name: 'after-emerge', stage: 10 }, async (b) => {
+        order.push(`after:${b.subject.name}`);
+      });
+    },
+  };
+  const farm = testFarm(t, { plugins: [after, builtinLike], subjects: {} });
+  const result = await runFarm(farm, { plan: planOf(farm, ['base']), collaborators: offlineCollaborators([]) });
+  t.is(result.status, 'done');
+  t.deepEqual(order, ['builtin', 'after:base']);
+  const emerge = result.builds.get('base')!.phases.find((p) => p.phase === 'emerge')!;
+  t.deepEqual([emerge.status, emerge.note, emerge.by], ['done', 'built 3, reused 1 binary package', undefined]);
+});
