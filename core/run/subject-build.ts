@@ -94,7 +94,16 @@ export function errorInfo(e: unknown): ErrorInfo {
   const err = e instanceof Error ? e : new Error(String(e));
   const code = isBinfarmError(err) ? err.code : 'E_INTERNAL';
   const hint = (err as { hint?: string }).hint;
-  return { code, message: err.message, ...(hint ? { hint } : {}) };
+  const root = rootCause(err);
+  const causeCode = root !== err && isBinfarmError(root) ? root.code : undefined;
+  const plugin = (err as { plugin?: unknown }).plugin;
+  return {
+    code,
+    message: err.message,
+    ...(hint ? { hint } : {}),
+    ...(causeCode ? { causeCode } : {}),
+    ...(typeof plugin === 'string' ? { plugin } : {}),
+  };
 }
 
 function interrupted(reason: unknown, cause?: unknown): BinfarmError {

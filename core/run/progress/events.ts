@@ -10,6 +10,10 @@ export interface ErrorInfo {
   code: string;
   message: string;
   hint?: string;
+  /** For an error thrown in a plugin tap (code E_PLUGIN): the real reason's code, e.g. E_SMOKE. */
+  causeCode?: string;
+  /** For E_PLUGIN: the tap that threw. */
+  plugin?: string;
 }
 
 export interface PlannedSubject {
