@@ -2,6 +2,7 @@
  * `npm test`: makes sure a Docker Engine answers, runs ava, prints `N passed, N failed`.
  *
  * - A reachable engine (DOCKER_HOST or /var/run/docker.sock) is used as is.
+ * - A socket that exists but is slow to answer is waited for (up to 60 s), never replaced.
  * - None, and we are root: a private dockerd is started (own socket, data root and exec root
  *   under a temp dir, no bridge/iptables changes to the host), used for the whole run
  *   through DOCKER_HOST, and stopped afterwards.
@@ -89,6 +90,16 @@ async function formatTap(stream: NodeJS.ReadableStream, out: NodeJS.WritableStre
 async function main(): Promise<number> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   let daemon: PrivateDaemon | undefined;
+  if (!(await dockerAnswers(env)) && (env.DOCKER_HOST || existsSync('/var/run/docker.sock'))) {
+    // A daemon exists but is slow (a loaded machine): wait for it, never start a second dockerd
+    // beside it — that can tear down the first one's docker0 bridge.
+    process.stderr.write('run-tests: the Docker Engine is slow to answer; waiting up to 60 s\n');
+    for (let i = 0; i < 12 && !(await dockerAnswers(env)); i++) await new Promise((r) => setTimeout(r, 5_000));
+    if (!(await dockerAnswers(env))) {
+      process.stderr.write(`run-tests: the Docker Engine at ${env.DOCKER_HOST ?? '/var/run/docker.sock'} does not answer; start it (dockerd) or unset DOCKER_HOST\n`);
+      return 1;
+    }
+  }
   if (!(await dockerAnswers(env))) {
     if (process.getuid?.() !== 0) {
       process.stderr.write(
