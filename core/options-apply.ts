@@ -7,9 +7,7 @@ import { patchMerge } from '@binfarm/plugin-patch-merge';
 import { patchAppend } from '@binfarm/plugin-patch-append';
 import { patchProtect } from '@binfarm/plugin-patch-protect';
 import { patchProfile } from '@binfarm/plugin-patch-profile';
-import { EmergePlugin } from './phases/emerge.ts';
-import { PackagePlugin } from './phases/package.ts';
-import { PublishPlugin } from './phases/publish.ts';
+import { EmergePlugin, PackagePlugin, PublishPlugin } from './phases/pipeline-plugins.ts';
 
 /**
  * Turns validated options into built-in plugins (webpack's WebpackOptionsApply). Built-ins tap

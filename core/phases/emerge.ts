@@ -5,10 +5,8 @@
  * binpkgs that did get built stay in the partition for the next run.
  */
 import type { Farm } from '../farm.ts';
-import type { Plugin } from '../plugin.ts';
 import { BinfarmError } from '../errors.ts';
 import type { SubjectBuild } from '../run/context.ts';
-import { FARM_DATA } from '../plan/key.ts';
 import { recordAttempt } from '../plan/state.ts';
 import { emergeEnv, emergeSetsArgv, emergeWorldArgv } from '../emerge/argv.ts';
 import { checkProfileArch, ensureBuildUser } from '../emerge/bootstrap.ts';
@@ -18,17 +16,8 @@ import { addResult, EMERGE_DATA, emptyRecord, type EmergeRecord } from '../emerg
 import { runEmerge, type EmergeInvocation } from '../emerge/run-emerge.ts';
 import { CONTAINER_LOGDIR, ensureBuildContainer, hostLogDir, releaseBuildContainer, restoreChanges } from './build-container.ts';
 
-export class EmergePlugin implements Plugin {
-  readonly name = 'binfarm:emerge';
-
-  apply(farm: Farm): void {
-    // Key computation and the build container need the farm outside the phase taps.
-    farm.hooks.beforeRun.tap(this.name, (run) => {
-      if (!run.farm) run.data.set(FARM_DATA, farm);
-    });
-    farm.hooks.emerge.tapPromise(this.name, (build) => emergePhase(farm, build));
-  }
-}
+/** The plugin itself is in pipeline-plugins.ts (light; it imports this module when the phase runs). */
+export { EmergePlugin } from './pipeline-plugins.ts';
 
 export async function emergePhase(farm: Farm, build: SubjectBuild): Promise<string> {
   const { subject, run } = build;

@@ -6,7 +6,6 @@
  * the build in the state directory.
  */
 import type { Farm } from '../farm.ts';
-import type { Plugin } from '../plugin.ts';
 import { BinfarmError } from '../errors.ts';
 import type { ContainerHandle } from '../engine/types.ts';
 import type { SubjectBuild } from '../run/context.ts';
@@ -23,13 +22,8 @@ import { ensureBuildContainer, ensurePartition, releaseBuildContainer, restoreCh
 import { runSmokeTests } from './smoke.ts';
 import { relative, sep } from 'node:path';
 
-export class PackagePlugin implements Plugin {
-  readonly name = 'binfarm:package';
-
-  apply(farm: Farm): void {
-    farm.hooks.package.tapPromise(this.name, (build) => packagePhase(farm, build));
-  }
-}
+/** The plugin itself is in pipeline-plugins.ts (light; it imports this module when the phase runs). */
+export { PackagePlugin } from './pipeline-plugins.ts';
 
 export async function packagePhase(farm: Farm, build: SubjectBuild): Promise<string> {
   const { run, subject } = build;

@@ -4,29 +4,22 @@
  * a failed or interrupted run publishes nothing, and the published binhost never holds half a
  * run.
  */
-import type { Farm } from '../farm.ts';
-import type { Plugin } from '../plugin.ts';
+import type { SubjectBuild } from '../run/context.ts';
 import { BinfarmError } from '../errors.ts';
 import { relative, sep } from 'node:path';
 import { binhostRoot } from '../binhost/partition.ts';
-import { publishingEnabled, publishRun, stagedOf } from '../publish/publish-run.ts';
+import { publishingEnabled, stagedOf } from '../publish/publish-run.ts';
 
-export class PublishPlugin implements Plugin {
-  readonly name = 'binfarm:publish';
+/** The plugin itself is in pipeline-plugins.ts (light; it imports this module when the phase runs). */
+export { PublishPlugin } from './pipeline-plugins.ts';
 
-  apply(farm: Farm): void {
-    farm.hooks.publish.tapPromise(this.name, async (build) => {
-      if (!publishingEnabled(build.run)) return 'not published (run.publish is off; use `binfarm run --publish`)';
-      if (!build.image || !build.key || !build.partition) {
-        throw new BinfarmError('E_INTERNAL', `subject "${build.subject.name}" reached publish without an image, key or partition`, { hint: 'The package phase records them.' });
-      }
-      const rel = relative(binhostRoot(build.run.options, build.run.stateDir), build.partition).split(sep).join('/');
-      stagedOf(build.run).set(build.subject.name, { subject: build.subject.name, key: build.key, image: build.image, partition: { dir: build.partition, rel } });
-      return 'staged; published when the run succeeds';
-    });
-    farm.hooks.done.tapPromise(this.name, async (run, summary) => {
-      if (!publishingEnabled(run)) return;
-      await publishRun(run, summary);
-    });
+/** The publish tap: stages the subject for the `done` hook (which pushes once the whole run succeeded). */
+export async function stagePublish(build: SubjectBuild): Promise<string> {
+  if (!publishingEnabled(build.run)) return 'not published (run.publish is off; use `binfarm run --publish`)';
+  if (!build.image || !build.key || !build.partition) {
+    throw new BinfarmError('E_INTERNAL', `subject "${build.subject.name}" reached publish without an image, key or partition`, { hint: 'The package phase records them.' });
   }
+  const rel = relative(binhostRoot(build.run.options, build.run.stateDir), build.partition).split(sep).join('/');
+  stagedOf(build.run).set(build.subject.name, { subject: build.subject.name, key: build.key, image: build.image, partition: { dir: build.partition, rel } });
+  return 'staged; published when the run succeeds';
 }

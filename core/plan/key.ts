@@ -15,6 +15,7 @@ import { partitionOf, type Partition } from '../binhost/partition.ts';
 import { binfarmVersion } from './binfarm-version.ts';
 import { renderSubject } from '../portage/render-subject.ts';
 import { hashTree } from './tree-digest.ts';
+import { FARM_DATA } from './run-data.ts';
 
 /** Shown where a digest is not known before the stage3 or the tree was fetched once. */
 export const UNKNOWN = 'unknown until fetched';
@@ -106,7 +107,7 @@ export function farmOf(run: RunContext): Farm | undefined {
   return run.farm ?? (run.data.get(FARM_DATA) as Farm | undefined);
 }
 
-export const FARM_DATA = 'binfarm:farm';
+export { FARM_DATA };
 
 export const KEY_DATA = 'binfarm:key';
 
