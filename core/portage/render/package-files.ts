@@ -24,7 +24,15 @@ export function renderPackageFiles(entries: readonly PackageEntry[], out: Map<st
     g.entries.push(e);
   }
   for (const [path, { contributor, entries: group }] of groups) {
-    const rows = group.map((e, i) => ({ i, key: atomSortKey(e.atom), line: e.tokens.length ? `${e.atom} ${e.tokens.join(' ')}` : e.atom }));
+    const atoms = group.map((e) => e.atom);
+    const lines = group.map((e) => (e.tokens.length ? `${e.atom} ${e.tokens.join(' ')}` : e.atom));
+    const id = `${path}\n${lines.join('\n')}`;
+    const hit = recent.get(id);
+    if (hit && hit.contributor === contributor && sameStrings(hit.atoms, atoms) && sameStrings(hit.lines, lines)) {
+      out.set(path, hit.text);
+      continue;
+    }
+    const rows = group.map((e, i) => ({ i, key: atomSortKey(e.atom), line: lines[i]! }));
     rows.sort((a, b) => byString(a.key, b.key) || a.i - b.i);
     const seen = new Set<string>();
     let text = header(contributor);
@@ -33,6 +41,22 @@ export function renderPackageFiles(entries: readonly PackageEntry[], out: Map<st
       seen.add(r.line);
       text += `${r.line}\n`;
     }
+    if (recent.size >= RECENT_MAX) recent.clear();
+    recent.set(id, { contributor, atoms, lines, text });
     out.set(path, text);
   }
+}
+
+/**
+ * Recently rendered files by their unsorted lines: an ancestor's package files come back
+ * unchanged in every descendant's model, and sorting them again is most of a plan's render
+ * time. A hit is checked entry by entry, so the output is exactly what sorting gives.
+ */
+const recent = new Map<string, { contributor: string; atoms: string[]; lines: string[]; text: string }>();
+const RECENT_MAX = 256;
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
