@@ -13,8 +13,9 @@ import { isBinfarmError } from '../errors.ts';
 import { createLogger, formatLogArgs, type LogType } from '../log/logger.ts';
 import type { Progress, RunContext, SubjectBuild } from '../run/context.ts';
 import { LogFile, stamp } from '../run/log-file.ts';
-import { resolveCacheDir, resolveStateDir, runDirOf } from '../run/paths.ts';
+import { resolveStateDir, runDirOf } from '../run/paths.ts';
 import { createRunId } from '../run/run-id.ts';
+import { createRunContext } from '../run/create-run-context.ts';
 import type { Subject } from '../subject/types.ts';
 import type { AssembleReporter, AssembleStep, StepError } from './progress.ts';
 
@@ -66,29 +67,19 @@ export function openSession(farm: Farm, opts: SessionOptions): AssemblySession {
   farm.logSink = sink;
 
   const signal = opts.signal ?? new AbortController().signal;
-  let engine: Promise<Engine> | undefined;
-  const run: RunContext = {
-    runId,
-    runDir,
-    stateDir,
-    cacheDir: resolveCacheDir(options, farm.rootDir),
-    rootDir: farm.rootDir,
-    options,
-    command: 'assemble',
+  const { run, engineIfCreated } = createRunContext({
     farm,
+    runId,
+    command: 'assemble',
     publish: false,
     signal,
     logger: createLogger('binfarm:assemble', emitLog),
-    engine() {
-      engine ??= (async () => {
-        if (opts.engine) return opts.engine(run);
-        const { defaultCollaborators } = await import('../run/collaborators.ts');
-        return defaultCollaborators.engine(run);
-      })();
-      return engine;
+    engine: async (r) => {
+      if (opts.engine) return opts.engine(r);
+      const { defaultCollaborators } = await import('../run/collaborators.ts');
+      return defaultCollaborators.engine(r);
     },
-    data: new Map(),
-  };
+  });
 
   const progress: Progress = {
     output(line) {
@@ -147,6 +138,7 @@ export function openSession(farm: Farm, opts: SessionOptions): AssemblySession {
     },
     async close() {
       try {
+        const engine = engineIfCreated();
         if (engine) await (await engine).cleanup();
       } catch (e) {
         log.line(`${stamp()} error [binfarm:assemble] cleanup: ${stepError(e).message}`);

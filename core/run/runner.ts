@@ -2,19 +2,19 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Farm } from '../farm.ts';
 import type { RunSummary } from '../hooks.ts';
-import type { Engine } from '../engine/types.ts';
 import type { RunPlan, SubjectPlan } from '../plan/types.ts';
 import { BinfarmError, isBinfarmError } from '../errors.ts';
 import { formatLogArgs, type LogType } from '../log/logger.ts';
 import { instrumentPhaseHooks } from './claims.ts';
-import type { PhaseName, RunContext, SubjectBuild } from './context.ts';
+import type { PhaseName, SubjectBuild } from './context.ts';
 import { LogFile, stamp } from './log-file.ts';
-import { resolveCacheDir, resolveStateDir, runDirOf } from './paths.ts';
+import { resolveStateDir, runDirOf } from './paths.ts';
 import type { RunFailure, RunReporter } from './progress/events.ts';
 import { createRunId } from './run-id.ts';
 import { runSchedule } from './schedule.ts';
 import { createSubjectBuild, errorInfo, runPhases, type SubjectRunDeps } from './subject-build.ts';
 import { defaultCollaborators, type RunCollaborators } from './collaborators.ts';
+import { createRunContext } from './create-run-context.ts';
 
 export interface RunFarmOptions {
   /** Subjects to build (their missing ancestors are added by the planner); default: options.targets or all. */
@@ -72,25 +72,15 @@ export async function runFarm(farm: Farm, opts: RunFarmOptions = {}): Promise<Ru
   };
   farm.logSink = (origin, type, args) => sink(origin, type, args);
 
-  let engine: Promise<Engine> | undefined;
-  const run: RunContext = {
-    runId,
-    runDir,
-    stateDir,
-    cacheDir: resolveCacheDir(options, farm.rootDir),
-    rootDir: farm.rootDir,
-    options,
-    command: farm.command,
+  const { run, engineIfCreated } = createRunContext({
     farm,
+    runId,
+    command: farm.command,
     publish: options.run.publish,
     signal: controller.signal,
     logger: farm.getLogger('binfarm:run'),
-    engine() {
-      engine ??= collab.engine(run);
-      return engine;
-    },
-    data: new Map(),
-  };
+    engine: (r) => collab.engine(r),
+  });
 
   const t0 = performance.now();
   const builds = new Map<string, SubjectBuild>();
@@ -149,7 +139,8 @@ export async function runFarm(farm: Farm, opts: RunFarmOptions = {}): Promise<Ru
       safely(() => farm.hooks.failed.call(err, run), runLog);
     }
     await safelyAsync(() => farm.hooks.shutdown.promise(run), runLog);
-    if (engine) await safelyAsync(async () => (await engine!).cleanup(), runLog);
+    const engine = engineIfCreated();
+    if (engine) await safelyAsync(async () => (await engine).cleanup(), runLog);
     if (release) await safelyAsync(async () => release!(), runLog);
     farm.logSink = previousSink;
     opts.signal?.removeEventListener('abort', onAbort);
