@@ -5,7 +5,6 @@
  * `from` subject whose progress feeds the current step, and the steps themselves (timed,
  * reported, logged). `close()` removes the container and releases the tree mounts.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Farm } from '../farm.ts';
 import type { Engine } from '../engine/types.ts';
@@ -13,7 +12,6 @@ import { isBinfarmError } from '../errors.ts';
 import { createLogger, formatLogArgs, type LogType } from '../log/logger.ts';
 import type { Progress, RunContext, SubjectBuild } from '../run/context.ts';
 import { LogFile, stamp } from '../run/log-file.ts';
-import { resolveStateDir, runDirOf } from '../run/paths.ts';
 import { createRunId } from '../run/run-id.ts';
 import { createRunContext } from '../run/create-run-context.ts';
 import type { Subject } from '../subject/types.ts';
@@ -43,12 +41,22 @@ export interface SessionOptions {
 }
 
 export function openSession(farm: Farm, opts: SessionOptions): AssemblySession {
-  const options = farm.options;
-  const stateDir = resolveStateDir(options, farm.rootDir);
   const runId = opts.runId ?? createRunId();
-  const runDir = runDirOf(stateDir, runId);
-  mkdirSync(runDir, { recursive: true });
-  const log = new LogFile(join(runDir, `assemble-${opts.name}.log`), 40);
+  const signal = opts.signal ?? new AbortController().signal;
+  const { run, engineIfCreated } = createRunContext({
+    farm,
+    runId,
+    command: 'assemble',
+    publish: false,
+    signal,
+    logger: createLogger('binfarm:assemble', (origin, type, args) => emitLog(origin, type, args)),
+    engine: async (r) => {
+      if (opts.engine) return opts.engine(r);
+      const { defaultCollaborators } = await import('../run/collaborators.ts');
+      return defaultCollaborators.engine(r);
+    },
+  });
+  const log = new LogFile(join(run.runDir, `assemble-${opts.name}.log`), 40);
   const { reporter } = opts;
   const warnings: string[] = [];
   let current: AssembleStep | undefined;
@@ -66,20 +74,6 @@ export function openSession(farm: Farm, opts: SessionOptions): AssemblySession {
   const previousSink = farm.logSink;
   farm.logSink = sink;
 
-  const signal = opts.signal ?? new AbortController().signal;
-  const { run, engineIfCreated } = createRunContext({
-    farm,
-    runId,
-    command: 'assemble',
-    publish: false,
-    signal,
-    logger: createLogger('binfarm:assemble', emitLog),
-    engine: async (r) => {
-      if (opts.engine) return opts.engine(r);
-      const { defaultCollaborators } = await import('../run/collaborators.ts');
-      return defaultCollaborators.engine(r);
-    },
-  });
 
   const progress: Progress = {
     output(line) {

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Farm } from '../farm.ts';
 import type { RunSummary } from '../hooks.ts';
@@ -8,7 +7,6 @@ import { formatLogArgs, type LogType } from '../log/logger.ts';
 import { instrumentPhaseHooks } from './claims.ts';
 import type { PhaseName, SubjectBuild } from './context.ts';
 import { LogFile, stamp } from './log-file.ts';
-import { resolveStateDir, runDirOf } from './paths.ts';
 import type { RunFailure, RunReporter } from './progress/events.ts';
 import { createRunId } from './run-id.ts';
 import { runSchedule } from './schedule.ts';
@@ -53,13 +51,20 @@ export interface RunResult {
 export async function runFarm(farm: Farm, opts: RunFarmOptions = {}): Promise<RunResult> {
   const options = farm.options;
   const collab = { ...defaultCollaborators, ...opts.collaborators };
-  const stateDir = resolveStateDir(options, farm.rootDir);
   const runId = opts.runId ?? createRunId();
-  const runDir = runDirOf(stateDir, runId);
-  mkdirSync(runDir, { recursive: true });
+  const controller = new AbortController();
+  const { run, engineIfCreated } = createRunContext({
+    farm,
+    runId,
+    command: farm.command,
+    publish: options.run.publish,
+    signal: controller.signal,
+    logger: farm.getLogger('binfarm:run'),
+    engine: (r) => collab.engine(r),
+  });
+  const { stateDir, runDir } = run;
   const runLog = new LogFile(join(runDir, 'run.log'), 0);
   const reporter = opts.reporter ?? { emit() {}, close: async () => {} };
-  const controller = new AbortController();
   const onAbort = () => controller.abort(opts.signal?.reason ?? new BinfarmError('E_INTERRUPTED', 'the run was interrupted'));
   if (opts.signal?.aborted) onAbort();
   else opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -71,16 +76,6 @@ export async function runFarm(farm: Farm, opts: RunFarmOptions = {}): Promise<Ru
     reporter.emit({ event: 'log', level: type, origin, ...(subject ? { subject } : {}), ...(phase ? { phase } : {}), message });
   };
   farm.logSink = (origin, type, args) => sink(origin, type, args);
-
-  const { run, engineIfCreated } = createRunContext({
-    farm,
-    runId,
-    command: farm.command,
-    publish: options.run.publish,
-    signal: controller.signal,
-    logger: farm.getLogger('binfarm:run'),
-    engine: (r) => collab.engine(r),
-  });
 
   const t0 = performance.now();
   const builds = new Map<string, SubjectBuild>();
