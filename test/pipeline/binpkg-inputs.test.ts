@@ -36,7 +36,8 @@ async function installedHello(ref: string): Promise<string> {
 
 const md5 = async (s: string) => (await import('node:crypto')).createHash('md5').update(s).digest('hex');
 
-test.serial('a binpkg is reused only when it was built from the current patches and package.env', async (t) => {
+test.serial('a patch change rebuilds the package from source; unchanged patches reuse its binpkg; removed patches rebuild it', async (t) => {
+  t.timeout(5 * 60_000, 'four farm runs against the real dockerd');
   const env = await pipelineEnv(t, 'inputs');
   const stateDir = join(env.dir, 'state');
   const hello = async () => (await readSubjectState(stateDir, 'base'))!;
@@ -86,17 +87,27 @@ test.serial('a binpkg is reused only when it was built from the current patches 
   t.deepEqual(s4.built, ['app-misc/hello-2.12.2'], 'patches removed: rebuilt');
   t.notRegex(await installedHello(s4.image.ref), /^patch /m);
 
-  // 5: package.env added, then its env file changed → rebuilt each time; unchanged → reused
-  const r5 = await env.run(env.farm(base({ env: ['debug.conf'] }, ['gsl-extra'])));
-  t.is(r5.status, 'done', JSON.stringify(r5.failures));
-  t.deepEqual((await hello()).built, ['app-misc/hello-2.12.2'], 'package.env added: rebuilt');
-  const r6 = await env.run(env.farm(base({ env: ['debug.conf'] }, ['gsl-extra'], 'CFLAGS="-O3 -g"\n')));
-  t.is(r6.status, 'done', JSON.stringify(r6.failures));
-  const s6 = await hello();
-  t.deepEqual(s6.built, ['app-misc/hello-2.12.2'], 'env file changed: rebuilt');
-  t.regex(await installedHello(s6.image.ref), new RegExp(`^env debug.conf ${await md5('CFLAGS="-O3 -g"\n')}$`, 'm'));
-  t.regex(r6.builds.get('base')!.phases.find((p) => p.phase === 'emerge')!.note!, /app-misc\/hello \(package\.env changed since its binpkg was built\)/);
-  const r7 = await env.run(env.farm(base({ env: ['debug.conf'] }, [], 'CFLAGS="-O3 -g"\n')));
-  t.is(r7.status, 'done', JSON.stringify(r7.failures));
+});
+
+test.serial('a package.env change (the env file it names) rebuilds the package; unchanged, its binpkg is reused', async (t) => {
+  t.timeout(5 * 60_000, 'three farm runs against the real dockerd');
+  const env = await pipelineEnv(t, 'inputs-env');
+  const stateDir = join(env.dir, 'state');
+  const hello = async () => (await readSubjectState(stateDir, 'base'))!;
+  const r1 = await env.run(env.farm(base({ env: ['debug.conf'] })));
+  t.is(r1.status, 'done', JSON.stringify(r1.failures));
+  t.regex(await installedHello((await hello()).image.ref), new RegExp(`^env debug.conf ${await md5('CFLAGS="-O2 -g"\n')}$`, 'm'));
+
+  const r2 = await env.run(env.farm(base({ env: ['debug.conf'] }, [], 'CFLAGS="-O3 -g"\n')));
+  t.is(r2.status, 'done', JSON.stringify(r2.failures));
+  const s2 = await hello();
+  t.deepEqual(s2.built, ['app-misc/hello-2.12.2'], 'env file changed: rebuilt');
+  t.deepEqual(s2.binary, ['sci-libs/gsl-2.8']);
+  t.regex(await installedHello(s2.image.ref), new RegExp(`^env debug.conf ${await md5('CFLAGS="-O3 -g"\n')}$`, 'm'));
+  t.regex(r2.builds.get('base')!.phases.find((p) => p.phase === 'emerge')!.note!, /app-misc\/hello \(package\.env changed since its binpkg was built\)/);
+
+  const r3 = await env.run(env.farm(base({ env: ['debug.conf'] }, ['gsl-extra'], 'CFLAGS="-O3 -g"\n')));
+  t.is(r3.status, 'done', JSON.stringify(r3.failures));
   t.deepEqual((await hello()).binary, ['app-misc/hello-2.12.2'], 'package.env unchanged: reused');
+  t.deepEqual((await hello()).built, ['sci-libs/gsl-2.8']);
 });
