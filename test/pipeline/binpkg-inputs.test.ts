@@ -37,7 +37,7 @@ async function installedHello(ref: string): Promise<string> {
 const md5 = async (s: string) => (await import('node:crypto')).createHash('md5').update(s).digest('hex');
 
 test.serial('a patch change rebuilds the package from source; unchanged patches reuse its binpkg; removed patches rebuild it', async (t) => {
-  t.timeout(5 * 60_000, 'four farm runs against the real dockerd');
+  t.timeout(8 * 60_000, 'four farm runs against the real dockerd');
   const env = await pipelineEnv(t, 'inputs');
   const stateDir = join(env.dir, 'state');
   const hello = async () => (await readSubjectState(stateDir, 'base'))!;
@@ -90,7 +90,7 @@ test.serial('a patch change rebuilds the package from source; unchanged patches 
 });
 
 test.serial('a package.env change (the env file it names) rebuilds the package; unchanged, its binpkg is reused', async (t) => {
-  t.timeout(5 * 60_000, 'three farm runs against the real dockerd');
+  t.timeout(8 * 60_000, 'three farm runs against the real dockerd');
   const env = await pipelineEnv(t, 'inputs-env');
   const stateDir = join(env.dir, 'state');
   const hello = async () => (await readSubjectState(stateDir, 'base'))!;
