@@ -38,3 +38,11 @@ export function emergeWorldArgv(options: BinfarmOptions): string[] {
 export function emergeEnv(options: BinfarmOptions): Record<string, string> {
   return options.portage.makeopts ? { MAKEOPTS: options.portage.makeopts } : {};
 }
+
+/**
+ * `--usepkg-exclude "cat/a cat/b"` (one argument; Portage joins every occurrence and splits on
+ * whitespace; names and slot atoms only, man emerge.1), or nothing.
+ */
+export function usepkgExcludeArgs(cpns: readonly string[]): string[] {
+  return cpns.length ? ['--usepkg-exclude', cpns.join(' ')] : [];
+}

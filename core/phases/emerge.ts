@@ -14,7 +14,8 @@ import { hostLogPath, tailFile } from '../emerge/log-tail.ts';
 import { EmergeOutputParser } from '../emerge/parse-output.ts';
 import { addResult, EMERGE_DATA, emptyRecord, type EmergeRecord } from '../emerge/record.ts';
 import { runEmerge, type EmergeInvocation } from '../emerge/run-emerge.ts';
-import { CONTAINER_LOGDIR, ensureBuildContainer, hostLogDir, releaseBuildContainer, restoreChanges } from './build-container.ts';
+import { excludeStaleBinpkgs, exclusionNote, recordBuiltBinpkgs } from '../emerge/binpkg-reuse.ts';
+import { CONTAINER_LOGDIR, ensureBuildContainer, ensurePartition, hostLogDir, releaseBuildContainer, restoreChanges } from './build-container.ts';
 
 /** The plugin itself is in pipeline-plugins.ts (light; it imports this module when the phase runs). */
 export { EmergePlugin } from './pipeline-plugins.ts';
@@ -26,12 +27,14 @@ export async function emergePhase(farm: Farm, build: SubjectBuild): Promise<stri
   const record = emptyRecord();
   build.data.set(EMERGE_DATA, record);
   const env = emergeEnv(o);
+  const partition = await ensurePartition(build);
 
   const emerge = async (argv: string[]): Promise<void> => {
     const parser = new EmergeOutputParser();
     let inv: EmergeInvocation;
     try {
-      inv = await runEmerge(build, container, farm.hooks.emergeArgs.call(argv, build), { env, parser });
+      const hooked = farm.hooks.emergeArgs.call(argv, build);
+      inv = await runEmerge(build, container, await excludeStaleBinpkgs(build, container, partition, hooked, env), { env, parser });
     } catch (e) {
       if (run.signal.aborted || (e as { code?: string }).code === 'E_INTERRUPTED') {
         addResult(record, argv, parser.result(undefined));
@@ -41,6 +44,7 @@ export async function emergePhase(farm: Farm, build: SubjectBuild): Promise<stri
       throw e;
     }
     addResult(record, inv.argv, inv.result);
+    await recordBuiltBinpkgs(build, container, partition, inv.result.built);
     if (inv.exitCode !== 0 || inv.result.failed.length) await failed(build, record, inv);
   };
 
@@ -54,7 +58,7 @@ export async function emergePhase(farm: Farm, build: SubjectBuild): Promise<stri
     build.progress.output(`created the build user ${o.base.user}`);
   }
   if (!record.invocations.length) return 'no sets to emerge';
-  return `built ${record.built.length}, reused ${record.binary.length} binary package${record.binary.length === 1 ? '' : 's'}`;
+  return `built ${record.built.length}, reused ${record.binary.length} binary package${record.binary.length === 1 ? '' : 's'}${exclusionNote(build)}`;
 }
 
 async function failed(build: SubjectBuild, record: EmergeRecord, inv: EmergeInvocation): Promise<never> {
