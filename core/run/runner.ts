@@ -13,6 +13,7 @@ import { runSchedule } from './schedule.ts';
 import { createSubjectBuild, errorInfo, runPhases, type SubjectRunDeps } from './subject-build.ts';
 import { defaultCollaborators, type RunCollaborators } from './collaborators.ts';
 import { createRunContext } from './create-run-context.ts';
+import { createJournalReporter, teeReporters } from './journal.ts';
 
 export interface RunFarmOptions {
   /** Subjects to build (their missing ancestors are added by the planner); default: options.targets or all. */
@@ -64,7 +65,8 @@ export async function runFarm(farm: Farm, opts: RunFarmOptions = {}): Promise<Ru
   });
   const { stateDir, runDir } = run;
   const runLog = new LogFile(join(runDir, 'run.log'), 0);
-  const reporter = opts.reporter ?? { emit() {}, close: async () => {} };
+  const journal = createJournalReporter({ runId, runDir, command: farm.command, configFile: farm.configFile });
+  const reporter = teeReporters(journal, opts.reporter ?? { emit() {}, close: async () => {} });
   const onAbort = () => controller.abort(opts.signal?.reason ?? new BinfarmError('E_INTERRUPTED', 'the run was interrupted'));
   if (opts.signal?.aborted) onAbort();
   else opts.signal?.addEventListener('abort', onAbort, { once: true });
