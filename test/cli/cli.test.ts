@@ -109,6 +109,27 @@ test('binfarm config: effective values with sources (file, env, --set), --json, 
   t.is(j.sources['run.jobs'], 'file');
 });
 
+test('binfarm config: the real cacheDir, smoke tests item by item, unset atom fields only with --defaults', async (t) => {
+  const dir = makeProject(t, {
+    'binfarm.config.ts': configTs(`{ base: { sets: { b: { 'app-misc/hello': { use: ['nls'] } } }, smoke: [{ name: 'hello', cmd: ['hello'], expect: /Hello/ }] } }`),
+  });
+  const r = await cli(['config'], { cwd: dir, env: { XDG_CACHE_HOME: '/srv/cache' } });
+  t.is(r.exitCode, 0, r.stderr);
+  t.regex(r.stdout, /^cacheDir: \/srv\/cache\/binfarm +# default \(\$XDG_CACHE_HOME\/binfarm\)$/m);
+  t.regex(r.stdout, /^ {4}\[0\]:$/m);
+  t.regex(r.stdout, /^ {6}name: hello +# file$/m);
+  t.regex(r.stdout, /^ {6}expect: \/Hello\/ +# file$/m);
+  t.false(r.stdout.includes('[{}]'));
+  // the atom shows what was set, not its eight unset optional fields
+  t.regex(r.stdout, /^ {8}use: \[nls\] +# file$/m);
+  t.notRegex(r.stdout, /^ {8}patches: ~/m);
+  const all = await cli(['config', 'base.sets', '--defaults'], { cwd: dir });
+  t.regex(all.stdout, /^ {8}patches: ~ +# default$/m);
+  const j = JSON.parse((await cli(['config', '--json'], { cwd: dir, env: { XDG_CACHE_HOME: '/srv/cache' } })).stdout) as { resolved: { cacheDir: string; stateDir: string } };
+  t.is(j.resolved.cacheDir, '/srv/cache/binfarm');
+  t.is(j.resolved.stateDir, `${dir}/.binfarm`);
+});
+
 test('binfarm plan: the DAG and the actions, text and JSON, without Docker', async (t) => {
   const dir = makeProject(t, { 'binfarm.config.ts': BUILDER_CONFIG });
   const r = await cli(['plan', 'tools'], { cwd: dir, env: { DOCKER_HOST: 'unix:///nonexistent.sock' } });
