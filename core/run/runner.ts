@@ -5,6 +5,7 @@ import type { RunPlan, SubjectPlan } from '../plan/types.ts';
 import { BinfarmError, isBinfarmError } from '../errors.ts';
 import { formatLogArgs, type LogType } from '../log/logger.ts';
 import { instrumentPhaseHooks } from './claims.ts';
+import { guardTapResults } from './tap-results.ts';
 import type { PhaseName, SubjectBuild } from './context.ts';
 import { LogFile, stamp } from './log-file.ts';
 import type { RunFailure, RunReporter } from './progress/events.ts';
@@ -93,6 +94,7 @@ export async function runFarm(farm: Farm, opts: RunFarmOptions = {}): Promise<Ru
     release = await collab.lock(stateDir, { runId, command: farm.command, warn: (m) => run.logger.warn(m) });
     plan = opts.plan ?? (await collab.plan(farm, opts.targets ?? [], run));
     instrumentPhaseHooks(farm);
+    guardTapResults(farm);
     reporter.emit({
       event: 'run:plan',
       concurrency: options.run.concurrency,
