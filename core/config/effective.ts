@@ -65,10 +65,14 @@ function present(value: unknown, secret: boolean): unknown {
 }
 
 function sourceOf(path: readonly (string | number)[], fileConfig: object, overrides: readonly Override[]): string {
-  for (let i = overrides.length - 1; i >= 0; i--) {
-    const o = overrides[i]!;
-    if (isPathPrefix(o.path, path) || isPathPrefix(path, o.path)) return o.source;
-  }
+  // The override applied last to this path: overrides are applied broadest path first, then in
+  // order (core/config/overrides.ts applyOverrides), so the deepest, then latest, match wins.
+  let best: { o: Override; i: number } | undefined;
+  overrides.forEach((o, i) => {
+    if (!(isPathPrefix(o.path, path) || isPathPrefix(path, o.path))) return;
+    if (!best || o.path.length > best.o.path.length || (o.path.length === best.o.path.length && i > best.i)) best = { o, i };
+  });
+  if (best) return best.o.source;
   return hasPath(fileConfig, path) ? 'file' : 'default';
 }
 
