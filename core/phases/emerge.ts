@@ -88,7 +88,7 @@ async function failed(build: SubjectBuild, record: EmergeRecord, inv: EmergeInvo
     (snapshot ? ` The failed build was saved as ${snapshot}: \`docker run --rm -it ${snapshot} /bin/sh\` (the tree is not in it).` : '');
   if (inv.result.failed.length) {
     throw new BinfarmError('E_EMERGE', `emerge failed for subject "${subject.name}": ${inv.result.failed.length} package(s) failed:\n  ${shown.join('\n  ')}`, {
-      hint: `The end of each failing package's build log is shown above; full logs are in ${logDir}.${kept}`,
+      hint: `The first error and the end of each failing package's build log are shown with this message; full logs are in ${logDir}.${kept}`,
       details: { failed: inv.result.failed, dropped: inv.result.dropped, built: record.built, binary: record.binary, exitCode: inv.exitCode },
     });
   }
