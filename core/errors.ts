@@ -68,7 +68,9 @@ export class PluginError extends BinfarmError {
   constructor(plugin: string, hook: string, subject: string | undefined, cause: unknown) {
     const inner = cause instanceof Error ? cause.message : String(cause);
     const where = subject ? ` for subject "${subject}"` : '';
-    super('E_PLUGIN', `plugin "${plugin}" failed in hook "${hook}"${where}: ${inner}`, {
+    // Built-in phases are binfarm's own work, not a plugin the user added: name the step.
+    const who = plugin.startsWith('binfarm:') ? `${hook}` : `plugin "${plugin}" failed in hook "${hook}"`;
+    super('E_PLUGIN', plugin.startsWith('binfarm:') ? `${who} failed${where}: ${inner}` : `${who}${where}: ${inner}`, {
       cause,
       hint: isBinfarmError(cause) ? cause.hint : undefined,
       details: { plugin, hook, subject, causeCode: isBinfarmError(cause) ? cause.code : undefined },

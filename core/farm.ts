@@ -5,6 +5,7 @@ import { BinfarmError, PluginError } from './errors.ts';
 import type { BinfarmOptions } from './config/schema/index.ts';
 import { applyOptions } from './options-apply.ts';
 import { resolveSubjects } from './subject/resolve.ts';
+import { didYouMean } from './config/suggest.ts';
 import type { Subject } from './subject/types.ts';
 
 export interface FarmInit {
@@ -72,8 +73,8 @@ export class Farm {
   subject(name: string): Subject {
     const s = this.subjects().get(name);
     if (!s) {
-      const known = [...this.subjects().keys()].join(', ');
-      throw new BinfarmError('E_SUBJECT', `unknown subject "${name}"`, { hint: `Known subjects: ${known}.` });
+      const known = [...this.subjects().keys()];
+      throw new BinfarmError('E_SUBJECT', `unknown subject "${name}"${didYouMean(name, known)}`, { hint: `Known subjects: ${known.join(', ')}.` });
     }
     return s;
   }

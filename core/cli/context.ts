@@ -33,7 +33,10 @@ export function createCommandContext(global: GlobalOptions, commandName: string,
       farm ??= (async () => {
         const config = await ctx.loadConfig();
         const { createFarm } = await import('../farm.ts');
-        return createFarm({ options: config.options, rootDir: config.rootDir, configFile: config.configFile, command: commandName });
+        const created = createFarm({ options: config.options, rootDir: config.rootDir, configFile: config.configFile, command: commandName });
+        const { validateFarm } = await import('../config/validate-farm.ts');
+        await validateFarm(created);
+        return created;
       })();
       return farm;
     },

@@ -35,6 +35,12 @@ export function effectiveLeaves(options: object, fileConfig: object, overrides: 
   const out: EffectiveLeaf[] = [];
   const walk = (value: unknown, path: (string | number)[], secret: boolean, s: z.ZodType | undefined): void => {
     const unset = s && schemaKind(s) === 'object' ? knownKeys(s).filter((k) => !isPlainObject(value) || !(k in value)) : [];
+    // Lists of records (smoke tests, publish targets, overlays) are walked item by item.
+    if (Array.isArray(value) && value.length && value.every(isPlainObject)) {
+      const item = s && schemaKind(s) === 'array' ? childSchema(s, '0') : undefined;
+      value.forEach((v, i) => walk(v, [...path, i], secret, item));
+      return;
+    }
     if (isPlainObject(value) && Object.keys(value).length + unset.length > 0) {
       // Schema order first (it groups related keys), then anything the schema does not know.
       const order = s && schemaKind(s) === 'object' ? knownKeys(s) : [];
@@ -59,10 +65,14 @@ function present(value: unknown, secret: boolean): unknown {
 }
 
 function sourceOf(path: readonly (string | number)[], fileConfig: object, overrides: readonly Override[]): string {
-  for (let i = overrides.length - 1; i >= 0; i--) {
-    const o = overrides[i]!;
-    if (isPathPrefix(o.path, path) || isPathPrefix(path, o.path)) return o.source;
-  }
+  // The override applied last to this path: overrides are applied broadest path first, then in
+  // order (core/config/overrides.ts applyOverrides), so the deepest, then latest, match wins.
+  let best: { o: Override; i: number } | undefined;
+  overrides.forEach((o, i) => {
+    if (!(isPathPrefix(o.path, path) || isPathPrefix(path, o.path))) return;
+    if (!best || o.path.length > best.o.path.length || (o.path.length === best.o.path.length && i > best.i)) best = { o, i };
+  });
+  if (best) return best.o.source;
   return hasPath(fileConfig, path) ? 'file' : 'default';
 }
 
@@ -85,6 +95,14 @@ function isPlugin(v: unknown): v is { name: string; version?: string } {
 
 function pluginLabel(p: { name?: string; version?: string }): string {
   return `${p.name ?? '(unnamed plugin)'}${p.version ? `@${p.version}` : ''}`;
+}
+
+/**
+ * Leaves a reader does not need by default: optional fields left unset inside package sets
+ * (every atom would list its eight `~` fields). `binfarm config --defaults` keeps them.
+ */
+export function isNoise(leaf: EffectiveLeaf): boolean {
+  return leaf.value === undefined && leaf.source === 'default' && leaf.path.includes('sets') && leaf.path.indexOf('sets') < leaf.path.length - 2;
 }
 
 /** Masked, JSON-safe copy of the options (for `binfarm config --json`). */
@@ -126,6 +144,7 @@ export function formatEffective(leaves: readonly EffectiveLeaf[]): string {
 }
 
 function key(k: string | number): string {
+  if (typeof k === 'number') return `[${k}]`;
   const s = String(k);
   return /^[A-Za-z_][\w.-]*$/.test(s) ? s : JSON.stringify(s);
 }

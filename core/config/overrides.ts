@@ -212,7 +212,10 @@ function example(kind: string, schema: AnySchema): string {
  */
 export function applyOverrides(config: Record<string, unknown>, overrides: readonly Override[]): Record<string, unknown> {
   let out = config;
-  for (const o of overrides) out = setPath(out, o.path, o.value, o.source) as Record<string, unknown>;
+  // Broader paths first: `--set 'registry={...}'` must not drop BINFARM_REGISTRY__PASSWORD.
+  // Among equal depths the given order (environment, then --set) decides, as documented.
+  const ordered = overrides.map((o, i) => ({ o, i })).sort((a, b) => a.o.path.length - b.o.path.length || a.i - b.i);
+  for (const { o } of ordered) out = setPath(out, o.path, o.value, o.source) as Record<string, unknown>;
   return out;
 }
 

@@ -60,6 +60,13 @@ function describeIssue(issue: Issue, overrides: readonly Override[]): string[] {
 
 function line(path: readonly (string | number)[], message: string, overrides: readonly Override[]): string {
   const from = [...overrides].reverse().find((o) => isPathPrefix(o.path, path) || isPathPrefix(path, o.path));
-  const source = from ? ` (value from ${from.source})` : '';
+  // A key missing from an object that only an override created (BINFARM_REGISTRY__PASSWORD
+  // alone makes `registry`): name the override, or the message points at nothing the user set.
+  const sibling = from ? undefined : [...overrides].reverse().find((o) => path.length > 1 && isPathPrefix(path.slice(0, -1), o.path));
+  const source = from
+    ? ` (value from ${from.source})`
+    : sibling
+      ? ` (${formatPath(path.slice(0, -1))} was created by ${sibling.source}, which sets ${formatPath(sibling.path)}; set ${formatPath(path)} too, or unset it)`
+      : '';
   return `  ✖ ${formatPath(path)}: ${message}${source}`;
 }

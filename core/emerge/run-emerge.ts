@@ -5,6 +5,7 @@
 import type { ContainerHandle } from '../engine/types.ts';
 import type { SubjectBuild } from '../run/context.ts';
 import { EmergeOutputParser, parseEmergeLog, type EmergeLogSummary, type EmergeResult } from './parse-output.ts';
+import { PackageTimer } from './package-timer.ts';
 
 /** Where emerge logs merges (EMERGE_LOG_DIR is not moved by binfarm's make.conf). */
 const EMERGE_LOG = '/var/log/emerge.log';
@@ -26,6 +27,7 @@ export async function runEmerge(
   const parser = opts.parser ?? new EmergeOutputParser();
   const tail: string[] = [];
   const logStart = await emergeLogSize(container);
+  const timer = new PackageTimer((ev) => build.progress.package?.(ev));
   build.progress.title(`${argv.slice(0, 1).concat(argv.filter((a) => a.startsWith('@'))).join(' ')}`);
   const res = await container.exec(argv, {
     ...(opts.env && Object.keys(opts.env).length ? { env: opts.env } : {}),
@@ -36,10 +38,12 @@ export async function runEmerge(
       tail.push(line);
       if (tail.length > 40) tail.shift();
       const ev = parser.feed(line);
+      timer.feed(ev);
       if (ev?.type === 'start') build.progress.title(`emerge${ev.binary ? ' binary' : ''} (${ev.n} of ${ev.m}) ${ev.cpv}`);
       else if (ev?.type === 'failed') build.progress.title(`emerge: ${ev.cpv} failed`);
     },
   });
+  timer.finish(res.exitCode);
   const result = parser.result(res.exitCode);
   if (logStart !== undefined) reconcile(result, parseEmergeLog(await emergeLogSince(container, logStart)));
   return { argv, exitCode: res.exitCode, result, tail };

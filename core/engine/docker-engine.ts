@@ -223,7 +223,7 @@ export class DockerEngine implements Engine {
   async push(ref: string, opts: { auth?: RegistryAuth; onProgress?: (line: string) => void } = {}): Promise<{ digest?: string }> {
     const auth = opts.auth ?? (await resolveRegistryAuth(ref, this.extras.env));
     const { repo, tag } = repoAndTag(ref);
-    const ctx = { action: 'push', ref, host: this.host };
+    const ctx = { action: 'push', ref, host: this.host, credentials: opts.auth ? ('config' as const) : auth ? ('docker' as const) : ('none' as const) };
     let digest: string | undefined;
     try {
       const pushOpts: Record<string, unknown> = { tag };
@@ -237,7 +237,7 @@ export class DockerEngine implements Engine {
         report?.(e);
       });
     } catch (e) {
-      this.fail(e, 'push', ref);
+      throw translateDockerError(e, ctx);
     }
     return digest ? { digest } : {};
   }

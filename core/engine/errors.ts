@@ -14,6 +14,8 @@ export interface DockerErrorContext {
   ref?: string;
   /** Where the engine is, e.g. `unix:///var/run/docker.sock`. */
   host?: string;
+  /** Whose credentials were sent: the config's `registry` (so `docker login` is not the fix), Docker's, or none. */
+  credentials?: 'config' | 'docker' | 'none';
 }
 
 interface DockerodeError extends Error {
@@ -58,6 +60,13 @@ function registryOf(ref: string | undefined): string {
 
 function authError(ctx: DockerErrorContext, message: string, cause?: unknown): BinfarmError {
   const reg = ctx.ref ? parseImageRef(ctx.ref).registry : undefined;
+  if (ctx.credentials === 'config') {
+    return new BinfarmError('E_AUTH', `${registryOf(ctx.ref)} refused ${ctx.action}${ctx.ref ? ` of ${ctx.ref}` : ''} with the credentials from the config (registry.username and registry.password): ${message}`, {
+      hint: 'Check registry.username and the password (BINFARM_REGISTRY__PASSWORD or registry.password; `binfarm config registry` shows where each came from), and that this user may push to that repository.',
+      cause,
+      details: { registry: reg, ref: ctx.ref, credentials: 'config' },
+    });
+  }
   return new BinfarmError('E_AUTH', `${registryOf(ctx.ref)} refused ${ctx.action}${ctx.ref ? ` of ${ctx.ref}` : ''}: ${message}`, {
     hint: `Log in with \`docker login${reg && reg !== 'docker.io' ? ` ${reg}` : ''}\` (binfarm reads ~/.docker/config.json, or $DOCKER_CONFIG, and its credential helpers), or set the registry credentials in binfarm.config.ts.`,
     cause,

@@ -10,7 +10,7 @@ import type { SubjectBuild } from '../run/context.ts';
 import { recordAttempt } from '../plan/state.ts';
 import { emergeEnv, emergeSetsArgv, emergeWorldArgv } from '../emerge/argv.ts';
 import { checkProfileArch, ensureBuildUser } from '../emerge/bootstrap.ts';
-import { hostLogPath, tailFile } from '../emerge/log-tail.ts';
+import { explainLog, hostLogPath } from '../emerge/log-tail.ts';
 import { EmergeOutputParser } from '../emerge/parse-output.ts';
 import { addResult, EMERGE_DATA, emptyRecord, type EmergeRecord } from '../emerge/record.ts';
 import { runEmerge, type EmergeInvocation } from '../emerge/run-emerge.ts';
@@ -68,9 +68,9 @@ async function failed(build: SubjectBuild, record: EmergeRecord, inv: EmergeInvo
   for (const f of inv.result.failed) {
     const host = f.logFile ? hostLogPath(f.logFile, CONTAINER_LOGDIR, logDir) : undefined;
     shown.push(`${f.cpv}${host ? ` (log: ${host})` : f.logFile ? ` (log in the container: ${f.logFile})` : ''}`);
-    const tail = host ? await tailFile(host, 30) : undefined;
+    const tail = host ? await explainLog(host, 30) : undefined;
     if (tail) {
-      build.progress.output(`--- last ${tail.length} lines of ${host} ---`);
+      build.progress.output(`--- ${host} (the first error and the end) ---`);
       for (const l of tail) build.progress.output(l);
       build.progress.output('---');
     }
@@ -92,7 +92,7 @@ async function failed(build: SubjectBuild, record: EmergeRecord, inv: EmergeInvo
     (snapshot ? ` The failed build was saved as ${snapshot}: \`docker run --rm -it ${snapshot} /bin/sh\` (the tree is not in it).` : '');
   if (inv.result.failed.length) {
     throw new BinfarmError('E_EMERGE', `emerge failed for subject "${subject.name}": ${inv.result.failed.length} package(s) failed:\n  ${shown.join('\n  ')}`, {
-      hint: `The end of each failing package's build log is shown above; full logs are in ${logDir}.${kept}`,
+      hint: `The first error and the end of each failing package's build log are shown with this message; full logs are in ${logDir}.${kept}`,
       details: { failed: inv.result.failed, dropped: inv.result.dropped, built: record.built, binary: record.binary, exitCode: inv.exitCode },
     });
   }

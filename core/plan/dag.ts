@@ -4,6 +4,7 @@
  * before children; a parent chain that loops is reported with the loop spelled out.
  */
 import { BinfarmError } from '../errors.ts';
+import { didYouMean } from '../config/suggest.ts';
 import type { Subject } from '../subject/types.ts';
 
 export interface OrderedSubject {
@@ -12,7 +13,7 @@ export interface OrderedSubject {
   depth: number;
 }
 
-/** The parent chain of `name`, nearest first; throws E_PLAN naming the cycle when it loops. */
+/** The parent chain of `name`, nearest first; throws E_SUBJECT (a config error) naming the cycle when it loops. */
 export function ancestorsOf(subjects: ReadonlyMap<string, Subject>, name: string): string[] {
   const chain: string[] = [];
   const seen = new Map<string, number>([[name, 0]]);
@@ -22,7 +23,7 @@ export function ancestorsOf(subjects: ReadonlyMap<string, Subject>, name: string
     const at = seen.get(parent);
     if (at !== undefined) {
       const loop = [name, ...chain].slice(at);
-      throw new BinfarmError('E_PLAN', `subjects form a cycle: ${[...loop, parent].join(' → ')}`, {
+      throw new BinfarmError('E_SUBJECT', `subjects form a cycle: ${[...loop, parent].join(' → ')}`, {
         hint: `Every subject must descend from "base"; change the "parent" of one of ${loop.map((s) => `"${s}"`).join(', ')}.`,
         details: { cycle: [...loop, parent] },
       });
@@ -53,7 +54,7 @@ export function planOrder(subjects: ReadonlyMap<string, Subject>, targets: reado
   const wanted = new Set<string>();
   for (const t of targets) {
     if (!subjects.has(t)) {
-      throw new BinfarmError('E_SUBJECT', `unknown subject "${t}"`, { hint: `Known subjects: ${[...subjects.keys()].join(', ')}.` });
+      throw new BinfarmError('E_SUBJECT', `unknown subject "${t}"${didYouMean(t, subjects.keys())}`, { hint: `Known subjects: ${[...subjects.keys()].join(', ')}.` });
     }
     wanted.add(t);
     for (const a of ancestorsOf(subjects, t)) wanted.add(a);

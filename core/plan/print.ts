@@ -3,6 +3,7 @@
  * `explain` one line per reason under each subject that will be built.
  */
 import type { RunPlan, StaleReason, SubjectPlan } from './types.ts';
+import { treeOrder } from './subject-tree.ts';
 
 export interface PrintOptions {
   explain?: boolean;
@@ -32,7 +33,8 @@ export function formatPlan(plan: RunPlan, opts: PrintOptions = {}): string {
   const toBuild = plan.order.filter((p) => p.action === 'build').length;
   lines.push(`plan: ${plan.order.length} subject${plan.order.length === 1 ? '' : 's'}, ${toBuild} to build, ${plan.order.length - toBuild} up to date`);
   const width = Math.max(...plan.order.map((p) => p.depth * 2 + p.subject.name.length), 4);
-  for (const p of plan.order) {
+  // Children right under their parent (plan.order is parents-first, not a tree walk).
+  for (const { row: p } of treeOrder(plan.order)) {
     const name = `${'  '.repeat(p.depth)}${p.subject.name}`.padEnd(width);
     const key = p.key ? p.key.slice(0, 12) : '(unknown)   ';
     lines.push(`  ${name}  ${p.action.padEnd(5)}  ${key}  ${summaryOf(p)}`);

@@ -10,7 +10,13 @@ export interface Progress {
   output(line: string): void;
   /** Changes the task title, e.g. `emerge (3 of 12) dev-libs/boost-1.88.0`. */
   title(text: string): void;
+  /** A package's build or binary merge started or ended (per-package times, `--json` events). */
+  package?(event: PackageProgress): void;
 }
+
+export type PackageProgress =
+  | { kind: 'start'; cpv: string; binary: boolean }
+  | { kind: 'end'; cpv: string; binary: boolean; status: 'done' | 'failed'; ms: number };
 
 /** One `binfarm run` (or plan/assemble): shared by all subjects of the run. */
 export interface RunContext {

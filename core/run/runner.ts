@@ -5,6 +5,7 @@ import type { RunPlan, SubjectPlan } from '../plan/types.ts';
 import { BinfarmError, isBinfarmError } from '../errors.ts';
 import { formatLogArgs, type LogType } from '../log/logger.ts';
 import { instrumentPhaseHooks } from './claims.ts';
+import { guardTapResults } from './tap-results.ts';
 import type { PhaseName, SubjectBuild } from './context.ts';
 import { LogFile, stamp } from './log-file.ts';
 import type { RunFailure, RunReporter } from './progress/events.ts';
@@ -13,6 +14,7 @@ import { runSchedule } from './schedule.ts';
 import { createSubjectBuild, errorInfo, runPhases, type SubjectRunDeps } from './subject-build.ts';
 import { defaultCollaborators, type RunCollaborators } from './collaborators.ts';
 import { createRunContext } from './create-run-context.ts';
+import { createJournalReporter, teeReporters } from './journal.ts';
 
 export interface RunFarmOptions {
   /** Subjects to build (their missing ancestors are added by the planner); default: options.targets or all. */
@@ -64,7 +66,8 @@ export async function runFarm(farm: Farm, opts: RunFarmOptions = {}): Promise<Ru
   });
   const { stateDir, runDir } = run;
   const runLog = new LogFile(join(runDir, 'run.log'), 0);
-  const reporter = opts.reporter ?? { emit() {}, close: async () => {} };
+  const journal = createJournalReporter({ runId, runDir, command: farm.command, configFile: farm.configFile });
+  const reporter = teeReporters(journal, opts.reporter ?? { emit() {}, close: async () => {} });
   const onAbort = () => controller.abort(opts.signal?.reason ?? new BinfarmError('E_INTERRUPTED', 'the run was interrupted'));
   if (opts.signal?.aborted) onAbort();
   else opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -91,6 +94,7 @@ export async function runFarm(farm: Farm, opts: RunFarmOptions = {}): Promise<Ru
     release = await collab.lock(stateDir, { runId, command: farm.command, warn: (m) => run.logger.warn(m) });
     plan = opts.plan ?? (await collab.plan(farm, opts.targets ?? [], run));
     instrumentPhaseHooks(farm);
+    guardTapResults(farm);
     reporter.emit({
       event: 'run:plan',
       concurrency: options.run.concurrency,

@@ -42,6 +42,10 @@ export function createSubjectBuild(deps: SubjectRunDeps, plan: SubjectPlan, pare
         log.line(`== ${text}`);
         deps.reporter.emit({ event: 'title', subject: name, ...(phase.current ? { phase: phase.current } : {}), title: text });
       },
+      package(ev) {
+        if (ev.kind === 'start') deps.reporter.emit({ event: 'package:start', subject: name, cpv: ev.cpv, binary: ev.binary });
+        else deps.reporter.emit({ event: 'package:end', subject: name, cpv: ev.cpv, binary: ev.binary, status: ev.status, ms: ev.ms });
+      },
     },
     logFile: log.path,
     ...(plan.key ? { key: plan.key } : {}),

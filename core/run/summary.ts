@@ -16,9 +16,12 @@ export function formatRunSummary(result: RunResult, ms: number, cwd = process.cw
     const where = f.phase ? ` in ${PHASE_LABELS[f.phase]}` : '';
     lines.push('', `✖ ${f.subject} failed${where}: ${f.error.message}`);
     if (f.error.hint) lines.push(`  hint: ${f.error.hint}`);
-    if (f.tail.length) {
-      lines.push(`  ── last ${f.tail.length} lines of ${rel(f.logFile, cwd)} ──`);
-      for (const l of f.tail) lines.push(`  │ ${l}`);
+    // The log's own copy of the error (its "FAILED" line) was just printed above: not twice.
+    const first = f.error.message.split('\n')[0]!;
+    const tail = f.tail.map(stripAnsi).filter((l) => !(first.length > 20 && l.includes(first)));
+    if (tail.length) {
+      lines.push(`  ── last ${tail.length} lines of ${rel(f.logFile, cwd)} ──`);
+      for (const l of tail) lines.push(`  │ ${l}`);
     }
   }
   lines.push('', `logs: ${rel(result.runDir, cwd)}/`);
@@ -28,4 +31,10 @@ export function formatRunSummary(result: RunResult, ms: number, cwd = process.cw
 function rel(p: string, cwd: string): string {
   const r = relative(cwd, p);
   return r && !r.startsWith('..') ? r : p;
+}
+
+const ANSI = /\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07/g;
+
+function stripAnsi(line: string): string {
+  return line.replace(ANSI, '');
 }

@@ -2,6 +2,7 @@ import type { Farm } from '../farm.ts';
 import { BinfarmError } from '../errors.ts';
 import { SubjectNameSchema, SubjectSpecSchema } from '../config/schema/subject.ts';
 import { formatZodIssues } from '../config/format-issues.ts';
+import { didYouMean } from '../config/suggest.ts';
 import { BASE_SUBJECT, type Subject, type SubjectSpec } from './types.ts';
 
 /**
@@ -54,7 +55,8 @@ export function resolveSubjects(farm: Farm): Map<string, Subject> {
   }
   for (const s of out.values()) {
     if (s.parent !== null && !out.has(s.parent)) {
-      throw new BinfarmError('E_SUBJECT', `subject "${s.name}" has unknown parent "${s.parent}"`, {
+      const by = s.contributedBy && s.contributedBy !== 'config' ? ` (contributed by plugin "${s.contributedBy}")` : '';
+      throw new BinfarmError('E_SUBJECT', `subject "${s.name}"${by} has unknown parent "${s.parent}"${didYouMean(s.parent, [...out.keys()])}`, {
         hint: `Known subjects: ${[...out.keys()].join(', ')}.`,
       });
     }

@@ -36,7 +36,7 @@ test('--version prints the package version; --help lists the commands and exit c
   t.is(v.stdout.trim(), pkg.version);
   const h = await cli(['--help'], { cwd: dir });
   t.is(h.exitCode, 0);
-  for (const c of ['run', 'plan', 'assemble', 'render', 'import-spec', 'config', 'doctor', 'init', 'binhost', 'serve']) t.regex(h.stdout, new RegExp(`^  ${c}\\b`, 'm'));
+  for (const c of ['run', 'plan', 'ls', 'runs', 'logs', 'assemble', 'render', 'import-spec', 'config', 'doctor', 'init', 'binhost', 'serve']) t.regex(h.stdout, new RegExp(`^  ${c}\\b`, 'm'));
   t.regex(h.stdout, /Exit codes: 0 ok, 1 failure, 2 invalid config, 64 usage error, 130 interrupted/);
   const runHelp = await cli(['run', '--help'], { cwd: dir });
   t.regex(runHelp.stdout, /--fail-fast/);
@@ -107,6 +107,27 @@ test('binfarm config: effective values with sources (file, env, --set), --json, 
   const j = JSON.parse((await cli(['config', '--json'], { cwd: dir })).stdout) as { options: { registry: { password: string } }; sources: Record<string, string> };
   t.is(j.options.registry.password, '********');
   t.is(j.sources['run.jobs'], 'file');
+});
+
+test('binfarm config: the real cacheDir, smoke tests item by item, unset atom fields only with --defaults', async (t) => {
+  const dir = makeProject(t, {
+    'binfarm.config.ts': configTs(`{ base: { sets: { b: { 'app-misc/hello': { use: ['nls'] } } }, smoke: [{ name: 'hello', cmd: ['hello'], expect: /Hello/ }] } }`),
+  });
+  const r = await cli(['config'], { cwd: dir, env: { XDG_CACHE_HOME: '/srv/cache' } });
+  t.is(r.exitCode, 0, r.stderr);
+  t.regex(r.stdout, /^cacheDir: \/srv\/cache\/binfarm +# default \(\$XDG_CACHE_HOME\/binfarm\)$/m);
+  t.regex(r.stdout, /^ {4}\[0\]:$/m);
+  t.regex(r.stdout, /^ {6}name: hello +# file$/m);
+  t.regex(r.stdout, /^ {6}expect: \/Hello\/ +# file$/m);
+  t.false(r.stdout.includes('[{}]'));
+  // the atom shows what was set, not its eight unset optional fields
+  t.regex(r.stdout, /^ {8}use: \[nls\] +# file$/m);
+  t.notRegex(r.stdout, /^ {8}patches: ~/m);
+  const all = await cli(['config', 'base.sets', '--defaults'], { cwd: dir });
+  t.regex(all.stdout, /^ {8}patches: ~ +# default$/m);
+  const j = JSON.parse((await cli(['config', '--json'], { cwd: dir, env: { XDG_CACHE_HOME: '/srv/cache' } })).stdout) as { resolved: { cacheDir: string; stateDir: string } };
+  t.is(j.resolved.cacheDir, '/srv/cache/binfarm');
+  t.is(j.resolved.stateDir, `${dir}/.binfarm`);
 });
 
 test('binfarm plan: the DAG and the actions, text and JSON, without Docker', async (t) => {

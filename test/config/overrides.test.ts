@@ -123,3 +123,28 @@ test('an overridden value that fails validation names where it came from', async
   t.is(e?.code, 'E_CONFIG_INVALID');
   t.regex(e?.message ?? '', /✖ run\.jobs: .* \(value from --set run\.jobs\)/);
 });
+
+test('a broader --set keeps a deeper environment value (the registry password), and says where each came from', async (t) => {
+  const dir = makeProject(t, { 'binfarm.config.ts': configTs(`{}`) });
+  const c = await loadConfig({
+    cwd: dir,
+    command: 'config',
+    env: { BINFARM_REGISTRY__PASSWORD: 'hunter2' },
+    sets: ['registry={"url":"127.0.0.1:5000/hep","username":"ci"}'],
+  });
+  t.deepEqual(c.options.registry, { url: '127.0.0.1:5000/hep', username: 'ci', password: 'hunter2', latest: false });
+  const sources = Object.fromEntries(effectiveLeaves(c.options, c.fileConfig, c.overrides, ConfigSchema).map((l) => [l.path.join('.'), l.source]));
+  t.is(sources['registry.password'], 'env BINFARM_REGISTRY__PASSWORD');
+  t.is(sources['registry.url'], '--set registry');
+});
+
+test('the password alone (no registry.url) names the variable that created `registry`', async (t) => {
+  const dir = makeProject(t, { 'binfarm.config.ts': configTs(`{}`) });
+  const e = await loadConfig({ cwd: dir, command: 'run', env: { BINFARM_REGISTRY__PASSWORD: 'hunter2' } }).then(
+    () => undefined,
+    (x: unknown) => x as BinfarmError,
+  );
+  t.is(e?.code, 'E_CONFIG_INVALID');
+  t.regex(e?.message ?? '', /✖ registry\.url: .*\(registry was created by env BINFARM_REGISTRY__PASSWORD, which sets registry\.password; set registry\.url too, or unset it\)/);
+  t.false((e?.message ?? '').includes('hunter2'));
+});

@@ -79,3 +79,39 @@ test('Docker unreachable fails with the fix; a check that throws or hangs is rep
   t.regex(formatDoctor(report), /^✖ broken +the check itself failed: oops$/m);
   t.regex(formatDoctor(report), /0 ok, 0 warnings, 2 failed$/);
 });
+
+test('stage3, tree and profile: a missing local image, a tree without repo_name or profile, a missing tarball fail with the fix', async (t) => {
+  const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const { stage3Check, treeCheck } = await import('../../core/doctor/checks/sources.ts');
+  const { emergeFixtureImage } = await import('../fixtures/emerge/image.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'binfarm-doctor-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'tree', 'profiles', 'default', 'linux', 'amd64', '23.0'), { recursive: true });
+
+  const check = async (config: object) => (await runDoctor({ config: loaded(config, dir), checks: [stage3Check, treeCheck] })).checks;
+
+  const noRepo = await check({ stage3: { type: 'local', image: 'binfarm-test/no-such-stage3:never' }, tree: { type: 'dir', path: 'tree' } });
+  t.is(noRepo[0]?.status, 'fail');
+  t.regex(noRepo[0]!.summary, /the local stage3 image binfarm-test\/no-such-stage3:never does not exist/);
+  t.regex(noRepo[0]!.hint ?? '', /docker import/);
+  t.is(noRepo[1]?.status, 'fail');
+  t.regex(noRepo[1]!.summary, /tree is not a Portage repository \(no profiles\/repo_name\)/);
+
+  writeFileSync(join(dir, 'tree', 'profiles', 'repo_name'), 'gentoo\n');
+  const stage3 = await emergeFixtureImage();
+  const good = await check({ stage3: { type: 'local', image: stage3 }, tree: { type: 'dir', path: 'tree' } });
+  t.deepEqual(good.map((c) => c.status), ['ok', 'ok'], JSON.stringify(good));
+  t.regex(good[1]!.summary, /dir tree .*\/tree with profile default\/linux\/amd64\/23\.0/);
+
+  const badProfile = await check({ stage3: { type: 'tarball', src: 'missing/stage3.tar.xz' }, tree: { type: 'dir', path: 'tree' }, portage: { profile: 'default/linux/amd64/17.1' } });
+  t.is(badProfile[0]?.status, 'fail');
+  t.regex(badProfile[0]!.summary, /the stage3 tarball .*missing\/stage3\.tar\.xz does not exist/);
+  t.is(badProfile[1]?.status, 'fail');
+  t.regex(badProfile[1]!.summary, /profile default\/linux\/amd64\/17\.1 does not exist in the tree/);
+
+  const remote = await check({ stage3: { type: 'tarball', src: 'https://example.invalid/stage3.tar.xz' }, tree: { type: 'snapshot', src: 'https://example.invalid/portage-latest.tar.xz' } });
+  t.deepEqual(remote.map((c) => c.status), ['ok', 'ok']);
+  t.regex(remote[1]!.summary, /downloaded by the first run/);
+});

@@ -148,5 +148,5 @@ test('plugin subjects join the config subjects; a bad contributed subject names 
 
   const bad: Plugin = { name: 'bad-layers', apply: (f) => void f.hooks.subjects.tap('bad-layers', (s) => ({ ...s, x: { parent: 'nope', contributedBy: 'bad-layers' } })) };
   const e = t.throws(() => farmWith([bad]).subjects());
-  t.regex(e!.message, /subject "x" has unknown parent "nope"/);
+  t.regex(e!.message, /subject "x" \(contributed by plugin "bad-layers"\) has unknown parent "nope"/);
 });

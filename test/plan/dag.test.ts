@@ -20,7 +20,7 @@ test('order: parents first, config order among equals; ancestors of a target inc
 test('a cycle is named link by link', async (t) => {
   const farm = makeFarm({ subjects: { a: { parent: 'b' }, b: { parent: 'c' }, c: { parent: 'a' } } });
   const err = await t.throwsAsync(planRun(farm, ['a'], { offline: true }));
-  t.is((err as { code?: string }).code, 'E_PLAN');
+  t.is((err as { code?: string }).code, 'E_SUBJECT');
   t.is(err!.message, 'subjects form a cycle: a → b → c → a');
   t.regex((err as unknown as { hint: string }).hint, /descend from "base"/);
 });

@@ -45,7 +45,10 @@ test('a run: lifecycle hooks in order, six phase records per subject, run dir an
     ],
   );
 
-  t.deepEqual(readdirSync(result.runDir).sort(), ['base.log', 'run.log', 'tools.log']);
+  t.deepEqual(readdirSync(result.runDir).sort(), ['base.log', 'run.json', 'run.log', 'tools.log']);
+  const journal = JSON.parse(readFileSync(join(result.runDir, 'run.json'), 'utf8')) as { status: string; subjects: Array<{ name: string; status: string }> };
+  t.is(journal.status, 'done');
+  t.deepEqual(journal.subjects.map((s) => [s.name, s.status]), [['base', 'built'], ['tools', 'built']]);
   const log = readFileSync(join(result.runDir, 'tools.log'), 'utf8');
   t.true(log.includes('emerge output line for tools'));
   t.true(log.includes('== emerge of tools'));

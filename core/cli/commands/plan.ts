@@ -2,6 +2,7 @@ import { defineCommand } from '../command.ts';
 
 interface PlanOptions {
   explain?: boolean;
+  all?: boolean;
   docker?: boolean;
 }
 
@@ -18,11 +19,17 @@ export const command = defineCommand<PlanOptions>({
     cmd
       .argument('[subject...]', "subjects to plan (default: the config's targets, else all)")
       .option('--explain', 'list the changed inputs of every subject to build')
+      .option('--all', "plan every subject of the farm, not only the targets and their ancestors")
       .option('--docker', 'also check that the images exist (connects to Docker)'),
   async run([subjects], opts, ctx) {
     const farm = await ctx.farm();
     const [{ planRun }, { formatPlan, planToJson }] = await Promise.all([import('../../plan/plan.ts'), import('../../plan/print.ts')]);
-    const targets = Array.isArray(subjects) ? subjects : [];
+    const named = Array.isArray(subjects) ? subjects : [];
+    if (opts.all && named.length) {
+      const { BinfarmError } = await import('../../errors.ts');
+      throw new BinfarmError('E_USAGE', '--all plans every subject; name no subjects with it');
+    }
+    const targets = opts.all ? [...farm.subjects().keys()] : named;
     let engine: Promise<import('../../engine/types.ts').Engine> | undefined;
     const plan = await planRun(farm, targets, {
       explain: !!opts.explain,

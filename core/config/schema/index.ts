@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { repositoryProblem } from '../image-name.ts';
 import { PortageSettingsSchema } from './portage.ts';
 import { DockerSchema, MountStrategyNameSchema, OverlaySchema, Stage3SourceSchema, TreeSourceSchema } from './engine.ts';
 import { BinhostSchema, RegistrySchema, RunSchema } from './pipeline.ts';
@@ -25,7 +26,13 @@ export const BaseSchema = z.strictObject({
 export const ConfigSchema = z.strictObject({
   /** A name for this farm (image namespace `binfarm/<subject>` unless `imagePrefix` is set). */
   name: z.string().default('binfarm'),
-  imagePrefix: z.string().default('binfarm'),
+  imagePrefix: z
+    .string()
+    .default('binfarm')
+    .superRefine((v, ctx) => {
+      const why = repositoryProblem(v);
+      if (why) ctx.addIssue({ code: 'custom', message: `"${v}" cannot prefix Docker image names: ${why} (e.g. "hep" or "registry.example.org:5000/hep")` });
+    }),
   /** State directory (runs, locks, keys), relative to the config file. */
   stateDir: z.string().default('.binfarm'),
   /** Cache directory for squashfs trees and downloads; defaults to $XDG_CACHE_HOME/binfarm. */

@@ -1,8 +1,15 @@
 import { z } from 'zod';
+import { repositoryProblem } from '../image-name.ts';
 
 export const RegistrySchema = z.strictObject({
   /** e.g. `127.0.0.1:5000/hep` — images are pushed as `<url>/<subject>:<tag>`. */
-  url: z.string().min(1),
+  url: z
+    .string()
+    .min(1)
+    .superRefine((v, ctx) => {
+      const why = repositoryProblem(v);
+      if (why) ctx.addIssue({ code: 'custom', message: `"${v}" is not a registry repository prefix: ${why} (e.g. "127.0.0.1:5000/hep")` });
+    }),
   username: z.string().optional(),
   /** Prefer BINFARM_REGISTRY__PASSWORD or the Docker config; masked in `binfarm config`. */
   password: z.string().optional(),

@@ -7,6 +7,7 @@ import { loopCheck } from './loop.ts';
 import { nodeCheck } from './node.ts';
 import { registryCheck } from './registry.ts';
 import { squashfsCheck } from './squashfs.ts';
+import { stage3Check, treeCheck } from './sources.ts';
 
 /** Every check, in the order they are printed. */
-export const checks: readonly DoctorCheck[] = [nodeCheck, configCheck, dockerCheck, squashfsCheck, loopCheck, diskCheck, registryCheck, gpgCheck];
+export const checks: readonly DoctorCheck[] = [nodeCheck, configCheck, dockerCheck, stage3Check, treeCheck, squashfsCheck, loopCheck, diskCheck, registryCheck, gpgCheck];

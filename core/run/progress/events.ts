@@ -44,6 +44,8 @@ export type RunEvent =
   | { event: 'phase:fail'; subject: string; phase: PhaseName; ms: number; error: ErrorInfo }
   | { event: 'output'; subject: string; phase?: PhaseName; line: string }
   | { event: 'title'; subject: string; phase?: PhaseName; title: string }
+  | { event: 'package:start'; subject: string; cpv: string; binary: boolean }
+  | { event: 'package:end'; subject: string; cpv: string; binary: boolean; status: 'done' | 'failed'; ms: number }
   | { event: 'log'; level: LogType; origin: string; subject?: string; phase?: PhaseName; message: string }
   | {
       event: 'run:end';

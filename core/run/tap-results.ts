@@ -1,0 +1,75 @@
+/**
+ * What taps return is checked where it is returned, so a plugin that returns garbage is named
+ * ("plugin "x" returned ... from hook emergeArgs") instead of a TypeError surfacing later in a
+ * built-in that used the value.
+ */
+import type { Farm } from '../farm.ts';
+import { BinfarmError, PluginError } from '../errors.ts';
+
+type Tap = { name: string; type: 'sync' | 'async' | 'promise'; fn: (...a: any[]) => any };
+
+const guarded = new WeakSet<Farm>();
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array (${JSON.stringify(v).slice(0, 80)})`;
+  return typeof v === 'object' ? `an object (${JSON.stringify(v)?.slice(0, 80)})` : `${typeof v} ${JSON.stringify(v)}`;
+}
+
+/** A phase tap's claim: nothing, `true`, a note string or `{ skipped: reason }`. */
+export function claimProblem(v: unknown): string | undefined {
+  if (v === undefined || v === true || typeof v === 'string') return undefined;
+  if (typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as { skipped?: unknown }).skipped === 'string' && Object.keys(v).length === 1) return undefined;
+  return `${describe(v)}; a phase tap returns undefined (let later taps run), true or a note string (claim the phase), or { skipped: "reason" }`;
+}
+
+/** emergeArgs taps return the argv: an array of strings, `emerge` first. */
+export function argvProblem(v: unknown): string | undefined {
+  if (!Array.isArray(v)) return `${describe(v)}; an emergeArgs tap returns the argv it was given, changed (an array of strings)`;
+  const bad = v.findIndex((x) => typeof x !== 'string');
+  if (bad >= 0) return `an argv whose item ${bad} is ${describe(v[bad])}; every item must be a string`;
+  if (!v.length) return 'an empty argv; keep `emerge` as its first item';
+  return undefined;
+}
+
+function subjectOf(arg: unknown): string | undefined {
+  const name = (arg as { subject?: { name?: unknown } } | null)?.subject?.name;
+  return typeof name === 'string' ? name : undefined;
+}
+
+function guard(hookName: string, hook: { intercept(i: unknown): void }, problem: (v: unknown) => string | undefined): void {
+  hook.intercept({
+    register(tap: Tap) {
+      const fn = tap.fn;
+      const check = (arg: unknown, v: unknown) => {
+        const why = problem(v);
+        if (why) throw new PluginError(tap.name, hookName, subjectOf(arg), new BinfarmError('E_PLUGIN', `it returned ${why}`));
+        return v;
+      };
+      if (tap.type === 'promise') tap.fn = (...a: unknown[]) => Promise.resolve(fn(...a)).then((v) => check(a[a.length - 1], v));
+      else if (tap.type === 'sync') tap.fn = (...a: unknown[]) => check(a[a.length - 1], fn(...a));
+      else {
+        tap.fn = (...a: unknown[]) => {
+          const cb = a.pop() as (err?: unknown, r?: unknown) => void;
+          fn(...a, (err: unknown, r: unknown) => {
+            if (err) return cb(err);
+            try {
+              cb(undefined, check(a[a.length - 1], r));
+            } catch (e) {
+              cb(e);
+            }
+          });
+        };
+      }
+      return tap;
+    },
+  });
+}
+
+/** Installs the checks on the phase hooks and emergeArgs (once per farm; taps added later are covered too). */
+export function guardTapResults(farm: Farm): void {
+  if (guarded.has(farm)) return;
+  guarded.add(farm);
+  for (const phase of ['fetchStage3', 'mountPortage', 'applyPatches', 'emerge', 'package', 'publish'] as const) guard(phase, farm.hooks[phase], claimProblem);
+  guard('emergeArgs', farm.hooks.emergeArgs, argvProblem);
+}
