@@ -4,7 +4,8 @@
  *
  * - Content hooks (`subjects`, `atom[...]`, `makeConf`, `portageModel`, `renderedFiles`,
  *   `keyInputs`) are watched while they run: a tap counts for a subject when its output differs
- *   from its input (compared as stable JSON taken before the call, so in-place changes count).
+ *   from its input (compared as stable JSON taken before the call, so in-place changes count;
+ *   make.conf variables and rendered files as keyed, so changing a tuning knob does not count).
  *   `subjects` counts for each subject the tap added or changed; the others for the subject
  *   of their context (for `atom`, the subject that owns the atom).
  * - Taps of hooks that can act on any build (the build phases but publish, which runs after the
@@ -18,6 +19,7 @@
  */
 import { BinfarmError, PluginError } from './errors.ts';
 import { stableStringify } from './util/hash.ts';
+import { fileInputs, keyedAssignments } from './plan/file-inputs.ts';
 
 export const BUILTIN_TAP_PREFIX = 'binfarm:';
 
@@ -96,7 +98,7 @@ function watch(hookName: string, hook: Interceptable, rec: Recorder): void {
     register(tap: Tap) {
       const builtin = tap.name.startsWith(BUILTIN_TAP_PREFIX);
       if (builtin && !isKeyInputs) return tap;
-      const before = (args: unknown[]) => (isSubjects ? specsSnapshot(args[0]) : snapshot(args[0]));
+      const before = (args: unknown[]) => (isSubjects ? specsSnapshot(args[0]) : snapshot(hookName, args[0]));
       const after = (args: unknown[], snap: unknown, ret: unknown) => {
         const output = ret === undefined ? args[0] : ret; // a waterfall passes the input on when a tap returns undefined
         if (isKeyInputs) checkGuard(rec, tap.name, output);
@@ -106,7 +108,7 @@ function watch(hookName: string, hook: Interceptable, rec: Recorder): void {
           return;
         }
         const subject = subjectOf(args);
-        if (subject !== undefined && snapshot(output) !== snap) record(rec, subject, tap.name, hookName);
+        if (subject !== undefined && snapshot(hookName, output) !== snap) record(rec, subject, tap.name, hookName);
       };
       const fn = tap.fn;
       if (tap.type === 'sync') {
@@ -169,9 +171,10 @@ function checkGuard(rec: Recorder, tapName: string, output: unknown): void {
   }
 }
 
-/** Stable JSON of a hook value; Maps (renderedFiles) as sorted entries. */
-function snapshot(value: unknown): string {
-  if (value instanceof Map) return stableStringify([...value.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+/** Stable JSON of what a hook value contributes to keys; make.conf variables and files as keyed (without tuning knobs). */
+function snapshot(hookName: string, value: unknown): string {
+  if (hookName === 'makeConf') return stableStringify(keyedAssignments((value ?? {}) as Record<string, string>));
+  if (hookName === 'renderedFiles' && value instanceof Map) return stableStringify(fileInputs(value as Map<string, string>).inputs);
   return stableStringify(value);
 }
 

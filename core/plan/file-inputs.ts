@@ -50,10 +50,15 @@ export function fileInputs(files: ReadonlyMap<string, string>): FileInputs {
 /** The variables one make.conf-syntax file assigns, as Portage evaluates them, without tuning knobs. */
 export function keyedVariables(text: string, path: string, vars: Map<string, string> = new Map()): Record<string, string> {
   const { origin } = evaluateMakeConf(parseMakeConf(text, path), { vars, inherited: '*' });
+  return keyedAssignments(Object.fromEntries([...origin.keys()].map((name) => [name, vars.get(name)!])));
+}
+
+/** make.conf assignments without tuning knobs: those variables dropped, FEATURES and EMERGE_DEFAULT_OPTS filtered word by word. */
+export function keyedAssignments(vars: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of [...origin.keys()].sort()) {
+  for (const name of Object.keys(vars).sort()) {
     if (isTuningVariable(name)) continue;
-    const value = vars.get(name)!;
+    const value = vars[name]!;
     if (name === 'FEATURES' || name === 'EMERGE_DEFAULT_OPTS') {
       const words = value.split(/\s+/).filter(Boolean);
       const kept = name === 'FEATURES' ? keyedFeatures(words) : keyedEmergeOpts(words);
