@@ -36,10 +36,12 @@ export function fileInputs(files: ReadonlyMap<string, string>): FileInputs {
     const name = `file:${path}`;
     if (isTransportFile(path)) continue;
     if (isMakeConf(path) || isEnvFile(path)) {
-      const vars = keyedVariables(text, path, isMakeConf(path) ? shared : new Map());
-      inputs[name] = stableHash(vars);
-      content[name] = { vars };
-      continue;
+      const vars = keyedVariablesOrUndefined(text, path, isMakeConf(path) ? shared : new Map());
+      if (vars) {
+        inputs[name] = stableHash(vars);
+        content[name] = { vars };
+        continue;
+      }
     }
     inputs[name] = sha256(text);
     if (isPackageFile(path)) content[name] = { lines: contentLines(text) };
@@ -51,6 +53,18 @@ export function fileInputs(files: ReadonlyMap<string, string>): FileInputs {
 export function keyedVariables(text: string, path: string, vars: Map<string, string> = new Map()): Record<string, string> {
   const { origin } = evaluateMakeConf(parseMakeConf(text, path), { vars, inherited: '*' });
   return keyedAssignments(Object.fromEntries([...origin.keys()].map((name) => [name, vars.get(name)!])));
+}
+
+/**
+ * keyedVariables, or undefined when the file cannot be evaluated here (a renderedFiles tap may
+ * add one that `source`s another file): then its bytes are the input, which is never too lenient.
+ */
+function keyedVariablesOrUndefined(text: string, path: string, vars: Map<string, string>): Record<string, string> | undefined {
+  try {
+    return keyedVariables(text, path, vars);
+  } catch {
+    return undefined;
+  }
 }
 
 /** make.conf assignments without tuning knobs: those variables dropped, FEATURES and EMERGE_DEFAULT_OPTS filtered word by word. */

@@ -8,7 +8,9 @@ import type { BinfarmConfigInput } from '../../core/config/schema/index.ts';
 import { ConfigSchema } from '../../core/config/schema/index.ts';
 import { applyOverrides, parseSetFlag } from '../../core/config/overrides.ts';
 import type { Farm } from '../../core/farm.ts';
+import { fileInputs } from '../../core/plan/file-inputs.ts';
 import { planRun } from '../../core/plan/plan.ts';
+import { sha256 } from '../../core/util/hash.ts';
 import { formatPlan } from '../../core/plan/print.ts';
 import { readSubjectState, writeSubjectState } from '../../core/plan/state.ts';
 import { resolveStateDir } from '../../core/run/paths.ts';
@@ -238,4 +240,16 @@ test('a keyInputs tap that removes or changes a built-in input fails naming the 
   const ok = await planRun(makeFarm({ ...dagConfig(), plugins: [bad((inputs) => ({ ...inputs, 'key-trimmer:x': '1' }))] }), ['base'], { offline: true });
   t.is(ok.order[0]!.inputs['key-trimmer:x'], '1');
   t.is(ok.order[0]!.inputs['plugin:key-trimmer'], '0');
+});
+
+test('file inputs: emerge options and FEATURES filtered word by word; a make.conf that cannot be evaluated is keyed by its bytes', (t) => {
+  const text = 'FEATURES="${FEATURES} -sandbox nodoc parallel-fetch"\nEMERGE_DEFAULT_OPTS="-j 4 -l3 --jobs=2 --exclude dev-lang/rust --quiet-build=y"\nMAKEOPTS="-j9"\n';
+  const { inputs, content } = fileInputs(new Map([['make.conf', text], ['binrepos.conf/x.conf', '[x]\n'], ['package.mask/10-x', '# h\n=a/b-1\n']]));
+  t.deepEqual(content['file:make.conf'], { vars: { EMERGE_DEFAULT_OPTS: '--exclude dev-lang/rust', FEATURES: '${FEATURES} nodoc' } });
+  t.deepEqual(content['file:package.mask/10-x'], { lines: ['=a/b-1'] });
+  t.deepEqual(Object.keys(inputs).sort(), ['file:make.conf', 'file:package.mask/10-x']);
+  const sourced = 'source /etc/portage/local.conf\n';
+  const odd = fileInputs(new Map([['make.conf', sourced]]));
+  t.is(odd.inputs['file:make.conf'], sha256(sourced));
+  t.is(odd.content['file:make.conf'], undefined);
 });
