@@ -77,9 +77,9 @@ export async function computeKey(farm: Farm, subject: Subject, basis: KeyBasis, 
   inputs.buildType = farm.options.portage.buildType;
 
   const builtin = Object.freeze({ ...inputs });
-  const contributed = guardKeyInputs(farm.hooks, subject.name, builtin, () => farm.hooks.keyInputs.call({ ...inputs }, { subject, options: farm.options }));
+  const tapped = guardKeyInputs(farm.hooks, subject.name, builtin, () => farm.hooks.keyInputs.call({ ...inputs }, { subject, options: farm.options }));
   // plugins whose keyInputs taps added an input count as contributors too
-  Object.assign(contributed, pluginInputs(farm, subject.name));
+  const contributed: Record<string, string> = { ...tapped, ...pluginInputs(farm, subject.name) };
   for (const [name, value] of Object.entries(contributed)) {
     if (typeof value !== 'string') {
       throw new BinfarmError('E_PLUGIN', `a keyInputs tap returned a non-string value for input "${name}" of subject "${subject.name}"`, {
