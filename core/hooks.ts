@@ -14,6 +14,7 @@ import type { PatchStrategy } from './portage/strategy.ts';
 import type { RunContext, SubjectBuild } from './run/context.ts';
 import type { AtomSpec, SubjectSpec } from './subject/types.ts';
 import { PluginError } from './errors.ts';
+import { watchContributions } from './hook-contributions.ts';
 
 /**
  * A phase tap returns `undefined` to let later taps (the built-in among them) run, or any
@@ -90,6 +91,8 @@ export function createHooks() {
   for (const [name, hook] of Object.entries(hooks)) {
     if (!(hook instanceof HookMap)) wrapHook(name, hook as AnyHook);
   }
+  // which plugin changed what for which subject: plugin versions enter only those keys
+  watchContributions(hooks);
   return Object.freeze(hooks);
 }
 

@@ -7,7 +7,7 @@ import { BinfarmError } from './errors.ts';
  */
 export interface Plugin {
   readonly name: string;
-  /** Optional version; part of every subject's content key. */
+  /** Optional version; part of the content key of every subject the plugin contributed to (core/hook-contributions.ts). */
   readonly version?: string;
   apply(farm: Farm): void;
 }

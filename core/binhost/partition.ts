@@ -9,6 +9,7 @@ import type { BinfarmOptions } from '../config/schema/index.ts';
 import type { PortageModel } from '../portage/model.ts';
 import { stackAll } from '../portage/makeconf/incremental.ts';
 import { stableHash } from '../util/hash.ts';
+import { keyedFeatures } from '../plan/tuning-knobs.ts';
 
 export interface Partition {
   /** Path relative to the binhost root, `/`-separated: `amd64/default/linux/amd64/23.0/opt-1a2b3c4d`. */
@@ -42,7 +43,8 @@ export function compatSettings(options: BinfarmOptions, model: PortageModel | un
       if (c.vars.FEATURES !== undefined) features.push(c.vars.FEATURES.split(/\s+/).filter((t) => t && t !== '${FEATURES}' && t !== '$FEATURES'));
     }
   }
-  out.FEATURES = stackAll(features).sort().join(' ');
+  // tuning FEATURES (parallel-fetch, sandboxes, ...) do not make binpkgs incompatible (core/plan/tuning-knobs.ts)
+  out.FEATURES = keyedFeatures(stackAll(features)).sort().join(' ');
   return out;
 }
 

@@ -90,6 +90,7 @@ export async function packagePhase(farm: Farm, build: SubjectBuild): Promise<str
     subject: subject.name,
     key,
     inputs: keyData.inputs,
+    ...(keyData.content ? { content: keyData.content } : {}),
     sources: sourceHashes(o),
     image: build.image,
     partition: { rel: partitionRel, dir: partition },

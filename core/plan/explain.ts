@@ -4,6 +4,8 @@
  */
 import type { StaleReason } from './types.ts';
 import { UNKNOWN } from './key.ts';
+import { contentChanges } from './explain-content.ts';
+import type { KeyContent } from './file-inputs.ts';
 
 const short = (d: string | undefined): string | undefined => (d === undefined ? undefined : d === UNKNOWN ? d : d.length > 16 && /^[0-9a-f]+$/.test(d) ? d.slice(0, 12) : d);
 
@@ -20,7 +22,12 @@ function rank(name: string): number {
   return 8;
 }
 
-export function diffInputs(before: Record<string, string>, after: Record<string, string>): StaleReason[] {
+export function diffInputs(
+  before: Record<string, string>,
+  after: Record<string, string>,
+  beforeContent: Record<string, KeyContent> = {},
+  afterContent: Record<string, KeyContent> = {},
+): StaleReason[] {
   const out: StaleReason[] = [];
   const names = new Set([...Object.keys(before), ...Object.keys(after)]);
   for (const name of [...names].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0))) {
@@ -33,6 +40,8 @@ export function diffInputs(before: Record<string, string>, after: Record<string,
     };
     if (b !== undefined) reason.before = short(b)!;
     if (a !== undefined) reason.after = short(a)!;
+    const details = b !== undefined && a !== undefined ? contentChanges(beforeContent[name], afterContent[name]) : undefined;
+    if (details?.length) reason.details = details;
     out.push(reason);
   }
   return out;

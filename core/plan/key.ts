@@ -1,9 +1,11 @@
 /**
  * Content keys (architecture.md contract). A subject's key is the hash of everything its image
  * and binpkgs are made from: the parent's key, the stage3 digest (base), the tree snapshot
- * digest, every rendered /etc/portage file, its sets, every overlay and context file, plugin
- * versions, the binfarm version and the build type, plus whatever plugins add through
- * `hooks.keyInputs`. Each input keeps its own digest so `plan --explain` can name what changed.
+ * digest, the rendered /etc/portage files minus tuning knobs (core/plan/file-inputs.ts), its
+ * sets, every overlay and context file, the versions of the plugins that contributed to it
+ * (core/plan/plugin-inputs.ts), the binfarm version and the build type, plus whatever plugins
+ * add through `hooks.keyInputs` (adding only). Each input keeps its own digest so
+ * `plan --explain` can name what changed.
  */
 import type { Farm } from '../farm.ts';
 import { BinfarmError } from '../errors.ts';
@@ -16,6 +18,9 @@ import { binfarmVersion } from './binfarm-version.ts';
 import { renderSubject } from '../portage/render-subject.ts';
 import { hashTree } from './tree-digest.ts';
 import { FARM_DATA } from './run-data.ts';
+import { fileInputs, type KeyContent } from './file-inputs.ts';
+import { pluginInputs } from './plugin-inputs.ts';
+import { guardKeyInputs } from '../hook-contributions.ts';
 
 /** Shown where a digest is not known before the stage3 or the tree was fetched once. */
 export const UNKNOWN = 'unknown until fetched';
@@ -37,6 +42,8 @@ export interface KeyComputation {
   unknown: string[];
   model: PortageModel;
   files: Map<string, string>;
+  /** Diffable content of keyed files (`file:<path>` → make.conf variables or package.* lines), for the state. */
+  content: Record<string, KeyContent>;
   partition: Partition;
 }
 
@@ -59,16 +66,20 @@ export async function computeKey(farm: Farm, subject: Subject, basis: KeyBasis, 
   if (subject.parent !== null) put('parent', basis.parentKey);
   else put('stage3', basis.stage3Digest);
   put('tree', basis.treeDigest);
-  for (const [path, content] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) inputs[`file:${path}`] = sha256(content);
+  const keyed = fileInputs(files);
+  Object.assign(inputs, keyed.inputs);
   for (const [name, atoms] of Object.entries(subject.sets)) inputs[`set:${name}`] = stableHash(atoms);
   for (const dir of subject.overlays) Object.assign(inputs, await hashTree(farm.rootDir, dir, 'overlay', `overlay of subject "${subject.name}"`));
   if (subject.context) Object.assign(inputs, await hashTree(farm.rootDir, subject.context, 'context', `context of subject "${subject.name}"`));
   if (subject.labels && Object.keys(subject.labels).length) inputs.labels = stableHash(subject.labels);
-  for (const [name, version] of Object.entries(farm.pluginVersions())) inputs[`plugin:${name}`] = version;
+  Object.assign(inputs, pluginInputs(farm, subject.name));
   inputs.binfarm = binfarmVersion();
   inputs.buildType = farm.options.portage.buildType;
 
-  const contributed = farm.hooks.keyInputs.call({ ...inputs }, { subject, options: farm.options });
+  const builtin = Object.freeze({ ...inputs });
+  const tapped = guardKeyInputs(farm.hooks, subject.name, builtin, () => farm.hooks.keyInputs.call({ ...inputs }, { subject, options: farm.options }));
+  // plugins whose keyInputs taps added an input count as contributors too
+  const contributed: Record<string, string> = { ...tapped, ...pluginInputs(farm, subject.name) };
   for (const [name, value] of Object.entries(contributed)) {
     if (typeof value !== 'string') {
       throw new BinfarmError('E_PLUGIN', `a keyInputs tap returned a non-string value for input "${name}" of subject "${subject.name}"`, {
@@ -77,7 +88,7 @@ export async function computeKey(farm: Farm, subject: Subject, basis: KeyBasis, 
     }
   }
   const key = unknown.length ? undefined : sha256(stableStringify(contributed));
-  return { key, inputs: contributed, unknown, model, files, partition: partitionOf(farm.options, stateDir, model) };
+  return { key, inputs: contributed, unknown, model, files, content: keyed.content, partition: partitionOf(farm.options, stateDir, model) };
 }
 
 /**
@@ -98,7 +109,7 @@ export async function computeSubjectKey(build: SubjectBuild, farm: Farm | undefi
   }
   build.key = result.key;
   build.partition = result.partition.dir;
-  build.data.set(KEY_DATA, { inputs: result.inputs, partition: result.partition } satisfies KeyData);
+  build.data.set(KEY_DATA, { inputs: result.inputs, content: result.content, partition: result.partition } satisfies KeyData);
   return result.key;
 }
 
@@ -113,5 +124,7 @@ export const KEY_DATA = 'binfarm:key';
 
 export interface KeyData {
   inputs: Record<string, string>;
+  /** Diffable content of keyed files, recorded in the state for `plan --explain`. */
+  content?: Record<string, KeyContent>;
   partition: Partition;
 }

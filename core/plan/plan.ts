@@ -99,7 +99,7 @@ function decide(comp: KeyComputation, state: SubjectState | undefined, images: M
       return missing.length ? { reasons: [binpkgsMissing(missing, files.length)] } : { reasons: [], image: imageRef(image, comp) };
     }
     if (!state) return { reasons: [{ input: 'state', change: 'no previous build' }] };
-    return { reasons: diffInputs(state.inputs, comp.inputs) };
+    return { reasons: diffInputs(state.inputs, comp.inputs, state.content, comp.content) };
   }
   if (images && !image) return { reasons: [{ input: 'image', change: 'image missing', before: state.image.ref }] };
   const missing = missingBinpkgs(state.partition.dir, state.packages);

@@ -20,11 +20,21 @@ export function formatReason(r: StaleReason): string {
   return `${r.input} ${r.change}${digests}`;
 }
 
+/** The lines of a reason: one per change inside a file when known (`make.conf: CFLAGS "-O2" → "-O3"`), else formatReason. */
+export function reasonLines(r: StaleReason, max = Infinity): string[] {
+  if (!r.details?.length) return [formatReason(r)];
+  const file = r.input.replace(/^file:/, '');
+  const lines = r.details.slice(0, max).map((d) => `${file}: ${d}`);
+  if (r.details.length > max) lines.push(`${file}: … and ${r.details.length - max} more changes`);
+  return lines;
+}
+
 function summaryOf(p: SubjectPlan): string {
   if (p.action === 'skip') return 'up to date';
   const first = p.reasons[0];
   if (!first) return 'stale';
   const more = p.reasons.length > 1 ? ` (+${p.reasons.length - 1} more)` : '';
+  if (first.details?.length) return `${reasonLines(first)[0]}${first.details.length > 1 ? ` (+${first.details.length - 1} in the file)` : ''}${more}`;
   return `${first.change === 'changed' || first.change === 'added' || first.change === 'removed' ? `${first.input} ${first.change}` : first.change === 'unknown until fetched' ? `${first.input} ${first.change}` : first.change}${more}`;
 }
 
@@ -40,7 +50,7 @@ export function formatPlan(plan: RunPlan, opts: PrintOptions = {}): string {
     lines.push(`  ${name}  ${p.action.padEnd(5)}  ${key}  ${summaryOf(p)}`);
     if (opts.explain && p.action === 'build') {
       const max = opts.maxReasons ?? 20;
-      for (const r of p.reasons.slice(0, max)) lines.push(`  ${' '.repeat(width)}    - ${formatReason(r)}`);
+      for (const r of p.reasons.slice(0, max)) for (const l of reasonLines(r, max)) lines.push(`  ${' '.repeat(width)}    - ${l}`);
       if (p.reasons.length > max) lines.push(`  ${' '.repeat(width)}    … and ${p.reasons.length - max} more`);
     }
   }

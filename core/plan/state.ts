@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BinfarmError } from '../errors.ts';
 import { writeFileAtomic } from '../util/fs.ts';
+import type { KeyContent } from './file-inputs.ts';
 
 export const STATE_VERSION = 1;
 
@@ -31,6 +32,12 @@ export interface SubjectState {
   key: string;
   /** Inputs of that key (name → digest), for `plan --explain`. */
   inputs: Record<string, string>;
+  /**
+   * What the keyed files held (`file:<path>` → make.conf variables without tuning knobs, or
+   * package.* lines), so `plan --explain` can name the variable or line that changed. Absent in
+   * states written before it was recorded: those explain at file level.
+   */
+  content?: Record<string, KeyContent>;
   /** Hashes of the stage3 / tree source settings the recorded digests belong to. */
   sources: { stage3?: string; tree?: string };
   image: { ref: string; id: string };

@@ -8,6 +8,8 @@ export interface StaleReason {
   change: string;
   before?: string;
   after?: string;
+  /** What changed inside the input, one line each: `CFLAGS "-O2" → "-O3"`, `+dev-libs/boost python` (core/plan/explain-content.ts). */
+  details?: string[];
 }
 
 export interface SubjectPlan {

@@ -44,6 +44,8 @@ test.serial('two-subject DAG: first run builds all, second skips all, a USE chan
   t.true(core.packages.every((p) => existsSync(join(core.partition.dir, p))));
   const index = parsePackagesIndex(readFileSync(join(core.partition.dir, 'Packages'), 'utf8'));
   t.deepEqual(names(index.packages.map((p) => p.CPV!)), ['app-misc/hello-2.12.2', 'dev-libs/boost-1.88.0', 'sci-libs/gsl-2.8', 'sci-physics/geant4-11.3.2', 'sci-physics/root-6.36.0']);
+  t.like(core.content?.['file:make.conf'], { vars: { MAKEOPTS: undefined } }, 'the state keeps the keyed make.conf variables, tuning knobs left out');
+  t.truthy((core.content?.['file:make.conf'] as { vars: Record<string, string> }).vars.CFLAGS);
   const mc = (await readSubjectState(stateDir, 'mc-sim'))!;
   t.deepEqual(mc.binary, ['sci-libs/gsl-2.8'], 'mc-sim reused the binpkg hep-core built');
   t.deepEqual(mc.built, ['sci-physics/geant4-11.3.2']);
@@ -75,12 +77,22 @@ test.serial('two-subject DAG: first run builds all, second skips all, a USE chan
   t.regex(out, /^collector:x:1000:1000::\/home\/collector:\/bin\/sh$/m, 'the base bootstrap created the build user');
   t.regex(out, /^\/home\/collector$/m);
 
-  // ── second run: nothing to do ─────────────────────────────────────────────
+  // ── second run: nothing to do, though tuning knobs changed and a report plugin was added ──
+  let reported = 0;
+  const reporter = { name: 'report', version: '1.0.0', apply: (f: import('../../core/farm.ts').Farm) => f.hooks.done.tapPromise('report', async () => void reported++) };
   const t0 = performance.now();
-  const r2 = await env.run(withBootstrap());
+  const r2 = await env.run(
+    env.farm((c) => {
+      c.base = { ...c.base, updateWorld: true };
+      c.portage = { ...c.portage, makeopts: '-j16', features: ['parallel-fetch'] };
+      c.run = { ...c.run, jobs: 4 };
+      c.plugins = [reporter];
+    }),
+  );
   t.is(r2.status, 'done');
   t.deepEqual(r2.summary.built, []);
   t.deepEqual(names(r2.summary.skipped), ['analysis', 'base', 'hep-core', 'mc-sim']);
+  t.is(reported, 1, 'the report plugin ran');
   t.log(`no-op run: ${Math.round(performance.now() - t0)} ms`);
 
   // ── a USE change in hep-core ──────────────────────────────────────────────
@@ -90,6 +102,7 @@ test.serial('two-subject DAG: first run builds all, second skips all, a USE chan
   });
   const plan = await planRun(changed, [], { offline: true });
   t.deepEqual(Object.fromEntries(plan.order.map((p) => [p.subject.name, p.action])), { base: 'skip', 'hep-core': 'build', 'mc-sim': 'skip', analysis: 'build' });
+  t.deepEqual(plan.order[1]!.reasons.find((r) => r.input.startsWith('file:package.use/'))?.details, ['-dev-libs/boost python', '+dev-libs/boost python numpy']);
   const r3 = await env.run(changed);
   t.is(r3.status, 'done', JSON.stringify(r3.failures));
   t.deepEqual(names(r3.summary.built), ['analysis', 'hep-core']);

@@ -43,6 +43,7 @@ export async function recordBuild(farm: Farm, name: string, parentKey: string | 
     subject: name,
     key: comp.key!,
     inputs: comp.inputs,
+    content: comp.content,
     sources: sourceHashes(farm.options),
     image: { ref: `binfarm/${name}:${comp.key!.slice(0, 12)}`, id: 'sha256:0' },
     partition: { rel: comp.partition.rel, dir: comp.partition.dir },
