@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { parsePackagesIndex } from '../../core/binhost/packages-index.ts';
 import { publishGeneration, rollbackGeneration, describePartition, type PublishTarget } from '../../core/publish/generations.ts';
 import { LocalFs, SshFs } from '../../core/publish/target-fs.ts';
-import { LinkOrCopy, RsyncTransfer, rshCommand, parseRsyncTarget } from '../../core/publish/transfers.ts';
+import { CloneOrCopy, RsyncTransfer, rshCommand, parseRsyncTarget } from '../../core/publish/transfers.ts';
 import { makePartition, PARTITION } from './helpers.ts';
 
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), `binfarm-${p}-`));
 process.env.PATH = `${new URL('../fixtures/ssh/', import.meta.url).pathname}:${process.env.PATH}`;
 
 function dirTarget(root: string): PublishTarget {
-  return { fs: new LocalFs(root), root, transfer: new LinkOrCopy() };
+  return { fs: new LocalFs(root), root, transfer: new CloneOrCopy() };
 }
 
 const index = (dir: string) => parsePackagesIndex(readFileSync(join(dir, 'Packages'), 'utf8'));
