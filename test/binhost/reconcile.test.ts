@@ -107,7 +107,7 @@ test('the verify cache spares unchanged files the hashing; any write to a file m
 
 test('BLAKE2B and SHA512 in an entry are checked too', async (t) => {
   const { dir } = threePackages();
-  const entry = { ...parsePackagesIndex(readFileSync(join(dir, 'Packages'), 'utf8')).packages.find((p) => p.PATH === HELLO)!, BLAKE2B: 'ab'.repeat(64) };
+  const entry: Record<string, string> = { ...parsePackagesIndex(readFileSync(join(dir, 'Packages'), 'utf8')).packages.find((p) => p.PATH === HELLO)!, BLAKE2B: 'ab'.repeat(64) };
   delete entry.MD5;
   delete entry.SHA1;
   const v = await checkEntryFile(dir, entry, undefined, 'full');
