@@ -115,7 +115,12 @@ export function reconcileOnce(run: RunContext, dir: string, rel: string): Promis
   if (!p) {
     p = reconcilePartition({ stateDir: run.stateDir, dir, rel, id: run.runId, mode: 'cached' }).then((r) => {
       for (const b of r.bad) run.logger.warn(`${describeBad(b, rel)}; ${r.quarantineDir ? `quarantined to ${r.quarantineDir}` : 'dropped from the index'}`);
-      if (r.bad.length) run.logger.warn(`partition ${rel}: ${r.bad.length} binpkg(s) removed from the Packages index; the subjects whose images contain them are stale until rebuilt (\`binfarm plan --explain\` names them)`);
+      if (r.bad.length) {
+        run.logger.warn(
+          `partition ${rel}: ${r.bad.length} binpkg(s) removed from the Packages index; ` +
+            'the subjects whose images contain them are stale until rebuilt (`binfarm plan --explain` names them)',
+        );
+      }
       return r;
     });
     memo.set(dir, p);

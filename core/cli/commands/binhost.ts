@@ -68,7 +68,8 @@ const verify = defineCommand<{ fix?: boolean }>({
       if (p.quarantineDir) ctx.print(`    quarantined to ${p.quarantineDir}; the index no longer lists them`, true);
     }
     for (const g of report.generations) {
-      ctx.print(`${g.target} ${g.partition} generation ${g.generation}${g.current ? ' (current)' : ''}: ${g.checked} binpkgs, ${g.bad.length ? `${g.bad.length} bad` : 'ok'}`, true);
+      const state = g.bad.length ? `${g.bad.length} bad` : 'ok';
+      ctx.print(`${g.target} ${g.partition} generation ${g.generation}${g.current ? ' (current)' : ''}: ${g.checked} binpkgs, ${state}`, true);
       for (const b of g.bad) ctx.print(line(b), true);
     }
     if (!report.partitions.length && !report.generations.length) ctx.print('no local partition and no published generation found', true);
