@@ -108,9 +108,12 @@ async function start(build: SubjectBuild): Promise<{ handle: ContainerHandle; re
   const logDir = hostLogDir(build);
   const distDir = hostDistDir(build);
   await Promise.all([partition, logDir, distDir].map((d) => mkdir(d, { recursive: true })));
-  // Before Portage sees the partition: bad binpkgs are quarantined, never silently dropped.
-  build.progress.title('verify the binhost partition');
-  await reconcileOnce(run, partition, relative(binhostRoot(o, run.stateDir), partition).split(sep).join('/'));
+  // Before Portage builds in the partition: bad binpkgs are quarantined, never silently dropped.
+  // An assembly only reads the binhost and never changes it.
+  if (run.command !== 'assemble') {
+    build.progress.title('verify the binhost partition');
+    await reconcileOnce(run, partition, relative(binhostRoot(o, run.stateDir), partition).split(sep).join('/'));
+  }
 
   const info = await engine.inspectImage(build.baseImage.ref);
   const entrypoint = info?.config?.entrypoint ?? null;
