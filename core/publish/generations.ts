@@ -115,7 +115,8 @@ export async function publishGeneration(
   const existing = generationNumbers(await fs.list(gens));
   const n = (existing.at(-1) ?? 0) + 1;
   const dir = posix.join(gens, String(n));
-  const prev = current !== undefined ? posix.join(gens, String(current)) : undefined;
+  // Nothing is shared with a damaged generation (rsync's --link-dest trusts size and mtime only).
+  const prev = current !== undefined && !damaged ? posix.join(gens, String(current)) : undefined;
   const files = index.packages.map((p) => p.PATH!).filter(Boolean);
   opts.log?.(`${fs.display}/${partitionRel}: uploading generation ${n} (${files.length} binpkgs)`);
   await fs.mkdirp(dir);

@@ -34,7 +34,8 @@ test('a local binpkg changed in place after publishing leaves the published gene
 });
 
 test('a corrupted published file is noticed: a fresh generation, not "already has this content"; sound files are shared with it', async (t) => {
-  const part = makePartition(tmp('src'), pkgs);
+  const src = tmp('src');
+  const part = makePartition(src, pkgs);
   const target = dirTarget(tmp('dst'));
   const cacheDir = verifyCacheDir(tmp('state'));
   const lines: string[] = [];
@@ -53,7 +54,7 @@ test('a corrupted published file is noticed: a fresh generation, not "already ha
   t.true(lines.some((l) => /generation 1 is damaged; publishing a fresh generation/.test(l)));
   const gen2 = join(target.root, PARTITION, 'generations/2');
   t.is(readFileSync(join(gen2, GSL), 'utf8'), 'gsl bytes', 'the bad file is not carried over');
-  t.is(statSync(join(gen2, HELLO)).ino, statSync(join(gen1, HELLO)).ino, 'a verified, identical file is shared between generations');
+  t.not(statSync(join(gen2, HELLO)).ino, statSync(join(gen1, HELLO)).ino, 'nothing is shared with a damaged generation');
   t.true((await publishGeneration(target, part, PARTITION, opts)).unchanged);
 
   // a published file that is gone counts too
@@ -61,6 +62,15 @@ test('a corrupted published file is noticed: a fresh generation, not "already ha
   const r3 = await publishGeneration(target, part, PARTITION, opts);
   t.is(r3.generation, 3);
   t.deepEqual(r3.damaged?.files.map((f) => [f.path, f.kind]), [[HELLO, 'missing']]);
+
+  // new content on a sound generation: verified, identical files are shared with it
+  makePartition(src, [...pkgs, { cpv: 'dev-libs/boost-1.88.0', id: 1 }]);
+  const r4 = await publishGeneration(target, part, PARTITION, opts);
+  t.is(r4.generation, 4);
+  const gen3 = join(target.root, PARTITION, 'generations/3');
+  const gen4 = join(target.root, PARTITION, 'generations/4');
+  t.is(statSync(join(gen4, HELLO)).ino, statSync(join(gen3, HELLO)).ino);
+  t.not(statSync(join(gen4, HELLO)).ino, statSync(join(part, HELLO)).ino);
 });
 
 test('publish refuses a generation that lacks a binpkg an image of the partition contains', async (t) => {
