@@ -1,16 +1,18 @@
 /**
  * Checks a partition's `Packages` index from outside Portage before anything is committed or
  * published: the header a client needs (VERSION, TIMESTAMP), and for every entry that its file
- * exists inside the partition, and that SIZE, MD5 and SHA1 match when present. A stale
- * `Packages.gz` (clients fetch it first) is an error too.
+ * exists inside the partition, and that SIZE and the digests (MD5, SHA1, BLAKE2B, SHA512) match
+ * when present. A stale `Packages.gz` (clients fetch it first) is an error too. With a verify
+ * cache (verify-cache.ts), files unchanged since they last verified good are not hashed again.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { BinfarmError } from '../errors.ts';
+import { hashFileMulti, type DigestAlgo } from '../util/checksums.ts';
+import { entryDigestId } from './entry-check.ts';
 import { INDEX_VERSION, entryName, parsePackagesIndex, type PackagesIndex } from './packages-index.ts';
+import { VerifyCache } from './verify-cache.ts';
 
 export interface IndexProblem {
   /** The entry (`cat/pf (build N)`), or `header` / a file name. */
@@ -26,8 +28,15 @@ export interface VerifyResult {
 
 const BINPKG = /\.(gpkg\.tar|tbz2|xpak)$/;
 
+export interface CheckIndexOptions {
+  /** Directory of verify caches (verifyCacheDir(stateDir)); without it every file is hashed. */
+  cacheDir?: string;
+}
+
+const DIGESTS: DigestAlgo[] = ['MD5', 'SHA1', 'BLAKE2B', 'SHA512'];
+
 /** Problems of the index in `dir` (empty when it is sound). */
-export async function checkIndex(dir: string): Promise<{ problems: IndexProblem[]; result?: VerifyResult }> {
+export async function checkIndex(dir: string, opts: CheckIndexOptions = {}): Promise<{ problems: IndexProblem[]; result?: VerifyResult }> {
   const path = join(dir, 'Packages');
   let text: string;
   try {
@@ -47,6 +56,7 @@ export async function checkIndex(dir: string): Promise<{ problems: IndexProblem[
     problems.push({ entry: 'header', problem: `PACKAGES says ${h.PACKAGES} but the index lists ${index.packages.length} entries` });
   }
 
+  const cache = opts.cacheDir ? await VerifyCache.load(opts.cacheDir, dir) : undefined;
   const indexed = new Set<string>();
   for (const pkg of index.packages) {
     const name = entryName(pkg);
@@ -70,12 +80,16 @@ export async function checkIndex(dir: string): Promise<{ problems: IndexProblem[
       problems.push({ entry: name, problem: `SIZE is ${pkg.SIZE} but ${p} has ${st.size} bytes` });
       continue;
     }
-    if (pkg.MD5 || pkg.SHA1) {
-      const sums = await digests(file);
-      if (pkg.MD5 && pkg.MD5.toLowerCase() !== sums.md5) problems.push({ entry: name, problem: `MD5 mismatch for ${p}: index ${pkg.MD5}, file ${sums.md5}` });
-      if (pkg.SHA1 && pkg.SHA1.toLowerCase() !== sums.sha1) problems.push({ entry: name, problem: `SHA1 mismatch for ${p}: index ${pkg.SHA1}, file ${sums.sha1}` });
-    }
+    const id = entryDigestId(pkg);
+    if (cache?.hit(p, st, id)) continue;
+    const algos = DIGESTS.filter((a) => pkg[a]);
+    const sums = algos.length ? await hashFileMulti(file, algos) : undefined;
+    const bad = algos.filter((a) => pkg[a]!.toLowerCase() !== sums![a]);
+    for (const a of bad) problems.push({ entry: name, problem: `${a} mismatch for ${p}: index ${pkg[a]}, file ${sums![a]}` });
+    if (bad.length) cache?.forget(p);
+    else cache?.record(p, st, id);
   }
+  await cache?.save().catch(() => undefined);
 
   const gz = await readFile(join(dir, 'Packages.gz')).catch(() => undefined);
   if (gz) {
@@ -93,27 +107,19 @@ export async function checkIndex(dir: string): Promise<{ problems: IndexProblem[
 }
 
 /** Verifies the index in `dir`; throws E_BINHOST naming every bad entry. */
-export async function verifyIndex(dir: string): Promise<VerifyResult> {
-  const { problems, result } = await checkIndex(dir);
+export async function verifyIndex(dir: string, opts: CheckIndexOptions = {}): Promise<VerifyResult> {
+  const { problems, result } = await checkIndex(dir, opts);
   if (problems.length || !result) {
     const shown = problems.slice(0, 10).map((p) => `  ${p.entry}: ${p.problem}`);
     if (problems.length > 10) shown.push(`  … and ${problems.length - 10} more`);
     throw new BinfarmError('E_BINHOST', `the binhost index in ${dir} is not sound:\n${shown.join('\n')}`, {
-      hint: 'Regenerate it with `emaint binhost --fix` in a build container of this partition (binfarm runs it after every emerge); never edit Packages by hand.',
+      hint:
+        'Bad or missing binpkgs: `binfarm binhost verify --fix` quarantines them and rewrites the index, then `binfarm run` rebuilds what used them. ' +
+        'A bad header or Packages.gz: regenerate it with `emaint binhost --fix` in a build container of this partition. Never edit Packages by hand.',
       details: { dir, problems },
     });
   }
   return result;
-}
-
-async function digests(file: string): Promise<{ md5: string; sha1: string }> {
-  const md5 = createHash('md5');
-  const sha1 = createHash('sha1');
-  for await (const chunk of createReadStream(file)) {
-    md5.update(chunk as Buffer);
-    sha1.update(chunk as Buffer);
-  }
-  return { md5: md5.digest('hex'), sha1: sha1.digest('hex') };
 }
 
 /** Binpkg files below `dir`, as `/`-separated paths relative to it. */

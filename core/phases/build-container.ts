@@ -5,11 +5,12 @@
  * of the container never contains them. applyPatches, emerge and package all exec in it.
  */
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { BinfarmError } from '../errors.ts';
 import type { ContainerHandle, MountSpec } from '../engine/types.ts';
 import type { SubjectBuild } from '../run/context.ts';
-import { partitionOf } from '../binhost/partition.ts';
+import { binhostRoot, partitionOf } from '../binhost/partition.ts';
+import { reconcileOnce } from '../binhost/reconcile.ts';
 import { farmOf, KEY_DATA, type KeyData } from '../plan/key.ts';
 import { renderSubject } from '../portage/render-subject.ts';
 
@@ -107,6 +108,12 @@ async function start(build: SubjectBuild): Promise<{ handle: ContainerHandle; re
   const logDir = hostLogDir(build);
   const distDir = hostDistDir(build);
   await Promise.all([partition, logDir, distDir].map((d) => mkdir(d, { recursive: true })));
+  // Before Portage builds in the partition: bad binpkgs are quarantined, never silently dropped.
+  // An assembly only reads the binhost and never changes it.
+  if (run.command !== 'assemble') {
+    build.progress.title('verify the binhost partition');
+    await reconcileOnce(run, partition, relative(binhostRoot(o, run.stateDir), partition).split(sep).join('/'));
+  }
 
   const info = await engine.inspectImage(build.baseImage.ref);
   const entrypoint = info?.config?.entrypoint ?? null;

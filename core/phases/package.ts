@@ -12,6 +12,7 @@ import type { SubjectBuild } from '../run/context.ts';
 import { binhostRoot } from '../binhost/partition.ts';
 import { binpkgsOf } from '../binhost/subject-packages.ts';
 import { verifyIndex } from '../binhost/verify-index.ts';
+import { verifyCacheDir } from '../binhost/verify-cache.ts';
 import { EMERGE_DATA, emptyRecord, type EmergeRecord } from '../emerge/record.ts';
 import { binfarmVersion } from '../plan/binfarm-version.ts';
 import { IMAGE_LABEL } from '../plan/image-labels.ts';
@@ -42,7 +43,7 @@ export async function packagePhase(farm: Farm, build: SubjectBuild): Promise<str
     });
   }
   build.progress.title('verify the Packages index');
-  const verified = await verifyIndex(partition);
+  const verified = await verifyIndex(partition, { cacheDir: verifyCacheDir(run.stateDir) });
   for (const f of verified.unindexed) build.logger.warn(`binpkg ${f} in ${partition} is not in the Packages index (Portage skipped it: invalid name or unreadable)`);
 
   await refuseConfigUpdates(build, container);

@@ -3,14 +3,13 @@
  * labelled with its content key exists and its binpkgs are still in its binhost partition;
  * otherwise it is built, with the reasons `plan --explain` prints.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Farm } from '../farm.ts';
 import type { Engine, ImageInfo } from '../engine/types.ts';
 import { resolveStateDir } from '../run/paths.ts';
 import { stableHash } from '../util/hash.ts';
 import type { BinfarmOptions } from '../config/schema/index.ts';
 import { planOrder } from './dag.ts';
+import { BinpkgCheck } from './binpkg-check.ts';
 import { diffInputs, unknownReasons } from './explain.ts';
 import { IMAGE_LABEL, splitList } from './image-labels.ts';
 import { computeKey, type KeyComputation } from './key.ts';
@@ -55,6 +54,7 @@ export async function planRun(farm: Farm, targets: string[], opts: PlanOptions =
 
   const plans = new Map<string, SubjectPlan>();
   const order: SubjectPlan[] = [];
+  const binpkgs = new BinpkgCheck(stateDir);
   for (const { subject, depth } of ordered) {
     const parentPlan = subject.parent === null ? undefined : plans.get(subject.parent);
     const comp = await computeKey(
@@ -64,7 +64,7 @@ export async function planRun(farm: Farm, targets: string[], opts: PlanOptions =
       stateDir,
     );
     const state = states.get(subject.name);
-    const decision = decide(comp, state, images, parentPlan?.action);
+    const decision = await decide(comp, state, images, parentPlan?.action, binpkgs);
     const plan: SubjectPlan = {
       subject,
       key: comp.key,
@@ -87,7 +87,13 @@ interface Decision {
   image?: { ref: string; id: string };
 }
 
-function decide(comp: KeyComputation, state: SubjectState | undefined, images: Map<string, ImageInfo> | undefined, parentAction: 'build' | 'skip' | undefined): Decision {
+async function decide(
+  comp: KeyComputation,
+  state: SubjectState | undefined,
+  images: Map<string, ImageInfo> | undefined,
+  parentAction: 'build' | 'skip' | undefined,
+  binpkgs: BinpkgCheck,
+): Promise<Decision> {
   if (!comp.key) return { reasons: unknownReasons(comp.unknown, parentAction) };
   const image = images?.get(comp.key);
   const sameKey = state?.key === comp.key;
@@ -95,29 +101,21 @@ function decide(comp: KeyComputation, state: SubjectState | undefined, images: M
     // The state may be lost or stale while the image of this key exists: trust its labels.
     if (image) {
       const files = splitList(image.labels[IMAGE_LABEL.binpkgs]);
-      const missing = missingBinpkgs(comp.partition.dir, files);
-      return missing.length ? { reasons: [binpkgsMissing(missing, files.length)] } : { reasons: [], image: imageRef(image, comp) };
+      const bad = await binpkgs.reasons(comp.partition.dir, comp.partition.rel, files);
+      return bad.length ? { reasons: bad } : { reasons: [], image: imageRef(image, comp) };
     }
     if (!state) return { reasons: [{ input: 'state', change: 'no previous build' }] };
     return { reasons: diffInputs(state.inputs, comp.inputs, state.content, comp.content) };
   }
   if (images && !image) return { reasons: [{ input: 'image', change: 'image missing', before: state.image.ref }] };
-  const missing = missingBinpkgs(state.partition.dir, state.packages);
-  if (missing.length) return { reasons: [binpkgsMissing(missing, state.packages.length)] };
+  const bad = await binpkgs.reasons(state.partition.dir, state.partition.rel, state.packages);
+  if (bad.length) return { reasons: bad };
   return { reasons: [], image: image ? imageRef(image, comp) : state.image };
-}
-
-function binpkgsMissing(missing: string[], total: number): StaleReason {
-  return { input: 'binpkgs', change: 'binpkgs missing', before: `${missing.length} of ${total}`, after: missing.slice(0, 3).join(' ') };
 }
 
 function imageRef(image: ImageInfo, comp: KeyComputation): { ref: string; id: string } {
   const wanted = image.repoTags.find((t) => t.endsWith(`:${comp.key!.slice(0, 12)}`)) ?? image.repoTags[0] ?? image.id;
   return { ref: wanted, id: image.id };
-}
-
-function missingBinpkgs(partitionDir: string, files: string[]): string[] {
-  return files.filter((f) => !existsSync(join(partitionDir, f)));
 }
 
 /**

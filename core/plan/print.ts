@@ -16,6 +16,7 @@ export function formatReason(r: StaleReason): string {
   if (r.change === 'no previous build' || r.change === 'image missing' || r.change === 'binpkgs missing') {
     return `${r.change}${r.before !== undefined ? ` (${r.before}${r.after ? `: ${r.after}` : ''})` : ''}`;
   }
+  if (r.input === 'binpkgs') return `${r.change}${r.after ? ` (${r.after})` : ''}`;
   if (r.change === 'parent rebuilt') return `parent rebuilt${digests}`;
   return `${r.input} ${r.change}${digests}`;
 }

@@ -4,7 +4,10 @@ import type { Subject } from '../subject/types.ts';
 export interface StaleReason {
   /** Input name, e.g. `stage3`, `tree`, `file:package.use/50-hep-core`, `set:hf-base`, `overlay:root.01.d/etc/x`, `plugin:hep`. */
   input: string;
-  /** Human text: `changed`, `added`, `removed`, `no previous build`, `parent rebuilt`, `image missing`, `binpkgs missing`. */
+  /**
+   * Human text: `changed`, `added`, `removed`, `no previous build`, `parent rebuilt`, `image missing`,
+   * `binpkg corrupt: <cat>/<pf>-<build id>`, `binpkg missing: …` (input `binpkgs`).
+   */
   change: string;
   before?: string;
   after?: string;

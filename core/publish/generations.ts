@@ -3,24 +3,34 @@
  * `<target>/<partition>/generations/<n>/` — binpkgs first, then Packages.gz, then Packages,
  * then a marker — and only then `<target>/<partition>/current` is switched to it by renaming a
  * new symlink over the old one. A client reading through `current` sees the old index or the
- * new one, never a half-written generation. Rollback switches `current` back.
+ * new one, never a half-written generation. Rollback switches `current` back. Generations are
+ * immutable copies (transfers.ts), and "unchanged" is decided on content: the current
+ * generation's index and files are checked against the partition's, not only its marker.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { posix } from 'node:path';
 import { BinfarmError } from '../errors.ts';
 import { parsePackagesIndex } from '../binhost/packages-index.ts';
+import { entryDigestId } from '../binhost/entry-check.ts';
+import { VerifyCache } from '../binhost/verify-cache.ts';
 import { verifyIndex } from '../binhost/verify-index.ts';
 import { stableHash } from '../util/hash.ts';
-import type { TargetFs } from './target-fs.ts';
+import { checkIndexedDir, type BadFile, type DirCheck } from './generation-check.ts';
+import { LocalFs, type TargetFs } from './target-fs.ts';
 
 export const MARKER = '.binfarm-generation.json';
 
-/** How files reach a target (hardlink/copy for a directory, rsync for rsync targets). */
+export interface TransferOptions {
+  /** Files the previous generation holds with verified, identical content: they may be shared with it. */
+  reuse?: ReadonlySet<string>;
+}
+
+/** How files reach a target (reflink/copy for a directory, rsync for rsync targets). */
 export interface Transfer {
   /** Copies `files` (relative paths) from `srcDir` into `destDir`; `prevDir` holds the previous generation, if any. */
-  files(srcDir: string, files: string[], destDir: string, prevDir: string | undefined): Promise<void>;
+  files(srcDir: string, files: string[], destDir: string, prevDir: string | undefined, opts?: TransferOptions): Promise<void>;
 }
 
 export interface PublishTarget {
@@ -43,6 +53,8 @@ export interface PublishResult {
   unchanged: boolean;
   pruned: number[];
   dir: string;
+  /** The current generation was found damaged (files differing from its index): a fresh one was made. */
+  damaged?: { generation: number; files: BadFile[] };
 }
 
 /** Content of an index without its timestamps: equal for equal binpkg sets. */
@@ -66,10 +78,10 @@ export async function publishGeneration(
   target: PublishTarget,
   partitionDir: string,
   partitionRel: string,
-  opts: { keep: number; log?: (line: string) => void },
+  opts: { keep: number; log?: (line: string) => void; warn?: (line: string) => void; /** verifyCacheDir(stateDir) */ cacheDir?: string },
 ): Promise<PublishResult> {
   const { fs } = target;
-  const { index } = await verifyIndex(partitionDir);
+  const { index } = await verifyIndex(partitionDir, { cacheDir: opts.cacheDir });
   const text = await readFile(posix.join(partitionDir, 'Packages'), 'utf8');
   const fingerprint = indexFingerprint(text);
   const base = posix.join(target.root, partitionRel);
@@ -77,21 +89,39 @@ export async function publishGeneration(
   await fs.mkdirp(gens);
 
   const current = generationOfLink(await fs.readlink(posix.join(base, 'current')));
+  let prevCheck: DirCheck | undefined;
+  let damaged: PublishResult['damaged'];
   if (current !== undefined) {
-    const marker = await fs.readText(posix.join(gens, String(current), MARKER));
-    if (marker && (JSON.parse(marker) as GenerationMarker).fingerprint === fingerprint) {
+    const curDir = posix.join(gens, String(current));
+    const marker = await fs.readText(posix.join(curDir, MARKER));
+    const curIndex = await fs.readText(posix.join(curDir, 'Packages'));
+    const sameIndex = curIndex !== undefined && indexFingerprint(curIndex) === fingerprint;
+    const sameMarker = !!marker && parseMarker(marker)?.fingerprint === fingerprint;
+    // Local generations are checked file by file (hashing only what changed since last time).
+    if (fs instanceof LocalFs) prevCheck = await checkIndexedDir(curDir, { mode: 'cached', cacheDir: opts.cacheDir });
+    const bad = prevCheck?.bad ?? [];
+    if (sameMarker && sameIndex && !bad.length) {
       opts.log?.(`${fs.display}/${partitionRel}: generation ${current} already has this content`);
-      return { generation: current, unchanged: true, pruned: [], dir: posix.join(gens, String(current)) };
+      return { generation: current, unchanged: true, pruned: [], dir: curDir };
+    }
+    if (sameMarker) {
+      const warn = opts.warn ?? opts.log;
+      for (const b of bad) warn?.(`${fs.display}/${partitionRel}: generation ${current}: ${b.path} (${b.name}) is ${b.kind}: ${b.what}`);
+      if (!sameIndex) warn?.(`${fs.display}/${partitionRel}: generation ${current}: its Packages index differs from what was published`);
+      warn?.(`${fs.display}/${partitionRel}: generation ${current} is damaged; publishing a fresh generation from ${partitionDir}`);
+      damaged = { generation: current, files: bad };
     }
   }
   const existing = generationNumbers(await fs.list(gens));
   const n = (existing.at(-1) ?? 0) + 1;
   const dir = posix.join(gens, String(n));
-  const prev = current !== undefined ? posix.join(gens, String(current)) : undefined;
+  // Nothing is shared with a damaged generation (rsync's --link-dest trusts size and mtime only).
+  const prev = current !== undefined && !damaged ? posix.join(gens, String(current)) : undefined;
   const files = index.packages.map((p) => p.PATH!).filter(Boolean);
   opts.log?.(`${fs.display}/${partitionRel}: uploading generation ${n} (${files.length} binpkgs)`);
   await fs.mkdirp(dir);
-  await target.transfer.files(partitionDir, files, dir, prev);
+  await target.transfer.files(partitionDir, files, dir, prev, { reuse: reusable(index.packages, prevCheck) });
+  if (fs instanceof LocalFs && opts.cacheDir) await rememberVerified(opts.cacheDir, dir, index.packages);
   // The index last: a generation without Packages is incomplete and never made current.
   const indexFiles = existsSync(posix.join(partitionDir, 'Packages.gz')) ? ['Packages.gz', 'Packages'] : ['Packages'];
   for (const f of indexFiles) await target.transfer.files(partitionDir, [f], dir, undefined);
@@ -100,7 +130,36 @@ export async function publishGeneration(
   await fs.switchLink(posix.join(base, 'current'), `generations/${n}`);
   opts.log?.(`${fs.display}/${partitionRel}: current → generations/${n}`);
   const pruned = await prune(fs, gens, n, opts.keep);
-  return { generation: n, unchanged: false, pruned, dir };
+  return { generation: n, unchanged: false, pruned, dir, ...(damaged ? { damaged } : {}) };
+}
+
+/**
+ * The new generation's files are copies of files verified a moment ago: record them as such,
+ * so the next publish hashes only what changed since (not every binpkg of the generation).
+ */
+async function rememberVerified(cacheDir: string, dir: string, packages: Array<Record<string, string>>): Promise<void> {
+  const cache = await VerifyCache.load(cacheDir, dir);
+  for (const p of packages) {
+    const st = p.PATH ? await stat(posix.join(dir, p.PATH)).catch(() => undefined) : undefined;
+    if (st) cache.record(p.PATH!, st, entryDigestId(p));
+  }
+  await cache.save().catch(() => undefined);
+}
+
+function parseMarker(text: string): GenerationMarker | undefined {
+  try {
+    return JSON.parse(text) as GenerationMarker;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Files of the new index that the previous generation holds, verified, with the same size and digests. */
+function reusable(packages: Array<Record<string, string>>, prev: DirCheck | undefined): Set<string> {
+  const out = new Set<string>();
+  if (!prev) return out;
+  for (const p of packages) if (p.PATH && prev.good.get(p.PATH) === entryDigestId(p)) out.add(p.PATH);
+  return out;
 }
 
 async function writeMarker(target: PublishTarget, dir: string, marker: GenerationMarker): Promise<void> {

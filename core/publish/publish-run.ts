@@ -7,6 +7,9 @@ import type { RunContext } from '../run/context.ts';
 import type { RunSummary } from '../hooks.ts';
 import { BinfarmError } from '../errors.ts';
 import { readSubjectState, updateSubjectState } from '../plan/state.ts';
+import { reconcileOnce } from '../binhost/reconcile.ts';
+import { verifyCacheDir } from '../binhost/verify-cache.ts';
+import { assertCompleteGeneration } from './completeness.ts';
 import { publishGeneration } from './generations.ts';
 import { pushSubjectImage, type PushedImage } from './registry.ts';
 import { publishTargets } from './targets.ts';
@@ -64,11 +67,19 @@ export async function publishRun(run: RunContext, summary: RunSummary): Promise<
   const targets = publishTargets(o, run.rootDir);
   if (!targets.length) log.warn('binhost.publish has no targets: binpkgs were not published');
   const partitions = new Map([...staged.values()].map((s) => [s.partition.dir, s.partition.rel]));
+  if (targets.length) {
+    // Every subject of the farm recorded in a partition counts, not only this run's.
+    const names = [...staged.keys(), ...(run.farm ? run.farm.subjects().keys() : [])];
+    for (const [dir, rel] of partitions) {
+      await reconcileOnce(run, dir, rel);
+      await assertCompleteGeneration(run.stateDir, dir, rel, names);
+    }
+  }
   const generations = new Map<string, Record<string, number>>();
   for (const t of targets) {
     for (const [dir, rel] of partitions) {
       if (run.signal.aborted) throw new BinfarmError('E_INTERRUPTED', 'publishing was interrupted; the current generations are unchanged');
-      const r = await publishGeneration(t, dir, rel, { keep: o.binhost.keep, log: (l) => log.info(l) });
+      const r = await publishGeneration(t, dir, rel, { keep: o.binhost.keep, log: (l) => log.info(l), warn: (l) => log.warn(l), cacheDir: verifyCacheDir(run.stateDir) });
       report.generations.push({ target: t.name, partition: rel, generation: r.generation, unchanged: r.unchanged });
       const g = generations.get(rel) ?? {};
       g[t.name] = r.generation;

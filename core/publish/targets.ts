@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { BinfarmOptions } from '../config/schema/index.ts';
 import type { PublishTarget } from './generations.ts';
 import { LocalFs, SshFs } from './target-fs.ts';
-import { LinkOrCopy, parseRsyncTarget, RsyncTransfer } from './transfers.ts';
+import { CloneOrCopy, parseRsyncTarget, RsyncTransfer } from './transfers.ts';
 
 export interface NamedTarget extends PublishTarget {
   /** `dir:/srv/binhost`, `rsync:user@host:/srv/binhost` (state files, messages). */
@@ -15,7 +15,7 @@ export function publishTargets(options: BinfarmOptions, rootDir: string): NamedT
   return options.binhost.publish.map((t): NamedTarget => {
     if (t.type === 'dir') {
       const root = resolve(rootDir, t.path);
-      return { name: `dir:${root}`, type: 'dir', fs: new LocalFs(root), root, transfer: new LinkOrCopy() };
+      return { name: `dir:${root}`, type: 'dir', fs: new LocalFs(root), root, transfer: new CloneOrCopy() };
     }
     const { host, path } = parseRsyncTarget(t.target);
     if (host) return { name: `rsync:${t.target}`, type: 'rsync', fs: new SshFs(host, t.sshArgs, `${host}:${path}`), root: path, transfer: new RsyncTransfer(host, t.sshArgs) };

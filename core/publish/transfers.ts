@@ -1,33 +1,33 @@
 /**
- * Moving a generation's files: into a local directory by hardlink (binpkgs are never rewritten
- * in place, so sharing inodes is safe) or copy across filesystems; to an rsync target with
- * rsync, hardlinking unchanged files against the previous generation (`--link-dest`).
+ * Moving a generation's files: into a local directory as copies (a reflink where the filesystem
+ * can: btrfs, XFS), never hardlinks to the live partition — a binpkg changed there in place must
+ * not change what was published; to an rsync target with rsync, hardlinking unchanged files
+ * against the previous generation (`--link-dest`). Published files are made read-only.
  */
-import { chmod, copyFile, link, mkdir, rm, stat } from 'node:fs/promises';
+import { chmod, constants, copyFile, link, mkdir, rm } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { BinfarmError } from '../errors.ts';
-import type { Transfer } from './generations.ts';
+import type { Transfer, TransferOptions } from './generations.ts';
 
-export class LinkOrCopy implements Transfer {
-  async files(srcDir: string, files: string[], destDir: string): Promise<void> {
+export class CloneOrCopy implements Transfer {
+  async files(srcDir: string, files: string[], destDir: string, prevDir: string | undefined, opts: TransferOptions = {}): Promise<void> {
     for (const f of files) {
       const src = posix.join(srcDir, f);
       const dst = posix.join(destDir, f);
       await mkdir(posix.dirname(dst), { recursive: true });
       await rm(dst, { force: true });
-      // Index files are rewritten in place by emaint: copy them; binpkgs: link.
-      const isIndex = f === 'Packages' || f === 'Packages.gz' || f.startsWith('.');
-      try {
-        if (isIndex) throw Object.assign(new Error('copy'), { code: 'EXDEV' });
-        await link(src, dst);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code !== 'EXDEV' && code !== 'EPERM') throw publishError(`cannot link ${src} to ${dst}`, e);
-        await copyFile(src, dst);
+      // A file the previous generation holds with the same verified content is shared between
+      // the two generations (both immutable); anything else comes from the live partition.
+      const shared = prevDir && opts.reuse?.has(f) ? await link(posix.join(prevDir, f), dst).then(() => true, () => false) : false;
+      if (!shared) {
+        try {
+          await copyFile(src, dst, constants.COPYFILE_FICLONE);
+        } catch (e) {
+          throw publishError(`cannot copy ${src} to ${dst}`, e);
+        }
       }
-      // quickpkg-made binpkgs may be 0600; clients need to read them (gentoo-facts §6.3).
-      const st = await stat(dst);
-      if ((st.mode & 0o444) !== 0o444) await chmod(dst, st.mode | 0o444);
+      // Readable by clients (quickpkg-made binpkgs may be 0600, gentoo-facts §6.3), writable by nobody.
+      await chmod(dst, 0o444);
     }
   }
 }

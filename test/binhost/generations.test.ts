@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { parsePackagesIndex } from '../../core/binhost/packages-index.ts';
 import { publishGeneration, rollbackGeneration, describePartition, type PublishTarget } from '../../core/publish/generations.ts';
 import { LocalFs, SshFs } from '../../core/publish/target-fs.ts';
-import { LinkOrCopy, RsyncTransfer, rshCommand, parseRsyncTarget } from '../../core/publish/transfers.ts';
+import { CloneOrCopy, RsyncTransfer, rshCommand, parseRsyncTarget } from '../../core/publish/transfers.ts';
 import { makePartition, PARTITION } from './helpers.ts';
 
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), `binfarm-${p}-`));
 process.env.PATH = `${new URL('../fixtures/ssh/', import.meta.url).pathname}:${process.env.PATH}`;
 
 function dirTarget(root: string): PublishTarget {
-  return { fs: new LocalFs(root), root, transfer: new LinkOrCopy() };
+  return { fs: new LocalFs(root), root, transfer: new CloneOrCopy() };
 }
 
 const index = (dir: string) => parsePackagesIndex(readFileSync(join(dir, 'Packages'), 'utf8'));
@@ -26,7 +26,9 @@ test('dir target: generation 1, an unchanged republish, generation 2, rollback, 
   const base = join(target.root, PARTITION);
   t.is(readlinkSync(join(base, 'current')), 'generations/1');
   t.deepEqual(index(join(base, 'current')).packages.map((p) => p.PATH), ['app-misc/hello/hello-2.12.2-1.gpkg.tar']);
-  t.is(statSync(join(base, 'current/app-misc/hello/hello-2.12.2-1.gpkg.tar')).ino, statSync(join(part, 'app-misc/hello/hello-2.12.2-1.gpkg.tar')).ino, 'binpkgs are hardlinked');
+  const pub = statSync(join(base, 'current/app-misc/hello/hello-2.12.2-1.gpkg.tar'));
+  t.not(pub.ino, statSync(join(part, 'app-misc/hello/hello-2.12.2-1.gpkg.tar')).ino, 'binpkgs are copies, never hardlinks to the live partition');
+  t.is(pub.mode & 0o777, 0o444, 'published files are read-only');
 
   const again = await publishGeneration(target, part, PARTITION, { keep: 2 });
   t.true(again.unchanged, 'same content (only TIMESTAMP differs) makes no new generation');

@@ -7,14 +7,14 @@ import { request } from 'node:http';
 import { binreposSnippet, findPartitions, serveBinhost, urlSegments } from '../../core/binhost/serve.ts';
 import { publishGeneration } from '../../core/publish/generations.ts';
 import { LocalFs } from '../../core/publish/target-fs.ts';
-import { LinkOrCopy } from '../../core/publish/transfers.ts';
+import { CloneOrCopy } from '../../core/publish/transfers.ts';
 import { makePartition, PARTITION } from './helpers.ts';
 
 async function published() {
   const local = mkdtempSync(join(tmpdir(), 'binfarm-serve-src-'));
   const root = mkdtempSync(join(tmpdir(), 'binfarm-serve-root-'));
   const part = makePartition(local, [{ cpv: 'app-misc/hello-2.12.2', id: 1, content: 'the binpkg bytes' }]);
-  await publishGeneration({ fs: new LocalFs(root), root, transfer: new LinkOrCopy() }, part, PARTITION, { keep: 5 });
+  await publishGeneration({ fs: new LocalFs(root), root, transfer: new CloneOrCopy() }, part, PARTITION, { keep: 5 });
   return { root, part };
 }
 

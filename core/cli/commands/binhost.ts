@@ -43,9 +43,53 @@ const rollback = defineCommand<TargetOption & { partition?: string }>({
   },
 });
 
-/** `binfarm binhost list|rollback`: the published binhost generations. */
+const verify = defineCommand<{ fix?: boolean }>({
+  name: 'verify',
+  summary: 'hash every binpkg of the local partitions and the published generations against their Packages index',
+  description:
+    'Checks SIZE and every digest of each file the index lists, in every local partition and every complete generation of the publish ' +
+    'targets on this machine. Names each bad file and exits 1 when anything is bad. --fix moves the bad files of local partitions to ' +
+    '<stateDir>/quarantine/ and rewrites their index; the subjects that used them are then stale and `binfarm run` rebuilds them. ' +
+    'Published generations are immutable and never changed: publish again (a fresh generation) or roll back.',
+  configure: (cmd) => cmd.option('--fix', 'quarantine the bad binpkgs of local partitions and rewrite their Packages index'),
+  async run(_args, opts, ctx) {
+    const farm = await ctx.farm();
+    const { verifyBinhost, badCount } = await import('../../publish/verify-binhost.ts');
+    const report = await verifyBinhost(farm, { fix: !!opts.fix });
+    const bad = badCount(report);
+    if (ctx.global.json) {
+      ctx.printJson(report);
+      return bad ? 1 : 0;
+    }
+    const line = (b: { path: string; name: string; cpv: string; kind: string; what: string }) => `    BAD ${b.path} (${b.cpv}): ${b.kind}: ${b.what}`;
+    for (const p of report.partitions) {
+      ctx.print(`partition ${p.rel}: ${p.checked} binpkg${p.checked === 1 ? '' : 's'}, ${p.bad.length ? `${p.bad.length} bad` : 'ok'}`, true);
+      for (const b of p.bad) ctx.print(line(b), true);
+      if (p.quarantineDir) ctx.print(`    quarantined to ${p.quarantineDir}; the index no longer lists them`, true);
+    }
+    for (const g of report.generations) {
+      const state = g.bad.length ? `${g.bad.length} bad` : 'ok';
+      ctx.print(`${g.target} ${g.partition} generation ${g.generation}${g.current ? ' (current)' : ''}: ${g.checked} binpkgs, ${state}`, true);
+      for (const b of g.bad) ctx.print(line(b), true);
+    }
+    if (!report.partitions.length && !report.generations.length) ctx.print('no local partition and no published generation found', true);
+    for (const t of report.remoteTargets) ctx.warn(`${t}: not checked (a remote host; verify it there)`);
+    const localBad = report.partitions.some((p) => p.bad.length);
+    if (localBad && !report.fixed) ctx.warn('`binfarm binhost verify --fix` quarantines the bad binpkgs of local partitions and rewrites their index.');
+    if (localBad && report.fixed) ctx.warn('the subjects whose images contain them are now stale: `binfarm plan --explain` names them, `binfarm run` rebuilds them.');
+    if (report.generations.some((g) => g.bad.length)) {
+      ctx.warn(
+        'published generations are immutable and never repaired: `binfarm run --publish` publishes a fresh generation (it notices the damaged one), ' +
+          'or `binfarm binhost rollback` switches current to an older one.',
+      );
+    }
+    return bad ? 1 : 0;
+  },
+});
+
+/** `binfarm binhost list|rollback|verify`: the published binhost generations. */
 export const command = defineCommand({
   name: 'binhost',
-  summary: 'inspect and roll back the published binary-package host',
-  subcommands: [list, rollback],
+  summary: 'inspect, verify and roll back the binary-package host',
+  subcommands: [list, rollback, verify],
 });
