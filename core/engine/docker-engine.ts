@@ -100,7 +100,7 @@ export class DockerEngine implements Engine {
   async listImages(filters: { label?: string[]; reference?: string[] }): Promise<ImageInfo[]> {
     try {
       const list = await this.docker.listImages({ filters: filters as Record<string, string[]> });
-      return list.map((i) => ({ id: i.Id, repoTags: i.RepoTags ?? [], repoDigests: i.RepoDigests ?? [], labels: i.Labels ?? {}, size: i.Size }));
+      return list.map((i) => ({ id: i.Id, repoTags: i.RepoTags ?? [], repoDigests: i.RepoDigests ?? [], labels: i.Labels ?? {}, size: i.Size, created: i.Created }));
     } catch (e) {
       this.fail(e, 'list images');
     }

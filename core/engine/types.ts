@@ -61,6 +61,8 @@ export interface ImageInfo {
   repoDigests: string[];
   labels: Record<string, string>;
   size: number;
+  /** Creation time, seconds since the epoch (listImages only). */
+  created?: number;
   /** The image's default command (inspectImage only), so a commit can restore what a build container overrode. */
   config?: { cmd: string[] | null; entrypoint: string[] | null };
 }

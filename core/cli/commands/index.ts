@@ -12,9 +12,10 @@ import { command as serve } from './serve.ts';
 import { command as runs } from './runs.ts';
 import { command as logs } from './logs.ts';
 import { command as ls } from './ls.ts';
+import { command as clean } from './clean.ts';
 
 /**
  * Every CLI command, in `--help` order. One module per command; add yours here. Modules must
  * stay light: the implementation is imported inside `run` (see command.ts).
  */
-export const commands: ReadonlyArray<CommandDefinition<any>> = [run, plan, ls, runs, logs, assemble, config, doctor, init, render, importSpec, binhost, serve];
+export const commands: ReadonlyArray<CommandDefinition<any>> = [run, plan, ls, runs, logs, assemble, config, doctor, init, render, importSpec, binhost, serve, clean];

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { repositoryProblem } from '../image-name.ts';
 import { PortageSettingsSchema } from './portage.ts';
 import { DockerSchema, MountStrategyNameSchema, OverlaySchema, Stage3SourceSchema, TreeSourceSchema } from './engine.ts';
-import { BinhostSchema, RegistrySchema, RunSchema } from './pipeline.ts';
+import { BinhostSchema, CleanSchema, RegistrySchema, RunSchema } from './pipeline.ts';
 import { PackageSetsSchema, PortageFragmentSchema, SmokeTestSchema, SubjectsSchema } from './subject.ts';
 import { AssembliesSchema } from './assemble.ts';
 
@@ -51,6 +51,7 @@ export const ConfigSchema = z.strictObject({
   binhost: BinhostSchema.default(BinhostSchema.parse({})),
   registry: RegistrySchema.optional(),
   run: RunSchema.default(RunSchema.parse({})),
+  clean: CleanSchema.default(CleanSchema.parse({})),
   /** Custom images assembled from binpkgs (`binfarm assemble <name>`; core/config/schema/assemble.ts). */
   assemble: AssembliesSchema.default({}),
 });

@@ -41,3 +41,13 @@ export const RunSchema = z.strictObject({
   /** Publish after a successful build. */
   publish: z.boolean().default(false),
 });
+
+/** What `binfarm clean` keeps (core/clean). */
+export const CleanSchema = z.strictObject({
+  /** Subject images kept per subject besides the current one (newest first). */
+  keepImages: z.number().int().min(0).default(2),
+  /** Run directories (and kept failed builds) older than this many days are removed... */
+  runDays: z.number().int().min(0).default(30),
+  /** ...but the newest this many runs are always kept. */
+  keepRuns: z.number().int().min(0).default(20),
+});
