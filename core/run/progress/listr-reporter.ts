@@ -94,6 +94,10 @@ export function createListrReporter(opts: ListrReporterOptions): RunReporter {
       concurrent: true,
       exitOnError: false,
       collectErrors: false,
+      // listr2's own SIGINT listener calls process.exit(127) at once: no summary, no cleanup,
+      // the build container left running. Interrupts belong to the CLI (core/engine/signals.ts);
+      // the tree only mirrors the runner's events, which end it on run:end. Nested lists inherit this.
+      registerSignalListeners: false,
       renderer: opts.renderer,
       fallbackRendererCondition: () => false,
       rendererOptions: {
