@@ -37,7 +37,6 @@ test.serial('Ctrl-C in a terminal with the live task tree: exit 130, the summary
   const code = await pty.exited;
   const screen = pty.screen();
   t.is(code, 130, screen.slice(-3000));
-  t.log(screen.slice(-2500));
   t.true(performance.now() - t0 < 90_000, 'it stopped instead of waiting for the sleeping build');
   t.regex(screen, /SIGINT received: stopping the run and cleaning up/);
   t.regex(screen, /run interrupted: 1 built, 0 skipped, 1 failed/);
