@@ -9,11 +9,12 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { posix } from 'node:path';
-import { BinfarmError } from '../errors.ts';
+import { BinfarmError, isBinfarmError } from '../errors.ts';
 import { parsePackagesIndex } from '../binhost/packages-index.ts';
 import { verifyIndex } from '../binhost/verify-index.ts';
 import { stableHash } from '../util/hash.ts';
 import type { TargetFs } from './target-fs.ts';
+import { generationInterrupted } from './interrupted.ts';
 
 export const MARKER = '.binfarm-generation.json';
 
@@ -66,7 +67,7 @@ export async function publishGeneration(
   target: PublishTarget,
   partitionDir: string,
   partitionRel: string,
-  opts: { keep: number; log?: (line: string) => void },
+  opts: { keep: number; log?: (line: string) => void; signal?: AbortSignal },
 ): Promise<PublishResult> {
   const { fs } = target;
   const { index } = await verifyIndex(partitionDir);
@@ -91,12 +92,23 @@ export async function publishGeneration(
   const files = index.packages.map((p) => p.PATH!).filter(Boolean);
   opts.log?.(`${fs.display}/${partitionRel}: uploading generation ${n} (${files.length} binpkgs)`);
   await fs.mkdirp(dir);
-  await target.transfer.files(partitionDir, files, dir, prev);
-  // The index last: a generation without Packages is incomplete and never made current.
-  const indexFiles = existsSync(posix.join(partitionDir, 'Packages.gz')) ? ['Packages.gz', 'Packages'] : ['Packages'];
-  for (const f of indexFiles) await target.transfer.files(partitionDir, [f], dir, undefined);
-  const marker: GenerationMarker = { generation: n, fingerprint, packages: files.length, createdAt: new Date().toISOString(), source: partitionDir };
-  await writeMarker(target, dir, marker);
+  const stopped = () => opts.signal?.aborted === true;
+  try {
+    await target.transfer.files(partitionDir, files, dir, prev);
+    if (stopped()) throw generationInterrupted(`${fs.display}/${partitionRel}`, n, current);
+    // The index last: a generation without Packages is incomplete and never made current.
+    const indexFiles = existsSync(posix.join(partitionDir, 'Packages.gz')) ? ['Packages.gz', 'Packages'] : ['Packages'];
+    for (const f of indexFiles) await target.transfer.files(partitionDir, [f], dir, undefined);
+    const marker: GenerationMarker = { generation: n, fingerprint, packages: files.length, createdAt: new Date().toISOString(), source: partitionDir };
+    await writeMarker(target, dir, marker);
+    // The last moment an interrupt still means "nothing of this partition was published".
+    if (stopped()) throw generationInterrupted(`${fs.display}/${partitionRel}`, n, current);
+  } catch (e) {
+    // Nothing half-made stays behind (an interrupted transfer, e.g. rsync killed by the same Ctrl-C, included).
+    await fs.rmrf(dir).catch(() => undefined);
+    if (stopped() && !(isBinfarmError(e) && e.code === 'E_INTERRUPTED')) throw generationInterrupted(`${fs.display}/${partitionRel}`, n, current, e);
+    throw e;
+  }
   await fs.switchLink(posix.join(base, 'current'), `generations/${n}`);
   opts.log?.(`${fs.display}/${partitionRel}: current → generations/${n}`);
   const pruned = await prune(fs, gens, n, opts.keep);
