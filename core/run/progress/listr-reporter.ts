@@ -106,7 +106,18 @@ export function createListrReporter(opts: ListrReporterOptions): RunReporter {
         logger: new ListrLogger({ processOutput }),
       } as never,
     });
-    await list.run();
+    // A second Ctrl-C exits at once (core/engine/signals.ts): give the terminal its cursor back and
+    // print what the tree held back (the "exiting" notice among it) instead of losing it.
+    const onExit = () => {
+      processOutput.release();
+      for (const l of deferredLogs.splice(0)) opts.stderr.write(l);
+    };
+    process.once('exit', onExit);
+    try {
+      await list.run();
+    } finally {
+      process.off('exit', onExit);
+    }
   }
 
   /**
