@@ -133,6 +133,8 @@ function listrReporter(renderer: 'default' | 'silent', streams: { stdout: NodeJS
       {
         concurrent: false,
         exitOnError: true,
+        // listr2's own SIGINT listener exits 127 at once; Ctrl-C belongs to the command (core/engine/signals.ts).
+        registerSignalListeners: false,
         renderer,
         fallbackRendererCondition: () => false,
         rendererOptions: { timer: PRESET_TIMER, logger: new ListrLogger({ processOutput: new ProcessOutput(streams.stdout, streams.stderr) }) } as never,

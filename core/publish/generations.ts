@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { posix } from 'node:path';
-import { BinfarmError } from '../errors.ts';
+import { BinfarmError, isBinfarmError } from '../errors.ts';
 import { parsePackagesIndex } from '../binhost/packages-index.ts';
 import { entryDigestId } from '../binhost/entry-check.ts';
 import { VerifyCache } from '../binhost/verify-cache.ts';
@@ -19,6 +19,7 @@ import { verifyIndex } from '../binhost/verify-index.ts';
 import { stableHash } from '../util/hash.ts';
 import { checkIndexedDir, type BadFile, type DirCheck } from './generation-check.ts';
 import { LocalFs, type TargetFs } from './target-fs.ts';
+import { generationInterrupted } from './interrupted.ts';
 
 export const MARKER = '.binfarm-generation.json';
 
@@ -78,7 +79,7 @@ export async function publishGeneration(
   target: PublishTarget,
   partitionDir: string,
   partitionRel: string,
-  opts: { keep: number; log?: (line: string) => void; warn?: (line: string) => void; /** verifyCacheDir(stateDir) */ cacheDir?: string },
+  opts: { keep: number; log?: (line: string) => void; warn?: (line: string) => void; /** verifyCacheDir(stateDir) */ cacheDir?: string; signal?: AbortSignal },
 ): Promise<PublishResult> {
   const { fs } = target;
   const { index } = await verifyIndex(partitionDir, { cacheDir: opts.cacheDir });
@@ -120,13 +121,24 @@ export async function publishGeneration(
   const files = index.packages.map((p) => p.PATH!).filter(Boolean);
   opts.log?.(`${fs.display}/${partitionRel}: uploading generation ${n} (${files.length} binpkgs)`);
   await fs.mkdirp(dir);
-  await target.transfer.files(partitionDir, files, dir, prev, { reuse: reusable(index.packages, prevCheck) });
-  if (fs instanceof LocalFs && opts.cacheDir) await rememberVerified(opts.cacheDir, dir, index.packages);
-  // The index last: a generation without Packages is incomplete and never made current.
-  const indexFiles = existsSync(posix.join(partitionDir, 'Packages.gz')) ? ['Packages.gz', 'Packages'] : ['Packages'];
-  for (const f of indexFiles) await target.transfer.files(partitionDir, [f], dir, undefined);
-  const marker: GenerationMarker = { generation: n, fingerprint, packages: files.length, createdAt: new Date().toISOString(), source: partitionDir };
-  await writeMarker(target, dir, marker);
+  const stopped = () => opts.signal?.aborted === true;
+  try {
+    await target.transfer.files(partitionDir, files, dir, prev, { reuse: reusable(index.packages, prevCheck) });
+    if (stopped()) throw generationInterrupted(`${fs.display}/${partitionRel}`, n, current);
+    if (fs instanceof LocalFs && opts.cacheDir) await rememberVerified(opts.cacheDir, dir, index.packages);
+    // The index last: a generation without Packages is incomplete and never made current.
+    const indexFiles = existsSync(posix.join(partitionDir, 'Packages.gz')) ? ['Packages.gz', 'Packages'] : ['Packages'];
+    for (const f of indexFiles) await target.transfer.files(partitionDir, [f], dir, undefined);
+    const marker: GenerationMarker = { generation: n, fingerprint, packages: files.length, createdAt: new Date().toISOString(), source: partitionDir };
+    await writeMarker(target, dir, marker);
+    // The last moment an interrupt still means "nothing of this partition was published".
+    if (stopped()) throw generationInterrupted(`${fs.display}/${partitionRel}`, n, current);
+  } catch (e) {
+    // Nothing half-made stays behind (an interrupted transfer, e.g. rsync killed by the same Ctrl-C, included).
+    await fs.rmrf(dir).catch(() => undefined);
+    if (stopped() && !(isBinfarmError(e) && e.code === 'E_INTERRUPTED')) throw generationInterrupted(`${fs.display}/${partitionRel}`, n, current, e);
+    throw e;
+  }
   await fs.switchLink(posix.join(base, 'current'), `generations/${n}`);
   opts.log?.(`${fs.display}/${partitionRel}: current → generations/${n}`);
   const pruned = await prune(fs, gens, n, opts.keep);

@@ -5,12 +5,12 @@
  */
 import type { RunContext } from '../run/context.ts';
 import type { RunSummary } from '../hooks.ts';
-import { BinfarmError } from '../errors.ts';
 import { readSubjectState, updateSubjectState } from '../plan/state.ts';
 import { reconcileOnce } from '../binhost/reconcile.ts';
 import { verifyCacheDir } from '../binhost/verify-cache.ts';
 import { assertCompleteGeneration } from './completeness.ts';
 import { publishGeneration } from './generations.ts';
+import { publishingInterrupted } from './interrupted.ts';
 import { pushSubjectImage, type PushedImage } from './registry.ts';
 import { publishTargets } from './targets.ts';
 
@@ -53,19 +53,7 @@ export async function publishRun(run: RunContext, summary: RunSummary): Promise<
     return report;
   }
   const o = run.options;
-  if (o.registry) {
-    const engine = await run.engine();
-    for (const s of staged.values()) {
-      log.info(`pushing ${s.image.ref} to ${o.registry.url}/${s.subject}`);
-      const pushed = await pushSubjectImage(engine, o, s.subject, s.image, s.key, { onProgress: (l) => log.debug(l) });
-      report.images.push(pushed);
-      log.info(`pushed ${pushed.refs.join(', ')}${pushed.digest ? ` (${pushed.digest})` : ''}`);
-    }
-  } else {
-    log.warn('registry.url is not set: images were not pushed');
-  }
   const targets = publishTargets(o, run.rootDir);
-  if (!targets.length) log.warn('binhost.publish has no targets: binpkgs were not published');
   const partitions = new Map([...staged.values()].map((s) => [s.partition.dir, s.partition.rel]));
   if (targets.length) {
     // Every subject of the farm recorded in a partition counts, not only this run's.
@@ -76,20 +64,54 @@ export async function publishRun(run: RunContext, summary: RunSummary): Promise<
     }
   }
   const generations = new Map<string, Record<string, number>>();
-  for (const t of targets) {
-    for (const [dir, rel] of partitions) {
-      if (run.signal.aborted) throw new BinfarmError('E_INTERRUPTED', 'publishing was interrupted; the current generations are unchanged');
-      const r = await publishGeneration(t, dir, rel, { keep: o.binhost.keep, log: (l) => log.info(l), warn: (l) => log.warn(l), cacheDir: verifyCacheDir(run.stateDir) });
-      report.generations.push({ target: t.name, partition: rel, generation: r.generation, unchanged: r.unchanged });
-      const g = generations.get(rel) ?? {};
-      g[t.name] = r.generation;
-      generations.set(rel, g);
+  const record = async (which: Iterable<StagedSubject>) => {
+    const at = new Date().toISOString();
+    for (const s of which) {
+      const images = report.images.find((i) => i.subject === s.subject)?.refs;
+      await updateSubjectState(run.stateDir, s.subject, { published: { ...(images ? { images } : {}), generations: generations.get(s.partition.rel) ?? {}, at } });
     }
+  };
+  // What an interrupt report names: the images pushed and the generations this run made current.
+  const done = (finished: boolean) => ({
+    finished,
+    images: report.images.flatMap((i) => i.refs.slice(0, 1)),
+    switched: report.generations.filter((g) => !g.unchanged).map((g) => ({ target: g.target, partition: g.partition, generation: g.generation })),
+  });
+  const checkInterrupt = () => {
+    if (run.signal.aborted) throw run.signal.reason;
+  };
+  try {
+    if (o.registry) {
+      const engine = await run.engine();
+      for (const s of staged.values()) {
+        checkInterrupt();
+        log.info(`pushing ${s.image.ref} to ${o.registry.url}/${s.subject}`);
+        const pushed = await pushSubjectImage(engine, o, s.subject, s.image, s.key, { onProgress: (l) => log.debug(l) });
+        report.images.push(pushed);
+        log.info(`pushed ${pushed.refs.join(', ')}${pushed.digest ? ` (${pushed.digest})` : ''}`);
+      }
+    } else {
+      log.warn('registry.url is not set: images were not pushed');
+    }
+    if (!targets.length) log.warn('binhost.publish has no targets: binpkgs were not published');
+    for (const t of targets) {
+      for (const [dir, rel] of partitions) {
+        checkInterrupt();
+        const r = await publishGeneration(t, dir, rel, { keep: o.binhost.keep, log: (l) => log.info(l), warn: (l) => log.warn(l), cacheDir: verifyCacheDir(run.stateDir), signal: run.signal });
+        report.generations.push({ target: t.name, partition: rel, generation: r.generation, unchanged: r.unchanged });
+        const g = generations.get(rel) ?? {};
+        g[t.name] = r.generation;
+        generations.set(rel, g);
+      }
+    }
+  } catch (e) {
+    if (!run.signal.aborted) throw e;
+    // What did get published is recorded and named; the rest is untouched.
+    await record([...staged.values()].filter((s) => generations.has(s.partition.rel) || report.images.some((i) => i.subject === s.subject)));
+    throw publishingInterrupted(done(false), e);
   }
-  const at = new Date().toISOString();
-  for (const s of staged.values()) {
-    const images = report.images.find((i) => i.subject === s.subject)?.refs;
-    await updateSubjectState(run.stateDir, s.subject, { published: { ...(images ? { images } : {}), generations: generations.get(s.partition.rel) ?? {}, at } });
-  }
+  await record(staged.values());
+  // An interrupt after the last switch: published, but the run must not claim it finished.
+  if (run.signal.aborted) throw publishingInterrupted(done(true));
   return report;
 }

@@ -130,6 +130,8 @@ export async function runFarm(farm: Farm, opts: RunFarmOptions = {}): Promise<Ru
     firstError = failures[0]?.error ?? firstFailure(outcomes);
     if (controller.signal.aborted && !firstError) firstError = controller.signal.reason;
     if (firstError === undefined) await farm.hooks.done.promise(run, summary);
+    // An interrupt during `done` (publishing) that no tap turned into an error still ends the run as interrupted.
+    if (controller.signal.aborted && firstError === undefined) firstError = controller.signal.reason;
   } catch (e) {
     firstError ??= e;
   } finally {

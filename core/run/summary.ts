@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import type { RunResult } from './runner.ts';
 import { PHASE_LABELS } from './progress/events.ts';
+import { rootCause } from '../errors.ts';
 
 /**
  * The end-of-run text: counts, the run directory, and for each failure the error, its hint
@@ -12,6 +13,12 @@ export function formatRunSummary(result: RunResult, ms: number, cwd = process.cw
   const mark = result.status === 'done' ? '✔' : '✖';
   const status = result.status === 'done' ? 'run finished' : result.status === 'interrupted' ? 'run interrupted' : 'run failed';
   lines.push(`${mark} ${status}: ${s.built.length} built, ${s.skipped.length} skipped, ${s.failed.length} failed in ${(ms / 1000).toFixed(1)} s`);
+  if (result.status === 'interrupted' && !result.failures.length && result.error !== undefined) {
+    // Not a subject's failure (planning, publishing): say what the interrupt left, e.g. what was published.
+    const e = rootCause(result.error) as { message?: string; hint?: string };
+    lines.push('', `✖ ${e.message ?? String(e)}`);
+    if (e.hint) lines.push(`  hint: ${e.hint}`);
+  }
   for (const f of result.failures) {
     const where = f.phase ? ` in ${PHASE_LABELS[f.phase]}` : '';
     lines.push('', `✖ ${f.subject} failed${where}: ${f.error.message}`);

@@ -100,3 +100,77 @@ test('remote paths with shell characters are refused before anything runs', asyn
   t.throws(() => new SshFs('host;evil', [], 'x'), { message: /not a valid ssh host/ });
   t.is(rshCommand(['-o', 'StrictHostKeyChecking=no', '-i', '/path with space/key']), "ssh -o StrictHostKeyChecking=no -i '/path with space/key'");
 });
+
+/** A dir target whose transfer sees an interrupt (controller.abort) at a chosen call, and may then fail as a killed rsync would. */
+function interruptedTarget(root: string, controller: AbortController, at: (files: string[]) => boolean, thenFail = false): PublishTarget {
+  const inner = new CloneOrCopy();
+  return {
+    fs: new LocalFs(root),
+    root,
+    transfer: {
+      async files(src, files, dest) {
+        await inner.files(src, files, dest);
+        if (!at(files)) return;
+        controller.abort();
+        if (thenFail) throw new Error('rsync: [sender] received SIGINT, exiting (code 20)');
+      },
+    },
+  };
+}
+
+for (const [when, at, thenFail] of [
+  ['while the binpkgs are copied', (f: string[]) => f.some((x) => x.endsWith('.gpkg.tar')), false],
+  ['while the marker is written (the last step before the switch)', (f: string[]) => f.includes('.binfarm-generation.json'), false],
+  ['and the transfer dies of it', (f: string[]) => f.some((x) => x.endsWith('.gpkg.tar')), true],
+] as const) {
+  test(`an interrupt ${when} publishes nothing: current unchanged, the half-made generation removed`, async (t) => {
+    const local = tmp('src');
+    const root = tmp('dst');
+    const part = makePartition(local, [{ cpv: 'app-misc/hello-2.12.2', id: 1 }]);
+    await publishGeneration(dirTarget(root), part, PARTITION, { keep: 3 });
+    makePartition(local, [{ cpv: 'app-misc/hello-2.12.2', id: 1 }, { cpv: 'sci-libs/gsl-2.8', id: 1 }]);
+    const controller = new AbortController();
+    const err = await t.throwsAsync(publishGeneration(interruptedTarget(root, controller, at, thenFail), part, PARTITION, { keep: 3, signal: controller.signal }));
+    t.true(controller.signal.aborted);
+    t.is((err as { code?: string }).code, 'E_INTERRUPTED');
+    t.regex(err!.message, /interrupted before current was switched; generation 2 was removed and current is still generations\/1$/);
+    const base = join(root, PARTITION);
+    t.is(readlinkSync(join(base, 'current')), 'generations/1');
+    t.deepEqual(readdirSync(join(base, 'generations')), ['1']);
+    // The next publish is whole and takes the number the interrupted one did not keep.
+    t.is((await publishGeneration(dirTarget(root), part, PARTITION, { keep: 3 })).generation, 2);
+  });
+}
+
+test('a transfer that fails without an interrupt leaves no half-made generation either', async (t) => {
+  const local = tmp('src');
+  const root = tmp('dst');
+  const part = makePartition(local, [{ cpv: 'app-misc/hello-2.12.2', id: 1 }]);
+  const failing: PublishTarget = {
+    fs: new LocalFs(root),
+    root,
+    transfer: {
+      files: async () => {
+        throw new Error('No space left on device');
+      },
+    },
+  };
+  await t.throwsAsync(publishGeneration(failing, part, PARTITION, { keep: 3 }), { message: /No space left on device/ });
+  t.deepEqual(readdirSync(join(root, PARTITION, 'generations')), []);
+  t.false(existsSync(join(root, PARTITION, 'current')));
+});
+
+test('an interrupt after current was switched: the generation is published and stays', async (t) => {
+  const local = tmp('src');
+  const root = tmp('dst');
+  const part = makePartition(local, [{ cpv: 'app-misc/hello-2.12.2', id: 1 }]);
+  const controller = new AbortController();
+  const log = (line: string) => {
+    if (line.includes('current → generations/1')) controller.abort();
+  };
+  const r = await publishGeneration(dirTarget(root), part, PARTITION, { keep: 3, signal: controller.signal, log });
+  t.true(controller.signal.aborted);
+  t.is(r.generation, 1);
+  t.is(readlinkSync(join(root, PARTITION, 'current')), 'generations/1');
+  t.true(existsSync(join(root, PARTITION, 'current', 'Packages')));
+});

@@ -116,3 +116,33 @@ test.serial('live tree: a failure between two phases (the content key) ends the 
   t.regex(plain, /content key of subject "base" cannot be computed/);
   t.regex(plain, /↓ tools: parent "base" failed/);
 });
+
+// listr2 registers a SIGINT listener of its own that exits 127 at once (no summary, no cleanup, the
+// build container left running); the live displays must leave Ctrl-C to the CLI (core/engine/signals.ts).
+test.serial('the live displays (run and assemble) leave SIGINT to the CLI', async (t) => {
+  const wasTTY = process.stdout.isTTY;
+  process.stdout.isTTY = true;
+  t.teardown(() => void (process.stdout.isTTY = wasTTY));
+  const before = process.listenerCount('SIGINT');
+  // listr2 draws only after its constructor ran (which is where it would add its listener).
+  const drawn = async (out: { text: () => string }) => {
+    for (let i = 0; i < 5000 && !out.text(); i++) await new Promise((r) => setTimeout(r, 1));
+    t.not(out.text(), '', 'the live display started');
+  };
+  const runOut = capture(true);
+  const run = createReporter('default', { stdout: runOut.stream, stderr: capture(true).stream });
+  run.emit({ event: 'run:plan', concurrency: 1, subjects: [{ name: 'base', parent: null, action: 'build', reasons: [] }] });
+  await drawn(runOut);
+  t.is(process.listenerCount('SIGINT'), before, 'no SIGINT listener while the run\'s task tree renders');
+  run.emit({ event: 'run:end', status: 'interrupted', summary: { built: [], skipped: [], failed: [] }, runDir: '/nonexistent', ms: 0, failures: [] });
+  await run.close();
+
+  const { createAssembleReporter } = await import('../../core/assemble/progress.ts');
+  const asmOut = capture(true);
+  const assemble = createAssembleReporter('default', { stdout: asmOut.stream, stderr: capture(true).stream });
+  assemble.emit({ event: 'assemble:start', name: 'x', runId: 'r', runDir: '/nonexistent' });
+  await drawn(asmOut);
+  t.is(process.listenerCount('SIGINT'), before, 'no SIGINT listener while the assemble task list renders');
+  assemble.emit({ event: 'assemble:end', status: 'interrupted', ms: 0 });
+  await assemble.close();
+});

@@ -61,7 +61,8 @@ export const command = defineCommand<RunOptions>({
         reporter,
         failFast: !!opts.failFast,
       });
-      if (result.error !== undefined && !result.failures.length) throw result.error;
+      // An interrupt outside a subject (e.g. while publishing) still gets the summary, which names it.
+      if (result.error !== undefined && !result.failures.length && result.status !== 'interrupted') throw result.error;
       if (renderer !== 'json') {
         const text = formatRunSummary(result, performance.now() - t0);
         if (result.status === 'done') ctx.print(text);

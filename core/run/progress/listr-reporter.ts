@@ -94,6 +94,10 @@ export function createListrReporter(opts: ListrReporterOptions): RunReporter {
       concurrent: true,
       exitOnError: false,
       collectErrors: false,
+      // listr2's own SIGINT listener calls process.exit(127) at once: no summary, no cleanup,
+      // the build container left running. Interrupts belong to the CLI (core/engine/signals.ts);
+      // the tree only mirrors the runner's events, which end it on run:end. Nested lists inherit this.
+      registerSignalListeners: false,
       renderer: opts.renderer,
       fallbackRendererCondition: () => false,
       rendererOptions: {
@@ -102,7 +106,18 @@ export function createListrReporter(opts: ListrReporterOptions): RunReporter {
         logger: new ListrLogger({ processOutput }),
       } as never,
     });
-    await list.run();
+    // A second Ctrl-C exits at once (core/engine/signals.ts): give the terminal its cursor back and
+    // print what the tree held back (the "exiting" notice among it) instead of losing it.
+    const onExit = () => {
+      processOutput.release();
+      for (const l of deferredLogs.splice(0)) opts.stderr.write(l);
+    };
+    process.once('exit', onExit);
+    try {
+      await list.run();
+    } finally {
+      process.off('exit', onExit);
+    }
   }
 
   /**
