@@ -109,7 +109,7 @@ function interruptedTarget(root: string, controller: AbortController, at: (files
     root,
     transfer: {
       async files(src, files, dest) {
-        await inner.files(src, files, dest);
+        await inner.files(src, files, dest, undefined);
         if (!at(files)) return;
         controller.abort();
         if (thenFail) throw new Error('rsync: [sender] received SIGINT, exiting (code 20)');
