@@ -51,6 +51,8 @@ th,td{text-align:left;padding:.35rem .6rem;border-bottom:1px solid var(--line);v
 th{background:var(--tint);white-space:nowrap}
 tr:last-child td{border-bottom:0}
 td.num{text-align:right;white-space:nowrap}
+td.name,td.when{white-space:nowrap}
+code{overflow-wrap:anywhere}
 td.use{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.8rem;min-width:12rem;overflow-wrap:anywhere}
 tr.current td{font-weight:600}
 .badge{display:inline-block;padding:0 .4rem;border-radius:4px;background:var(--acc);color:var(--bg);font-size:.75rem;font-weight:600}

@@ -43,8 +43,8 @@ function packagesTable(view: PartitionView, linkBase: string): string {
   const rows = view.packages.map((p) => {
     const link = p.path ? `<a href="${esc(hrefOf(linkBase, p.path))}">${esc(p.name)}</a>` : esc(p.name);
     return (
-      `<tr><td>${link}</td><td>${esc(p.version)}</td><td class="num">${esc(p.buildId)}</td>` +
-      `<td class="use">${esc(p.use)}</td><td class="num">${esc(formatSize(p.size))}</td><td class="num">${esc(formatTime(p.buildTime))}</td></tr>`
+      `<tr><td class="name">${link}</td><td>${esc(p.version)}</td><td class="num">${esc(p.buildId)}</td>` +
+      `<td class="use">${esc(p.use)}</td><td class="num">${esc(formatSize(p.size))}</td><td class="num when">${esc(formatTime(p.buildTime))}</td></tr>`
     );
   });
   return (
@@ -58,7 +58,7 @@ function generationsTable(view: PartitionView): string {
   const rows = [...view.generations].reverse().map(
     (g) =>
       `<tr${g.current ? ' class="current"' : ''}><td class="num">${esc(g.generation)}</td><td>${g.current ? '<span class="badge">current</span>' : ''}</td>` +
-      `<td>${esc(g.createdAt ? formatTime(Math.floor(Date.parse(g.createdAt) / 1000)) : '')}</td><td class="num">${esc(g.packages)}</td></tr>`,
+      `<td class="when">${esc(g.createdAt ? formatTime(Math.floor(Date.parse(g.createdAt) / 1000)) : '')}</td><td class="num">${esc(g.packages)}</td></tr>`,
   );
   return (
     `<div class="scroll"><table id="generations"><thead><tr><th>Generation</th><th></th><th>Published</th><th>Packages</th></tr></thead>\n` +

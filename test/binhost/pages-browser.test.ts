@@ -122,7 +122,7 @@ browserTest('the binhost index and a partition page in headless Chromium: conten
   const gens = await page.locator('#generations tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.className, tr.querySelector('td')!.textContent, tr.textContent!.includes('current')]));
   t.deepEqual(gens, [['current', '2', true], ['', '1', false]]);
   t.is(await page.locator('script, img').count(), 0, 'the hostile USE string made no element');
-  t.is(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned), undefined);
+  t.is(await page.evaluate('window.pwned'), undefined);
   t.deepEqual(dialogs, []);
 
   // a binpkg link downloads the binpkg itself
@@ -136,7 +136,7 @@ browserTest('the binhost index and a partition page in headless Chromium: conten
   // readable on a phone: the page itself does not scroll sideways (wide tables scroll in their box)
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`${url}/${PARTITION}`);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
   t.true(overflow <= 0, `page is ${overflow}px wider than a 390px screen`);
   const phone = shot(t, 'serve-partition-phone.png');
   await page.screenshot({ path: phone, fullPage: true });
