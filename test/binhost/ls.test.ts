@@ -15,7 +15,10 @@ const GSL = 'sci-libs/gsl/gsl-2.8-r1-2.gpkg.tar';
 /** A subject's recorded build, as the runner writes it (core/plan/state.ts), with only what ls reads filled in. */
 function writeState(dir: string, subject: string, packages: string[]): void {
   mkdirSync(join(dir, '.binfarm', 'subjects'), { recursive: true });
-  const state = { version: 1, subject, key: 'k', inputs: {}, sources: {}, image: { ref: `x/${subject}:k`, id: 'sha256:0' }, partition: { rel: PARTITION, dir: '' }, packages, built: [], binary: [], portageVersion: '3.0.66', runId: 'r1', builtAt: '2026-03-08T20:00:00Z' };
+  const state = {
+    ...{ version: 1, subject, key: 'k', inputs: {}, sources: {}, image: { ref: `x/${subject}:k`, id: 'sha256:0' }, partition: { rel: PARTITION, dir: '' } },
+    ...{ packages, built: [], binary: [], portageVersion: '3.0.66', runId: 'r1', builtAt: '2026-03-08T20:00:00Z' },
+  };
   writeFileSync(join(dir, '.binfarm', 'subjects', `${subject}.json`), JSON.stringify(state));
 }
 
@@ -40,9 +43,11 @@ test('binhost ls: binpkgs with version, build id, USE, size, the subjects built 
   t.regex(lines[3]!, /^ {2}sci-libs\/gsl +2\.8-r1 +2 +2\.9 KiB +2026-03-08 20:00 UTC +science +2 *$/);
 
   const json = await cli(['binhost', 'ls', '--json', '--subject', 'tools'], { cwd: dir });
-  const data = JSON.parse(json.stdout) as { partitions: Array<{ partition: string; packages: Array<{ cpv: string; subjects: string[]; generations: Record<string, number[]> }> }> };
+  type Row = { cpv: string; subjects: string[]; generations: Record<string, number[]> };
+  const data = JSON.parse(json.stdout) as { partitions: Array<{ partition: string; packages: Row[] }> };
   t.deepEqual(data.partitions.map((p) => p.partition), [PARTITION]);
-  t.deepEqual(data.partitions[0]!.packages.map((p) => [p.cpv, p.subjects, Object.values(p.generations)]), [['app-misc/hello-2.12.2', ['science', 'tools'], [[1, 2]]]]);
+  const rows = data.partitions[0]!.packages.map((p) => [p.cpv, p.subjects, Object.values(p.generations)]);
+  t.deepEqual(rows, [['app-misc/hello-2.12.2', ['science', 'tools'], [[1, 2]]]]);
 
   const nobody = await cli(['binhost', 'ls', '--subject', 'nope'], { cwd: dir });
   t.is(nobody.exitCode, 64);
@@ -65,7 +70,8 @@ test('binhost list without publish targets shows the local partitions instead of
   const r = await cli(['binhost', 'list'], { cwd: dir });
   t.is(r.exitCode, 0, r.stderr);
   t.regex(r.stdout, new RegExp(`^  ${PARTITION}  2 binpkgs, 54 B, index of \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC$`, 'm'));
-  const json = JSON.parse((await cli(['binhost', 'list', '--json'], { cwd: dir })).stdout) as Array<{ target: string; local: boolean; partitions: Array<{ partition: string; packages: number }> }>;
+  type Listed = { target: string; local: boolean; partitions: Array<{ partition: string; packages: number }> };
+  const json = JSON.parse((await cli(['binhost', 'list', '--json'], { cwd: dir })).stdout) as Listed[];
   t.true(json[0]!.local);
   t.deepEqual(json[0]!.partitions.map((p) => [p.partition, p.packages]), [[PARTITION, 2]]);
   const target = await cli(['binhost', 'list', '--target', 'x'], { cwd: dir });

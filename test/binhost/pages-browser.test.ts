@@ -63,7 +63,10 @@ async function browser(t: import('ava').ExecutionContext): Promise<BrowserContex
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      ...['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run'],
+      ...['--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    ],
   });
   t.teardown(async () => {
     await ctx.close();
@@ -119,7 +122,9 @@ browserTest('the binhost index and a partition page in headless Chromium: conten
     ['sci-libs/gsl', '2.8-r1', '2', HOSTILE_USE, '4.9 KiB', '2026-03-08 20:00 UTC'],
   ]);
   t.is(await page.locator('#binrepos').innerText(), `[binfarm]\npriority = 100\nsync-uri = ${url}/${PARTITION}\nverify-signature = false\n`);
-  const gens = await page.locator('#generations tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.className, tr.querySelector('td')!.textContent, tr.textContent!.includes('current')]));
+  const gens = await page
+    .locator('#generations tbody tr')
+    .evaluateAll((trs) => trs.map((tr) => [tr.className, tr.querySelector('td')!.textContent, tr.textContent!.includes('current')]));
   t.deepEqual(gens, [['current', '2', true], ['', '1', false]]);
   t.is(await page.locator('script, img').count(), 0, 'the hostile USE string made no element');
   t.is(await page.evaluate('window.pwned'), undefined);

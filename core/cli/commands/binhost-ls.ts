@@ -46,7 +46,10 @@ export const ls = defineCommand<{ partition?: string; subject?: string }>({
 export async function printLocalPartitions(farm: Farm, ctx: CommandContext): Promise<void> {
   const [{ listLocalPartitions }, { formatSize, formatTime }] = await Promise.all([import('../../binhost/ls.ts'), import('../../binhost/html.ts')]);
   const { root, partitions } = await listLocalPartitions(farm);
-  if (ctx.global.json) return ctx.printJson([{ target: `local:${root}`, local: true, partitions: partitions.map((p) => ({ ...p, current: undefined, generations: [] })) }]);
+  if (ctx.global.json) {
+    // The shape of `binhost list --json` for published targets, so one reader handles both.
+    return ctx.printJson([{ target: `local:${root}`, local: true, partitions: partitions.map((p) => ({ ...p, current: undefined, generations: [] })) }]);
+  }
   ctx.print(`local:${root}  (not published: binhost.publish has no targets)`, true);
   if (!partitions.length) ctx.print('  (empty: nothing built yet)', true);
   for (const p of partitions) {
