@@ -88,6 +88,7 @@ const browserTest = hasChromium ? test : test.skip;
 
 browserTest('the binhost index and a partition page in headless Chromium: content, links, escaping, phone width; screenshots', async (t) => {
   const root = await binhost();
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
   const url = await serve(t, root);
   const ctx = await browser(t);
   const page = await ctx.newPage();
