@@ -3,12 +3,15 @@
  * did). A partition published in generations is served through its `current` link, so clients
  * use `http://host:port/<partition>` as sync-uri and never see generation numbers. Answers
  * GET and HEAD with Content-Length and Last-Modified (Portage sends If-Modified-Since for the
- * index: 304 when unchanged); nothing outside the root is reachable, symlinks included.
+ * index: 304 when unchanged); nothing outside the root is reachable, symlinks included, and no
+ * dotfile is. `/`, partition directories and the directories above them answer HTML pages
+ * (serve-pages.ts).
  */
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join, posix, sep } from 'node:path';
+import { answerPage } from './serve-pages.ts';
 
 export interface ServeOptions {
   /** Directory holding partitions (a `dir` publish target, or the local binhost root). */
@@ -80,11 +83,14 @@ async function handle(opts: ServeOptions, realRoot: string, req: IncomingMessage
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)) }).end(req.method === 'HEAD' ? undefined : body);
     return 404;
   };
-  if (!segs || !segs.length) return notFound();
-  const file = await resolveFile(opts.root, segs, opts.partition);
-  // Symlinks (`current`, or anything planted in a target) must still end inside the root.
-  const real = file ? await realpath(file).catch(() => undefined) : undefined;
+  // Dotfiles are internal: generation markers (they name local paths), switchLink's temporaries.
+  if (!segs || segs.some((s) => s.startsWith('.'))) return notFound();
+  const file = segs.length ? await resolveFile(opts.root, segs, opts.partition) : undefined;
+  if (!file) return (await answerPage({ root: opts.root, partition: opts.partition, partitions: () => findPartitions(opts.root) }, segs, req, res)) ?? notFound();
+  // Symlinks (`current`, or anything planted in a target) must still end inside the root, and not at a dotfile.
+  const real = await realpath(file).catch(() => undefined);
   if (!real || (real !== realRoot && !real.startsWith(realRoot + sep))) return notFound();
+  if (real.slice(realRoot.length).split(sep).some((s) => s.startsWith('.'))) return notFound();
   const st = await stat(real).catch(() => undefined);
   if (!st?.isFile()) return notFound();
   const lastModified = new Date(Math.floor(st.mtimeMs / 1000) * 1000);
@@ -140,10 +146,7 @@ export async function serveBinhost(opts: ServeOptions & { port?: number; host?: 
   };
 }
 
-/** The binrepos.conf section a client needs for `syncUri` (gentoo-facts §6.6). */
-export function binreposSnippet(syncUri: string, name = 'binfarm'): string {
-  return `[${name}]\npriority = 100\nsync-uri = ${syncUri.replace(/\/+$/, '')}\nverify-signature = false\n`;
-}
+export { binreposSnippet } from './binrepos.ts';
 
 /** Partitions below a root: directories holding a `current` link or a `Packages` index. */
 export async function findPartitions(root: string): Promise<string[]> {

@@ -8,10 +8,10 @@ import { serializePackagesIndex } from '../../core/binhost/packages-index.ts';
 export const PARTITION = 'amd64/default/linux/amd64/23.0/opt-0a1b2c3d';
 
 /** Writes `<cat>/<pn>/<pf>-<id>.gpkg.tar` files and the index; returns the partition dir. */
-export function makePartition(root: string, pkgs: Array<{ cpv: string; id: number; content?: string }>, rel = PARTITION): string {
+export function makePartition(root: string, pkgs: Array<{ cpv: string; id: number; content?: string; use?: string }>, rel = PARTITION): string {
   const dir = join(root, ...rel.split('/'));
   mkdirSync(dir, { recursive: true });
-  const entries = pkgs.map(({ cpv, id, content }) => {
+  const entries = pkgs.map(({ cpv, id, content, use }) => {
     const [cat, pf] = cpv.split('/') as [string, string];
     const pn = pf.replace(/-\d.*$/, '');
     const path = `${cat}/${pn}/${pf}-${id}.gpkg.tar`;
@@ -19,7 +19,7 @@ export function makePartition(root: string, pkgs: Array<{ cpv: string; id: numbe
     mkdirSync(join(dir, cat, pn), { recursive: true });
     // Like Portage, never rewrite an existing binpkg (its mtime is what rsync's quick check sees).
     if (!existsSync(join(dir, path)) || !readFileSync(join(dir, path)).equals(body)) writeFileSync(join(dir, path), body);
-    return { CPV: cpv, BUILD_ID: String(id), BUILD_TIME: String(1773000000 + id), EAPI: '8', PATH: path, SIZE: String(body.length), MD5: createHash('md5').update(body).digest('hex'), SHA1: createHash('sha1').update(body).digest('hex') };
+    return { CPV: cpv, BUILD_ID: String(id), BUILD_TIME: String(1773000000 + id), EAPI: '8', PATH: path, SIZE: String(body.length), MD5: createHash('md5').update(body).digest('hex'), SHA1: createHash('sha1').update(body).digest('hex'), ...(use ? { USE: use } : {}) };
   });
   const text = serializePackagesIndex({ header: { ARCH: 'amd64', CHOST: 'x86_64-pc-linux-gnu', VERSION: '0' }, packages: entries }, { touch: Date.now() / 1000 });
   writeFileSync(join(dir, 'Packages'), text);

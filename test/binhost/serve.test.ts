@@ -19,10 +19,15 @@ async function published() {
 }
 
 /** A raw request, so nothing normalises the path before the server sees it. */
-function raw(url: string, path: string, method = 'GET'): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function raw(
+  url: string,
+  path: string,
+  method = 'GET',
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path, method }, (res) => {
+    const req = request({ host: u.hostname, port: u.port, path, method, headers }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c));
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
@@ -75,7 +80,6 @@ test('404 for missing files and directories, 405 for writes, nothing outside the
   t.teardown(() => srv.close());
   t.is((await raw(srv.url, `/${PARTITION}/nope.gpkg.tar`)).status, 404);
   t.is((await raw(srv.url, `/${PARTITION}/app-misc`)).status, 404);
-  t.is((await raw(srv.url, '/')).status, 404);
   t.is((await raw(srv.url, '/../../../../etc/passwd')).status, 404);
   t.is((await raw(srv.url, '/%2e%2e/%2e%2e/etc/passwd')).status, 404);
   t.is((await raw(srv.url, `/${PARTITION}/..%2f..%2f..%2fescape`)).status, 404);
@@ -103,4 +107,49 @@ test('a local binhost (partitions without generations) is served as it is', asyn
   t.is(r.status, 200);
   t.is(await r.text(), 'gsl');
   t.is(await (await fetch(`${srv.url}/${PARTITION}/Packages`)).text(), readFileSync(join(part, 'Packages'), 'utf8'));
+});
+
+test('pages: / and a partition answer HTML (GET and HEAD), the sync-uri follows the Host header; dotfiles answer 404', async (t) => {
+  const { root } = await published();
+  const srv = await serveBinhost({ root, port: 0 });
+  t.teardown(() => srv.close());
+  const index = await raw(srv.url, '/');
+  t.is(index.status, 200);
+  t.is(index.headers['content-type'], 'text/html; charset=utf-8');
+  t.true(index.body.includes(`href="/${PARTITION}/"`));
+  const head = await raw(srv.url, `/${PARTITION}/`, 'HEAD');
+  t.is(head.status, 200);
+  t.is(head.body, '');
+  const html = (await raw(srv.url, `/${PARTITION}`, 'GET', { Host: 'binhost.example:8080' })).body;
+  const plain = (await raw(srv.url, `/${PARTITION}/`)).body;
+  t.is(head.headers['content-length'], String(Buffer.byteLength(plain)), 'HEAD announces the length of the GET body');
+  t.true(html.includes(`sync-uri = http://binhost.example:8080/${PARTITION}\n`));
+  t.regex(html, /<tr class="current"><td class="num">1<\/td>/);
+  const hostile = await raw(srv.url, `/${PARTITION}`, 'GET', { Host: 'x"><script>' });
+  t.false(hostile.body.includes('<script>'), 'a Host header that is no host name is not used');
+  t.true(hostile.body.includes(`sync-uri = ${srv.url}/${PARTITION}\n`), 'then the address the client reached');
+  t.is((await raw(srv.url, '/amd64/')).status, 200, 'a directory above partitions lists them');
+  t.is((await raw(srv.url, '/arm64/')).status, 404);
+  for (const p of [`/${PARTITION}/generations/1/.binfarm-generation.json`, `/${PARTITION}/current/.binfarm-generation.json`, '/.hidden']) {
+    const r = await raw(srv.url, p);
+    t.is(r.status, 404, p);
+    t.false(r.body.includes('source'), p);
+  }
+  writeFileSync(join(root, '.hidden'), 'x');
+  symlinkSync(`${PARTITION}/generations/1/.binfarm-generation.json`, join(root, 'marker-link'));
+  t.is((await raw(srv.url, '/.hidden')).status, 404);
+  t.is((await raw(srv.url, '/marker-link')).status, 404, 'a link to a dotfile is not followed either');
+});
+
+test('pages escape what the index says: a hostile USE string is text, not markup', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'binfarm-serve-esc-'));
+  makePartition(root, [{ cpv: 'app-misc/evil-1.0', id: 1, use: '<script>alert(1)</script> "q" & <img src=x onerror=alert(2)>' }]);
+  const srv = await serveBinhost({ root, port: 0 });
+  t.teardown(() => srv.close());
+  const r = await fetch(`${srv.url}/${PARTITION}/`);
+  const html = await r.text();
+  t.false(html.includes('<script>'));
+  t.false(html.includes('<img'));
+  t.true(html.includes('&lt;script&gt;alert(1)&lt;/script&gt; &quot;q&quot; &amp; &lt;img src=x onerror=alert(2)&gt;'));
+  t.regex(r.headers.get('content-security-policy') ?? '', /default-src 'none'/);
 });

@@ -1,4 +1,5 @@
 import { defineCommand } from '../command.ts';
+import { ls, printLocalPartitions } from './binhost-ls.ts';
 
 interface TargetOption {
   target?: string;
@@ -6,10 +7,11 @@ interface TargetOption {
 
 const list = defineCommand<TargetOption>({
   name: 'list',
-  summary: 'list the published generations of every partition, per publish target',
+  summary: 'list the published generations of every partition, per publish target (the local partitions when none)',
   configure: (cmd) => cmd.option('--target <name>', 'only this publish target (its path or name)'),
   async run(_args, opts, ctx) {
     const farm = await ctx.farm();
+    if (!opts.target && !farm.options.binhost.publish.length) return printLocalPartitions(farm, ctx);
     const { listGenerations } = await import('../../publish/binhost-admin.ts');
     const targets = await listGenerations(farm, opts);
     if (ctx.global.json) return ctx.printJson(targets);
@@ -87,9 +89,9 @@ const verify = defineCommand<{ fix?: boolean }>({
   },
 });
 
-/** `binfarm binhost list|rollback|verify`: the published binhost generations. */
+/** `binfarm binhost list|ls|rollback|verify`: the local and published binhost. */
 export const command = defineCommand({
   name: 'binhost',
-  summary: 'inspect, verify and roll back the binary-package host',
-  subcommands: [list, rollback, verify],
+  summary: 'inspect, list, verify and roll back the binary-package host',
+  subcommands: [list, ls, rollback, verify],
 });

@@ -14,7 +14,8 @@ export const command = defineCommand<ServeCliOptions>({
   description:
     'Serves the first "dir" publish target (or --dir, else the local binhost) read-only. Partitions published ' +
     'in generations are served through their "current" link, so a client\'s sync-uri is http://host:port/<partition> ' +
-    '(or http://host:port/ with --partition). Stops on Ctrl-C.',
+    '(or http://host:port/ with --partition). A browser gets HTML pages at / and at every partition (packages, generations, ' +
+    'the binrepos.conf to copy). Dotfiles (generation markers) are never served. Stops on Ctrl-C.',
   configure: (cmd) =>
     cmd
       .option('--port <n>', 'TCP port (0 picks a free one)', '8080')
