@@ -33,6 +33,7 @@ export type ErrorCode =
   | 'E_PUBLISH'
   | 'E_LOCKED'
   | 'E_ASSEMBLE'
+  | 'E_BINPKG_CORRUPT'
   | 'E_SMOKE'
   | 'E_INTERRUPTED'
   | 'E_USAGE'

@@ -24,7 +24,8 @@ import type { SubjectBuild } from '../run/context.ts';
 import { parsePackagesIndex, type IndexBlock } from '../binhost/packages-index.ts';
 import { emergeEnv } from '../emerge/argv.ts';
 import { runEmerge } from '../emerge/run-emerge.ts';
-import { ensureBuildContainer, restoreChanges } from '../phases/build-container.ts';
+import { ensureBuildContainer, PKGDIR_READONLY, restoreChanges } from '../phases/build-container.ts';
+import { binpkgCorruptError, corruptBinpkgs, digestFailuresInOutput } from './binpkg-digests.ts';
 import { binfarmVersion } from '../plan/binfarm-version.ts';
 import { IMAGE_LABEL } from '../plan/image-labels.ts';
 import { LABEL } from '../engine/labels.ts';
@@ -123,6 +124,8 @@ async function steps(farm: Farm, spec: AssemblySpec, session: AssemblySession, o
   const check = await session.step(
     'check',
     async () => {
+      // Reading binpkgs needs no write to the binhost (docs/assemble.md): bound read-only.
+      build.data.set(PKGDIR_READONLY, true);
       container = await ensureBuildContainer(build);
       if (spec.slim) await mustExec(container, ['mkdir', '-p', ASSEMBLE_ROOT], `create ${ASSEMBLE_ROOT}`);
       const r = await checkBinpkgs({ farm, build, container, spec, partition: base.partition, logFile: session.logFile });
@@ -154,7 +157,7 @@ async function steps(farm: Farm, spec: AssemblySpec, session: AssemblySession, o
     session.skip('emerge', `${keyRef} already holds exactly these packages (use --force to assemble again)`);
     session.skip('image', 'up to date');
   } else {
-    await session.step('emerge', () => mergePackages(build, container, spec, check), (n) => `merged ${n} binary package${n === 1 ? '' : 's'}${spec.slim ? ` into ${ASSEMBLE_ROOT}` : ''}`);
+    await session.step('emerge', () => mergeVerified(build, container, spec, check, base.partition.dir), (n) => `merged ${n} binary package${n === 1 ? '' : 's'}${spec.slim ? ` into ${ASSEMBLE_ROOT}` : ''}`);
     image = await session.step('image', () => makeImage(engine, build, container, spec, base, check, key), (i) => `${i.ref}${spec.slim ? ' (slim)' : ''}`);
     status = 'assembled';
   }
@@ -200,12 +203,22 @@ async function resolveBase(farm: Farm, spec: AssemblySpec, session: AssemblySess
   );
 }
 
+/** Checks the binpkgs to merge against the index (binpkg-digests.ts), then merges them. */
+async function mergeVerified(build: SubjectBuild, container: ContainerHandle, spec: AssemblySpec, check: CheckResult, partitionDir: string): Promise<number> {
+  build.progress.title('verify the binpkgs against the Packages index');
+  const bad = await corruptBinpkgs(partitionDir, mergedEntries(await readIndex(partitionDir), check.merges));
+  if (bad.length) throw binpkgCorruptError(spec.name, partitionDir, bad);
+  return mergePackages(build, container, spec, check, partitionDir);
+}
+
 /** `emerge --usepkgonly` for real; returns how many packages were merged. */
-async function mergePackages(build: SubjectBuild, container: ContainerHandle, spec: AssemblySpec, check: CheckResult): Promise<number> {
+async function mergePackages(build: SubjectBuild, container: ContainerHandle, spec: AssemblySpec, check: CheckResult, partitionDir: string): Promise<number> {
   const argv = assembleArgv(build.run.options, check.args, { slim: spec.slim, pretend: false });
   build.progress.output(`$ ${argv.join(' ')}`);
   const inv = await runEmerge(build, container, argv, { env: emergeEnv(build.run.options) });
   if (inv.exitCode !== 0 || inv.result.failed.length) {
+    const digest = digestFailuresInOutput(inv.tail);
+    if (digest.length) throw binpkgCorruptError(spec.name, partitionDir, digest);
     const failed = inv.result.failed.map((f) => `${f.cpv}${f.logFile ? ` (log: ${f.logFile})` : ''}`);
     throw new BinfarmError('E_ASSEMBLE', `emerge --usepkgonly failed for assembly "${spec.name}" (exit ${inv.exitCode})${failed.length ? `: ${failed.join(', ')}` : ''}:\n  ${inv.tail.filter((l) => l.trim()).slice(-12).join('\n  ')}`, {
       hint: `The whole output is in ${build.logFile}. A binary merge fails in pkg_preinst/pkg_postinst (users, groups, config files) or on a file collision.`,

@@ -12,7 +12,7 @@ import { BinfarmError } from '../errors.ts';
 import type { Engine, ImageInfo } from '../engine/types.ts';
 import type { Subject } from '../subject/types.ts';
 import { binhostRoot } from '../binhost/partition.ts';
-import { IMAGE_LABEL } from '../plan/image-labels.ts';
+import { IMAGE_LABEL, trustedKey } from '../plan/image-labels.ts';
 import { readSubjectState } from '../plan/state.ts';
 
 export interface AssemblyBase {
@@ -36,7 +36,8 @@ export async function resolveFrom(farm: Farm, engine: Engine, stateDir: string, 
   }
   if (!base) {
     const images = await engine.listImages({ label: [`${IMAGE_LABEL.subject}=${name}`, IMAGE_LABEL.key, IMAGE_LABEL.partition] });
-    const newest = images.sort((a, b) => created(b).localeCompare(created(a)))[0];
+    // Only promoted images: a pending one (smoke tests never passed) must not be assembled from.
+    const newest = images.filter((img) => trustedKey(img.labels)).sort((a, b) => created(b).localeCompare(created(a)))[0];
     if (newest) {
       const rel = newest.labels[IMAGE_LABEL.partition]!;
       const ref = newest.repoTags.find((t) => t.startsWith(`${farm.options.imagePrefix}/${name}:`)) ?? newest.repoTags[0] ?? newest.id;

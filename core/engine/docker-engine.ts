@@ -10,6 +10,7 @@ import { BinfarmError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { compareApiVersions, resolveConnection, type DockerConnectionConfig } from './connect.ts';
 import { DockerContainer } from './container.ts';
+import { buildLabelledImage } from './label-image.ts';
 import { translateDockerError, unreachable } from './errors.ts';
 import { LABEL, cacheLabels, labelChanges, runLabels } from './labels.ts';
 import { OutputCollector } from './output.ts';
@@ -217,6 +218,14 @@ export class DockerEngine implements Engine {
       await this.docker.getImage(image).tag({ repo, tag });
     } catch (e) {
       this.fail(e, 'tag', image);
+    }
+  }
+
+  async labelImage(image: string, ref: { repo: string; tag: string }, labels: Record<string, string>): Promise<string> {
+    try {
+      return await buildLabelledImage(this.docker, image, ref, labels);
+    } catch (e) {
+      this.fail(e, 'label image', `${ref.repo}:${ref.tag}`);
     }
   }
 

@@ -83,6 +83,8 @@ export interface Engine {
   /** Runs a container to completion, streaming its output. */
   run(spec: ContainerSpec, opts?: StreamHandlers): Promise<ExecResult>;
   tag(image: string, repo: string, tag: string): Promise<void>;
+  /** A new image `repo:tag` = `image` plus labels, no layer copied (label-image.ts); returns its id. */
+  labelImage(image: string, ref: { repo: string; tag: string }, labels: Record<string, string>): Promise<string>;
   push(ref: string, opts?: { auth?: RegistryAuth; onProgress?: (line: string) => void }): Promise<{ digest?: string }>;
   removeImage(ref: string, opts?: { force?: boolean }): Promise<void>;
   /**

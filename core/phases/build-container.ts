@@ -70,6 +70,16 @@ export function ensureBuildContainer(build: SubjectBuild): Promise<ContainerHand
   return memo.handle;
 }
 
+/**
+ * Set in `build.data` by a caller that only reads binpkgs (assemble): the partition is bound
+ * read-only, so Portage can neither rewrite its index nor rename a binpkg that fails its digest.
+ */
+export const PKGDIR_READONLY = 'binfarm:pkgdir-readonly';
+
+function pkgdirReadOnly(build: SubjectBuild): boolean {
+  return build.data.get(PKGDIR_READONLY) === true;
+}
+
 /** Commit `changes` that give the committed image the base image's Cmd/Entrypoint back. */
 export async function restoreChanges(build: SubjectBuild): Promise<string[]> {
   const memo = build.data.get(MEMO) as Memo | undefined;
@@ -122,7 +132,7 @@ async function start(build: SubjectBuild): Promise<{ handle: ContainerHandle; re
 
   const mounts: MountSpec[] = [
     ...build.tree.mounts,
-    { type: 'bind', source: partition, target: o.portage.pkgdir },
+    { type: 'bind', source: partition, target: o.portage.pkgdir, ...(pkgdirReadOnly(build) ? { readOnly: true } : {}) },
     { type: 'bind', source: distDir, target: o.portage.distdir },
     { type: 'bind', source: logDir, target: CONTAINER_LOGDIR },
   ];
@@ -140,7 +150,7 @@ async function start(build: SubjectBuild): Promise<{ handle: ContainerHandle; re
   engine.onCleanup(() => handle.remove());
   build.container = handle;
   // userpriv/userfetch run as portage: let its group write the bound directories (gentoo-facts §8).
-  const dirs = [o.portage.pkgdir, o.portage.distdir, CONTAINER_LOGDIR];
+  const dirs = [...(pkgdirReadOnly(build) ? [] : [o.portage.pkgdir]), o.portage.distdir, CONTAINER_LOGDIR];
   const chgrp = await handle.exec(['chgrp', 'portage', ...dirs]).catch(() => undefined);
   if (chgrp?.exitCode === 0) await handle.exec(['chmod', 'g+rwxs', ...dirs]).catch(() => undefined);
   else build.logger.debug(`could not give group portage the bound directories: ${chgrp?.stderr.trim() ?? 'exec failed'}`);

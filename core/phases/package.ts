@@ -1,9 +1,9 @@
 /**
  * The package phase (built-in plugin): regenerate the partition's `Packages` index in the build
  * container (`emaint binhost --fix`), verify it from TypeScript, refuse unmerged config updates,
- * commit the container as `<imagePrefix>/<subject>:<key12>` with its labels (the tree,
- * distfiles and binpkgs are mounts and so not in the image), run the smoke tests, and record
- * the build in the state directory.
+ * commit the container pending with its labels (the tree, distfiles and binpkgs are mounts and
+ * so not in the image), run the smoke tests, promote it to `<imagePrefix>/<subject>:<key12>`,
+ * and only then record the build in the state directory.
  */
 import type { Farm } from '../farm.ts';
 import { BinfarmError } from '../errors.ts';
@@ -16,10 +16,11 @@ import { verifyCacheDir } from '../binhost/verify-cache.ts';
 import { EMERGE_DATA, emptyRecord, type EmergeRecord } from '../emerge/record.ts';
 import { binfarmVersion } from '../plan/binfarm-version.ts';
 import { IMAGE_LABEL } from '../plan/image-labels.ts';
-import { computeSubjectKey, KEY_DATA, shortKey, type KeyData } from '../plan/key.ts';
+import { computeSubjectKey, KEY_DATA, type KeyData } from '../plan/key.ts';
 import { sourceHashes } from '../plan/plan.ts';
 import { STATE_VERSION, writeSubjectState } from '../plan/state.ts';
 import { ensureBuildContainer, ensurePartition, releaseBuildContainer, restoreChanges } from './build-container.ts';
+import { commitPending, discardPending, pendingTag, promote } from './promote-image.ts';
 import { runSmokeTests } from './smoke.ts';
 import { relative, sep } from 'node:path';
 
@@ -55,11 +56,9 @@ export async function packagePhase(farm: Farm, build: SubjectBuild): Promise<str
   const partitionRel = relative(binhostRoot(o, run.stateDir), partition).split(sep).join('/');
 
   const ref = `${o.imagePrefix}/${subject.name}`;
-  const tag = shortKey(key);
   const labels: Record<string, string> = {
     ...(subject.labels ?? {}),
     [IMAGE_LABEL.owned]: '1',
-    [IMAGE_LABEL.key]: key,
     [IMAGE_LABEL.parent]: subject.parent === null ? `stage3:${build.stage3Digest ?? 'unknown'}` : (build.parent?.key ?? 'unknown'),
     [IMAGE_LABEL.subject]: subject.name,
     [IMAGE_LABEL.version]: binfarmVersion(),
@@ -70,20 +69,18 @@ export async function packagePhase(farm: Farm, build: SubjectBuild): Promise<str
     [IMAGE_LABEL.builtBy]: run.runId,
     'org.opencontainers.image.created': new Date().toISOString(),
   };
-  build.progress.title(`commit ${ref}:${tag}`);
-  const id = await container.commit({ repo: ref, tag, labels, changes: await restoreChanges(build), comment: `binfarm ${subject.name} ${key}` });
-  build.image = { ref: `${ref}:${tag}`, id };
-
+  // Committed pending, promoted after the smoke tests: an image counts only once they passed (promote-image.ts).
+  build.progress.title(`commit ${ref}:${pendingTag(key)}`);
+  const pending = await commitPending(build, container, { repo: ref, key, labels, changes: await restoreChanges(build), comment: `binfarm ${subject.name} ${key}` });
   if (subject.smoke.length) {
     try {
-      await runSmokeTests(build, build.image.ref);
+      await runSmokeTests(build, pending.ref);
     } catch (e) {
-      const engine = await run.engine();
-      await engine.removeImage(build.image.ref, { force: true }).catch((err: unknown) => build.logger.warn(`could not remove ${build.image?.ref}: ${(err as Error).message}`));
-      delete build.image;
+      await discardPending(build, pending);
       throw e;
     }
   }
+  build.image = await promote(build, pending);
 
   const keyData = build.data.get(KEY_DATA) as KeyData;
   await writeSubjectState(run.stateDir, {

@@ -14,6 +14,7 @@ import { diffInputs, unknownReasons } from './explain.ts';
 import { IMAGE_LABEL, splitList } from './image-labels.ts';
 import { computeKey, type KeyComputation } from './key.ts';
 import { readSubjectState, type SubjectState } from './state.ts';
+import { subjectImages } from './trusted-images.ts';
 import type { RunPlan, StaleReason, SubjectPlan } from './types.ts';
 
 export interface PlanOptions {
@@ -41,13 +42,10 @@ export async function planRun(farm: Farm, targets: string[], opts: PlanOptions =
 
   const notes: string[] = [];
   let images: Map<string, ImageInfo> | undefined;
+  let pending: Map<string, ImageInfo> | undefined;
   if (opts.engine && !opts.offline) {
-    const engine = await opts.engine();
-    images = new Map();
-    for (const img of await engine.listImages({ label: [IMAGE_LABEL.key] })) {
-      const key = img.labels[IMAGE_LABEL.key];
-      if (key) images.set(key, img);
-    }
+    // Only promoted images (smoke tests passed) count; see trusted-images.ts.
+    ({ trusted: images, pending } = await subjectImages(await opts.engine(), states.values()));
   } else {
     notes.push('images were not checked against Docker; skips rely on the state directory');
   }
@@ -65,6 +63,8 @@ export async function planRun(farm: Farm, targets: string[], opts: PlanOptions =
     );
     const state = states.get(subject.name);
     const decision = await decide(comp, state, images, parentPlan?.action, binpkgs);
+    const untested = comp.key && decision.reasons.length ? pending?.get(comp.key) : undefined;
+    if (untested) decision.reasons.unshift({ input: 'image', change: 'smoke tests never passed', before: untested.repoTags[0] ?? untested.id });
     const plan: SubjectPlan = {
       subject,
       key: comp.key,

@@ -13,7 +13,7 @@ export interface PrintOptions {
 
 export function formatReason(r: StaleReason): string {
   const digests = r.before !== undefined || r.after !== undefined ? `  ${r.before ?? '∅'} → ${r.after ?? '∅'}` : '';
-  if (r.change === 'no previous build' || r.change === 'image missing' || r.change === 'binpkgs missing') {
+  if (r.change === 'no previous build' || r.change === 'image missing' || r.change === 'binpkgs missing' || r.change === 'smoke tests never passed') {
     return `${r.change}${r.before !== undefined ? ` (${r.before}${r.after ? `: ${r.after}` : ''})` : ''}`;
   }
   if (r.input === 'binpkgs') return `${r.change}${r.after ? ` (${r.after})` : ''}`;

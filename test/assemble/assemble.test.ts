@@ -4,7 +4,7 @@
  * fixture emerge's --usepkgonly mode, which installs from those binpkgs only.
  */
 import test from 'ava';
-import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assembleImage } from '../../core/assemble/assemble.ts';
 import { collectingAssembleReporter } from '../../core/assemble/progress.ts';
@@ -209,6 +209,33 @@ test.serial('an invalid atom in --with fails before any container starts', async
   t.is(err!.code, 'E_ATOM');
   t.regex(err!.message, /--with: ">=app-misc\/viewer": invalid atom ">=app-misc\/viewer" at column \d+/);
   t.deepEqual(readRuns(), before, 'no run directory: nothing was started');
+});
+
+test.serial('a binpkg that no longer matches the index is reported as such, and the read-only binhost is left as it was', async (t) => {
+  const partition = JSON.parse(readFileSync(join(env.dir, 'state', 'subjects', 'base.json'), 'utf8')).partition.dir as string;
+  const rel = 'app-misc/viewer/viewer-2.1-1.gpkg.tar';
+  const good = readFileSync(join(partition, rel));
+  const bad = Buffer.from(good);
+  const at = Math.floor(bad.length / 2);
+  bad[at] = bad[at]! ^ 0xff; // same size, other bytes: only a digest tells
+  writeFileSync(join(partition, rel), bad);
+  t.teardown(() => writeFileSync(join(partition, rel), good));
+  const listing = readdirSync(join(partition, 'app-misc/viewer')).sort();
+  const runsBefore = readRuns();
+
+  const err = await t.throwsAsync<BinfarmError>(() => assembleImage(env.farm(), 'corrupt', { flags: { from: 'base', with: ['app-misc/viewer'] } }));
+  t.is(err!.code, 'E_BINPKG_CORRUPT');
+  t.regex(err!.message, new RegExp(`${rel} \\(app-misc/viewer-2\\.1\\): MD5 [0-9a-f]{32}, the index says [0-9a-f]{32}`));
+  t.notRegex(err!.message + (err!.hint ?? ''), /pkg_postinst/);
+  t.regex(err!.hint ?? '', /binfarm binhost verify/);
+  t.deepEqual(readdirSync(join(partition, 'app-misc/viewer')).sort(), listing, 'nothing renamed or added in the binhost');
+  t.deepEqual(readFileSync(join(partition, rel)), bad);
+
+  // Portage ran (the pretend of the check step) with the partition bound read-only.
+  const runDir = readRuns().filter((r) => !runsBefore.includes(r)).map((r) => join(env.dir, 'state', 'runs', r))[0]!;
+  const pkgdirMounts = readCalls(runDir, 'base').flatMap((c) => c.mounts.filter((m) => m.target === '/var/cache/binpkgs'));
+  t.true(pkgdirMounts.length > 0);
+  for (const m of pkgdirMounts) t.regex(m.options, /^ro\b/, JSON.stringify(m));
 });
 
 function readRuns(): string[] {
