@@ -21,7 +21,9 @@ test('npm pack → npm install into an empty directory → binfarm --help, init,
   // A clean environment: no tsx hooks of the test runner, no config overrides of this machine.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !k.startsWith('BINFARM_')));
   const run = async (cmd: string, args: string[], opts: Options & { cwd: string }) => {
+    const started = Date.now();
     const r = await execa(cmd, args, { reject: false, env, extendEnv: false, all: true, ...opts });
+    t.log(`${((Date.now() - started) / 1000).toFixed(1)} s: ${cmd} ${args.join(' ')}`);
     t.is(r.exitCode, 0, `${cmd} ${args.join(' ')} in ${opts.cwd}:\n${String(r.all)}`);
     return String(r.stdout);
   };
