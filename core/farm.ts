@@ -3,7 +3,7 @@ import { createLogger, type Logger, type LogSink, type LogType } from './log/log
 import { normalizePlugins, type Plugin } from './plugin.ts';
 import { BinfarmError, PluginError } from './errors.ts';
 import type { BinfarmOptions } from './config/schema/index.ts';
-import { applyOptions } from './options-apply.ts';
+import { applyBuiltins } from './options-apply.ts';
 import { resolveSubjects } from './subject/resolve.ts';
 import { didYouMean } from './config/suggest.ts';
 import type { Subject } from './subject/types.ts';
@@ -91,14 +91,14 @@ function defaultSink(origin: string, type: LogType, args: unknown[]): void {
 }
 
 /**
- * Builds a farm: user plugins, then `environment`, then the built-in plugins chosen by the
- * options (OptionsApply), then `afterPlugins`.
+ * Builds a farm: user plugins, then `environment`, then the built-in plugins (options-apply.ts),
+ * then `afterPlugins`.
  */
 export function createFarm(init: FarmInit): Farm {
   const farm = new Farm(init);
   for (const plugin of normalizePlugins(init.options.plugins)) farm.apply(plugin);
   farm.hooks.environment.call();
-  if (init.builtins !== false) applyOptions(farm);
+  if (init.builtins !== false) applyBuiltins(farm);
   farm.hooks.afterPlugins.call(farm);
   return farm;
 }

@@ -11,6 +11,7 @@ import type { Farm } from './farm.ts';
 import type { LogType } from './log/logger.ts';
 import type { PortageModel } from './portage/model.ts';
 import type { PatchStrategy } from './portage/strategy.ts';
+import type { MountStrategy } from './tree/mount/types.ts';
 import type { RunContext, SubjectBuild } from './run/context.ts';
 import type { AtomSpec, SubjectSpec } from './subject/types.ts';
 import { PluginError } from './errors.ts';
@@ -77,6 +78,8 @@ export function createHooks() {
     portageModel: new AsyncSeriesWaterfallHook<[PortageModel, RenderContext]>(['model', 'context']),
     /** Patch strategies by name (`overwrite`, `merge`, ...): plugins add theirs (core/portage/strategy.ts). */
     patchStrategies: new SyncWaterfallHook<[Record<string, PatchStrategy>]>(['strategies']),
+    /** Mount strategies by name (`squashfs`, `bind`, ...): plugins add theirs (core/tree/mount/registry.ts). */
+    mountStrategies: new SyncWaterfallHook<[Record<string, MountStrategy>]>(['strategies']),
     /** Rendered files (path relative to /etc/portage → content), before they are applied. */
     renderedFiles: new SyncWaterfallHook<[Map<string, string>, RenderContext]>(['files', 'context']),
     /** The emerge argv for a subject. */

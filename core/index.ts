@@ -10,7 +10,7 @@ export type { RunContext, SubjectBuild, Progress, PhaseName, PhaseRecord } from 
 export { PHASES } from './run/context.ts';
 export type { PortageModel, PackageEntry, PackageFileKind, MakeConfContribution, ProfileSpec } from './portage/model.ts';
 export type { Engine, ContainerHandle, ContainerSpec, MountSpec, ExecResult } from './engine/types.ts';
-export { mountStrategies, MountStrategyRegistry } from './tree/mount/registry.ts';
+export { MountStrategyRegistry } from './tree/mount/registry.ts';
 export type { MountStrategy, StrategyContext, RepoMount } from './tree/mount/types.ts';
 export type { Logger, LogType } from './log/logger.ts';
 export { BinfarmError, PluginError, isBinfarmError, type ErrorCode } from './errors.ts';

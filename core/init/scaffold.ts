@@ -1,9 +1,18 @@
 import { existsSync, linkSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { BinfarmError } from '../errors.ts';
 import { tempSibling } from '../util/fs.ts';
-import { configTemplate, gitignoreTemplate, packageJsonTemplate, pluginIndexTemplate, pluginPackageTemplate, pluginTestTemplate, type InitNames } from './templates.ts';
+import { BINFARM_ROOT, binfarmRange, detectBinfarmDependency, type BinfarmDependency } from './binfarm-source.ts';
+import {
+  configTemplate,
+  gitignoreTemplate,
+  packageJsonTemplate,
+  pluginIndexTemplate,
+  pluginPackageTemplate,
+  pluginTestTemplate,
+  tsconfigTemplate,
+  type InitNames,
+} from './templates.ts';
 
 export interface InitOptions {
   /** Target directory (created when missing). */
@@ -12,8 +21,10 @@ export interface InitOptions {
   name?: string;
   /** Scaffold a group plugin package plugins/<plugin>/. */
   plugin?: string;
-  /** binfarm's version (dependency range). */
+  /** binfarm's version (the dependency range when binfarm came from the registry). */
   version: string;
+  /** The binfarm dependency spec (`--binfarm`); default: detected from where this binfarm runs. */
+  binfarm?: string;
   /** Use @binfarm/plugin-smoke when it resolves from the farm dir (default: detect). */
   smokePlugin?: boolean;
 }
@@ -22,6 +33,7 @@ export interface InitResult {
   dir: string;
   files: string[];
   smokePlugin: boolean;
+  dependency: BinfarmDependency;
 }
 
 const NAME = /^[a-z0-9][a-z0-9._-]*$/;
@@ -46,11 +58,22 @@ export function initFarm(opts: InitOptions): InitResult {
     plugin = { name: opts.plugin, pkg: `binfarm-plugin-${opts.plugin}`, factory: camel(opts.plugin) };
   }
   const smokePlugin = opts.smokePlugin ?? resolves('@binfarm/plugin-smoke', dir);
-  const names: InitNames = { farm, version: opts.version, tsxVersion: tsxVersion(), smokePlugin, ...(plugin ? { plugin } : {}) };
+  const dependency: BinfarmDependency = opts.binfarm ? { spec: opts.binfarm, from: 'given' } : detectBinfarmDependency(opts.version);
+  const names: InitNames = {
+    farm,
+    imagePrefix: imagePrefixFor(farm),
+    binfarmSpec: dependency.spec,
+    tools: { tsx: range('tsx'), typescript: range('typescript'), typesNode: range('@types/node') },
+    smokePlugin,
+    // From a clone, the smoke plugin is one of its workspaces; otherwise whatever made it resolve here.
+    ...(smokePlugin && dependency.from === 'clone' ? { smokeSpec: `file:${BINFARM_ROOT}/plugins/smoke` } : {}),
+    ...(plugin ? { plugin } : {}),
+  };
 
   const files = new Map<string, string>([
     ['binfarm.config.ts', configTemplate(names)],
     ['package.json', packageJsonTemplate(names)],
+    ['tsconfig.json', tsconfigTemplate(names)],
     ['.gitignore', gitignoreTemplate],
   ]);
   if (plugin) {
@@ -77,7 +100,7 @@ export function initFarm(opts: InitOptions): InitResult {
     for (const rel of written) unlinkSync(join(dir, rel));
     throw e;
   }
-  return { dir, files: written, smokePlugin };
+  return { dir, files: written, smokePlugin, dependency };
 }
 
 function writeNew(path: string, content: string): void {
@@ -96,13 +119,20 @@ function writeNew(path: string, content: string): void {
   }
 }
 
-/** The tsx version binfarm itself runs on (the scaffold's tests use the same). */
-function tsxVersion(): string {
-  try {
-    return (createRequire(import.meta.url)('tsx/package.json') as { version: string }).version;
-  } catch {
-    return '4.0.0';
-  }
+/** The range binfarm itself uses for a tool (the farm's tests and type check run the same). */
+function range(name: string): string {
+  const r = binfarmRange(name);
+  if (!r) throw new Error(`binfarm's package.json names no version of ${name}`);
+  return r;
+}
+
+/**
+ * The farm name as a Docker repository path component: lower-case letters and digits, separated
+ * by one ".", one "_", "__" or dashes (farm names allow "a..b" or a trailing "-"; Docker does not).
+ */
+export function imagePrefixFor(farm: string): string {
+  const p = farm.replace(/[._-]{2,}/g, (m) => (/^-+$/.test(m) || m === '__' ? m : '-')).replace(/^[._-]+|[._-]+$/g, '');
+  return p || 'binfarm';
 }
 
 /** Whether `pkg` is installed where Node would look from `fromDir` (node_modules up the tree). */
@@ -126,9 +156,18 @@ function camel(name: string): string {
 export function nextSteps(result: InitResult, cwd = process.cwd()): string {
   const rel = relative(cwd, result.dir) || '.';
   const cd = rel === '.' ? '' : `cd ${rel.startsWith('..') ? result.dir : rel} && `;
+  const origin = {
+    clone: 'the clone that ran init',
+    tarball: 'the tarball it was installed from',
+    installed: 'the installed copy that ran init',
+    registry: 'the npm registry',
+    given: '--binfarm',
+  }[result.dependency.from];
   return [
     `Created in ${result.dir}:`,
     ...result.files.map((f) => `  ${f}`),
+    '',
+    `binfarm dependency: ${result.dependency.spec} (${origin}; change it in package.json if that moves)`,
     '',
     'Next:',
     `  ${cd}npm install        # binfarm and the plugins (links plugins/* workspaces)`,

@@ -5,12 +5,15 @@
 export interface InitNames {
   /** Farm name (directory name by default): `name` in the config, the npm package name. */
   farm: string;
-  /** binfarm version for the dependency range. */
-  version: string;
-  /** tsx version (runs the plugin's TypeScript tests). */
-  tsxVersion: string;
-  /** Import the smoke subject from @binfarm/plugin-smoke (it resolves from the farm dir). */
+  /** Docker repository prefix of the farm's images (`<imagePrefix>/<subject>:<key>`). */
+  imagePrefix: string;
+  /** The package.json spec of the binfarm dependency (core/init/binfarm-source.ts). */
+  binfarmSpec: string;
+  /** Ranges of the tools the farm's scripts run, the ones binfarm itself uses. */
+  tools: { tsx: string; typescript: string; typesNode: string };
+  /** Import the smoke subject from @binfarm/plugin-smoke (it resolves from the farm dir), with this spec. */
   smokePlugin: boolean;
+  smokeSpec?: string;
   /** The group plugin scaffolded with --plugin, if any. */
   plugin?: { name: string; pkg: string; factory: string };
 }
@@ -42,6 +45,9 @@ export function configTemplate(n: InitNames): string {
  */
 export default defineConfig({
   name: ${q(n.farm)},
+  // Images are named <imagePrefix>/<subject>:<key>; a prefix of its own keeps this farm's images
+  // apart from other farms on the same Docker daemon.
+  imagePrefix: ${q(n.imagePrefix)},
 
   // The factory image starts from a Gentoo stage3 (a registry image, a tarball with its
   // DIGESTS and signature, or a local image) ...
@@ -64,7 +70,7 @@ export default defineConfig({
   plugins: [${plugins.join(', ')}],
 ${smokeSubject}
   // What \`binfarm run\` builds when no subject is named.
-  targets: [${q(n.plugin ? n.plugin.name : 'smoke')}],
+  targets: [${[q('smoke'), ...(n.plugin ? [q(n.plugin.name)] : [])].join(', ')}],
 });
 `;
 }
@@ -84,18 +90,55 @@ export function packageJsonTemplate(n: InitNames): string {
       plan: 'binfarm plan',
       build: 'binfarm run',
       doctor: 'binfarm doctor',
+      typecheck: 'tsc -p .',
       ...(n.plugin ? { test: 'node --import tsx --test plugins/*/test/*.test.ts' } : {}),
     },
     ...(n.plugin ? { workspaces: ['plugins/*'] } : {}),
     dependencies: {
-      binfarm: `^${n.version}`,
-      ...(n.smokePlugin ? { '@binfarm/plugin-smoke': `^${n.version}` } : {}),
+      binfarm: n.binfarmSpec,
+      ...(n.smokePlugin ? { '@binfarm/plugin-smoke': n.smokeSpec ?? '*' } : {}),
       ...(n.plugin ? { [n.plugin.pkg]: '*' } : {}),
     },
-    ...(n.plugin ? { devDependencies: { tsx: `^${n.tsxVersion}` } } : {}),
+    devDependencies: {
+      ...(n.plugin ? { tsx: n.tools.tsx } : {}),
+      typescript: n.tools.typescript,
+      '@types/node': n.tools.typesNode,
+    },
     engines: { node: '>=20.19' },
   };
   return `${JSON.stringify(pkg, null, 2)}\n`;
+}
+
+/**
+ * binfarm ships TypeScript sources, not .d.ts files, so the farm's type check also checks the
+ * binfarm modules it imports: with the compiler options binfarm is written for (its own
+ * tsconfig.json), which include allowImportingTsExtensions (binfarm's imports end in .ts;
+ * without it tsc reports TS5097 on each) and therefore noEmit. skipLibCheck covers .d.ts only.
+ */
+export function tsconfigTemplate(n: InitNames): string {
+  const include = ['binfarm.config.ts', ...(n.plugin ? ['plugins/*/index.ts', 'plugins/*/src', 'plugins/*/test'] : [])];
+  return `${JSON.stringify(
+    {
+      compilerOptions: {
+        target: 'ES2023',
+        lib: ['ES2023'],
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        strict: true,
+        noUncheckedIndexedAccess: true,
+        noImplicitOverride: true,
+        verbatimModuleSyntax: true,
+        allowImportingTsExtensions: true,
+        noEmit: true,
+        skipLibCheck: true,
+        resolveJsonModule: true,
+        types: ['node'],
+      },
+      include,
+    },
+    null,
+    2,
+  )}\n`;
 }
 
 export const gitignoreTemplate = `node_modules/

@@ -1,22 +1,21 @@
 import type { Farm } from '../farm.ts';
 import type { Plugin } from '../plugin.ts';
-import { mountStrategies } from '../tree/mount/registry.ts';
+import { resolveMountStrategies } from '../tree/mount/registry.ts';
 
 /**
  * The built-in mountPortage phase: the tree and overlays become cached squashfs images (or
  * directories) and are made available read-only to every build container of the run, by the
  * mount strategy of `mount.strategy` (auto: squashfs, else bind for local directories, else
  * volume). Records `build.tree` (digest, mounts, repo locations). Strategies are pluggable:
- * `mountStrategies(farm).register(...)`.
+ * `farm.hooks.mountStrategies` (core/tree/mount/registry.ts).
  */
 export class MountPortagePlugin implements Plugin {
   readonly name = 'binfarm:mount-portage';
 
   apply(farm: Farm): void {
-    const registry = mountStrategies(farm);
     farm.hooks.mountPortage.tapPromise(this.name, async (build) => {
       const { mountTrees } = await import('../tree/provide.ts');
-      await mountTrees(build, registry);
+      await mountTrees(build, resolveMountStrategies(farm));
       return undefined;
     });
   }

@@ -1,12 +1,13 @@
 import { BinfarmError } from '../errors.ts';
-import type { Farm } from '../farm.ts';
+import type { FarmHooks } from '../hooks.ts';
 import { globToRegExp } from './glob.ts';
 
 /**
  * Patch strategies decide how one rendered file gets into the image. A strategy is a pure
  * function of the path, the new content and what the image has now; it returns file
- * operations (applied in order) and log lines. Plugins register strategies by name through
- * `farm.hooks.patchStrategies`; `portage.strategies` (glob → name) chooses one per file.
+ * operations (applied in order) and log lines. Strategies are registered by name on
+ * `farm.hooks.patchStrategies`: binfarm's own (./strategies/) by a built-in plugin, others by any
+ * plugin, replacing a built-in of the same name; `portage.strategies` (glob → name) chooses one per file.
  */
 export type FileOp =
   | { op: 'write'; path: string; content: string | Uint8Array; mode?: number }
@@ -15,8 +16,8 @@ export type FileOp =
   | { op: 'symlink'; path: string; target: string };
 
 /**
- * Helpers a strategy may use, handed in by the caller so that strategy packages stay small and
- * import nothing heavy at start-up (they are built-in plugins, loaded with every farm).
+ * Helpers a strategy may use, handed in by the caller so that strategies stay small and import
+ * nothing heavy at start-up (the built-ins are loaded with every farm).
  */
 export interface StrategyTools {
   /** make.conf-aware merge (core/portage/makeconf/merge-existing.ts). */
@@ -82,8 +83,17 @@ export function strategyChooser(userRules: Record<string, string>): StrategyChoo
 }
 
 /** The strategies registered on a farm (built-ins and plugins). */
-export function resolveStrategies(farm: Farm): Record<string, PatchStrategy> {
-  return farm.hooks.patchStrategies.call({});
+export function resolveStrategies(farm: { hooks: Pick<FarmHooks, 'patchStrategies'> }): Record<string, PatchStrategy> {
+  const strategies = farm.hooks.patchStrategies.call({});
+  for (const [name, s] of Object.entries(strategies)) {
+    if (typeof (s as Partial<PatchStrategy> | undefined)?.apply !== 'function' || s.name !== name) {
+      const why = typeof s?.apply !== 'function' ? 'it has no apply()' : `its name is "${String(s.name)}"`;
+      throw new BinfarmError('E_PLUGIN_INVALID', `patch strategy "${name}" registered through farm.hooks.patchStrategies is not usable: ${why}`, {
+        hint: 'Register definePatchStrategy({ name, description, apply }) under its own name: (s) => ({ ...s, [strategy.name]: strategy }).',
+      });
+    }
+  }
+  return strategies;
 }
 
 export function getStrategy(strategies: Record<string, PatchStrategy>, name: string, forKey: string, rule: string): PatchStrategy {

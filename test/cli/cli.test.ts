@@ -196,12 +196,12 @@ test('binfarm init writes a farm that loads; a second init refuses and lists the
   const dir = makeProject(t, {}, { packageJson: false });
   const r = await cli(['init', 'farm', '--plugin', 'physics'], { cwd: dir });
   t.is(r.exitCode, 0, r.stderr);
-  for (const f of ['binfarm.config.ts', 'package.json', '.gitignore', 'plugins/physics/package.json', 'plugins/physics/index.ts', 'plugins/physics/test/physics.test.ts']) {
+  for (const f of ['binfarm.config.ts', 'package.json', 'tsconfig.json', '.gitignore', 'plugins/physics/package.json', 'plugins/physics/index.ts', 'plugins/physics/test/physics.test.ts']) {
     t.true(existsSync(join(dir, 'farm', f)), f);
   }
   const again = await cli(['init', 'farm'], { cwd: dir });
   t.is(again.exitCode, 64);
-  t.regex(again.stderr, /would overwrite 3 existing files/);
+  t.regex(again.stderr, /would overwrite 4 existing files/);
   t.regex(again.stderr, /^ {2}binfarm\.config\.ts$/m);
 });
 

@@ -1,12 +1,13 @@
 import test from 'ava';
 import { execa } from 'execa';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../core/config/load.ts';
 import { createFarm } from '../../core/farm.ts';
-import { initFarm } from '../../core/init/scaffold.ts';
+import { imagePrefixFor, initFarm } from '../../core/init/scaffold.ts';
+import { detectBinfarmDependency } from '../../core/init/binfarm-source.ts';
 import { isBinfarmError } from '../../core/errors.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -21,15 +22,18 @@ test('a new farm without any plugin installed: the config loads, validates and d
   const dir = join(tempDir(t), 'lab-farm');
   const r = initFarm({ dir, version: '0.1.0' });
   t.false(r.smokePlugin, '@binfarm/plugin-smoke does not resolve from a directory outside any project');
-  t.deepEqual(r.files, ['binfarm.config.ts', 'package.json', '.gitignore']);
+  t.deepEqual(r.files, ['binfarm.config.ts', 'package.json', 'tsconfig.json', '.gitignore']);
   const c = await loadConfig({ cwd: dir, command: 'plan', env: {} });
   t.is(c.options.name, 'lab-farm');
+  t.is(c.options.imagePrefix, 'lab-farm');
   t.deepEqual(c.options.targets, ['smoke']);
   const farm = createFarm({ options: c.options, rootDir: c.rootDir, configFile: c.configFile, command: 'plan' });
   t.deepEqual([...farm.subjects().keys()], ['base', 'smoke']);
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; type: string };
   t.is(pkg.type, 'module');
-  t.is(pkg.dependencies.binfarm, '^0.1.0');
+  // Run from this clone: the dependency is the clone itself (binfarm is not on the npm registry).
+  t.deepEqual(r.dependency, { spec: `file:${realpathSync(repo).replace(/\/$/, '')}`, from: 'clone' });
+  t.is(pkg.dependencies.binfarm, r.dependency.spec);
 });
 
 test('inside a project where @binfarm/plugin-smoke resolves, the config uses the plugin', async (t) => {
@@ -52,7 +56,7 @@ test('--plugin: the group plugin package loads once linked (as npm install does)
   symlinkSync(join(repo, 'node_modules/tsx'), join(dir, 'node_modules/tsx'));
 
   const c = await loadConfig({ cwd: dir, command: 'plan', env: {} });
-  t.deepEqual(c.options.targets, ['detector-sim']);
+  t.deepEqual(c.options.targets, ['smoke', 'detector-sim']);
   const farm = createFarm({ options: c.options, rootDir: c.rootDir, command: 'plan' });
   t.is(farm.subject('detector-sim').parent, 'base');
   t.deepEqual(Object.keys(farm.subject('detector-sim').sets), ['detector-sim']);
@@ -82,4 +86,35 @@ test('names: invalid farm or plugin names are usage errors', (t) => {
   const dir = tempDir(t);
   t.regex(t.throws(() => initFarm({ dir, version: '0.1.0', plugin: 'Bad Name' }))!.message, /"Bad Name" cannot be a plugin name/);
   t.regex(t.throws(() => initFarm({ dir, version: '0.1.0', name: '-x' }))!.message, /"-x" cannot be a farm name/);
+});
+
+test('the binfarm dependency: the tarball npm recorded, a registry range, else the installed copy; --binfarm wins', (t) => {
+  const project = tempDir(t);
+  const root = join(project, 'node_modules', 'binfarm');
+  mkdirSync(root, { recursive: true });
+  t.deepEqual(detectBinfarmDependency('0.1.0', root), { spec: `file:${root}`, from: 'installed' }, 'no lockfile (a global install)');
+
+  const lock = (resolved: string) =>
+    writeFileSync(join(project, 'node_modules', '.package-lock.json'), JSON.stringify({ lockfileVersion: 3, packages: { 'node_modules/binfarm': { version: '0.1.0', resolved } } }));
+  writeFileSync(join(project, 'binfarm-0.1.0.tgz'), '');
+  lock('file:binfarm-0.1.0.tgz');
+  t.deepEqual(detectBinfarmDependency('0.1.0', root), { spec: `file:${join(project, 'binfarm-0.1.0.tgz')}`, from: 'tarball' });
+  lock('file:gone/binfarm-0.1.0.tgz');
+  t.is(detectBinfarmDependency('0.1.0', root).from, 'installed', 'a tarball that is gone cannot be installed again');
+  lock('https://registry.npmjs.org/binfarm/-/binfarm-0.1.0.tgz');
+  t.deepEqual(detectBinfarmDependency('0.1.0', root), { spec: '^0.1.0', from: 'registry' });
+
+  const dir = join(project, 'farm');
+  const r = initFarm({ dir, version: '0.1.0', binfarm: 'file:/opt/binfarm.tgz' });
+  t.deepEqual(r.dependency, { spec: 'file:/opt/binfarm.tgz', from: 'given' });
+  t.is((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies.binfarm, 'file:/opt/binfarm.tgz');
+});
+
+test('imagePrefix: the farm name made a valid Docker path component', (t) => {
+  t.is(imagePrefixFor('lab-farm'), 'lab-farm');
+  t.is(imagePrefixFor('a..b'), 'a-b');
+  t.is(imagePrefixFor('a__b'), 'a__b');
+  t.is(imagePrefixFor('a--b'), 'a--b');
+  t.is(imagePrefixFor('farm-'), 'farm');
+  t.is(imagePrefixFor('...'), 'binfarm');
 });

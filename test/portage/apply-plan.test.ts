@@ -119,11 +119,12 @@ test('a plugin registers its own strategy by name', async (t) => {
   t.regex(state.text('/etc/portage/sets/b')!, /APP-ADMIN\/SUDO/);
 });
 
-test('the built-in plugins: the applyPatches phase and the five strategies are registered', (t) => {
+test('the built-in plugins: the applyPatches phase and the five strategies (one core plugin) are registered', (t) => {
   const farm = farmOf({});
   t.true(farm.hooks.applyPatches.taps.some((tap) => tap.name === 'binfarm:apply-patches'));
   t.deepEqual(Object.keys(resolveStrategies(farm)).sort(), ['append', 'merge', 'overwrite', 'profile', 'protect']);
-  for (const name of ['patch-overwrite', 'patch-merge', 'patch-append', 'patch-protect', 'patch-profile']) t.true(farm.plugins.some((p) => p.name === name), name);
+  t.deepEqual(farm.hooks.patchStrategies.taps.map((tap) => tap.name), ['binfarm:patch-strategies']);
+  t.false(farm.plugins.some((p) => p.name.startsWith('patch-')), 'no separate strategy packages');
 });
 
 test('rendered keys that escape their directory are refused', (t) => {

@@ -1,12 +1,11 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { overwriteStrategy } from '@binfarm/plugin-patch-overwrite';
-import { mergeStrategy } from '@binfarm/plugin-patch-merge';
-import { appendStrategy } from '@binfarm/plugin-patch-append';
-import { protectStrategy } from '@binfarm/plugin-patch-protect';
-import { profileStrategy } from '@binfarm/plugin-patch-profile';
-import { cfgName } from '../../plugins/patch-protect/src/strategy.ts';
+import { overwriteStrategy } from '../../core/portage/strategies/overwrite.ts';
+import { mergeStrategy } from '../../core/portage/strategies/merge.ts';
+import { appendStrategy } from '../../core/portage/strategies/append.ts';
+import { cfgName, protectStrategy } from '../../core/portage/strategies/protect.ts';
+import { profileStrategy } from '../../core/portage/strategies/profile.ts';
 import { ImageState } from '../../core/portage/apply/state.ts';
 import type { StrategyInput } from '../../core/portage/strategy.ts';
 import { STRATEGY_TOOLS } from '../../core/portage/apply/plan.ts';

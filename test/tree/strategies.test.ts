@@ -1,6 +1,6 @@
 import test from 'ava';
 import { stat } from 'node:fs/promises';
-import { MountStrategyRegistry } from '../../core/tree/mount/registry.ts';
+import { BUILTIN_MOUNT_STRATEGIES, MountStrategyRegistry } from '../../core/tree/mount/registry.ts';
 import { squashfsStrategy } from '../../core/tree/mount/squashfs.ts';
 import { treeVolumeName } from '../../core/tree/mount/volume.ts';
 import type { MountSpec } from '../../core/engine/types.ts';
@@ -135,8 +135,10 @@ test.serial('auto picks squashfs here (root, loop devices, local engine), and bi
   t.is(setup.strategy.name, 'squashfs');
   t.true(r.outputs.includes('tree mount strategy: squashfs (auto)'));
 
-  const registry = new MountStrategyRegistry();
-  registry.register({ ...squashfsStrategy, unavailable: async () => 'it needs root to attach loop devices and mount (binfarm is not running as root)' });
+  const registry = new MountStrategyRegistry({
+    ...BUILTIN_MOUNT_STRATEGIES,
+    squashfs: { ...squashfsStrategy, unavailable: async () => 'it needs root to attach loop devices and mount (binfarm is not running as root)' },
+  });
   const r2 = await testRun(t, { tree: { type: 'dir', path: tree.dir } }, { tag: 'auto-bind' });
   const s2 = await mountFor(r2.build(), registry);
   t.is(s2.strategy.name, 'bind');
@@ -147,8 +149,10 @@ test.serial('no loop devices: auto falls back to volume with a warning; a forced
   const tree = await smallTree(t, { seed: 15 });
   await commitTree(tree.dir); // a git source: with only directories, auto would choose bind
   // The machine has loop devices; this registry's squashfs reports what a machine without them would.
-  const registry = new MountStrategyRegistry();
-  registry.register({ ...squashfsStrategy, unavailable: async () => 'this machine has no loop devices (/dev/loop-control is missing; `modprobe loop`)' });
+  const registry = new MountStrategyRegistry({
+    ...BUILTIN_MOUNT_STRATEGIES,
+    squashfs: { ...squashfsStrategy, unavailable: async () => 'this machine has no loop devices (/dev/loop-control is missing; `modprobe loop`)' },
+  });
 
   const auto = await testRun(t, { tree: { type: 'git', path: tree.dir } }, { tag: 'noloop' });
   const build = auto.build();

@@ -50,7 +50,8 @@ export const OverlaySchema = z.strictObject({
   masters: z.array(z.string()).optional(),
 });
 
-export const MountStrategyNameSchema = z.enum(['auto', 'squashfs', 'volume', 'bind', 'copy']);
+/** `auto`, a built-in (squashfs, volume, bind, copy) or one a plugin registers; looked up when the tree is mounted. */
+export const MountStrategyNameSchema = z.string().regex(/^[a-z][a-z0-9-]*$/, 'a mount strategy name: auto, squashfs, volume, bind, copy, or one a plugin registers');
 
 export const DockerSchema = z.strictObject({
   /** Overrides DOCKER_HOST. */

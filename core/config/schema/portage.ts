@@ -29,7 +29,7 @@ export const PortageSettingsSchema = z.strictObject({
   dbgScope: z.enum(['global', 'per-package']).default('global'),
   /** Gentoo profile the farm's profile inherits from. */
   profile: z.string().default('default/linux/amd64/23.0'),
-  /** Generate a custom profile in a local overlay (patch-profile) instead of writing make.profile directly. */
+  /** Generate a custom profile in a local overlay (the profile patch strategy) instead of writing make.profile directly. */
   customProfile: z.boolean().default(true),
   arch: z.string().default('amd64'),
   chost: z.string().default('x86_64-pc-linux-gnu'),

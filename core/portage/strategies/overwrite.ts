@@ -1,4 +1,5 @@
-import { symlinkTarget, type PatchStrategy } from 'binfarm';
+import { symlinkTarget } from '../render/conventions.ts';
+import type { PatchStrategy } from '../strategy.ts';
 
 /** Replaces the file (or link) with binfarm's content; nothing happens when it is already equal. */
 export const overwriteStrategy = {

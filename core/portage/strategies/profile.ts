@@ -1,4 +1,5 @@
-import { symlinkTarget, type PatchStrategy } from 'binfarm';
+import { symlinkTarget } from '../render/conventions.ts';
+import type { PatchStrategy } from '../strategy.ts';
 
 /**
  * Installs the custom profile: the overlay repository's files (profiles/repo_name,

@@ -1,4 +1,4 @@
-import type { PatchStrategy } from 'binfarm';
+import type { PatchStrategy } from '../strategy.ts';
 
 /** Appends binfarm's content to the image's file, once: a file that already contains it is left alone. */
 export const appendStrategy = {

@@ -1,4 +1,5 @@
-import { symlinkTarget, type PatchStrategy } from 'binfarm';
+import { symlinkTarget } from '../render/conventions.ts';
+import type { PatchStrategy } from '../strategy.ts';
 
 /** `._cfg0000_<name>`, `._cfg0001_<name>`, ...: the first name not taken in the directory (gentoo-facts §4.1). */
 export function cfgName(name: string, siblings: ReadonlySet<string>): string {

@@ -1,4 +1,5 @@
-import { symlinkTarget, type PatchStrategy } from 'binfarm';
+import { symlinkTarget } from '../render/conventions.ts';
+import type { PatchStrategy } from '../strategy.ts';
 
 /** make.conf syntax: make.conf itself, files of a make.conf/ directory, env/*.conf, make.defaults. */
 export function isMakeConfSyntax(path: string): boolean {
