@@ -1,5 +1,5 @@
 /**
- * `binfarm assemble` (tier 3 of architecture.md): an image made from binary packages only.
+ * `binfarm assemble` (tier 3 of docs/internals/architecture.md#tiers): an image made from binary packages only.
  *
  *   resolve  the `from` subject's last image and binhost partition (resolve-from.ts)
  *   tree     the tree and overlays mounted as for a build (the mountPortage hook: Portage needs

@@ -193,7 +193,7 @@ export class DockerEngine implements Engine {
     const signal = opts.signal ?? this.extras.signal;
     const onAbort = () => void container.kill().catch(() => undefined);
     try {
-      // Attach before start, or a short-lived container's output is lost (ts-stack §3).
+      // Attach before start, or a short-lived container's output is lost (docs/internals/architecture.md#docker-engine-api).
       const stream = await container.attach({ stream: true, stdout: true, stderr: true });
       const out = new OutputCollector(opts.onLine, opts.keepBytes);
       this.docker.modem.demuxStream(stream, out.stdout, out.stderr);

@@ -2,7 +2,7 @@
  * Turns dockerode failures into BinfarmErrors that say what happened and what to do.
  * dockerode throws plain Errors with `statusCode`, `reason` and `json` (branch on the status, not
  * on instanceof), socket errors carry `code` (ECONNREFUSED, ENOENT, EACCES...), and build/pull/push
- * report failures inside a 200 stream as events with `.error` (ts-stack §3 pitfalls 3-5).
+ * report failures inside a 200 stream as events with `.error` (docs/internals/architecture.md#docker-engine-api).
  */
 import { BinfarmError, isBinfarmError } from '../errors.ts';
 import { parseImageRef } from './reference.ts';

@@ -1,5 +1,5 @@
 /**
- * Immutable binhost generations (peers.md idea 4): each publication of a partition goes to
+ * Immutable binhost generations (docs/internals/architecture.md#binpkg-honesty): each publication of a partition goes to
  * `<target>/<partition>/generations/<n>/` — binpkgs first, then Packages.gz, then Packages,
  * then a marker — and only then `<target>/<partition>/current` is switched to it by renaming a
  * new symlink over the old one. A client reading through `current` sees the old index or the

@@ -25,7 +25,7 @@ export class LinkOrCopy implements Transfer {
         if (code !== 'EXDEV' && code !== 'EPERM') throw publishError(`cannot link ${src} to ${dst}`, e);
         await copyFile(src, dst);
       }
-      // quickpkg-made binpkgs may be 0600; clients need to read them (gentoo-facts §6.3).
+      // quickpkg-made binpkgs may be 0600; clients need to read them (docs/internals/gentoo.md#pkgdir).
       const st = await stat(dst);
       if ((st.mode & 0o444) !== 0o444) await chmod(dst, st.mode | 0o444);
     }

@@ -1,6 +1,6 @@
 /**
  * The pretend parser on text in real Portage's formats: the merge list of `emerge -pv`
- * (gentoo-facts §7.2) and the resolver's refusals as depgraph._show_unsatisfied_dep prints them
+ * (docs/internals/gentoo.md#pretend-output) and the resolver's refusals as depgraph._show_unsatisfied_dep prints them
  * (the two refusal samples are verbatim from published Chromium OS build logs).
  */
 import test from 'ava';

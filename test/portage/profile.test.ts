@@ -16,7 +16,7 @@ function parents(files: Map<string, string>, profileDir: string): string[] {
 }
 
 for (const buildType of ['opt', 'dbg'] as const) {
-  test(`custom profile for ${buildType}: layout, parent chain and make.profile (gentoo-facts §5)`, async (t) => {
+  test(`custom profile for ${buildType}: layout, parent chain and make.profile (docs/internals/gentoo.md#custom-profile)`, async (t) => {
     const { files } = await renderSubject(farmOf({ portage: { buildType, profile: 'default/linux/amd64/23.0/systemd' } }), 'base');
     const name = `binfarm/amd64/23.0/${buildType}`;
     const dir = `${REPO}/profiles/${name}`;

@@ -2,7 +2,7 @@ import { BinfarmError } from 'binfarm';
 import type { UseView } from './use-view.ts';
 
 /**
- * The HEP rules (hep-subject.md §2-5) as code. A package rule reads the USE state of one
+ * The HEP rules (docs/internals/hep-layers.md#shared-settings) as code. A package rule reads the USE state of one
  * subject (its whole chain); an option rule reads the plugin options. Each has a stable id,
  * a message saying why, and a hint saying what to change.
  */

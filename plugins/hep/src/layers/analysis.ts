@@ -2,7 +2,7 @@ import { definePackageSets, type PackageSets } from 'binfarm';
 import { defineLayer, TESTING, variantUse } from '../types.ts';
 
 /**
- * L4 analysis: the scientific Python block and plotting on top of ROOT (hep-subject.md §6);
+ * L4 analysis: the scientific Python block and plotting on top of ROOT (docs/internals/hep-layers.md#analysis);
  * the scikit-hep packages come from ::science.
  */
 export const analysis = defineLayer({

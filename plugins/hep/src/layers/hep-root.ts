@@ -2,7 +2,7 @@ import { definePackageSets } from 'binfarm';
 import { NO_TMPFS } from '../env-files.ts';
 import { defineLayer, TESTING, variantUse } from '../types.ts';
 
-/** ROOT's USE flags shared by every variant (hep-subject.md §4); `-pythia8` keeps mc-gen out from under ROOT. */
+/** ROOT's USE flags shared by every variant (docs/internals/hep-layers.md#hep-root); `-pythia8` keeps mc-gen out from under ROOT. */
 export const ROOT_USE = ['fftw', 'gdml', 'gsl', 'http', 'minuit', 'python', 'roofit', 'root7', 'ssl', 'tbb', 'tmva', 'unuran', 'xml', 'sqlite', 'xrootd', '-pythia8'];
 
 /**
