@@ -79,18 +79,29 @@ export async function assembleImage(farm: Farm, name: string, opts: AssembleOpti
   // Usage and grammar errors come before any Docker work or run directory.
   const spec = resolveAssemblySpec(farm.options, name, opts.flags ?? {}, farm.subjects().keys());
   const reporter = opts.reporter ?? silentReporter;
-  const session = openSession(farm, { name, reporter, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.runId ? { runId: opts.runId } : {}), ...(opts.engine ? { engine: opts.engine } : {}) });
+  const session = openSession(farm, {
+    name,
+    reporter,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.runId ? { runId: opts.runId } : {}),
+    ...(opts.engine ? { engine: opts.engine } : {}),
+  });
   const { run } = session;
   const t0 = performance.now();
   reporter.emit({ event: 'assemble:start', name, runId: run.runId, runDir: run.runDir });
-  run.logger.info(`assemble "${name}" from "${spec.from}" with ${[...spec.with, ...spec.runtime].map((i) => i.text).join(' ')}${spec.slim ? ' (slim)' : ''}; spec from ${spec.source}`);
+  run.logger.info(
+    `assemble "${name}" from "${spec.from}" with ${[...spec.with, ...spec.runtime].map((i) => i.text).join(' ')}${spec.slim ? ' (slim)' : ''}; spec from ${spec.source}`,
+  );
   try {
     const result = await steps(farm, spec, session, opts);
     reporter.emit({ event: 'assemble:end', status: 'done', ms: Math.round(performance.now() - t0), image: result.image.ref });
     return { ...result, ms: Math.round(performance.now() - t0) };
   } catch (e) {
     const interrupted = run.signal.aborted || (isBinfarmError(e) && e.code === 'E_INTERRUPTED');
-    const err = interrupted && !(isBinfarmError(e) && e.code === 'E_INTERRUPTED') ? new BinfarmError('E_INTERRUPTED', `assembly "${name}" was interrupted`, { cause: e }) : e;
+    const err =
+      interrupted && !(isBinfarmError(e) && e.code === 'E_INTERRUPTED')
+        ? new BinfarmError('E_INTERRUPTED', `assembly "${name}" was interrupted`, { cause: e })
+        : e;
     reporter.emit({ event: 'assemble:end', status: interrupted ? 'interrupted' : 'failed', ms: Math.round(performance.now() - t0), error: stepError(err) });
     throw err;
   } finally {
@@ -139,7 +150,8 @@ async function steps(farm: Farm, spec: AssemblySpec, session: AssemblySession, o
       }
       return r;
     },
-    (r) => `${r.merges.length} binary package${r.merges.length === 1 ? '' : 's'} to merge${linkage.length ? `; ${linkage.length} library gap${linkage.length === 1 ? '' : 's'} (see warnings)` : ''}`,
+    (r) =>
+      `${r.merges.length} binary package${r.merges.length === 1 ? '' : 's'} to merge${linkage.length ? `; ${linkage.length} library gap${linkage.length === 1 ? '' : 's'} (see warnings)` : ''}`,
   );
 
   const key = assemblyKey(base, spec, check.merges);
@@ -154,7 +166,11 @@ async function steps(farm: Farm, spec: AssemblySpec, session: AssemblySession, o
     session.skip('emerge', `${keyRef} already holds exactly these packages (use --force to assemble again)`);
     session.skip('image', 'up to date');
   } else {
-    await session.step('emerge', () => mergePackages(build, container, spec, check), (n) => `merged ${n} binary package${n === 1 ? '' : 's'}${spec.slim ? ` into ${ASSEMBLE_ROOT}` : ''}`);
+    await session.step(
+      'emerge',
+      () => mergePackages(build, container, spec, check),
+      (n) => `merged ${n} binary package${n === 1 ? '' : 's'}${spec.slim ? ` into ${ASSEMBLE_ROOT}` : ''}`,
+    );
     image = await session.step('image', () => makeImage(engine, build, container, spec, base, check, key), (i) => `${i.ref}${spec.slim ? ' (slim)' : ''}`);
     status = 'assembled';
   }
@@ -166,7 +182,19 @@ async function steps(farm: Farm, spec: AssemblySpec, session: AssemblySession, o
 
   const from = { subject: spec.from, image: base.image.ref, partition: base.partition.rel };
   const packages = check.merges.map(display);
-  const record = { version: 1 as const, name: spec.name, key, image, refs, from, with: spec.with.map((i) => i.text), slim: spec.slim, packages, runId: run.runId, assembledAt: new Date().toISOString() };
+  const record = {
+    version: 1 as const,
+    name: spec.name,
+    key,
+    image,
+    refs,
+    from,
+    with: spec.with.map((i) => i.text),
+    slim: spec.slim,
+    packages,
+    runId: run.runId,
+    assembledAt: new Date().toISOString(),
+  };
   let published: PushedImage | undefined;
   if (spec.publish) {
     published = await session.step(
@@ -174,12 +202,30 @@ async function steps(farm: Farm, spec: AssemblySpec, session: AssemblySession, o
       () => pushSubjectImage(engine, o, spec.name, image, key, { onProgress: (l) => build.progress.output(l), ...(spec.tag ? { extraTags: [spec.tag] } : {}) }),
       (p) => p.refs.join(', '),
     );
-    await writeAssemblyRecord(run.stateDir, { ...record, published: { images: published.refs, ...(published.digest ? { digest: published.digest } : {}), at: new Date().toISOString() } });
+    await writeAssemblyRecord(run.stateDir, {
+      ...record,
+      published: { images: published.refs, ...(published.digest ? { digest: published.digest } : {}), at: new Date().toISOString() },
+    });
   } else {
     session.skip('publish', 'not published (use --publish)');
     await writeAssemblyRecord(run.stateDir, record);
   }
-  return { name: spec.name, status, key, image, refs, from, packages, slim: spec.slim, linkage, ...(published ? { published } : {}), runId: run.runId, runDir: run.runDir, logFile: session.logFile, warnings: [...session.warnings] };
+  return {
+    name: spec.name,
+    status,
+    key,
+    image,
+    refs,
+    from,
+    packages,
+    slim: spec.slim,
+    linkage,
+    ...(published ? { published } : {}),
+    runId: run.runId,
+    runDir: run.runDir,
+    logFile: session.logFile,
+    warnings: [...session.warnings],
+  };
 }
 
 async function resolveBase(farm: Farm, spec: AssemblySpec, session: AssemblySession): Promise<{ engine: Engine; base: AssemblyBase }> {
@@ -207,16 +253,31 @@ async function mergePackages(build: SubjectBuild, container: ContainerHandle, sp
   const inv = await runEmerge(build, container, argv, { env: emergeEnv(build.run.options) });
   if (inv.exitCode !== 0 || inv.result.failed.length) {
     const failed = inv.result.failed.map((f) => `${f.cpv}${f.logFile ? ` (log: ${f.logFile})` : ''}`);
-    throw new BinfarmError('E_ASSEMBLE', `emerge --usepkgonly failed for assembly "${spec.name}" (exit ${inv.exitCode})${failed.length ? `: ${failed.join(', ')}` : ''}:\n  ${inv.tail.filter((l) => l.trim()).slice(-12).join('\n  ')}`, {
-      hint: `The whole output is in ${build.logFile}. A binary merge fails in pkg_preinst/pkg_postinst (users, groups, config files) or on a file collision.`,
-      details: { argv, exitCode: inv.exitCode, failed: inv.result.failed },
-    });
+    throw new BinfarmError(
+      'E_ASSEMBLE',
+      `emerge --usepkgonly failed for assembly "${spec.name}" (exit ${inv.exitCode})${failed.length ? `: ${failed.join(', ')}` : ''}:\n  ${inv.tail
+        .filter((l) => l.trim())
+        .slice(-12)
+        .join('\n  ')}`,
+      {
+        hint: `The whole output is in ${build.logFile}. A binary merge fails in pkg_preinst/pkg_postinst (users, groups, config files) or on a file collision.`,
+        details: { argv, exitCode: inv.exitCode, failed: inv.result.failed },
+      },
+    );
   }
   if (inv.result.built.length) build.logger.warn(`emerge reported building ${inv.result.built.join(', ')} from source during an assembly`);
   return inv.result.binary.length + inv.result.built.length;
 }
 
-async function makeImage(engine: Engine, build: SubjectBuild, container: ContainerHandle, spec: AssemblySpec, base: AssemblyBase, check: CheckResult, key: string): Promise<{ ref: string; id: string }> {
+async function makeImage(
+  engine: Engine,
+  build: SubjectBuild,
+  container: ContainerHandle,
+  spec: AssemblySpec,
+  base: AssemblyBase,
+  check: CheckResult,
+  key: string,
+): Promise<{ ref: string; id: string }> {
   const o = build.run.options;
   const repo = `${o.imagePrefix}/${spec.name}`;
   const tag = shortKey(key);
@@ -247,7 +308,13 @@ async function makeImage(engine: Engine, build: SubjectBuild, container: Contain
     const portage = inherited[IMAGE_LABEL.portageVersion];
     if (portage) labels[IMAGE_LABEL.portageVersion] = portage;
     const cleared = clearedLabels([...Object.keys(inherited), ...CONTAINER_LABELS], labels);
-    const id = await container.commit({ repo, tag, labels: { ...cleared, ...labels }, changes: await restoreChanges(build), comment: `binfarm assemble ${spec.name} from ${spec.from}` });
+    const id = await container.commit({
+      repo,
+      tag,
+      labels: { ...cleared, ...labels },
+      changes: await restoreChanges(build),
+      comment: `binfarm assemble ${spec.name} from ${spec.from}`,
+    });
     return { ref: `${repo}:${tag}`, id };
   }
   build.progress.title(`import ${ASSEMBLE_ROOT} as ${repo}:${tag}`);
@@ -297,5 +364,6 @@ async function readIndex(partition: string): Promise<IndexBlock[]> {
 
 async function mustExec(c: ContainerHandle, argv: string[], what: string): Promise<void> {
   const r = await c.exec(argv);
-  if (r.exitCode !== 0) throw new BinfarmError('E_ASSEMBLE', `could not ${what} in the assembly container (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim()}`);
+  if (r.exitCode !== 0)
+    throw new BinfarmError('E_ASSEMBLE', `could not ${what} in the assembly container (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim()}`);
 }

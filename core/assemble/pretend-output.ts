@@ -105,7 +105,12 @@ export class PretendParser {
   }
 
   result(): PretendResult {
-    return { merges: [...this.out.merges], unsatisfied: [...this.out.unsatisfied], problems: [...this.out.problems], ...(this.out.total ? { total: this.out.total } : {}) };
+    return {
+      merges: [...this.out.merges],
+      unsatisfied: [...this.out.unsatisfied],
+      problems: [...this.out.problems],
+      ...(this.out.total ? { total: this.out.total } : {}),
+    };
   }
 }
 

@@ -77,7 +77,9 @@ async function handle(opts: ServeOptions, realRoot: string, req: IncomingMessage
   const segs = urlSegments(req.url ?? '/');
   const notFound = (): number => {
     const body = 'not found\n';
-    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)) }).end(req.method === 'HEAD' ? undefined : body);
+    res
+      .writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)) })
+      .end(req.method === 'HEAD' ? undefined : body);
     return 404;
   };
   if (!segs || !segs.length) return notFound();
@@ -93,7 +95,12 @@ async function handle(opts: ServeOptions, realRoot: string, req: IncomingMessage
     res.writeHead(304, { 'Last-Modified': lastModified.toUTCString() }).end();
     return 304;
   }
-  res.writeHead(200, { 'Content-Type': contentType(real), 'Content-Length': String(st.size), 'Last-Modified': lastModified.toUTCString(), 'Accept-Ranges': 'none' });
+  res.writeHead(200, {
+    'Content-Type': contentType(real),
+    'Content-Length': String(st.size),
+    'Last-Modified': lastModified.toUTCString(),
+    'Accept-Ranges': 'none',
+  });
   if (req.method === 'HEAD') {
     res.end();
     return 200;

@@ -42,7 +42,8 @@ export async function checkIndex(dir: string): Promise<{ problems: IndexProblem[
   if (!h.TIMESTAMP) problems.push({ entry: 'header', problem: 'has no TIMESTAMP (clients ignore such an index)' });
   else if (!/^\d+$/.test(h.TIMESTAMP)) problems.push({ entry: 'header', problem: `TIMESTAMP "${h.TIMESTAMP}" is not a unix time` });
   if (!h.VERSION) problems.push({ entry: 'header', problem: 'has no VERSION (clients treat the index as unsupported)' });
-  else if (!/^-?\d+$/.test(h.VERSION) || Number(h.VERSION) > INDEX_VERSION) problems.push({ entry: 'header', problem: `VERSION "${h.VERSION}" is not an integer ≤ ${INDEX_VERSION}` });
+  else if (!/^-?\d+$/.test(h.VERSION) || Number(h.VERSION) > INDEX_VERSION)
+    problems.push({ entry: 'header', problem: `VERSION "${h.VERSION}" is not an integer ≤ ${INDEX_VERSION}` });
   if (h.PACKAGES !== undefined && h.PACKAGES !== String(index.packages.length)) {
     problems.push({ entry: 'header', problem: `PACKAGES says ${h.PACKAGES} but the index lists ${index.packages.length} entries` });
   }
@@ -73,7 +74,8 @@ export async function checkIndex(dir: string): Promise<{ problems: IndexProblem[
     if (pkg.MD5 || pkg.SHA1) {
       const sums = await digests(file);
       if (pkg.MD5 && pkg.MD5.toLowerCase() !== sums.md5) problems.push({ entry: name, problem: `MD5 mismatch for ${p}: index ${pkg.MD5}, file ${sums.md5}` });
-      if (pkg.SHA1 && pkg.SHA1.toLowerCase() !== sums.sha1) problems.push({ entry: name, problem: `SHA1 mismatch for ${p}: index ${pkg.SHA1}, file ${sums.sha1}` });
+      if (pkg.SHA1 && pkg.SHA1.toLowerCase() !== sums.sha1)
+        problems.push({ entry: name, problem: `SHA1 mismatch for ${p}: index ${pkg.SHA1}, file ${sums.sha1}` });
     }
   }
 

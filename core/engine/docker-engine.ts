@@ -122,11 +122,20 @@ export class DockerEngine implements Engine {
     return this.mustInspect(ref, 'pull');
   }
 
-  async importTarball(tar: Readable, ref: { repo: string; tag: string }, labels: Record<string, string> = {}, opts: { changes?: string[] } = {}): Promise<ImageInfo> {
+  async importTarball(
+    tar: Readable,
+    ref: { repo: string; tag: string },
+    labels: Record<string, string> = {},
+    opts: { changes?: string[] } = {},
+  ): Promise<ImageInfo> {
     const name = `${ref.repo}:${ref.tag}`;
     const ctx = { action: 'import', ref: name, host: this.host };
     try {
-      const importOpts: Record<string, unknown> = { repo: ref.repo, tag: ref.tag, changes: [...labelChanges({ ...labels, [LABEL.owned]: '1' }), ...(opts.changes ?? [])] };
+      const importOpts: Record<string, unknown> = {
+        repo: ref.repo,
+        tag: ref.tag,
+        changes: [...labelChanges({ ...labels, [LABEL.owned]: '1' }), ...(opts.changes ?? [])],
+      };
       if (this.extras.signal) importOpts.abortSignal = this.extras.signal;
       const stream = await this.docker.importImage(tar as unknown as NodeJS.ReadableStream, importOpts);
       await followProgress(this.docker, stream, ctx);
@@ -366,9 +375,13 @@ export async function createEngine(options: EngineOptions, runId: string, logger
   }
   const min = options.docker.minApiVersion ?? '1.41';
   if (compareApiVersions(version.ApiVersion, min) < 0) {
-    throw new BinfarmError('E_DOCKER', `the Docker Engine at ${conn.display} speaks API ${version.ApiVersion} (Docker ${version.Version}); binfarm needs ${min} or newer`, {
-      hint: 'Upgrade Docker Engine to 20.10 or newer, or lower docker.minApiVersion if you know what you are doing.',
-    });
+    throw new BinfarmError(
+      'E_DOCKER',
+      `the Docker Engine at ${conn.display} speaks API ${version.ApiVersion} (Docker ${version.Version}); binfarm needs ${min} or newer`,
+      {
+        hint: 'Upgrade Docker Engine to 20.10 or newer, or lower docker.minApiVersion if you know what you are doing.',
+      },
+    );
   }
   logger.debug(`connected to Docker ${version.Version} (API ${version.ApiVersion}) at ${conn.display}`);
   let record: RunRecordFile | undefined;

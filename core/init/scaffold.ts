@@ -3,7 +3,15 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { BinfarmError } from '../errors.ts';
 import { tempSibling } from '../util/fs.ts';
-import { configTemplate, gitignoreTemplate, packageJsonTemplate, pluginIndexTemplate, pluginPackageTemplate, pluginTestTemplate, type InitNames } from './templates.ts';
+import {
+  configTemplate,
+  gitignoreTemplate,
+  packageJsonTemplate,
+  pluginIndexTemplate,
+  pluginPackageTemplate,
+  pluginTestTemplate,
+  type InitNames,
+} from './templates.ts';
 
 export interface InitOptions {
   /** Target directory (created when missing). */
@@ -41,7 +49,9 @@ export function initFarm(opts: InitOptions): InitResult {
   let plugin: InitNames['plugin'];
   if (opts.plugin !== undefined) {
     if (!NAME.test(opts.plugin)) {
-      throw new BinfarmError('E_USAGE', `"${opts.plugin}" cannot be a plugin name`, { hint: 'Use lower-case letters, digits, ".", "_" and "-", e.g. --plugin mygroup.' });
+      throw new BinfarmError('E_USAGE', `"${opts.plugin}" cannot be a plugin name`, {
+        hint: 'Use lower-case letters, digits, ".", "_" and "-", e.g. --plugin mygroup.',
+      });
     }
     plugin = { name: opts.plugin, pkg: `binfarm-plugin-${opts.plugin}`, factory: camel(opts.plugin) };
   }
@@ -61,10 +71,14 @@ export function initFarm(opts: InitOptions): InitResult {
 
   const existing = [...files.keys()].filter((f) => existsSync(join(dir, f)));
   if (existing.length) {
-    throw new BinfarmError('E_USAGE', `binfarm init would overwrite ${existing.length} existing file${existing.length === 1 ? '' : 's'} in ${dir}:\n${existing.map((f) => `  ${f}`).join('\n')}`, {
-      hint: 'Nothing was written. Move those files away, or run `binfarm init <new-dir>`.',
-      details: { existing },
-    });
+    throw new BinfarmError(
+      'E_USAGE',
+      `binfarm init would overwrite ${existing.length} existing file${existing.length === 1 ? '' : 's'} in ${dir}:\n${existing.map((f) => `  ${f}`).join('\n')}`,
+      {
+        hint: 'Nothing was written. Move those files away, or run `binfarm init <new-dir>`.',
+        details: { existing },
+      },
+    );
   }
   const written: string[] = [];
   try {

@@ -91,17 +91,26 @@ async function start(build: SubjectBuild): Promise<{ handle: ContainerHandle; re
   const o = run.options;
   if (!build.baseImage) {
     throw new BinfarmError('E_INTERNAL', `subject "${subject.name}" has no base image to start its build container from`, {
-      hint: subject.parent === null ? 'The fetchStage3 phase sets build.baseImage for the base.' : `The parent "${subject.parent}" must be built (or up to date) first.`,
+      hint:
+        subject.parent === null
+          ? 'The fetchStage3 phase sets build.baseImage for the base.'
+          : `The parent "${subject.parent}" must be built (or up to date) first.`,
     });
   }
   if (!build.tree) {
-    throw new BinfarmError('E_INTERNAL', `subject "${subject.name}" has no tree mounts`, { hint: 'The mountPortage phase sets build.tree before the build container starts.' });
+    throw new BinfarmError('E_INTERNAL', `subject "${subject.name}" has no tree mounts`, {
+      hint: 'The mountPortage phase sets build.tree before the build container starts.',
+    });
   }
   const engine = await run.engine();
   if (!engine.local) {
-    throw new BinfarmError('E_DOCKER', `the Docker engine at ${engine.host} is not on this machine; binfarm binds the binhost partition, distfiles and logs from this host into build containers`, {
-      hint: 'Run binfarm on the Docker host (or point DOCKER_HOST at the local engine).',
-    });
+    throw new BinfarmError(
+      'E_DOCKER',
+      `the Docker engine at ${engine.host} is not on this machine; binfarm binds the binhost partition, distfiles and logs from this host into build containers`,
+      {
+        hint: 'Run binfarm on the Docker host (or point DOCKER_HOST at the local engine).',
+      },
+    );
   }
   const partition = await ensurePartition(build);
   const logDir = hostLogDir(build);
@@ -111,7 +120,9 @@ async function start(build: SubjectBuild): Promise<{ handle: ContainerHandle; re
   const info = await engine.inspectImage(build.baseImage.ref);
   const entrypoint = info?.config?.entrypoint ?? null;
   const cmd = info?.config?.cmd ?? null;
-  const restore = [entrypoint ? `ENTRYPOINT ${JSON.stringify(entrypoint)}` : undefined, `CMD ${JSON.stringify(cmd ?? ['/bin/sh'])}`].filter((x): x is string => !!x);
+  const restore = [entrypoint ? `ENTRYPOINT ${JSON.stringify(entrypoint)}` : undefined, `CMD ${JSON.stringify(cmd ?? ['/bin/sh'])}`].filter(
+    (x): x is string => !!x,
+  );
 
   const mounts: MountSpec[] = [
     ...build.tree.mounts,

@@ -37,13 +37,18 @@ export async function packagePhase(farm: Farm, build: SubjectBuild): Promise<str
   build.progress.title('emaint binhost --fix');
   const fix = await container.exec(['emaint', 'binhost', '--fix'], { onLine: (l) => build.progress.output(l) });
   if (fix.exitCode !== 0) {
-    throw new BinfarmError('E_BINHOST', `\`emaint binhost --fix\` failed (exit ${fix.exitCode}) for partition ${partition}: ${(fix.stderr || fix.stdout).trim().split('\n').slice(-5).join(' | ')}`, {
-      hint: 'The partition directory must be writable inside the build container (it is bound to PKGDIR).',
-    });
+    throw new BinfarmError(
+      'E_BINHOST',
+      `\`emaint binhost --fix\` failed (exit ${fix.exitCode}) for partition ${partition}: ${(fix.stderr || fix.stdout).trim().split('\n').slice(-5).join(' | ')}`,
+      {
+        hint: 'The partition directory must be writable inside the build container (it is bound to PKGDIR).',
+      },
+    );
   }
   build.progress.title('verify the Packages index');
   const verified = await verifyIndex(partition);
-  for (const f of verified.unindexed) build.logger.warn(`binpkg ${f} in ${partition} is not in the Packages index (Portage skipped it: invalid name or unreadable)`);
+  for (const f of verified.unindexed)
+    build.logger.warn(`binpkg ${f} in ${partition} is not in the Packages index (Portage skipped it: invalid name or unreadable)`);
 
   await refuseConfigUpdates(build, container);
   const portageVersion = await portageVersionOf(container);
@@ -78,7 +83,9 @@ export async function packagePhase(farm: Farm, build: SubjectBuild): Promise<str
       await runSmokeTests(build, build.image.ref);
     } catch (e) {
       const engine = await run.engine();
-      await engine.removeImage(build.image.ref, { force: true }).catch((err: unknown) => build.logger.warn(`could not remove ${build.image?.ref}: ${(err as Error).message}`));
+      await engine
+        .removeImage(build.image.ref, { force: true })
+        .catch((err: unknown) => build.logger.warn(`could not remove ${build.image?.ref}: ${(err as Error).message}`));
       delete build.image;
       throw e;
     }

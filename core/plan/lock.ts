@@ -32,7 +32,13 @@ export function lockPath(stateDir: string): string {
 export async function acquireRunLock(stateDir: string, opts: LockOptions): Promise<() => void> {
   mkdirSync(stateDir, { recursive: true });
   const path = lockPath(stateDir);
-  const mine: LockInfo = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command: opts.command, ...(opts.runId ? { runId: opts.runId } : {}) };
+  const mine: LockInfo = {
+    pid: process.pid,
+    host: hostname(),
+    startedAt: new Date().toISOString(),
+    command: opts.command,
+    ...(opts.runId ? { runId: opts.runId } : {}),
+  };
   const text = `${JSON.stringify(mine)}\n`;
   for (let attempt = 0; attempt < 3; attempt++) {
     if (tryCreate(path, text)) {
@@ -60,13 +66,17 @@ export async function acquireRunLock(stateDir: string, opts: LockOptions): Promi
       removeIfSame(path, holder);
       continue;
     }
-    throw new BinfarmError('E_LOCKED', `another binfarm run holds ${path}: pid ${holder.pid} on ${holder.host} ("binfarm ${holder.command}", started ${holder.startedAt})`, {
-      hint:
-        holder.host === mine.host
-          ? `Wait for process ${holder.pid} to finish, or stop it (kill ${holder.pid}); a lock of a process that has died is taken over automatically.`
-          : `That run is on another machine sharing this state directory; wait for it, or delete ${path} if you know it is dead.`,
-      details: { holder },
-    });
+    throw new BinfarmError(
+      'E_LOCKED',
+      `another binfarm run holds ${path}: pid ${holder.pid} on ${holder.host} ("binfarm ${holder.command}", started ${holder.startedAt})`,
+      {
+        hint:
+          holder.host === mine.host
+            ? `Wait for process ${holder.pid} to finish, or stop it (kill ${holder.pid}); a lock of a process that has died is taken over automatically.`
+            : `That run is on another machine sharing this state directory; wait for it, or delete ${path} if you know it is dead.`,
+        details: { holder },
+      },
+    );
   }
   throw new BinfarmError('E_LOCKED', `could not acquire ${path}: it keeps changing hands`, { hint: 'Another run is starting at the same time; try again.' });
 }

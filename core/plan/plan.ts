@@ -87,7 +87,12 @@ interface Decision {
   image?: { ref: string; id: string };
 }
 
-function decide(comp: KeyComputation, state: SubjectState | undefined, images: Map<string, ImageInfo> | undefined, parentAction: 'build' | 'skip' | undefined): Decision {
+function decide(
+  comp: KeyComputation,
+  state: SubjectState | undefined,
+  images: Map<string, ImageInfo> | undefined,
+  parentAction: 'build' | 'skip' | undefined,
+): Decision {
   if (!comp.key) return { reasons: unknownReasons(comp.unknown, parentAction) };
   const image = images?.get(comp.key);
   const sameKey = state?.key === comp.key;

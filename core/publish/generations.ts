@@ -137,7 +137,11 @@ export interface GenerationInfo {
 
 export async function describePartition(fs: TargetFs, root: string, partitionRel: string): Promise<GenerationInfo> {
   const base = posix.join(root, partitionRel);
-  return { partition: partitionRel, current: generationOfLink(await fs.readlink(posix.join(base, 'current'))), generations: await completeGenerations(fs, base) };
+  return {
+    partition: partitionRel,
+    current: generationOfLink(await fs.readlink(posix.join(base, 'current'))),
+    generations: await completeGenerations(fs, base),
+  };
 }
 
 /** Switches `current` back to the newest complete generation older than it. */
@@ -145,7 +149,9 @@ export async function rollbackGeneration(fs: TargetFs, root: string, partitionRe
   const base = posix.join(root, partitionRel);
   const info = await describePartition(fs, root, partitionRel);
   if (info.current === undefined) {
-    throw new BinfarmError('E_PUBLISH', `${fs.display}/${partitionRel} has no current generation to roll back from`, { hint: 'Publish first (`binfarm run --publish`).' });
+    throw new BinfarmError('E_PUBLISH', `${fs.display}/${partitionRel} has no current generation to roll back from`, {
+      hint: 'Publish first (`binfarm run --publish`).',
+    });
   }
   const older = info.generations.filter((g) => g < info.current!);
   const to = older.at(-1);

@@ -78,7 +78,9 @@ export async function publishRun(run: RunContext, summary: RunSummary): Promise<
   const at = new Date().toISOString();
   for (const s of staged.values()) {
     const images = report.images.find((i) => i.subject === s.subject)?.refs;
-    await updateSubjectState(run.stateDir, s.subject, { published: { ...(images ? { images } : {}), generations: generations.get(s.partition.rel) ?? {}, at } });
+    await updateSubjectState(run.stateDir, s.subject, {
+      published: { ...(images ? { images } : {}), generations: generations.get(s.partition.rel) ?? {}, at },
+    });
   }
   return report;
 }

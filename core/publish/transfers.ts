@@ -66,9 +66,18 @@ export class RsyncTransfer implements Transfer {
     ];
     const r = await execa('rsync', args, { reject: false, stdin: 'ignore' });
     if (r.exitCode !== 0) {
-      throw new BinfarmError('E_PUBLISH', `rsync to ${dest} failed (exit ${r.exitCode ?? 'none'}): ${String(r.stderr).trim().split('\n').slice(-3).join(' | ')}`, {
-        hint: (r as { code?: string }).code === 'ENOENT' ? 'Install rsync.' : this.host ? `Check \`ssh ${this.host}\` works without a prompt and rsync is installed there.` : 'Check the target directory is writable.',
-      });
+      throw new BinfarmError(
+        'E_PUBLISH',
+        `rsync to ${dest} failed (exit ${r.exitCode ?? 'none'}): ${String(r.stderr).trim().split('\n').slice(-3).join(' | ')}`,
+        {
+          hint:
+            (r as { code?: string }).code === 'ENOENT'
+              ? 'Install rsync.'
+              : this.host
+                ? `Check \`ssh ${this.host}\` works without a prompt and rsync is installed there.`
+                : 'Check the target directory is writable.',
+        },
+      );
     }
   }
 }

@@ -26,7 +26,11 @@ test('dir target: generation 1, an unchanged republish, generation 2, rollback, 
   const base = join(target.root, PARTITION);
   t.is(readlinkSync(join(base, 'current')), 'generations/1');
   t.deepEqual(index(join(base, 'current')).packages.map((p) => p.PATH), ['app-misc/hello/hello-2.12.2-1.gpkg.tar']);
-  t.is(statSync(join(base, 'current/app-misc/hello/hello-2.12.2-1.gpkg.tar')).ino, statSync(join(part, 'app-misc/hello/hello-2.12.2-1.gpkg.tar')).ino, 'binpkgs are hardlinked');
+  t.is(
+    statSync(join(base, 'current/app-misc/hello/hello-2.12.2-1.gpkg.tar')).ino,
+    statSync(join(part, 'app-misc/hello/hello-2.12.2-1.gpkg.tar')).ino,
+    'binpkgs are hardlinked',
+  );
 
   const again = await publishGeneration(target, part, PARTITION, { keep: 2 });
   t.true(again.unchanged, 'same content (only TIMESTAMP differs) makes no new generation');

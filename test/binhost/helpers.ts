@@ -19,9 +19,21 @@ export function makePartition(root: string, pkgs: Array<{ cpv: string; id: numbe
     mkdirSync(join(dir, cat, pn), { recursive: true });
     // Like Portage, never rewrite an existing binpkg (its mtime is what rsync's quick check sees).
     if (!existsSync(join(dir, path)) || !readFileSync(join(dir, path)).equals(body)) writeFileSync(join(dir, path), body);
-    return { CPV: cpv, BUILD_ID: String(id), BUILD_TIME: String(1773000000 + id), EAPI: '8', PATH: path, SIZE: String(body.length), MD5: createHash('md5').update(body).digest('hex'), SHA1: createHash('sha1').update(body).digest('hex') };
+    return {
+      CPV: cpv,
+      BUILD_ID: String(id),
+      BUILD_TIME: String(1773000000 + id),
+      EAPI: '8',
+      PATH: path,
+      SIZE: String(body.length),
+      MD5: createHash('md5').update(body).digest('hex'),
+      SHA1: createHash('sha1').update(body).digest('hex'),
+    };
   });
-  const text = serializePackagesIndex({ header: { ARCH: 'amd64', CHOST: 'x86_64-pc-linux-gnu', VERSION: '0' }, packages: entries }, { touch: Date.now() / 1000 });
+  const text = serializePackagesIndex(
+    { header: { ARCH: 'amd64', CHOST: 'x86_64-pc-linux-gnu', VERSION: '0' }, packages: entries },
+    { touch: Date.now() / 1000 },
+  );
   writeFileSync(join(dir, 'Packages'), text);
   writeFileSync(join(dir, 'Packages.gz'), gzipSync(text));
   return dir;

@@ -36,7 +36,8 @@ test('--version prints the package version; --help lists the commands and exit c
   t.is(v.stdout.trim(), pkg.version);
   const h = await cli(['--help'], { cwd: dir });
   t.is(h.exitCode, 0);
-  for (const c of ['run', 'plan', 'assemble', 'render', 'import-spec', 'config', 'doctor', 'init', 'binhost', 'serve']) t.regex(h.stdout, new RegExp(`^  ${c}\\b`, 'm'));
+  for (const c of ['run', 'plan', 'assemble', 'render', 'import-spec', 'config', 'doctor', 'init', 'binhost', 'serve'])
+    t.regex(h.stdout, new RegExp(`^  ${c}\\b`, 'm'));
   t.regex(h.stdout, /Exit codes: 0 ok, 1 failure, 2 invalid config, 64 usage error, 130 interrupted/);
   const runHelp = await cli(['run', '--help'], { cwd: dir });
   t.regex(runHelp.stdout, /--fail-fast/);
@@ -94,7 +95,9 @@ test('--verbose adds the cause chain to errors', async (t) => {
 });
 
 test('binfarm config: effective values with sources (file, env, --set), --json, one key', async (t) => {
-  const dir = makeProject(t, { 'binfarm.config.ts': configTs(`{ run: { jobs: 2 }, registry: { url: '127.0.0.1:5000/x', username: 'u', password: 'hunter2' } }`) });
+  const dir = makeProject(t, {
+    'binfarm.config.ts': configTs(`{ run: { jobs: 2 }, registry: { url: '127.0.0.1:5000/x', username: 'u', password: 'hunter2' } }`),
+  });
   const r = await cli(['config', '--set', 'run.concurrency=3'], { cwd: dir, env: { BINFARM_PORTAGE__MAKEOPTS: '-j7' } });
   t.is(r.exitCode, 0);
   t.regex(r.stdout, /^  jobs: 2 +# file$/m);
@@ -104,7 +107,10 @@ test('binfarm config: effective values with sources (file, env, --set), --json, 
   t.false(r.stdout.includes('hunter2'));
   const one = await cli(['config', 'run.jobs', '--no-sources'], { cwd: dir });
   t.is(one.stdout.trim().split('\n').slice(1).join('\n'), 'run:\n  jobs: 2');
-  const j = JSON.parse((await cli(['config', '--json'], { cwd: dir })).stdout) as { options: { registry: { password: string } }; sources: Record<string, string> };
+  const j = JSON.parse((await cli(['config', '--json'], { cwd: dir })).stdout) as {
+    options: { registry: { password: string } };
+    sources: Record<string, string>;
+  };
   t.is(j.options.registry.password, '********');
   t.is(j.sources['run.jobs'], 'file');
 });
@@ -175,7 +181,14 @@ test('binfarm init writes a farm that loads; a second init refuses and lists the
   const dir = makeProject(t, {}, { packageJson: false });
   const r = await cli(['init', 'farm', '--plugin', 'physics'], { cwd: dir });
   t.is(r.exitCode, 0, r.stderr);
-  for (const f of ['binfarm.config.ts', 'package.json', '.gitignore', 'plugins/physics/package.json', 'plugins/physics/index.ts', 'plugins/physics/test/physics.test.ts']) {
+  for (const f of [
+    'binfarm.config.ts',
+    'package.json',
+    '.gitignore',
+    'plugins/physics/package.json',
+    'plugins/physics/index.ts',
+    'plugins/physics/test/physics.test.ts',
+  ]) {
     t.true(existsSync(join(dir, 'farm', f)), f);
   }
   const again = await cli(['init', 'farm'], { cwd: dir });

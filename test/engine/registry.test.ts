@@ -35,12 +35,25 @@ test('registry auth: auths (base64), credHelpers and credsStore from DOCKER_CONF
   await writeFile(join(dir, 'config.json'), JSON.stringify(config));
   const env = { ...process.env, DOCKER_CONFIG: dir, PATH: `${bin}:${process.env.PATH}` };
   t.deepEqual(await resolveRegistryAuth('plain.example/x/y:1', env), { username: 'alice', password: 's3cr:et', serveraddress: 'plain.example' });
-  t.deepEqual(await resolveRegistryAuth('helped.example:5000/x:1', env), { username: 'helper-user', password: 'helper-secret', serveraddress: 'helped.example:5000' });
+  t.deepEqual(await resolveRegistryAuth('helped.example:5000/x:1', env), {
+    username: 'helper-user',
+    password: 'helper-secret',
+    serveraddress: 'helped.example:5000',
+  });
   t.is(await resolveRegistryAuth('nobody.example/x', env), undefined);
 
   await writeFile(join(dir, 'config.json'), JSON.stringify({ ...config, credsStore: 'fixture' }));
-  t.deepEqual(await resolveRegistryAuth('gentoo/stage3:latest', env), { username: '', password: '', identitytoken: 'tok', serveraddress: 'https://index.docker.io/v1/' });
-  t.deepEqual(await resolveRegistryAuth('plain.example/x', env), { username: 'alice', password: 's3cr:et', serveraddress: 'plain.example' }, 'falls back to auths when the store has nothing');
+  t.deepEqual(await resolveRegistryAuth('gentoo/stage3:latest', env), {
+    username: '',
+    password: '',
+    identitytoken: 'tok',
+    serveraddress: 'https://index.docker.io/v1/',
+  });
+  t.deepEqual(
+    await resolveRegistryAuth('plain.example/x', env),
+    { username: 'alice', password: 's3cr:et', serveraddress: 'plain.example' },
+    'falls back to auths when the store has nothing',
+  );
 
   await writeFile(join(dir, 'config.json'), JSON.stringify({ credHelpers: { 'x.example': 'missing-helper' } }));
   const e = await t.throwsAsync(resolveRegistryAuth('x.example/y', env));
@@ -65,7 +78,10 @@ test.serial('push with auth to a real registry, pull back; wrong credentials giv
   t.regex((noAuth as { hint?: string }).hint ?? '', new RegExp(`docker login ${registry.host.replace(/\./g, '\\.')}`));
 
   // Credentials from a Docker config, as `docker login` writes them.
-  await writeFile(join(dir, 'config.json'), JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from(`${registry.user}:${registry.password}`).toString('base64') } } }));
+  await writeFile(
+    join(dir, 'config.json'),
+    JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from(`${registry.user}:${registry.password}`).toString('base64') } } }),
+  );
   const prev = process.env.DOCKER_CONFIG;
   process.env.DOCKER_CONFIG = dir;
   t.teardown(() => {

@@ -102,11 +102,87 @@ const GONE_FLAGS: Record<string, string[]> = {
 
 /** IUSE as read from the current ebuilds (docs/internals/hep-layers.md#sources; the 2026 ::gentoo index). */
 const IUSE: Record<string, string[]> = {
-  'sci-physics/geant': ['data', 'debug', 'doc', 'examples', 'freetype', 'gdml', 'geant3', 'hdf5', 'inventor', 'motif', 'opengl', 'qt6', 'raytracerx', 'static-libs', 'tbb', 'threads', 'trajectories', 'vtk'],
+  'sci-physics/geant': [
+    'data',
+    'debug',
+    'doc',
+    'examples',
+    'freetype',
+    'gdml',
+    'geant3',
+    'hdf5',
+    'inventor',
+    'motif',
+    'opengl',
+    'qt6',
+    'raytracerx',
+    'static-libs',
+    'tbb',
+    'threads',
+    'trajectories',
+    'vtk',
+  ],
   // root-6.40.04.ebuild
-  'sci-physics/root': ['X', 'aqua', 'cuda', 'cudnn', 'davix', 'debug', 'examples', 'fits', 'fftw', 'fortran', 'gdml', 'graphviz', 'gsl', 'http', 'jupyter', 'libcxx', 'minuit', 'mpi', 'opengl', 'pythia8', 'python', 'qt6', 'R', 'roofit', 'root7', 'shadow', 'sqlite', 'ssl', 'tbb', 'test', 'tmva', 'unuran', 'uring', 'xml', 'xrootd'],
+  'sci-physics/root': [
+    'X',
+    'aqua',
+    'cuda',
+    'cudnn',
+    'davix',
+    'debug',
+    'examples',
+    'fits',
+    'fftw',
+    'fortran',
+    'gdml',
+    'graphviz',
+    'gsl',
+    'http',
+    'jupyter',
+    'libcxx',
+    'minuit',
+    'mpi',
+    'opengl',
+    'pythia8',
+    'python',
+    'qt6',
+    'R',
+    'roofit',
+    'root7',
+    'shadow',
+    'sqlite',
+    'ssl',
+    'tbb',
+    'test',
+    'tmva',
+    'unuran',
+    'uring',
+    'xml',
+    'xrootd',
+  ],
   // gnuplot-6.0.3.ebuild
-  'sci-visualization/gnuplot': ['amos', 'aqua', 'bitmap', 'cairo', 'doc', 'examples', 'gd', 'gpic', 'latex', 'libcaca', 'libcerf', 'lua', 'metafont', 'metapost', 'qt6', 'readline', 'regis', 'tgif', 'wxwidgets', 'X'],
+  'sci-visualization/gnuplot': [
+    'amos',
+    'aqua',
+    'bitmap',
+    'cairo',
+    'doc',
+    'examples',
+    'gd',
+    'gpic',
+    'latex',
+    'libcaca',
+    'libcerf',
+    'lua',
+    'metafont',
+    'metapost',
+    'qt6',
+    'readline',
+    'regis',
+    'tgif',
+    'wxwidgets',
+    'X',
+  ],
   // hepmc-3.3.1.ebuild
   'sci-physics/hepmc': ['doc', 'test', 'examples', 'python', 'root', 'static-libs'],
 };
@@ -127,9 +203,21 @@ test('only current atom names, no flag that was removed, and flags from the IUSE
 
 /** docs/internals/hep-layers.md#keywords: testing-only in ::gentoo, so they need ~amd64; the stable ones must not get it. */
 const TESTING_ONLY = [
-  'sci-physics/root', 'sci-physics/pythia', 'sci-physics/hepmc', 'sci-physics/fastjet', 'sci-physics/rivet', 'sci-physics/yoda', 'sci-physics/thepeg', 'sci-physics/vmc', 'sci-physics/vgm', 'sci-physics/geant4_vmc',
+  'sci-physics/root',
+  'sci-physics/pythia',
+  'sci-physics/hepmc',
+  'sci-physics/fastjet',
+  'sci-physics/rivet',
+  'sci-physics/yoda',
+  'sci-physics/thepeg',
+  'sci-physics/vmc',
+  'sci-physics/vgm',
+  'sci-physics/geant4_vmc',
   // checked in the 2026 ::gentoo index: every ebuild is ~amd64
-  'sci-libs/highfive', 'dev-python/awkward', 'dev-python/awkward-cpp', 'dev-python/vector',
+  'sci-libs/highfive',
+  'dev-python/awkward',
+  'dev-python/awkward-cpp',
+  'dev-python/vector',
 ];
 const STABLE = ['sci-physics/geant', 'sci-physics/geant-data', 'app-doc/geant-docs', 'sci-physics/clhep', 'sci-physics/lhapdf'];
 const LICENSES: Record<string, string[]> = {
@@ -183,7 +271,8 @@ test('variants switch X, OpenGL and Qt where docs/internals/hep-layers.md says',
 test('mc-sim-vmc builds the Geant4 atoms of mc-sim with the same flags (binary packages are shared)', (t) => {
   for (const options of [{ geantOpengl: true }, { variant: 'graphics' as const }]) {
     const subjects = hep(options).resolution.subjects;
-    const geant = (s: string) => atomsOf(subjects[s]!.sets!).filter(([a]) => ['sci-physics/geant', 'sci-physics/geant-data', 'app-doc/geant-docs'].includes(atomKey(a)));
+    const geant = (s: string) =>
+      atomsOf(subjects[s]!.sets!).filter(([a]) => ['sci-physics/geant', 'sci-physics/geant-data', 'app-doc/geant-docs'].includes(atomKey(a)));
     t.deepEqual(geant('mc-sim-vmc'), geant('mc-sim'));
   }
 });

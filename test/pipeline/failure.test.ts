@@ -114,7 +114,9 @@ test.serial('unmerged config updates and failing smoke tests fail the subject; n
   const stateDir = join(env.dir, 'state');
   const docker = await dockerForTests();
 
-  const cfg = await env.run(env.farm((c) => ((c.targets = ['hep-core']), Object.assign(c.subjects!['hep-core']!.sets!['hep-core']!, { 'app-misc/cfgprotect-demo': {} }))));
+  const cfg = await env.run(
+    env.farm((c) => ((c.targets = ['hep-core']), Object.assign(c.subjects!['hep-core']!.sets!['hep-core']!, { 'app-misc/cfgprotect-demo': {} }))),
+  );
   t.is(cfg.status, 'failed');
   t.is(cfg.failures[0]!.phase, 'package');
   const e1 = rootCause(cfg.error) as { code: string; message: string };
@@ -134,7 +136,9 @@ test.serial('unmerged config updates and failing smoke tests fail the subject; n
   t.regex(e2.message, /boost has numpy: output "dev-libs\/boost-1\.88\.0 USE=\\"python\\"" does not match numpy/);
   const key = smoke.builds.get('hep-core')!.key!;
   // Other test files build the same subject with the same key concurrently: look at this farm's images only.
-  const ours = (await docker.listImages({ filters: { label: [`binfarm.key=${key}`] } })).filter((i) => (i.RepoTags ?? []).some((tag) => tag.startsWith(`${env.prefix}/`)));
+  const ours = (await docker.listImages({ filters: { label: [`binfarm.key=${key}`] } })).filter((i) =>
+    (i.RepoTags ?? []).some((tag) => tag.startsWith(`${env.prefix}/`)),
+  );
   t.deepEqual(ours, [], 'the image failing its smoke test is removed');
   t.is(await readSubjectState(stateDir, 'hep-core'), undefined);
   t.truthy(await readSubjectState(stateDir, 'base'), 'the base built fine and is recorded');

@@ -33,7 +33,16 @@ test.serial('two-subject DAG: first run builds all, second skips all, a USE chan
   t.truthy(mount('/var/log/portage'));
   const baseCalls = readCalls(r1.runDir, 'base');
   t.deepEqual(baseCalls[0]!.argv.slice(-4), ['--update', '--deep', '--newuse', '@world']);
-  t.deepEqual(baseCalls[1]!.argv.slice(0, 8), ['emerge', '--buildpkg', '--usepkg', '--binpkg-respect-use=y', '--binpkg-changed-deps=y', '--with-bdeps=y', '--keep-going', '--jobs=2']);
+  t.deepEqual(baseCalls[1]!.argv.slice(0, 8), [
+    'emerge',
+    '--buildpkg',
+    '--usepkg',
+    '--binpkg-respect-use=y',
+    '--binpkg-changed-deps=y',
+    '--with-bdeps=y',
+    '--keep-going',
+    '--jobs=2',
+  ]);
   t.deepEqual(baseCalls.map((c) => c.argv.at(-1)), ['@world', '@hf-base'], 'bootstrap: world update, then the base sets');
 
   // state, partition and index
@@ -43,7 +52,13 @@ test.serial('two-subject DAG: first run builds all, second skips all, a USE chan
   t.true(core.partition.rel.startsWith('amd64/default/linux/amd64/23.0/opt-'), core.partition.rel);
   t.true(core.packages.every((p) => existsSync(join(core.partition.dir, p))));
   const index = parsePackagesIndex(readFileSync(join(core.partition.dir, 'Packages'), 'utf8'));
-  t.deepEqual(names(index.packages.map((p) => p.CPV!)), ['app-misc/hello-2.12.2', 'dev-libs/boost-1.88.0', 'sci-libs/gsl-2.8', 'sci-physics/geant4-11.3.2', 'sci-physics/root-6.36.0']);
+  t.deepEqual(names(index.packages.map((p) => p.CPV!)), [
+    'app-misc/hello-2.12.2',
+    'dev-libs/boost-1.88.0',
+    'sci-libs/gsl-2.8',
+    'sci-physics/geant4-11.3.2',
+    'sci-physics/root-6.36.0',
+  ]);
   const mc = (await readSubjectState(stateDir, 'mc-sim'))!;
   t.deepEqual(mc.binary, ['sci-libs/gsl-2.8'], 'mc-sim reused the binpkg hep-core built');
   t.deepEqual(mc.built, ['sci-physics/geant4-11.3.2']);
@@ -60,7 +75,11 @@ test.serial('two-subject DAG: first run builds all, second skips all, a USE chan
   t.falsy(img.Config.Entrypoint);
   const c = await docker.createContainer({
     Image: core.image.ref,
-    Cmd: ['sh', '-c', 'for d in /var/db/repos/gentoo /var/cache/binpkgs /var/cache/distfiles; do echo "$d $(ls -A $d 2>/dev/null | wc -l)"; done; cat /usr/share/binfarm-fixture/sci-libs/gsl; grep "^collector:" /etc/passwd; ls -d /home/collector'],
+    Cmd: [
+      'sh',
+      '-c',
+      'for d in /var/db/repos/gentoo /var/cache/binpkgs /var/cache/distfiles; do echo "$d $(ls -A $d 2>/dev/null | wc -l)"; done; cat /usr/share/binfarm-fixture/sci-libs/gsl; grep "^collector:" /etc/passwd; ls -d /home/collector',
+    ],
     Tty: true,
     Labels: { 'binfarm.owned': '1', 'binfarm.test': 'pipeline' },
   });
@@ -89,7 +108,12 @@ test.serial('two-subject DAG: first run builds all, second skips all, a USE chan
     (c.subjects!['hep-core']!.sets!['hep-core']!['dev-libs/boost'] as { use: string[] }).use = ['python', 'numpy'];
   });
   const plan = await planRun(changed, [], { offline: true });
-  t.deepEqual(Object.fromEntries(plan.order.map((p) => [p.subject.name, p.action])), { base: 'skip', 'hep-core': 'build', 'mc-sim': 'skip', analysis: 'build' });
+  t.deepEqual(Object.fromEntries(plan.order.map((p) => [p.subject.name, p.action])), {
+    base: 'skip',
+    'hep-core': 'build',
+    'mc-sim': 'skip',
+    analysis: 'build',
+  });
   const r3 = await env.run(changed);
   t.is(r3.status, 'done', JSON.stringify(r3.failures));
   t.deepEqual(names(r3.summary.built), ['analysis', 'hep-core']);

@@ -8,13 +8,17 @@ import type { BinfarmError } from '../../core/errors.ts';
 import { matchGlob } from '../../core/portage/glob.ts';
 import { farmOf, FIXTURES } from './helpers.ts';
 
-const STAGE3_MAKECONF = 'COMMON_FLAGS="-O2 -pipe"\nCFLAGS="${COMMON_FLAGS}"\nCXXFLAGS="${COMMON_FLAGS}"\nFCFLAGS="${COMMON_FLAGS}"\nFFLAGS="${COMMON_FLAGS}"\n\nLC_MESSAGES=C.UTF-8\n';
+const STAGE3_MAKECONF =
+  'COMMON_FLAGS="-O2 -pipe"\nCFLAGS="${COMMON_FLAGS}"\nCXXFLAGS="${COMMON_FLAGS}"\nFCFLAGS="${COMMON_FLAGS}"\nFFLAGS="${COMMON_FLAGS}"\n\nLC_MESSAGES=C.UTF-8\n';
 const stage3State = () =>
   new ImageState([
     ['/etc/portage', { kind: 'dir' }],
     ['/etc/portage/make.conf', { kind: 'file', content: STAGE3_MAKECONF }],
     ['/etc/portage/binrepos.conf', { kind: 'dir' }],
-    ['/etc/portage/binrepos.conf/gentoo.conf', { kind: 'file', content: '[gentoo]\nsync-uri = https://distfiles.gentoo.org/releases/amd64/binpackages/23.0/x86-64\n' }],
+    [
+      '/etc/portage/binrepos.conf/gentoo.conf',
+      { kind: 'file', content: '[gentoo]\nsync-uri = https://distfiles.gentoo.org/releases/amd64/binpackages/23.0/x86-64\n' },
+    ],
     ['/etc/portage/make.profile', { kind: 'symlink', target: '../../var/db/repos/gentoo/profiles/default/linux/amd64/23.0' }],
   ]);
 
@@ -37,7 +41,14 @@ test('the plan on a stage3: make.conf merged, binrepos removed, profile installe
   const { files, model } = await renderSubject(farm, 'base');
   const state = stage3State();
   const overlays = await collectOverlayFiles(FIXTURES, ['root.00.d'], 'base');
-  const plan = planApply({ files, overlays, state, strategies: resolveStrategies(farm), choose: strategyChooser({}), removeStage3Binrepos: model.removeStage3Binrepos });
+  const plan = planApply({
+    files,
+    overlays,
+    state,
+    strategies: resolveStrategies(farm),
+    choose: strategyChooser({}),
+    removeStage3Binrepos: model.removeStage3Binrepos,
+  });
 
   t.true(plan.ops.findIndex((o) => o.op === 'remove' && o.path === '/etc/portage/binrepos.conf/gentoo.conf') === 0, 'the stage3 binrepo goes first');
   t.is(state.get('/etc/portage/binrepos.conf/gentoo.conf'), undefined);
@@ -83,14 +94,26 @@ test('user strategies: protect for package files, an unknown strategy is named',
   const farm = farmOf({ portage: { strategies: { 'package.use/*': 'protect' } }, base: { sets: { b: { 'app-admin/sudo': { use: ['ldap'] } } } } });
   const { files } = await renderSubject(farm, 'base');
   const state = new ImageState([['/etc/portage/package.use/50-base', { kind: 'file', content: 'old\n' }]]);
-  const plan = planApply({ files, state, strategies: resolveStrategies(farm), choose: strategyChooser(farm.options.portage.strategies), removeStage3Binrepos: true });
+  const plan = planApply({
+    files,
+    state,
+    strategies: resolveStrategies(farm),
+    choose: strategyChooser(farm.options.portage.strategies),
+    removeStage3Binrepos: true,
+  });
   t.true(plan.ops.some((o) => o.op === 'rename' && o.to === '/etc/portage/package.use/50-base'));
   t.true(plan.log.some((l) => l.startsWith('etc-update:')));
 
   const bad = farmOf({ portage: { strategies: { 'sets/*': 'rsync' } } });
   const r = await renderSubject(bad, 'base');
   const e = t.throws(() =>
-    planApply({ files: new Map([['sets/x', 'a/b\n'], ...r.files]), state: new ImageState(), strategies: resolveStrategies(bad), choose: strategyChooser(bad.options.portage.strategies), removeStage3Binrepos: true }),
+    planApply({
+      files: new Map([['sets/x', 'a/b\n'], ...r.files]),
+      state: new ImageState(),
+      strategies: resolveStrategies(bad),
+      choose: strategyChooser(bad.options.portage.strategies),
+      removeStage3Binrepos: true,
+    }),
   ) as BinfarmError;
   t.is(e.code, 'E_CONFIG_INVALID');
   t.regex(e.message, /patch strategy "rsync" \(chosen for "sets\/x" by portage.strategies\["sets\/\*"\]\) is not registered/);
@@ -107,7 +130,11 @@ test('a plugin registers its own strategy by name', async (t) => {
         apply(f: import('../../core/farm.ts').Farm) {
           f.hooks.patchStrategies.tap('upper-strategy', (s) => ({
             ...s,
-            upper: { name: 'upper', description: 'upper-case', apply: ({ path, content }) => ({ ops: [{ op: 'write', path, content: content.toUpperCase() }], log: ['UP'] }) },
+            upper: {
+              name: 'upper',
+              description: 'upper-case',
+              apply: ({ path, content }) => ({ ops: [{ op: 'write', path, content: content.toUpperCase() }], log: ['UP'] }),
+            },
           }));
         },
       },
@@ -123,14 +150,24 @@ test('the built-in plugins: the applyPatches phase and the five strategies are r
   const farm = farmOf({});
   t.true(farm.hooks.applyPatches.taps.some((tap) => tap.name === 'binfarm:apply-patches'));
   t.deepEqual(Object.keys(resolveStrategies(farm)).sort(), ['append', 'merge', 'overwrite', 'profile', 'protect']);
-  for (const name of ['patch-overwrite', 'patch-merge', 'patch-append', 'patch-protect', 'patch-profile']) t.true(farm.plugins.some((p) => p.name === name), name);
+  for (const name of ['patch-overwrite', 'patch-merge', 'patch-append', 'patch-protect', 'patch-profile'])
+    t.true(
+      farm.plugins.some((p) => p.name === name),
+      name,
+    );
 });
 
 test('rendered keys that escape their directory are refused', (t) => {
   const farm = farmOf({});
   for (const key of ['../shadow', 'env/../../x', '/etc//x', 'a/./b', '']) {
     const e = t.throws(() =>
-      planApply({ files: new Map([[key, 'x']]), state: new ImageState(), strategies: resolveStrategies(farm), choose: strategyChooser({}), removeStage3Binrepos: true }),
+      planApply({
+        files: new Map([[key, 'x']]),
+        state: new ImageState(),
+        strategies: resolveStrategies(farm),
+        choose: strategyChooser({}),
+        removeStage3Binrepos: true,
+      }),
     ) as BinfarmError;
     t.is(e.code, 'E_PORTAGE_CONFLICT', key);
   }

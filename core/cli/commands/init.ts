@@ -19,7 +19,11 @@ export const command = defineCommand<InitCommandOptions>({
       .option('--plugin <name>', 'also scaffold a group plugin package plugins/<name>/')
       .option('--name <name>', 'farm name (default: the directory name)'),
   async run([dir], opts, ctx) {
-    const [{ initFarm, nextSteps }, { resolve }, { VERSION }] = await Promise.all([import('../../init/scaffold.ts'), import('node:path'), import('../main.ts')]);
+    const [{ initFarm, nextSteps }, { resolve }, { VERSION }] = await Promise.all([
+      import('../../init/scaffold.ts'),
+      import('node:path'),
+      import('../main.ts'),
+    ]);
     const result = initFarm({
       dir: resolve(ctx.global.cwd, typeof dir === 'string' ? dir : '.'),
       version: VERSION,

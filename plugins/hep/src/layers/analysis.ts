@@ -30,9 +30,17 @@ export const analysis = defineLayer({
     };
     if (ctx.options.science) {
       sets['analysis-science'] = Object.fromEntries(
-        ['sci-physics/uproot', 'sci-physics/particle', 'sci-physics/hepunits', 'sci-physics/pyhf', 'sci-physics/mplhep', 'sci-physics/pyhepmc', 'dev-python/boost-histogram', 'dev-python/hist', 'dev-python/dask-awkward'].map(
-          (atom) => [atom, { accept_keywords: TESTING }],
-        ),
+        [
+          'sci-physics/uproot',
+          'sci-physics/particle',
+          'sci-physics/hepunits',
+          'sci-physics/pyhf',
+          'sci-physics/mplhep',
+          'sci-physics/pyhepmc',
+          'dev-python/boost-histogram',
+          'dev-python/hist',
+          'dev-python/dask-awkward',
+        ].map((atom) => [atom, { accept_keywords: TESTING }]),
       );
     }
     return definePackageSets(sets);

@@ -37,6 +37,10 @@ export const hepCore = defineLayer({
     { name: 'clhep-config', cmd: ['clhep-config', '--version'], expect: /^CLHEP 2\./ },
     { name: 'HepMC3-config', cmd: ['HepMC3-config', '--version'], expect: /^3\./ },
     { name: 'gsl-config', cmd: ['gsl-config', '--version'], expect: /^2\./ },
-    { name: `numpy for ${ctx.python}`, cmd: [ctx.python, '-c', 'import numpy, pyHepMC3; print("hep-core-python-ok", numpy.__version__)'], expect: /hep-core-python-ok/ },
+    {
+      name: `numpy for ${ctx.python}`,
+      cmd: [ctx.python, '-c', 'import numpy, pyHepMC3; print("hep-core-python-ok", numpy.__version__)'],
+      expect: /hep-core-python-ok/,
+    },
   ],
 });
