@@ -11,4 +11,13 @@ const { loadConfig } = await jiti.import(new URL('../core/config/load.ts', impor
 const t1 = performance.now();
 const config = await loadConfig({ cwd: process.argv[2] ?? process.cwd(), command: 'config', env: {} });
 const t2 = performance.now();
-process.stdout.write(JSON.stringify({ importMs: t1 - t0, loadMs: t2 - t1, totalMs: t2 - t0, sinceStartMs: t2, subjects: Object.keys(config.options.subjects).length, plugins: config.options.plugins.length }) + '\n');
+process.stdout.write(
+  JSON.stringify({
+    importMs: t1 - t0,
+    loadMs: t2 - t1,
+    totalMs: t2 - t0,
+    sinceStartMs: t2,
+    subjects: Object.keys(config.options.subjects).length,
+    plugins: config.options.plugins.length,
+  }) + '\n',
+);

@@ -40,5 +40,7 @@ const firstSample = JSON.parse(first.stdout) as Sample;
 console.log(`config: first process (transform caches cold or warm as found): ${firstSample.totalMs.toFixed(0)} ms`);
 console.log(`config: loader import ${f(samples.map((s) => s.importMs))}`);
 console.log(`config: load + validate ${f(samples.map((s) => s.loadMs))}  (${samples[0]!.plugins} plugins, ${samples[0]!.subjects} config subjects)`);
-console.log(`config: cold config load, import + load ${f(samples.map((s) => s.totalMs))} → ${median(samples.map((s) => s.totalMs)) <= 150 ? 'meets' : 'MISSES'} ≤ 150 ms`);
+console.log(
+  `config: cold config load, import + load ${f(samples.map((s) => s.totalMs))} → ${median(samples.map((s) => s.totalMs)) <= 150 ? 'meets' : 'MISSES'} ≤ 150 ms`,
+);
 console.log(`config: since process start ${f(samples.map((s) => s.sinceStartMs))}; whole process CPU ${f(cpu)}; peak RSS ${rss.toFixed(0)} MB`);

@@ -18,7 +18,8 @@ const dir = mkdtempSync(join(tmpdir(), 'binfarm-bench-pipeline-'));
 const prefix = `binfarm-bench-${process.pid}`;
 
 const tree = join(dir, 'tree');
-for (const p of ['profiles', 'app-misc/hello', 'sci-libs/gsl', 'dev-libs/boost', 'sci-physics/root', 'sci-physics/geant4', 'dev-python/numpy']) mkdirSync(join(tree, p), { recursive: true });
+for (const p of ['profiles', 'app-misc/hello', 'sci-libs/gsl', 'dev-libs/boost', 'sci-physics/root', 'sci-physics/geant4', 'dev-python/numpy'])
+  mkdirSync(join(tree, p), { recursive: true });
 writeFileSync(join(tree, 'profiles/repo_name'), 'gentoo\n');
 
 // base → hep-core → analysis → plots, base → mc-sim: 5 subjects
@@ -61,7 +62,9 @@ async function run(): Promise<{ ms: number; end: RunEnd }> {
 try {
   write(['python']);
   const first = await run();
-  console.log(`first run (builds everything): ${(first.ms / 1000).toFixed(1)} s, built ${first.end.summary.built.length}: ${first.end.summary.built.join(', ')}`);
+  console.log(
+    `first run (builds everything): ${(first.ms / 1000).toFixed(1)} s, built ${first.end.summary.built.length}: ${first.end.summary.built.join(', ')}`,
+  );
 
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -71,14 +74,18 @@ try {
   }
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)]!;
-  console.log(`no-op run, 5 subjects, ${runs} runs: median ${median.toFixed(0)} ms, min ${times[0]!.toFixed(0)} ms, max ${times.at(-1)!.toFixed(0)} ms (target ≤ 1000 ms) ${median <= 1000 ? 'OK' : 'OVER'}`);
+  console.log(
+    `no-op run, 5 subjects, ${runs} runs: median ${median.toFixed(0)} ms, min ${times[0]!.toFixed(0)} ms, max ${times.at(-1)!.toFixed(0)} ms (target ≤ 1000 ms) ${median <= 1000 ? 'OK' : 'OVER'}`,
+  );
 
   write(['python', 'numpy']);
   const changed = await run();
   const expected = ['analysis', 'hep-core', 'plots'];
   const built = [...changed.end.summary.built].sort();
   const exact = JSON.stringify(built) === JSON.stringify(expected);
-  console.log(`one-atom USE change (dev-libs/boost in hep-core): rebuilt ${built.join(', ')}; skipped ${[...changed.end.summary.skipped].sort().join(', ')}; expected exactly ${expected.join(', ')}: ${exact ? 'OK' : 'WRONG'} (${(changed.ms / 1000).toFixed(1)} s)`);
+  console.log(
+    `one-atom USE change (dev-libs/boost in hep-core): rebuilt ${built.join(', ')}; skipped ${[...changed.end.summary.skipped].sort().join(', ')}; expected exactly ${expected.join(', ')}: ${exact ? 'OK' : 'WRONG'} (${(changed.ms / 1000).toFixed(1)} s)`,
+  );
   if (!exact || median > 1000) process.exitCode = 1;
 } finally {
   if (process.argv.includes('--keep')) {

@@ -37,7 +37,11 @@ function generatedConfig(subjects = 20, atoms = 300): string {
     }
     out[name] = { parent: s < 4 ? 'base' : `layer-${String(s % 4).padStart(2, '0')}`, sets };
   }
-  const config = { name: 'generated', subjects: out, portage: { makeopts: '-j8', files: { 'env/no-tmpfs.conf': 'PORTAGE_TMPDIR="/var/tmp/portage-ondisk"\n' } } };
+  const config = {
+    name: 'generated',
+    subjects: out,
+    portage: { makeopts: '-j8', files: { 'env/no-tmpfs.conf': 'PORTAGE_TMPDIR="/var/tmp/portage-ondisk"\n' } },
+  };
   return `import { defineConfig } from 'binfarm';\n\nexport default defineConfig(${JSON.stringify(config, null, 1)});\n`;
 }
 

@@ -69,6 +69,10 @@ const warm = med(runs.map((r) => r.ms));
 const warmSetup = med(runs.map((r) => r.setupMs));
 const rssMb = process.memoryUsage().rss / 2 ** 20;
 console.log(`render: ${SUBJECTS} subjects × ${ATOMS} atoms (+ ancestors), ${cold.files} files, ${(cold.bytes / 1024).toFixed(0)} KiB rendered`);
-console.log(`render: cold ${cold.ms.toFixed(1)} ms for all subjects (first run, JIT warm-up), plus ${cold.setupMs.toFixed(1)} ms config validation and farm creation`);
-console.log(`render: warm median ${warm.toFixed(1)} ms for all subjects (min ${Math.min(...runs.map((r) => r.ms)).toFixed(1)}), plus ${warmSetup.toFixed(1)} ms config validation`);
+console.log(
+  `render: cold ${cold.ms.toFixed(1)} ms for all subjects (first run, JIT warm-up), plus ${cold.setupMs.toFixed(1)} ms config validation and farm creation`,
+);
+console.log(
+  `render: warm median ${warm.toFixed(1)} ms for all subjects (min ${Math.min(...runs.map((r) => r.ms)).toFixed(1)}), plus ${warmSetup.toFixed(1)} ms config validation`,
+);
 console.log(`render: rss ${rssMb.toFixed(0)} MiB; target ≤ 200 ms: ${cold.ms <= 200 ? 'met' : 'NOT met'} cold, ${warm <= 200 ? 'met' : 'NOT met'} warm`);

@@ -179,7 +179,9 @@ try {
     await writeFile(ebuild, `${(await (await import('node:fs/promises')).readFile(ebuild, 'utf8'))}# synced original\n`);
     const [, syncedMs] = await timed(() => build('3'));
     const size = (await engineForSizes.inspectImage('binfarm-bench/original:1'))!.size - baseSize;
-    console.log(`original (docker build + COPY): first ${s(firstMs)}, repeat ${s(againMs)} (build cache hit, context uploaded), synced ${s(syncedMs)}, bytes added ${mb(size)}`);
+    console.log(
+      `original (docker build + COPY): first ${s(firstMs)}, repeat ${s(againMs)} (build cache hit, context uploaded), synced ${s(syncedMs)}, bytes added ${mb(size)}`,
+    );
     for (const tag of ['1', '2', '3']) await engineForSizes.removeImage(`binfarm-bench/original:${tag}`, { force: true });
   }
 
@@ -187,11 +189,19 @@ try {
   const tarFile = join(work, 'tree.tar');
   await execa('tar', ['-C', treeDir, '--sort=name', '-cf', tarFile, '.']);
   const jobs = String(availableParallelism());
-  const [, plainMs] = await timed(() => execa('tar2sqfs', ['--quiet', '--force', '--compressor', 'zstd', '--comp-extra', 'level=3', '--num-jobs', jobs, join(work, 'plain.sqfs')], { inputFile: tarFile }));
-  const [built, streamMs] = await timed(() => tarToSquashfs({ stream: createReadStream(tarFile) }, join(work, 'stream.sqfs'), { hash: 'sha256', what: 'bench tree' }));
+  const [, plainMs] = await timed(() =>
+    execa('tar2sqfs', ['--quiet', '--force', '--compressor', 'zstd', '--comp-extra', 'level=3', '--num-jobs', jobs, join(work, 'plain.sqfs')], {
+      inputFile: tarFile,
+    }),
+  );
+  const [built, streamMs] = await timed(() =>
+    tarToSquashfs({ stream: createReadStream(tarFile) }, join(work, 'stream.sqfs'), { hash: 'sha256', what: 'bench tree' }),
+  );
   const plainSize = (await stat(join(work, 'plain.sqfs'))).size;
   const streamSize = (await stat(built.tmp)).size;
-  console.log(`tar ${mb((await stat(tarFile)).size)}: plain tar2sqfs ${s(plainMs)} (${mb(plainSize)}), binfarm stream ${s(streamMs)} (${mb(streamSize)}), ratio ${(streamMs / plainMs).toFixed(2)}`);
+  console.log(
+    `tar ${mb((await stat(tarFile)).size)}: plain tar2sqfs ${s(plainMs)} (${mb(plainSize)}), binfarm stream ${s(streamMs)} (${mb(streamSize)}), ratio ${(streamMs / plainMs).toFixed(2)}`,
+  );
   await engineForSizes.cleanup();
 } catch (e) {
   console.error(e);

@@ -12,7 +12,7 @@
  *   image and binpkgs are made; `emergeArgs`; `patchStrategies`) count for every subject.
  * - Lifecycle hooks (beforeRun, done, failed, shutdown, environment, afterPlugins,
  *   infrastructureLog) and `publish` count for none.
- * Tap names are plugin names (architecture.md). Built-in taps (`binfarm:` names) are covered by
+ * Tap names are plugin names (docs/internals/architecture.md#plugin). Built-in taps (`binfarm:` names) are covered by
  * the binfarm version input and are not recorded.
  *
  * It also guards `keyInputs`: a tap may add inputs but not remove or change built-in ones.

@@ -39,7 +39,20 @@ async function startPrivateDockerd(): Promise<PrivateDaemon> {
   process.stderr.write(`run-tests: no Docker Engine answers; starting a private dockerd (${host}, log ${log})\n`);
   const child: ResultPromise = execa(
     'dockerd',
-    ['--host', host, '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'dockerd.pid'), '--bridge', 'none', '--iptables=false', '--ip-masq=false'],
+    [
+      '--host',
+      host,
+      '--data-root',
+      join(dir, 'data'),
+      '--exec-root',
+      join(dir, 'exec'),
+      '--pidfile',
+      join(dir, 'dockerd.pid'),
+      '--bridge',
+      'none',
+      '--iptables=false',
+      '--ip-masq=false',
+    ],
     { reject: false, stdin: 'ignore', stdout: { file: log }, stderr: { file: log } },
   );
   const stop = async () => {
@@ -96,7 +109,9 @@ async function main(): Promise<number> {
     process.stderr.write('run-tests: the Docker Engine is slow to answer; waiting up to 60 s\n');
     for (let i = 0; i < 12 && !(await dockerAnswers(env)); i++) await new Promise((r) => setTimeout(r, 5_000));
     if (!(await dockerAnswers(env))) {
-      process.stderr.write(`run-tests: the Docker Engine at ${env.DOCKER_HOST ?? '/var/run/docker.sock'} does not answer; start it (dockerd) or unset DOCKER_HOST\n`);
+      process.stderr.write(
+        `run-tests: the Docker Engine at ${env.DOCKER_HOST ?? '/var/run/docker.sock'} does not answer; start it (dockerd) or unset DOCKER_HOST\n`,
+      );
       return 1;
     }
   }
@@ -114,7 +129,9 @@ async function main(): Promise<number> {
   }
   const missing = ['tar2sqfs', 'docker-registry', 'htpasswd'].filter((t) => !onPath(t));
   if (missing.length) {
-    process.stderr.write(`run-tests: not installed: ${missing.join(', ')}; tests needing them will fail. Install: apt-get install squashfs-tools-ng docker-registry apache2-utils\n`);
+    process.stderr.write(
+      `run-tests: not installed: ${missing.join(', ')}; tests needing them will fail. Install: apt-get install squashfs-tools-ng docker-registry apache2-utils\n`,
+    );
   }
 
   const stop = async () => {

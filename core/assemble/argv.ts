@@ -1,5 +1,5 @@
 /**
- * The emerge command lines of an assembly (gentoo-facts §7.1): binaries only (`--usepkgonly`,
+ * The emerge command lines of an assembly (docs/internals/gentoo.md#emerge-options): binaries only (`--usepkgonly`,
  * never the ebuild tree, never a compiler), no build-time dependencies (`--with-bdeps=n`), for a
  * pipe (no colour, no spinner), verbose so the merge list shows build ids and USE. A slim
  * assembly merges into an empty ROOT and counts only what is installed there (`--root-deps=rdeps`).

@@ -1,5 +1,5 @@
 /**
- * `binfarm assemble` (tier 3 of architecture.md): an image made from binary packages only.
+ * `binfarm assemble` (tier 3, docs/internals/architecture.md#tiers): an image made from binary packages only.
  *
  *   resolve  the `from` subject's last image and binhost partition (resolve-from.ts)
  *   tree     the tree and overlays mounted as for a build (the mountPortage hook: Portage needs
@@ -80,7 +80,13 @@ export async function assembleImage(farm: Farm, name: string, opts: AssembleOpti
   // Usage and grammar errors come before any Docker work or run directory.
   const spec = resolveAssemblySpec(farm.options, name, opts.flags ?? {}, farm.subjects().keys());
   const reporter = opts.reporter ?? silentReporter;
-  const session = openSession(farm, { name, reporter, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.runId ? { runId: opts.runId } : {}), ...(opts.engine ? { engine: opts.engine } : {}) });
+  const session = openSession(farm, {
+    name,
+    reporter,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.runId ? { runId: opts.runId } : {}),
+    ...(opts.engine ? { engine: opts.engine } : {}),
+  });
   const { run } = session;
   const t0 = performance.now();
   reporter.emit({ event: 'assemble:start', name, runId: run.runId, runDir: run.runDir });
@@ -169,7 +175,19 @@ async function steps(farm: Farm, spec: AssemblySpec, session: AssemblySession, o
 
   const from = { subject: spec.from, image: base.image.ref, partition: base.partition.rel };
   const packages = check.merges.map(display);
-  const record = { version: 1 as const, name: spec.name, key, image, refs, from, with: spec.with.map((i) => i.text), slim: spec.slim, packages, runId: run.runId, assembledAt: new Date().toISOString() };
+  const record = {
+    version: 1 as const,
+    name: spec.name,
+    key,
+    image,
+    refs,
+    from,
+    with: spec.with.map((i) => i.text),
+    slim: spec.slim,
+    packages,
+    runId: run.runId,
+    assembledAt: new Date().toISOString(),
+  };
   let published: PushedImage | undefined;
   if (spec.publish) {
     published = await session.step(
@@ -177,12 +195,30 @@ async function steps(farm: Farm, spec: AssemblySpec, session: AssemblySession, o
       () => pushSubjectImage(engine, o, spec.name, image, key, { onProgress: (l) => build.progress.output(l), ...(spec.tag ? { extraTags: [spec.tag] } : {}) }),
       (p) => p.refs.join(', '),
     );
-    await writeAssemblyRecord(run.stateDir, { ...record, published: { images: published.refs, ...(published.digest ? { digest: published.digest } : {}), at: new Date().toISOString() } });
+    await writeAssemblyRecord(run.stateDir, {
+      ...record,
+      published: { images: published.refs, ...(published.digest ? { digest: published.digest } : {}), at: new Date().toISOString() },
+    });
   } else {
     session.skip('publish', 'not published (use --publish)');
     await writeAssemblyRecord(run.stateDir, record);
   }
-  return { name: spec.name, status, key, image, refs, from, packages, slim: spec.slim, linkage, ...(published ? { published } : {}), runId: run.runId, runDir: run.runDir, logFile: session.logFile, warnings: [...session.warnings] };
+  return {
+    name: spec.name,
+    status,
+    key,
+    image,
+    refs,
+    from,
+    packages,
+    slim: spec.slim,
+    linkage,
+    ...(published ? { published } : {}),
+    runId: run.runId,
+    runDir: run.runDir,
+    logFile: session.logFile,
+    warnings: [...session.warnings],
+  };
 }
 
 async function resolveBase(farm: Farm, spec: AssemblySpec, session: AssemblySession): Promise<{ engine: Engine; base: AssemblyBase }> {
@@ -229,7 +265,15 @@ async function mergePackages(build: SubjectBuild, container: ContainerHandle, sp
   return inv.result.binary.length + inv.result.built.length;
 }
 
-async function makeImage(engine: Engine, build: SubjectBuild, container: ContainerHandle, spec: AssemblySpec, base: AssemblyBase, check: CheckResult, key: string): Promise<{ ref: string; id: string }> {
+async function makeImage(
+  engine: Engine,
+  build: SubjectBuild,
+  container: ContainerHandle,
+  spec: AssemblySpec,
+  base: AssemblyBase,
+  check: CheckResult,
+  key: string,
+): Promise<{ ref: string; id: string }> {
   const o = build.run.options;
   const repo = `${o.imagePrefix}/${spec.name}`;
   const tag = shortKey(key);
@@ -260,7 +304,13 @@ async function makeImage(engine: Engine, build: SubjectBuild, container: Contain
     const portage = inherited[IMAGE_LABEL.portageVersion];
     if (portage) labels[IMAGE_LABEL.portageVersion] = portage;
     const cleared = clearedLabels([...Object.keys(inherited), ...CONTAINER_LABELS], labels);
-    const id = await container.commit({ repo, tag, labels: { ...cleared, ...labels }, changes: await restoreChanges(build), comment: `binfarm assemble ${spec.name} from ${spec.from}` });
+    const id = await container.commit({
+      repo,
+      tag,
+      labels: { ...cleared, ...labels },
+      changes: await restoreChanges(build),
+      comment: `binfarm assemble ${spec.name} from ${spec.from}`,
+    });
     return { ref: `${repo}:${tag}`, id };
   }
   build.progress.title(`import ${ASSEMBLE_ROOT} as ${repo}:${tag}`);

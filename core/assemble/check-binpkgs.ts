@@ -142,15 +142,23 @@ function refused(input: CheckInput, r: PretendRun): BinfarmError {
   const sets = r.tail.map((l) => /^emerge: there are no sets to satisfy '([^']+)'/.exec(l)?.[1]).filter((s): s is string => !!s);
   if (sets.length) {
     const known = [...farmSets(input.farm).keys()].sort();
-    return new BinfarmError('E_ASSEMBLE', `assembly "${input.spec.name}": ${sets.map((s) => `@${s}`).join(', ')} is neither a set of a subject nor a set Portage knows in the image of "${input.spec.from}"`, {
-      hint: `Sets of the subjects: ${known.length ? known.map((s) => `@${s}`).join(', ') : '(none)'}; Portage's own sets include @world and @system.`,
-    });
+    return new BinfarmError(
+      'E_ASSEMBLE',
+      `assembly "${input.spec.name}": ${sets.map((s) => `@${s}`).join(', ')} is neither a set of a subject nor a set Portage knows in the image of "${input.spec.from}"`,
+      {
+        hint: `Sets of the subjects: ${known.length ? known.map((s) => `@${s}`).join(', ') : '(none)'}; Portage's own sets include @world and @system.`,
+      },
+    );
   }
   const words = r.parsed.problems.length ? r.parsed.problems : r.tail.filter((l) => l.trim()).slice(-15);
-  return new BinfarmError('E_ASSEMBLE', `assembly "${input.spec.name}": \`emerge --usepkgonly --pretend\` refused (exit ${r.exitCode}):\n  ${words.join('\n  ')}`, {
-    hint: `A masked binpkg (KEYWORDS, LICENSE or package.mask of subject "${input.spec.from}"'s /etc/portage) or a conflict between the requested packages; the whole output is in ${input.logFile}.`,
-    details: { argv: r.argv, exitCode: r.exitCode, problems: r.parsed.problems },
-  });
+  return new BinfarmError(
+    'E_ASSEMBLE',
+    `assembly "${input.spec.name}": \`emerge --usepkgonly --pretend\` refused (exit ${r.exitCode}):\n  ${words.join('\n  ')}`,
+    {
+      hint: `A masked binpkg (KEYWORDS, LICENSE or package.mask of subject "${input.spec.from}"'s /etc/portage) or a conflict between the requested packages; the whole output is in ${input.logFile}.`,
+      details: { argv: r.argv, exitCode: r.exitCode, problems: r.parsed.problems },
+    },
+  );
 }
 
 /** cat/pn of every package in the partition's Packages index (none when there is no index). */

@@ -1,7 +1,7 @@
 /**
  * A linkage check for slim images, before anything is merged. Portage records the sonames each
  * binpkg needs and provides (`REQUIRES` / `PROVIDES` in the Packages index, `x86_64: libc.so.6
- * libm.so.6`, gentoo-facts §6.4). A slim ROOT holds only the merged packages, and the toolchain's
+ * libm.so.6`, docs/internals/gentoo.md#packages-index). A slim ROOT holds only the merged packages, and the toolchain's
  * runtime (libstdc++ and libgcc_s of sys-devel/gcc) is a dependency no ebuild states; so every
  * soname a merged package requires that no merged package provides is a library the image will
  * lack. Each gap names the binpkgs of the partition that would fill it.

@@ -42,7 +42,12 @@ function whoText(p: MissingPackage): string {
   if (usable.length) {
     return usable
       .map((b) => {
-        const where = b.how === 'set' ? `lists it in set @${b.set}` : b.how === 'dep' ? `has settings for it as a dependency in set @${b.set}` : 'pulled it in as a dependency';
+        const where =
+          b.how === 'set'
+            ? `lists it in set @${b.set}`
+            : b.how === 'dep'
+              ? `has settings for it as a dependency in set @${b.set}`
+              : 'pulled it in as a dependency';
         const state = b.built ? (b.how === 'pulled' ? 'in its last build' : 'but its binpkg is not in the partition') : 'and was never built';
         return `subject "${b.subject}" ${where} ${state} → binfarm run ${b.subject}`;
       })
@@ -73,8 +78,12 @@ export function missingPackagesError(ctx: MissingContext, missing: MissingPackag
   const hint = [
     'An assembly never compiles: every package comes from a binpkg that `binfarm run` built into the partition.',
     run.length ? `Build them with \`binfarm run ${run.join(' ')}\`, then assemble again.` : '',
-    orphans.length ? `Add ${orphans.join(', ')} to the sets of a subject whose binpkgs go to partition ${ctx.partitionRel} (e.g. "${ctx.from}"), \`binfarm run\` it, then assemble again.` : '',
-    missing.some((p) => p.runtime) ? 'Slim images also merge `runtime` (default: sys-apps/baselayout virtual/libc), which is usually built in the base\'s sets; `runtime: []` or `--no-runtime` ships only the runtime deps of what you asked for.' : '',
+    orphans.length
+      ? `Add ${orphans.join(', ')} to the sets of a subject whose binpkgs go to partition ${ctx.partitionRel} (e.g. "${ctx.from}"), \`binfarm run\` it, then assemble again.`
+      : '',
+    missing.some((p) => p.runtime)
+      ? "Slim images also merge `runtime` (default: sys-apps/baselayout virtual/libc), which is usually built in the base's sets; `runtime: []` or `--no-runtime` ships only the runtime deps of what you asked for."
+      : '',
     note ?? '',
   ]
     .filter(Boolean)

@@ -1,5 +1,5 @@
 /**
- * What `emerge --pretend --verbose --color=n` prints before it would merge (gentoo-facts §7.2):
+ * What `emerge --pretend --verbose --color=n` prints before it would merge (docs/internals/gentoo.md#pretend-output):
  * the merge list (`[binary  N     ] cat/pf-<build id>::repo  USE="..." 12 KiB [to <root>/]`) and
  * the resolver's refusals (depgraph._show_unsatisfied_dep):
  *
@@ -105,7 +105,12 @@ export class PretendParser {
   }
 
   result(): PretendResult {
-    return { merges: [...this.out.merges], unsatisfied: [...this.out.unsatisfied], problems: [...this.out.problems], ...(this.out.total ? { total: this.out.total } : {}) };
+    return {
+      merges: [...this.out.merges],
+      unsatisfied: [...this.out.unsatisfied],
+      problems: [...this.out.problems],
+      ...(this.out.total ? { total: this.out.total } : {}),
+    };
   }
 }
 

@@ -91,7 +91,8 @@ function lineReporter(out: { write(s: string): unknown }, verbose: boolean): Ass
   };
 }
 
-type StepMessage = { kind: 'title'; text: string } | { kind: 'output'; text: string } | { kind: 'end'; note?: string; skipped?: string } | { kind: 'fail'; error: StepError };
+type StepMessage =
+  { kind: 'title'; text: string } | { kind: 'output'; text: string } | { kind: 'end'; note?: string; skipped?: string } | { kind: 'fail'; error: StepError };
 
 /** listr2's task list, one task per step; it mirrors the events and never drives the work. */
 function listrReporter(renderer: 'default' | 'silent', streams: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }): AssembleReporter {

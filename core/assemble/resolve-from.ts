@@ -32,7 +32,14 @@ export async function resolveFrom(farm: Farm, engine: Engine, stateDir: string, 
   let base: AssemblyBase | undefined;
   if (state) {
     const info = (state.image.id ? await engine.inspectImage(state.image.id) : undefined) ?? (await engine.inspectImage(state.image.ref));
-    if (info) base = { subject, image: { ref: state.image.ref, id: info.id }, partition: { dir: state.partition.dir, rel: state.partition.rel, root }, key: state.key, via: 'state' };
+    if (info)
+      base = {
+        subject,
+        image: { ref: state.image.ref, id: info.id },
+        partition: { dir: state.partition.dir, rel: state.partition.rel, root },
+        key: state.key,
+        via: 'state',
+      };
   }
   if (!base) {
     const images = await engine.listImages({ label: [`${IMAGE_LABEL.subject}=${name}`, IMAGE_LABEL.key, IMAGE_LABEL.partition] });
@@ -41,7 +48,13 @@ export async function resolveFrom(farm: Farm, engine: Engine, stateDir: string, 
     if (newest) {
       const rel = newest.labels[IMAGE_LABEL.partition]!;
       const ref = newest.repoTags.find((t) => t.startsWith(`${farm.options.imagePrefix}/${name}:`)) ?? newest.repoTags[0] ?? newest.id;
-      base = { subject, image: { ref, id: newest.id }, partition: { dir: join(root, ...rel.split('/')), rel, root }, key: newest.labels[IMAGE_LABEL.key]!, via: 'labels' };
+      base = {
+        subject,
+        image: { ref, id: newest.id },
+        partition: { dir: join(root, ...rel.split('/')), rel, root },
+        key: newest.labels[IMAGE_LABEL.key]!,
+        via: 'labels',
+      };
     }
   }
   if (!base) {
@@ -52,10 +65,14 @@ export async function resolveFrom(farm: Farm, engine: Engine, stateDir: string, 
     });
   }
   if (!existsSync(join(base.partition.dir, 'Packages'))) {
-    throw new BinfarmError('E_ASSEMBLE', `the binhost partition of subject "${name}" (${base.partition.dir}) has no Packages index: its binary packages are gone`, {
-      hint: `\`binfarm run ${name}\` rebuilds them (the run sees the binpkgs missing), or restore binhost.dir from a published generation.`,
-      details: { subject: name, partition: base.partition.dir },
-    });
+    throw new BinfarmError(
+      'E_ASSEMBLE',
+      `the binhost partition of subject "${name}" (${base.partition.dir}) has no Packages index: its binary packages are gone`,
+      {
+        hint: `\`binfarm run ${name}\` rebuilds them (the run sees the binpkgs missing), or restore binhost.dir from a published generation.`,
+        details: { subject: name, partition: base.partition.dir },
+      },
+    );
   }
   return base;
 }

@@ -60,7 +60,13 @@ export async function rerootTar(input: Readable, top: string): Promise<{ stream:
 }
 
 /** Imports the container's ROOT as `repo:tag` with labels and Dockerfile `changes` (CMD, ...). */
-export async function importRoot(engine: Engine, container: ContainerHandle, ref: { repo: string; tag: string }, labels: Record<string, string>, changes: string[]): Promise<ImageInfo> {
+export async function importRoot(
+  engine: Engine,
+  container: ContainerHandle,
+  ref: { repo: string; tag: string },
+  labels: Record<string, string>,
+  changes: string[],
+): Promise<ImageInfo> {
   const archive = await container.getArchive(ASSEMBLE_ROOT);
   const { stream, done } = await rerootTar(archive, posix.basename(ASSEMBLE_ROOT));
   const [info, counted] = await Promise.all([engine.importTarball(stream, ref, labels, { changes }), done]);

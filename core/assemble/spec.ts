@@ -46,9 +46,13 @@ export function resolveAssemblySpec(options: BinfarmOptions, name: string, flags
   }
   const subjects = [...subjectNames];
   if (subjects.includes(name)) {
-    throw new BinfarmError('E_USAGE', `"${name}" is the name of a subject: the assembled image would be ${options.imagePrefix}/${name}, the same repository as that subject's images`, {
-      hint: 'Give the assembly its own name, e.g. `' + `${name}-env` + '`.',
-    });
+    throw new BinfarmError(
+      'E_USAGE',
+      `"${name}" is the name of a subject: the assembled image would be ${options.imagePrefix}/${name}, the same repository as that subject's images`,
+      {
+        hint: 'Give the assembly its own name, e.g. `' + `${name}-env` + '`.',
+      },
+    );
   }
   const entry = options.assemble[name];
   const where = entry ? `assemble.${name}` : 'the command line';
@@ -60,9 +64,13 @@ export function resolveAssemblySpec(options: BinfarmOptions, name: string, flags
     });
   }
   if (!subjects.includes(from)) {
-    throw new BinfarmError(flags.from ? 'E_USAGE' : 'E_SUBJECT', `assembly "${name}": ${flags.from ? '--from' : `assemble.${name}.from`} names "${from}", which is not a subject`, {
-      hint: `Subjects: ${subjects.join(', ')}.`,
-    });
+    throw new BinfarmError(
+      flags.from ? 'E_USAGE' : 'E_SUBJECT',
+      `assembly "${name}": ${flags.from ? '--from' : `assemble.${name}.from`} names "${from}", which is not a subject`,
+      {
+        hint: `Subjects: ${subjects.join(', ')}.`,
+      },
+    );
   }
   const withTexts = flags.with?.length ? flags.with : entry?.with;
   if (!withTexts?.length) {

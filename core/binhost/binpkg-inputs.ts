@@ -1,7 +1,7 @@
 /**
  * Per-package inputs digest: what changes a package's built files but that Portage does not
  * compare when it decides to reuse a binpkg under --usepkg (it compares only USE with
- * --binpkg-respect-use and dependencies with --binpkg-changed-deps; gentoo-facts §7.1):
+ * --binpkg-respect-use and dependencies with --binpkg-changed-deps; docs/internals/gentoo.md#emerge-options):
  * - user patches: /etc/portage/patches/<cat>/<pn|p|pf>[:slot]/* (eapply_user applies them);
  * - package.env: the lines whose atom matches the package, and the content of the
  *   /etc/portage/env/<file> each names (CFLAGS, FEATURES, any variable of the ebuild env);
@@ -114,7 +114,7 @@ export function describeChange(before: Partial<Record<InputKind, string>>, now: 
   return out.length ? out.join(', ') : 'per-package inputs changed';
 }
 
-/** Portage skips files named `.*` or `*~` in its config directories (gentoo-facts §4). */
+/** Portage skips files named `.*` or `*~` in its config directories (docs/internals/gentoo.md#etc-portage). */
 function ignoredByPortage(path: string): boolean {
   return path.split('/').some((s) => s.startsWith('.') || s.endsWith('~'));
 }

@@ -1,5 +1,5 @@
 /**
- * The binhost `Packages` index (gentoo-facts §6.4; Portage's getbinpkg.PackageIndex and
+ * The binhost `Packages` index (docs/internals/gentoo.md#packages-index; Portage's getbinpkg.PackageIndex and
  * bintree settings). Blocks of `KEY: value` lines separated by one blank line; the first block
  * is the header. On read, one character after the colon is dropped, blocks without CPV are
  * skipped, an empty block ends the body, defaults are restored and CHOST/REPO are inherited

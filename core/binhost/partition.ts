@@ -1,5 +1,5 @@
 /**
- * Binhost partitions (architecture.md contract): binpkgs never mix across arch, profile, build
+ * Binhost partitions (docs/internals/architecture.md#partitions): binpkgs never mix across arch, profile, build
  * type or compiler settings. A partition is `<arch>/<profile>/<buildType>-<digest8>` below the
  * binhost root, the digest taken over CHOST, the C/C++/Fortran flags and FEATURES as Portage will
  * see them (the make.conf contributions of the model, in precedence order).

@@ -86,7 +86,8 @@ async function handle(opts: ServeOptions, realRoot: string, req: IncomingMessage
   // Dotfiles are internal: generation markers (they name local paths), switchLink's temporaries.
   if (!segs || segs.some((s) => s.startsWith('.'))) return notFound();
   const file = segs.length ? await resolveFile(opts.root, segs, opts.partition) : undefined;
-  if (!file) return (await answerPage({ root: opts.root, partition: opts.partition, partitions: () => findPartitions(opts.root) }, segs, req, res)) ?? notFound();
+  if (!file)
+    return (await answerPage({ root: opts.root, partition: opts.partition, partitions: () => findPartitions(opts.root) }, segs, req, res)) ?? notFound();
   // Symlinks (`current`, or anything planted in a target) must still end inside the root, and not at a dotfile.
   const real = await realpath(file).catch(() => undefined);
   if (!real || (real !== realRoot && !real.startsWith(realRoot + sep))) return notFound();

@@ -18,7 +18,8 @@ export function binpkgsOf(index: PackagesIndex, cpvs: readonly string[]): Subjec
   for (const p of index.packages) {
     const cpv = p.CPV!;
     const prev = newest.get(cpv);
-    if (!prev || num(p.BUILD_TIME) > num(prev.BUILD_TIME) || (num(p.BUILD_TIME) === num(prev.BUILD_TIME) && num(p.BUILD_ID) > num(prev.BUILD_ID))) newest.set(cpv, p);
+    if (!prev || num(p.BUILD_TIME) > num(prev.BUILD_TIME) || (num(p.BUILD_TIME) === num(prev.BUILD_TIME) && num(p.BUILD_ID) > num(prev.BUILD_ID)))
+      newest.set(cpv, p);
   }
   const paths: string[] = [];
   const missing: string[] = [];

@@ -9,7 +9,11 @@ export interface CleanOutcome {
   bytes: number;
 }
 
-export async function applyClean(plan: CleanPlan, engine: Engine | undefined, onItem?: (item: CleanItem, ok: boolean, why?: string) => void): Promise<CleanOutcome> {
+export async function applyClean(
+  plan: CleanPlan,
+  engine: Engine | undefined,
+  onItem?: (item: CleanItem, ok: boolean, why?: string) => void,
+): Promise<CleanOutcome> {
   const out: CleanOutcome = { removed: [], failed: [], bytes: 0 };
   for (const item of plan.remove) {
     try {

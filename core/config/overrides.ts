@@ -227,9 +227,13 @@ function setPath(target: unknown, path: readonly string[], value: unknown, sourc
   else if (Array.isArray(target)) container = [...target];
   else if (typeof target === 'object' && Object.getPrototypeOf(target) === Object.prototype) container = { ...(target as Record<string, unknown>) };
   else {
-    throw new BinfarmError('E_OVERRIDE', `${source}: cannot set "${formatPath(path)}": "${formatPath(path.slice(0, depth))}" is ${describe(target)} in the config`, {
-      hint: `Set "${formatPath(path.slice(0, depth))}" as a whole instead (JSON value).`,
-    });
+    throw new BinfarmError(
+      'E_OVERRIDE',
+      `${source}: cannot set "${formatPath(path)}": "${formatPath(path.slice(0, depth))}" is ${describe(target)} in the config`,
+      {
+        hint: `Set "${formatPath(path.slice(0, depth))}" as a whole instead (JSON value).`,
+      },
+    );
   }
   const current = (container as Record<string, unknown>)[key];
   (container as Record<string, unknown>)[key] = setPath(current, path, value, source, depth + 1);

@@ -1,5 +1,5 @@
 /**
- * The emerge command line of a farm build (gentoo-facts §7.1): build a binpkg of everything,
+ * The emerge command line of a farm build (docs/internals/gentoo.md#emerge-options): build a binpkg of everything,
  * reuse binpkgs only when their USE and dependencies still match, count build-time deps even
  * with --usepkg (which turns them off otherwise), keep going past a failure, and print for a
  * pipe (no colour, no spinner).

@@ -52,7 +52,13 @@ async function readIndex(partition: string): Promise<PackagesIndex | undefined> 
  * argv plus `--usepkg-exclude` for the packages whose binpkg Portage would reuse although it
  * was built from other per-package inputs; says which and why in the subject's output.
  */
-export async function excludeStaleBinpkgs(build: SubjectBuild, container: ContainerHandle, partition: string, argv: string[], env: Record<string, string>): Promise<string[]> {
+export async function excludeStaleBinpkgs(
+  build: SubjectBuild,
+  container: ContainerHandle,
+  partition: string,
+  argv: string[],
+  env: Record<string, string>,
+): Promise<string[]> {
   if (!reusesBinpkgs(argv)) return argv;
   const index = await readIndex(partition);
   if (!index?.packages.length) return argv;

@@ -1,6 +1,6 @@
 /**
  * The tail of a failed package's build log. Portage prints the log's path inside the container
- * (`/var/log/portage/cat:pf:<ts>.log`, gentoo-facts §7.6); PORTAGE_LOGDIR is bound to the run
+ * (`/var/log/portage/cat:pf:<ts>.log`, docs/internals/gentoo.md#build-logs); PORTAGE_LOGDIR is bound to the run
  * directory, so the same file is read from the host.
  */
 import { open } from 'node:fs/promises';

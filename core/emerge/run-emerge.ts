@@ -61,7 +61,7 @@ async function emergeLogSince(c: ContainerHandle, offset: number): Promise<strin
 }
 
 /**
- * emerge.log is the record Portage keeps of completed merges (gentoo-facts §7.3). A package it
+ * emerge.log is the record Portage keeps of completed merges (docs/internals/gentoo.md#emerge-log). A package it
  * shows completed that the terminal output did not (a changed message format, a line lost in
  * the stream) is added, as binary when it was merged from a binpkg.
  */

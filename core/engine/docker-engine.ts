@@ -101,7 +101,14 @@ export class DockerEngine implements Engine {
   async listImages(filters: { label?: string[]; reference?: string[] }): Promise<ImageInfo[]> {
     try {
       const list = await this.docker.listImages({ filters: filters as Record<string, string[]> });
-      return list.map((i) => ({ id: i.Id, repoTags: i.RepoTags ?? [], repoDigests: i.RepoDigests ?? [], labels: i.Labels ?? {}, size: i.Size, created: i.Created }));
+      return list.map((i) => ({
+        id: i.Id,
+        repoTags: i.RepoTags ?? [],
+        repoDigests: i.RepoDigests ?? [],
+        labels: i.Labels ?? {},
+        size: i.Size,
+        created: i.Created,
+      }));
     } catch (e) {
       this.fail(e, 'list images');
     }
@@ -123,11 +130,20 @@ export class DockerEngine implements Engine {
     return this.mustInspect(ref, 'pull');
   }
 
-  async importTarball(tar: Readable, ref: { repo: string; tag: string }, labels: Record<string, string> = {}, opts: { changes?: string[] } = {}): Promise<ImageInfo> {
+  async importTarball(
+    tar: Readable,
+    ref: { repo: string; tag: string },
+    labels: Record<string, string> = {},
+    opts: { changes?: string[] } = {},
+  ): Promise<ImageInfo> {
     const name = `${ref.repo}:${ref.tag}`;
     const ctx = { action: 'import', ref: name, host: this.host };
     try {
-      const importOpts: Record<string, unknown> = { repo: ref.repo, tag: ref.tag, changes: [...labelChanges({ ...labels, [LABEL.owned]: '1' }), ...(opts.changes ?? [])] };
+      const importOpts: Record<string, unknown> = {
+        repo: ref.repo,
+        tag: ref.tag,
+        changes: [...labelChanges({ ...labels, [LABEL.owned]: '1' }), ...(opts.changes ?? [])],
+      };
       if (this.extras.signal) importOpts.abortSignal = this.extras.signal;
       const stream = await this.docker.importImage(tar as unknown as NodeJS.ReadableStream, importOpts);
       await followProgress(this.docker, stream, ctx);
@@ -194,7 +210,7 @@ export class DockerEngine implements Engine {
     const signal = opts.signal ?? this.extras.signal;
     const onAbort = () => void container.kill().catch(() => undefined);
     try {
-      // Attach before start, or a short-lived container's output is lost (ts-stack §3).
+      // Attach before start, or a short-lived container's output is lost (docs/internals/architecture.md#docker-engine-api).
       const stream = await container.attach({ stream: true, stdout: true, stderr: true });
       const out = new OutputCollector(opts.onLine, opts.keepBytes);
       this.docker.modem.demuxStream(stream, out.stdout, out.stderr);
@@ -375,9 +391,13 @@ export async function createEngine(options: EngineOptions, runId: string, logger
   }
   const min = options.docker.minApiVersion ?? '1.41';
   if (compareApiVersions(version.ApiVersion, min) < 0) {
-    throw new BinfarmError('E_DOCKER', `the Docker Engine at ${conn.display} speaks API ${version.ApiVersion} (Docker ${version.Version}); binfarm needs ${min} or newer`, {
-      hint: 'Upgrade Docker Engine to 20.10 or newer, or lower docker.minApiVersion if you know what you are doing.',
-    });
+    throw new BinfarmError(
+      'E_DOCKER',
+      `the Docker Engine at ${conn.display} speaks API ${version.ApiVersion} (Docker ${version.Version}); binfarm needs ${min} or newer`,
+      {
+        hint: 'Upgrade Docker Engine to 20.10 or newer, or lower docker.minApiVersion if you know what you are doing.',
+      },
+    );
   }
   logger.debug(`connected to Docker ${version.Version} (API ${version.ApiVersion}) at ${conn.display}`);
   let record: RunRecordFile | undefined;

@@ -2,7 +2,7 @@
  * Turns dockerode failures into BinfarmErrors that say what happened and what to do.
  * dockerode throws plain Errors with `statusCode`, `reason` and `json` (branch on the status, not
  * on instanceof), socket errors carry `code` (ECONNREFUSED, ENOENT, EACCES...), and build/pull/push
- * report failures inside a 200 stream as events with `.error` (ts-stack §3 pitfalls 3-5).
+ * report failures inside a 200 stream as events with `.error` (docs/internals/architecture.md#docker-engine-api).
  */
 import { BinfarmError, isBinfarmError } from '../errors.ts';
 import { parseImageRef } from './reference.ts';
@@ -25,9 +25,22 @@ interface DockerodeError extends Error {
   code?: string;
 }
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'EPERM', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ENOTSOCK']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOENT',
+  'EACCES',
+  'EPERM',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNRESET',
+  'ENOTSOCK',
+]);
 
-const AUTH_TEXT = /unauthorized|authentication required|no basic auth credentials|incorrect username or password|denied: requested access|access.+denied|insufficient_scope/i;
+const AUTH_TEXT =
+  /unauthorized|authentication required|no basic auth credentials|incorrect username or password|denied: requested access|access.+denied|insufficient_scope/i;
 const NOT_FOUND_TEXT = /no such image|manifest unknown|not found: manifest|repository does not exist|manifest for .* not found|reference does not exist/i;
 const NETWORK_TEXT = /no such host|dial tcp|connection refused|i\/o timeout|TLS handshake timeout|network is unreachable|server misbehaving/i;
 
@@ -76,13 +89,17 @@ function authError(ctx: DockerErrorContext, message: string, cause?: unknown): B
 
 function notFound(ctx: DockerErrorContext, message: string, cause?: unknown): BinfarmError {
   const pulling = ctx.action === 'pull';
-  return new BinfarmError('E_IMAGE_NOT_FOUND', `image "${ctx.ref ?? '?'}" not found${pulling ? ` on ${registryOf(ctx.ref)}` : ' in the Docker engine'}: ${message}`, {
-    hint: pulling
-      ? 'Check the repository and tag (they are case-sensitive). A private repository also answers "not found" until you `docker login`.'
-      : 'Check the name or id with `docker images`, or pull/build it first.',
-    cause,
-    details: { ref: ctx.ref },
-  });
+  return new BinfarmError(
+    'E_IMAGE_NOT_FOUND',
+    `image "${ctx.ref ?? '?'}" not found${pulling ? ` on ${registryOf(ctx.ref)}` : ' in the Docker engine'}: ${message}`,
+    {
+      hint: pulling
+        ? 'Check the repository and tag (they are case-sensitive). A private repository also answers "not found" until you `docker login`.'
+        : 'Check the name or id with `docker images`, or pull/build it first.',
+      cause,
+      details: { ref: ctx.ref },
+    },
+  );
 }
 
 /** Classifies a message that came back inside a 200 stream or a thrown error. */

@@ -149,7 +149,7 @@ async function start(build: SubjectBuild): Promise<{ handle: ContainerHandle; re
   });
   engine.onCleanup(() => handle.remove());
   build.container = handle;
-  // userpriv/userfetch run as portage: let its group write the bound directories (gentoo-facts §8).
+  // userpriv/userfetch run as portage: let its group write the bound directories (docs/internals/gentoo.md#docker).
   const dirs = [...(pkgdirReadOnly(build) ? [] : [o.portage.pkgdir]), o.portage.distdir, CONTAINER_LOGDIR];
   const chgrp = await handle.exec(['chgrp', 'portage', ...dirs]).catch(() => undefined);
   if (chgrp?.exitCode === 0) await handle.exec(['chmod', 'g+rwxs', ...dirs]).catch(() => undefined);

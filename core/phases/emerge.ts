@@ -98,10 +98,14 @@ async function failed(build: SubjectBuild, record: EmergeRecord, inv: EmergeInvo
   }
   // A resolver error (masked or missing package, conflict) names no failed package: show emerge's words.
   const why = inv.tail.filter((l) => l.trim()).slice(-15);
-  throw new BinfarmError('E_EMERGE', `emerge exited with status ${inv.exitCode} for subject "${subject.name}" before building anything that failed:\n  ${why.join('\n  ')}`, {
-    hint: `Usually an atom, USE or keyword problem in the subject's sets; \`binfarm render ${subject.name} --out DIR\` shows the /etc/portage it used.${kept}`,
-    details: { argv: inv.argv, exitCode: inv.exitCode },
-  });
+  throw new BinfarmError(
+    'E_EMERGE',
+    `emerge exited with status ${inv.exitCode} for subject "${subject.name}" before building anything that failed:\n  ${why.join('\n  ')}`,
+    {
+      hint: `Usually an atom, USE or keyword problem in the subject's sets; \`binfarm render ${subject.name} --out DIR\` shows the /etc/portage it used.${kept}`,
+      details: { argv: inv.argv, exitCode: inv.exitCode },
+    },
+  );
 }
 
 /**
@@ -115,7 +119,12 @@ async function keepFailedState(build: SubjectBuild): Promise<string | undefined>
   const repo = `${build.run.options.imagePrefix}/${build.subject.name}`;
   const tag = `failed-${build.run.runId}`;
   try {
-    await c.commit({ repo, tag, labels: { 'binfarm.owned': '1', 'binfarm.failed': build.run.runId, 'binfarm.subject': build.subject.name, 'binfarm.key': '', 'binfarm.binpkgs': '' }, changes: await restoreChanges(build) });
+    await c.commit({
+      repo,
+      tag,
+      labels: { 'binfarm.owned': '1', 'binfarm.failed': build.run.runId, 'binfarm.subject': build.subject.name, 'binfarm.key': '', 'binfarm.binpkgs': '' },
+      changes: await restoreChanges(build),
+    });
     return `${repo}:${tag}`;
   } catch (e) {
     build.logger.warn(`could not keep the failed build container: ${(e as Error).message}`);

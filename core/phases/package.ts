@@ -105,7 +105,7 @@ export async function packagePhase(farm: Farm, build: SubjectBuild): Promise<str
 
 /**
  * Packages that install a changed file under CONFIG_PROTECT leave `._cfg0000_<name>` beside it
- * (gentoo-facts §4.1). Merge them with `etc-update --automode -5` when available; any left over
+ * (docs/internals/gentoo.md#config-protect). Merge them with `etc-update --automode -5` when available; any left over
  * would bake a half-updated /etc into the image.
  */
 async function refuseConfigUpdates(build: SubjectBuild, c: ContainerHandle): Promise<void> {

@@ -17,7 +17,9 @@ export { PublishPlugin } from './pipeline-plugins.ts';
 export async function stagePublish(build: SubjectBuild): Promise<string> {
   if (!publishingEnabled(build.run)) return 'not published (run.publish is off; use `binfarm run --publish`)';
   if (!build.image || !build.key || !build.partition) {
-    throw new BinfarmError('E_INTERNAL', `subject "${build.subject.name}" reached publish without an image, key or partition`, { hint: 'The package phase records them.' });
+    throw new BinfarmError('E_INTERNAL', `subject "${build.subject.name}" reached publish without an image, key or partition`, {
+      hint: 'The package phase records them.',
+    });
   }
   const rel = relative(binhostRoot(build.run.options, build.run.stateDir), build.partition).split(sep).join('/');
   stagedOf(build.run).set(build.subject.name, { subject: build.subject.name, key: build.key, image: build.image, partition: { dir: build.partition, rel } });

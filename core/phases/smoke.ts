@@ -37,8 +37,15 @@ export async function runSmokeTests(build: SubjectBuild, imageRef: string, tests
         { signal: ac.signal, onLine: (l) => build.progress.output(`[${t.name}] ${l}`) },
       );
       const ms = Math.round(performance.now() - t0);
-      if (r.exitCode !== 0) outcome = { name: t.name, ok: false, ms, why: `exit status ${r.exitCode}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}` };
-      else if (!outputMatches(r.stdout, t.expect)) outcome = { name: t.name, ok: false, ms, why: `output ${JSON.stringify(r.stdout.trim().slice(0, 200))} does not match ${String(t.expect)}` };
+      if (r.exitCode !== 0)
+        outcome = {
+          name: t.name,
+          ok: false,
+          ms,
+          why: `exit status ${r.exitCode}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`,
+        };
+      else if (!outputMatches(r.stdout, t.expect))
+        outcome = { name: t.name, ok: false, ms, why: `output ${JSON.stringify(r.stdout.trim().slice(0, 200))} does not match ${String(t.expect)}` };
       else outcome = { name: t.name, ok: true, ms };
     } catch (e) {
       if (build.run.signal.aborted) throw e;
@@ -53,10 +60,14 @@ export async function runSmokeTests(build: SubjectBuild, imageRef: string, tests
   }
   const bad = out.filter((o) => !o.ok);
   if (bad.length) {
-    throw new BinfarmError('E_SMOKE', `${bad.length} smoke test(s) of subject "${build.subject.name}" failed on ${imageRef}:\n  ${bad.map((b) => `${b.name}: ${b.why}`).join('\n  ')}`, {
-      hint: `The image was removed, so the run will rebuild the subject. Each test ran as \`docker run --rm <image> <cmd...>\`; fix the test in the subject's "smoke" list or the packages it checks.`,
-      details: { outcomes: out },
-    });
+    throw new BinfarmError(
+      'E_SMOKE',
+      `${bad.length} smoke test(s) of subject "${build.subject.name}" failed on ${imageRef}:\n  ${bad.map((b) => `${b.name}: ${b.why}`).join('\n  ')}`,
+      {
+        hint: `The image was removed, so the run will rebuild the subject. Each test ran as \`docker run --rm <image> <cmd...>\`; fix the test in the subject's "smoke" list or the packages it checks.`,
+        details: { outcomes: out },
+      },
+    );
   }
   return out;
 }

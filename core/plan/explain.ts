@@ -7,7 +7,8 @@ import { UNKNOWN } from './key.ts';
 import { contentChanges } from './explain-content.ts';
 import type { KeyContent } from './file-inputs.ts';
 
-const short = (d: string | undefined): string | undefined => (d === undefined ? undefined : d === UNKNOWN ? d : d.length > 16 && /^[0-9a-f]+$/.test(d) ? d.slice(0, 12) : d);
+const short = (d: string | undefined): string | undefined =>
+  d === undefined ? undefined : d === UNKNOWN ? d : d.length > 16 && /^[0-9a-f]+$/.test(d) ? d.slice(0, 12) : d;
 
 /** Input order in explanations: the big levers first, then files, sets, overlays, the rest. */
 function rank(name: string): number {

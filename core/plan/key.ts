@@ -1,5 +1,5 @@
 /**
- * Content keys (architecture.md contract). A subject's key is the hash of everything its image
+ * Content keys (docs/internals/architecture.md#content-key). A subject's key is the hash of everything its image
  * and binpkgs are made from: the parent's key, the stage3 digest (base), the tree snapshot
  * digest, the rendered /etc/portage files minus tuning knobs (core/plan/file-inputs.ts), its
  * sets, every overlay and context file, the versions of the plugins that contributed to it

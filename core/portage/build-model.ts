@@ -35,7 +35,12 @@ export async function buildPortageModel(farm: Farm, subjectOrName: Subject | str
   model.makeConf.push({ contributor: CONFIG_CONTRIBUTOR, vars, precedence: 0 });
   model.repos.gentoo = { location: '/var/db/repos/gentoo', readOnly: true };
   for (const o of farm.options.overlays) {
-    model.repos[o.name] = { location: `/var/db/repos/${o.name}`, readOnly: true, ...(o.priority !== undefined ? { priority: o.priority } : {}), ...(o.masters ? { masters: o.masters } : {}) };
+    model.repos[o.name] = {
+      location: `/var/db/repos/${o.name}`,
+      readOnly: true,
+      ...(o.priority !== undefined ? { priority: o.priority } : {}),
+      ...(o.masters ? { masters: o.masters } : {}),
+    };
   }
   for (const [name, b] of Object.entries(p.binrepos)) {
     try {
@@ -46,7 +51,8 @@ export async function buildPortageModel(farm: Farm, subjectOrName: Subject | str
     model.binrepos[name] = b;
   }
   model.provided = p.provided.map((text, i) => checkProvided(text, `config portage.provided[${i}]`));
-  for (const [path, content] of Object.entries(p.files)) model.files.push(checkFile({ contributor: CONFIG_CONTRIBUTOR, path, content }, `config portage.files["${path}"]`));
+  for (const [path, content] of Object.entries(p.files))
+    model.files.push(checkFile({ contributor: CONFIG_CONTRIBUTOR, path, content }, `config portage.files["${path}"]`));
   if (p.customProfile) model.profile = customProfile(farm);
 
   // the subject and its ancestors
@@ -65,9 +71,13 @@ export async function buildPortageModel(farm: Farm, subjectOrName: Subject | str
 
   const inMakeConfDir = model.files.find((f) => f.path.startsWith('make.conf/'));
   if (inMakeConfDir && model.makeConfLayout !== 'dir') {
-    throw new BinfarmError('E_CONFIG_INVALID', `"${inMakeConfDir.path}" (from ${inMakeConfDir.contributor}) needs make.conf to be a directory, but portage.makeConfLayout is "file"`, {
-      hint: 'Set portage.makeConfLayout to "dir", or give the variables as portage.makeConf / a subject\'s portage.makeConf.',
-    });
+    throw new BinfarmError(
+      'E_CONFIG_INVALID',
+      `"${inMakeConfDir.path}" (from ${inMakeConfDir.contributor}) needs make.conf to be a directory, but portage.makeConfLayout is "file"`,
+      {
+        hint: 'Set portage.makeConfLayout to "dir", or give the variables as portage.makeConf / a subject\'s portage.makeConf.',
+      },
+    );
   }
 
   const final = await farm.hooks.portageModel.promise(model, ctx);

@@ -5,7 +5,7 @@ import { incrementalTokens, isIncremental, stackTokens } from './makeconf/index.
 
 type PortageSettings = BinfarmOptions['portage'];
 
-/** FEATURES that fail or warn in a default Docker container (gentoo-facts §8). */
+/** FEATURES that fail or warn in a default Docker container (docs/internals/gentoo.md#docker). */
 export const NAMESPACE_FEATURES_OFF = ['-ipc-sandbox', '-network-sandbox', '-pid-sandbox', '-mount-sandbox'];
 /** Portage's sandbox needs ptrace; without SYS_PTRACE it is switched off. */
 export const SANDBOX_FEATURES_OFF = ['-sandbox', '-usersandbox'];

@@ -185,7 +185,16 @@ function validateUseTokenInList(t: string): string {
   return validateUseToken(t);
 }
 
-function push(model: PortageModel, origins: EntryOrigins, rec: Contribution, link: ChainLink, kind: PackageEntry['kind'], atom: string, tokens: string[], where: string): void {
+function push(
+  model: PortageModel,
+  origins: EntryOrigins,
+  rec: Contribution,
+  link: ChainLink,
+  kind: PackageEntry['kind'],
+  atom: string,
+  tokens: string[],
+  where: string,
+): void {
   const entry: PackageEntry = { kind, contributor: link.contributor, atom, tokens };
   model.entries.push(entry);
   origins.set(entry, where);

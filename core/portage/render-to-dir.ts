@@ -31,7 +31,12 @@ export interface RenderToDirResult {
  * into place, so outDir never holds a half-written render. With `diff`, returns a unified diff
  * against the previous render in outDir.
  */
-export async function renderSubjectToDir(farm: Farm, subjectOrName: Subject | string, outDirArg: string, opts: { diff?: boolean } = {}): Promise<RenderToDirResult> {
+export async function renderSubjectToDir(
+  farm: Farm,
+  subjectOrName: Subject | string,
+  outDirArg: string,
+  opts: { diff?: boolean } = {},
+): Promise<RenderToDirResult> {
   const subject = typeof subjectOrName === 'string' ? farm.subject(subjectOrName) : subjectOrName;
   const outDir = resolve(outDirArg);
   const previous = await inspectOutDir(outDir);

@@ -21,7 +21,12 @@ export type FileOp =
  */
 export interface StrategyTools {
   /** make.conf-aware merge (core/portage/makeconf/merge-existing.ts). */
-  mergeMakeConf(existingText: string, renderedText: string, existingFile?: string, renderedFile?: string): { text: string; mode: 'in-place' | 'append' | 'unchanged'; log: string[] };
+  mergeMakeConf(
+    existingText: string,
+    renderedText: string,
+    existingFile?: string,
+    renderedFile?: string,
+  ): { text: string; mode: 'in-place' | 'append' | 'unchanged'; log: string[] };
   /** Unified diff of two texts; '' when equal (core/portage/diff.ts). */
   unifiedDiff(oldText: string | undefined, newText: string | undefined, oldName: string, newName?: string): string;
 }

@@ -37,16 +37,23 @@ export async function listGenerations(farm: Farm, opts: { target?: string } = {}
   return out;
 }
 
-export async function rollback(farm: Farm, opts: { partition?: string; target?: string } = {}): Promise<Array<{ target: string; partition: string; from: number; to: number }>> {
+export async function rollback(
+  farm: Farm,
+  opts: { partition?: string; target?: string } = {},
+): Promise<Array<{ target: string; partition: string; from: number; to: number }>> {
   const out = [];
   for (const t of targetsOf(farm, opts.target)) {
     let partition = opts.partition?.replace(/^\/+|\/+$/g, '');
     if (!partition) {
       const found = (await partitionsOf(farm, t)).filter(Boolean);
       if (found.length !== 1) {
-        throw new BinfarmError('E_USAGE', found.length ? `${t.name} holds ${found.length} partitions; say which one to roll back` : `${t.name} holds no published partition`, {
-          hint: found.length ? `Use --partition with one of: ${found.join(', ')}.` : 'Publish first (`binfarm run --publish`).',
-        });
+        throw new BinfarmError(
+          'E_USAGE',
+          found.length ? `${t.name} holds ${found.length} partitions; say which one to roll back` : `${t.name} holds no published partition`,
+          {
+            hint: found.length ? `Use --partition with one of: ${found.join(', ')}.` : 'Publish first (`binfarm run --publish`).',
+          },
+        );
       }
       partition = found[0]!;
     }

@@ -1,5 +1,5 @@
 /**
- * Immutable binhost generations (peers.md idea 4): each publication of a partition goes to
+ * Immutable binhost generations (docs/internals/architecture.md#binpkg-honesty): each publication of a partition goes to
  * `<target>/<partition>/generations/<n>/` — binpkgs first, then Packages.gz, then Packages,
  * then a marker — and only then `<target>/<partition>/current` is switched to it by renaming a
  * new symlink over the old one. A client reading through `current` sees the old index or the
@@ -208,7 +208,11 @@ export interface GenerationInfo {
 
 export async function describePartition(fs: TargetFs, root: string, partitionRel: string): Promise<GenerationInfo> {
   const base = posix.join(root, partitionRel);
-  return { partition: partitionRel, current: generationOfLink(await fs.readlink(posix.join(base, 'current'))), generations: await completeGenerations(fs, base) };
+  return {
+    partition: partitionRel,
+    current: generationOfLink(await fs.readlink(posix.join(base, 'current'))),
+    generations: await completeGenerations(fs, base),
+  };
 }
 
 /** Switches `current` back to the newest complete generation older than it. */
@@ -216,7 +220,9 @@ export async function rollbackGeneration(fs: TargetFs, root: string, partitionRe
   const base = posix.join(root, partitionRel);
   const info = await describePartition(fs, root, partitionRel);
   if (info.current === undefined) {
-    throw new BinfarmError('E_PUBLISH', `${fs.display}/${partitionRel} has no current generation to roll back from`, { hint: 'Publish first (`binfarm run --publish`).' });
+    throw new BinfarmError('E_PUBLISH', `${fs.display}/${partitionRel} has no current generation to roll back from`, {
+      hint: 'Publish first (`binfarm run --publish`).',
+    });
   }
   const older = info.generations.filter((g) => g < info.current!);
   const to = older.at(-1);

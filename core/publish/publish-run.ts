@@ -68,7 +68,9 @@ export async function publishRun(run: RunContext, summary: RunSummary): Promise<
     const at = new Date().toISOString();
     for (const s of which) {
       const images = report.images.find((i) => i.subject === s.subject)?.refs;
-      await updateSubjectState(run.stateDir, s.subject, { published: { ...(images ? { images } : {}), generations: generations.get(s.partition.rel) ?? {}, at } });
+      await updateSubjectState(run.stateDir, s.subject, {
+        published: { ...(images ? { images } : {}), generations: generations.get(s.partition.rel) ?? {}, at },
+      });
     }
   };
   // What an interrupt report names: the images pushed and the generations this run made current.
@@ -97,7 +99,13 @@ export async function publishRun(run: RunContext, summary: RunSummary): Promise<
     for (const t of targets) {
       for (const [dir, rel] of partitions) {
         checkInterrupt();
-        const r = await publishGeneration(t, dir, rel, { keep: o.binhost.keep, log: (l) => log.info(l), warn: (l) => log.warn(l), cacheDir: verifyCacheDir(run.stateDir), signal: run.signal });
+        const r = await publishGeneration(t, dir, rel, {
+          keep: o.binhost.keep,
+          log: (l) => log.info(l),
+          warn: (l) => log.warn(l),
+          cacheDir: verifyCacheDir(run.stateDir),
+          signal: run.signal,
+        });
         report.generations.push({ target: t.name, partition: rel, generation: r.generation, unchanged: r.unchanged });
         const g = generations.get(rel) ?? {};
         g[t.name] = r.generation;

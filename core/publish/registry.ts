@@ -40,7 +40,11 @@ export async function pushSubjectImage(
   subject: string,
   image: { ref: string; id: string },
   key: string,
-  opts: { date?: Date; onProgress?: (line: string) => void; /** Pushed besides key, date and latest (e.g. `binfarm assemble --tag`). */ extraTags?: string[] } = {},
+  opts: {
+    date?: Date;
+    onProgress?: (line: string) => void;
+    /** Pushed besides key, date and latest (e.g. `binfarm assemble --tag`). */ extraTags?: string[];
+  } = {},
 ): Promise<PushedImage> {
   const registry = options.registry;
   if (!registry) throw new BinfarmError('E_PUBLISH', 'no registry configured', { hint: 'Set registry.url (e.g. "registry.example.org/hep") to push images.' });

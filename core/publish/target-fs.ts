@@ -91,9 +91,20 @@ export class SshFs implements TargetFs {
     const r = await execa('ssh', [...this.sshArgs, this.host, '--', ...args], { reject: false, stdin: 'ignore' });
     const code = r.exitCode ?? -1;
     if (!okCodes.includes(code)) {
-      throw new BinfarmError('E_PUBLISH', `ssh ${this.host} ${args.join(' ')} failed (exit ${code}): ${String(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`, {
-        hint: (r as { code?: string }).code === 'ENOENT' ? 'Install an ssh client.' : `Check that \`ssh ${[...this.sshArgs, this.host].join(' ')} true\` works without a password prompt (keys or an agent).`,
-      });
+      throw new BinfarmError(
+        'E_PUBLISH',
+        `ssh ${this.host} ${args.join(' ')} failed (exit ${code}): ${String(r.stderr || r.stdout)
+          .trim()
+          .split('\n')
+          .slice(-3)
+          .join(' | ')}`,
+        {
+          hint:
+            (r as { code?: string }).code === 'ENOENT'
+              ? 'Install an ssh client.'
+              : `Check that \`ssh ${[...this.sshArgs, this.host].join(' ')} true\` works without a password prompt (keys or an agent).`,
+        },
+      );
     }
     return { stdout: String(r.stdout), exitCode: code };
   }

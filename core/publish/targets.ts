@@ -18,7 +18,14 @@ export function publishTargets(options: BinfarmOptions, rootDir: string): NamedT
       return { name: `dir:${root}`, type: 'dir', fs: new LocalFs(root), root, transfer: new CloneOrCopy() };
     }
     const { host, path } = parseRsyncTarget(t.target);
-    if (host) return { name: `rsync:${t.target}`, type: 'rsync', fs: new SshFs(host, t.sshArgs, `${host}:${path}`), root: path, transfer: new RsyncTransfer(host, t.sshArgs) };
+    if (host)
+      return {
+        name: `rsync:${t.target}`,
+        type: 'rsync',
+        fs: new SshFs(host, t.sshArgs, `${host}:${path}`),
+        root: path,
+        transfer: new RsyncTransfer(host, t.sshArgs),
+      };
     const root = resolve(rootDir, path);
     return { name: `rsync:${root}`, type: 'rsync', fs: new LocalFs(root), root, transfer: new RsyncTransfer(undefined, []) };
   });

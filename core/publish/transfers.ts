@@ -26,7 +26,7 @@ export class CloneOrCopy implements Transfer {
           throw publishError(`cannot copy ${src} to ${dst}`, e);
         }
       }
-      // Readable by clients (quickpkg-made binpkgs may be 0600, gentoo-facts §6.3), writable by nobody.
+      // Readable by clients (quickpkg-made binpkgs may be 0600, docs/internals/gentoo.md#gpkg), writable by nobody.
       await chmod(dst, 0o444);
     }
   }

@@ -68,7 +68,7 @@ export interface SubjectBuild {
   readonly progress: Progress;
   /** Path of this subject's log file in the run directory. */
   readonly logFile: string;
-  /** Content key (architecture.md contract), computed by the planner. */
+  /** Content key (docs/internals/architecture.md#content-key), computed by the planner. */
   key?: string;
   /** Image the build container starts from (stage3 image for the base, the parent image otherwise). */
   baseImage?: { ref: string; digest: string };

@@ -118,7 +118,7 @@ export function createJournalReporter(init: JournalInit): RunReporter & { journa
           (s.packages ??= {})[e.cpv] = { ms: e.ms, binary: e.binary, status: e.status };
           break;
         }
-        case 'run:end':
+        case 'run:end': {
           journal.status = e.status;
           journal.endedAt = new Date().toISOString();
           journal.ms = e.ms;
@@ -126,6 +126,7 @@ export function createJournalReporter(init: JournalInit): RunReporter & { journa
           if (first) journal.error = `${first.subject}: ${first.error.message.split('\n')[0]}`;
           save();
           break;
+        }
         default:
           break;
       }

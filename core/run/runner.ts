@@ -98,7 +98,12 @@ export async function runFarm(farm: Farm, opts: RunFarmOptions = {}): Promise<Ru
     reporter.emit({
       event: 'run:plan',
       concurrency: options.run.concurrency,
-      subjects: plan.order.map((s) => ({ name: s.subject.name, parent: s.subject.parent, action: s.action, reasons: s.reasons.map((r) => `${r.input}: ${r.change}`) })),
+      subjects: plan.order.map((s) => ({
+        name: s.subject.name,
+        parent: s.subject.parent,
+        action: s.action,
+        reasons: s.reasons.map((r) => `${r.input}: ${r.change}`),
+      })),
     });
     await farm.hooks.beforeRun.promise(run);
 
@@ -150,7 +155,9 @@ export async function runFarm(farm: Farm, opts: RunFarmOptions = {}): Promise<Ru
   const interrupted = controller.signal.aborted || (isBinfarmError(firstError) && firstError.code === 'E_INTERRUPTED');
   const status = firstError === undefined ? 'done' : interrupted ? 'interrupted' : 'failed';
   const ms = Math.round(performance.now() - t0);
-  runLog.line(`${stamp()} info  [binfarm:run] ${status}: built ${summary.built.length}, skipped ${summary.skipped.length}, failed ${summary.failed.length} in ${ms} ms`);
+  runLog.line(
+    `${stamp()} info  [binfarm:run] ${status}: built ${summary.built.length}, skipped ${summary.skipped.length}, failed ${summary.failed.length} in ${ms} ms`,
+  );
   if (firstError !== undefined && !failures.length) {
     runLog.line(`${stamp()} error [binfarm:run] ${errorInfo(firstError).message}`);
   }
@@ -172,7 +179,14 @@ export async function runFarm(farm: Farm, opts: RunFarmOptions = {}): Promise<Ru
 
 type Failure = Omit<RunFailure, 'error'> & { error: unknown };
 
-async function buildOne(deps: SubjectRunDeps, sp: SubjectPlan, parent: SubjectBuild | undefined, builds: Map<string, SubjectBuild>, summary: RunSummary, failures: Failure[]): Promise<void> {
+async function buildOne(
+  deps: SubjectRunDeps,
+  sp: SubjectPlan,
+  parent: SubjectBuild | undefined,
+  builds: Map<string, SubjectBuild>,
+  summary: RunSummary,
+  failures: Failure[],
+): Promise<void> {
   const name = sp.subject.name;
   const { build, log, phase } = createSubjectBuild(deps, sp, parent);
   builds.set(name, build);

@@ -19,7 +19,11 @@ export interface SubjectRunDeps {
 }
 
 /** A SubjectBuild with its log file, logger and progress wired to the reporter. */
-export function createSubjectBuild(deps: SubjectRunDeps, plan: SubjectPlan, parent: SubjectBuild | undefined): { build: SubjectBuild; log: LogFile; phase: { current?: PhaseName } } {
+export function createSubjectBuild(
+  deps: SubjectRunDeps,
+  plan: SubjectPlan,
+  parent: SubjectBuild | undefined,
+): { build: SubjectBuild; log: LogFile; phase: { current?: PhaseName } } {
   const name = plan.subject.name;
   const log = new LogFile(join(deps.run.runDir, `${name}.log`));
   const phase: { current?: PhaseName } = {};

@@ -23,9 +23,13 @@ export async function resolveBaseImage(build: SubjectBuild): Promise<void> {
   if (build.subject.parent !== null) {
     const parent = build.parent;
     if (!parent?.image) {
-      throw new BinfarmError('E_INTERNAL', `subject "${build.subject.name}" builds on "${build.subject.parent}", but no image of "${build.subject.parent}" is known in this run`, {
-        hint: 'The runner must set parent.image for a parent skipped as up to date (from its recorded state). Please report this.',
-      });
+      throw new BinfarmError(
+        'E_INTERNAL',
+        `subject "${build.subject.name}" builds on "${build.subject.parent}", but no image of "${build.subject.parent}" is known in this run`,
+        {
+          hint: 'The runner must set parent.image for a parent skipped as up to date (from its recorded state). Please report this.',
+        },
+      );
     }
     build.baseImage = { ref: parent.image.ref, digest: parent.image.id };
     if (parent.stage3Digest) build.stage3Digest = parent.stage3Digest;

@@ -100,7 +100,13 @@ export async function resolveTarballStage3(source: TarballSource, ctx: Ctx): Pro
  * Streams `xz -dc` (or zstd/bzip2/gzip by extension) into `docker import`. A decompressor failure
  * means the tar the daemon saw was truncated: the image is removed and the run stops.
  */
-async function importDecompressed(path: string, name: string, ref: { repo: string; tag: string }, labels: Record<string, string>, ctx: Ctx): Promise<ImageInfo> {
+async function importDecompressed(
+  path: string,
+  name: string,
+  ref: { repo: string; tag: string },
+  labels: Record<string, string>,
+  ctx: Ctx,
+): Promise<ImageInfo> {
   const cmd = decompressCommand(name);
   if (!cmd) return ctx.engine.importTarball(createReadStream(path), ref, labels);
   const { execa } = await import('execa');

@@ -42,7 +42,11 @@ export async function mountTrees(build: SubjectBuild, registry: MountStrategyReg
   return setup;
 }
 
-async function chooseStrategy(base: Omit<StrategyContext, 'auto'>, registry: MountStrategyRegistry, forced: string): Promise<{ strategy: MountStrategy; ctx: StrategyContext }> {
+async function chooseStrategy(
+  base: Omit<StrategyContext, 'auto'>,
+  registry: MountStrategyRegistry,
+  forced: string,
+): Promise<{ strategy: MountStrategy; ctx: StrategyContext }> {
   if (forced !== 'auto') {
     const ctx = { ...base, auto: false };
     const strategy = registry.get(forced);
@@ -85,7 +89,9 @@ async function provideTrees(build: SubjectBuild, registry: MountStrategyRegistry
   const seen = new Set<string>();
   const add = (r: RepoMount, where: string) => {
     if (seen.has(r.name)) {
-      throw new BinfarmError('E_TREE', `two repositories are named "${r.name}" (${where})`, { hint: 'Each overlay needs its own profiles/repo_name and config name.' });
+      throw new BinfarmError('E_TREE', `two repositories are named "${r.name}" (${where})`, {
+        hint: 'Each overlay needs its own profiles/repo_name and config name.',
+      });
     }
     seen.add(r.name);
     repos.push(r);

@@ -54,10 +54,24 @@ export async function tarToSquashfs(source: TarProducer, dest: string, opts: Squ
   const tmp = tempSibling(dest);
   const compressor = opts.compressor ?? 'zstd';
   const extra = opts.compressorExtra ?? (compressor === 'zstd' ? 'level=3' : undefined);
-  const args = ['--quiet', '--force', '--compressor', compressor, ...(extra ? ['--comp-extra', extra] : []), '--num-jobs', String(Math.max(1, availableParallelism()))];
+  const args = [
+    '--quiet',
+    '--force',
+    '--compressor',
+    compressor,
+    ...(extra ? ['--comp-extra', extra] : []),
+    '--num-jobs',
+    String(Math.max(1, availableParallelism())),
+  ];
   if (opts.rootBecomes) args.push('--root-becomes', opts.rootBecomes);
   args.push(tmp);
-  const proc = execa('tar2sqfs', args, { stdin: 'pipe', stdout: 'ignore', stderr: 'pipe', reject: false, ...(opts.signal ? { cancelSignal: opts.signal } : {}) });
+  const proc = execa('tar2sqfs', args, {
+    stdin: 'pipe',
+    stdout: 'ignore',
+    stderr: 'pipe',
+    reject: false,
+    ...(opts.signal ? { cancelSignal: opts.signal } : {}),
+  });
   const hash = opts.hash ? createHash(opts.hash) : undefined;
   let bytes = 0;
   let last = Date.now();
@@ -86,7 +100,9 @@ export async function tarToSquashfs(source: TarProducer, dest: string, opts: Squ
     if (res.exitCode !== 0) {
       const stderr = String(res.stderr).trim();
       if ((res as { code?: string }).code === 'ENOENT' || /ENOENT/.test(String((res as { message?: string }).message))) {
-        throw new BinfarmError('E_TREE', 'tar2sqfs is not installed', { hint: 'Install squashfs-tools-ng (Debian/Ubuntu: apt-get install squashfs-tools-ng; Gentoo: sys-fs/squashfs-tools-ng).' });
+        throw new BinfarmError('E_TREE', 'tar2sqfs is not installed', {
+          hint: 'Install squashfs-tools-ng (Debian/Ubuntu: apt-get install squashfs-tools-ng; Gentoo: sys-fs/squashfs-tools-ng).',
+        });
       }
       throw new BinfarmError('E_ARCHIVE', `tar2sqfs could not pack ${opts.what} (exit ${res.exitCode}): ${stderr.split('\n').slice(-3).join(' ')}`, {
         hint: 'The source is not a readable tar archive, or the cache directory is full.',
@@ -115,9 +131,13 @@ export async function processProducer(file: string, args: string[], what: string
   const stream = proc.stdout!.pipe(new PassThrough({ highWaterMark: 1 << 20 }));
   const done = proc.then((r) => {
     if (r.exitCode !== 0 && !r.isTerminated) {
-      throw new BinfarmError('E_ARCHIVE', `cannot read ${what}: ${file} exited with ${r.exitCode}: ${String(r.stderr).trim().split('\n').slice(-3).join(' ')}`, {
-        hint: 'The source archive is damaged or not what its name says. Download it again.',
-      });
+      throw new BinfarmError(
+        'E_ARCHIVE',
+        `cannot read ${what}: ${file} exited with ${r.exitCode}: ${String(r.stderr).trim().split('\n').slice(-3).join(' ')}`,
+        {
+          hint: 'The source archive is damaged or not what its name says. Download it again.',
+        },
+      );
     }
   });
   return { stream, done, kill: () => void proc.kill() };

@@ -8,7 +8,7 @@ import { BinfarmError } from '../errors.ts';
 
 export function missingRepoName(what: string, where: string): BinfarmError {
   return new BinfarmError('E_TREE', `${what} is not a Portage repository: ${where} has no profiles/repo_name`, {
-    hint: 'Point the source at the repository\'s top directory (the one holding profiles/, metadata/ and the categories), or, for your own overlay, create profiles/repo_name containing its name.',
+    hint: "Point the source at the repository's top directory (the one holding profiles/, metadata/ and the categories), or, for your own overlay, create profiles/repo_name containing its name.",
     details: { source: what, path: where },
   });
 }

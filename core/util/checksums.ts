@@ -1,5 +1,5 @@
 /**
- * Checksum files as Gentoo publishes them (gentoo-facts §1.1, §2.1):
+ * Checksum files as Gentoo publishes them (docs/internals/gentoo.md#stage3, #tree-snapshots):
  *  - catalyst `.DIGESTS`: blocks of `# <ALGO> HASH` then `<hex>  <file>` lines (SHA512, BLAKE2B, ...);
  *  - `.sha256` (`# SHA256 HASH` + one line), `.md5sum` and `sha512sum.txt` (`<hex>  <file>`);
  *  - BSD-tagged lines `SHA512 (file) = <hex>`;

@@ -82,17 +82,22 @@ export async function fetchSource(src: string, opts: FetchOptions & { optional?:
       opts.onProgress?.(`${name}: server unreachable, using the cached copy`);
       return dest;
     }
-    throw new BinfarmError('E_DOWNLOAD', `cannot download ${src}: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`, {
-      hint: 'Check the URL and the network (offline? download the file yourself and give its path instead).',
-      cause: e,
-      details: { src },
-    });
+    throw new BinfarmError(
+      'E_DOWNLOAD',
+      `cannot download ${src}: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`,
+      {
+        hint: 'Check the URL and the network (offline? download the file yourself and give its path instead).',
+        cause: e,
+        details: { src },
+      },
+    );
   }
   if (res.status === 304 && cached) return dest;
   if ((res.status === 404 || res.status === 410) && opts.optional) return undefined;
   if (!res.ok || !res.body) {
     throw new BinfarmError('E_DOWNLOAD', `cannot download ${src}: HTTP ${res.status} ${res.statusText}`, {
-      hint: res.status === 404 ? 'The file is not there (old stage3s and snapshots are pruned from mirrors); pick a current one.' : 'Check the URL and the server.',
+      hint:
+        res.status === 404 ? 'The file is not there (old stage3s and snapshots are pruned from mirrors); pick a current one.' : 'Check the URL and the server.',
       details: { src, status: res.status },
     });
   }

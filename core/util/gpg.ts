@@ -29,7 +29,11 @@ export async function verifyDetachedSignature(opts: VerifySignatureOptions): Pro
   const { execa } = await import('execa');
   const home = await mkdtemp(join(tmpdir(), 'binfarm-gpg-'));
   const gpg = (args: string[], input?: Buffer | string) =>
-    execa('gpg', ['--batch', '--no-tty', '--no-autostart', '--homedir', home, ...args], { reject: false, encoding: 'buffer', ...(input !== undefined ? { input } : {}) });
+    execa('gpg', ['--batch', '--no-tty', '--no-autostart', '--homedir', home, ...args], {
+      reject: false,
+      encoding: 'buffer',
+      ...(input !== undefined ? { input } : {}),
+    });
   try {
     const keyPath = resolve(opts.rootDir, opts.key);
     const fromFile = await stat(keyPath).then((s) => s.isFile(), () => false);

@@ -36,7 +36,10 @@ export function exampleGroup(input: ExampleGroupOptions): Plugin {
     apply(farm: Farm) {
       // 1. the group's layer; a later stage, so the HEP layers are there whatever the plugin order
       farm.hooks.subjects.tap({ name: PLUGIN_NAME, stage: 10 }, (subjects) => {
-        if (subjects[o.name]) throw new BinfarmError('E_SUBJECT', `subject "${o.name}" already exists (from ${subjects[o.name]!.contributedBy ?? 'the config'})`, { hint: 'Pass another name: exampleGroup({ name: "..." }).' });
+        if (subjects[o.name])
+          throw new BinfarmError('E_SUBJECT', `subject "${o.name}" already exists (from ${subjects[o.name]!.contributedBy ?? 'the config'})`, {
+            hint: 'Pass another name: exampleGroup({ name: "..." }).',
+          });
         if (!subjects[o.parent]) {
           throw new BinfarmError('E_SUBJECT', `the group layer "${o.name}" stands on "${o.parent}", which no plugin or config defines`, {
             hint: `Add hep() to plugins and keep "${o.parent}" in hep({ layers }); known subjects: ${Object.keys(subjects).join(', ')}.`,

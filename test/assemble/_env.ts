@@ -78,7 +78,9 @@ export async function assembleEnv(name: string): Promise<AssembleEnv> {
         },
       },
       subjects: {
-        science: { sets: { science: { 'app-misc/viewer': {}, 'dev-libs/mylib': { use: ['threads'] }, 'app-misc/haunted': {}, 'app-misc/sluggish-viewer': {} } } },
+        science: {
+          sets: { science: { 'app-misc/viewer': {}, 'dev-libs/mylib': { use: ['threads'] }, 'app-misc/haunted': {}, 'app-misc/sluggish-viewer': {} } },
+        },
         extras: { sets: { extras: { 'app-misc/extra-tool': {} } } },
       },
       binhost: { dir: join(dir, 'binhost') },

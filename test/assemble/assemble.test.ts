@@ -75,7 +75,9 @@ test.serial('an assembly installs the requested package and its runtime deps fro
 
 test.serial('missing binpkgs fail the assembly, listing every one with the subject that would build it', async (t) => {
   const err = await t.throwsAsync<BinfarmError>(() =>
-    assembleImage(env.farm(), 'incomplete', { flags: { from: 'base', with: ['app-misc/extra-tool', 'app-misc/nobody', 'app-misc/haunted', 'app-misc/viewer'] } }),
+    assembleImage(env.farm(), 'incomplete', {
+      flags: { from: 'base', with: ['app-misc/extra-tool', 'app-misc/nobody', 'app-misc/haunted', 'app-misc/viewer'] },
+    }),
   );
   t.is(err!.code, 'E_ASSEMBLE');
   const msg = err!.message;
@@ -108,7 +110,12 @@ test.serial('--slim ships the ROOT alone: packages and runtime deps, no Portage,
   t.deepEqual(r.linkage, [{ arch: 'x86_64', soname: 'libstdc++.so.6', neededBy: ['app-misc/viewer-2.1'], providers: ['sys-devel/gcc'] }]);
   t.true(r.warnings.some((w) => /libstdc\+\+\.so\.6 \(x86_64\) is needed by app-misc\/viewer-2\.1 .*sys-devel\/gcc provides it/.test(w)));
   const paths = await imagePaths(r.image.ref);
-  for (const p of ['usr/share/binfarm-fixture/app-misc/viewer', 'usr/share/binfarm-fixture/dev-libs/mylib', 'usr/share/binfarm-fixture/sys-libs/glibc', 'var/db/pkg/app-misc/viewer-2.1/CONTENTS']) {
+  for (const p of [
+    'usr/share/binfarm-fixture/app-misc/viewer',
+    'usr/share/binfarm-fixture/dev-libs/mylib',
+    'usr/share/binfarm-fixture/sys-libs/glibc',
+    'var/db/pkg/app-misc/viewer-2.1/CONTENTS',
+  ]) {
     t.true(paths.includes(p), `${p} is in the slim image`);
   }
   for (const p of ['usr/bin/emerge', 'usr/bin/busybox', 'var/db/repos/gentoo', 'etc/portage', 'assemble-root', 'usr/lib/binfarm-fixture/lib.sh']) {
@@ -142,7 +149,9 @@ test.serial('--publish pushes like subject images: key, date and --tag, with the
   const farm = env.farm((c) => {
     c.registry = { url: `${registry.host}/asm`, username: registry.user, password: registry.password };
   });
-  const r = await assembleImage(farm, 'viewer-pub', { flags: { from: 'science', with: ['app-misc/viewer'], slim: true, runtime: [], tag: 'v2', publish: true } });
+  const r = await assembleImage(farm, 'viewer-pub', {
+    flags: { from: 'science', with: ['app-misc/viewer'], slim: true, runtime: [], tag: 'v2', publish: true },
+  });
   const repo = `${registry.host}/asm/viewer-pub`;
   t.deepEqual(r.published?.refs, [`${repo}:${r.key.slice(0, 12)}`, `${repo}:${dateTag()}`, `${repo}:v2`]);
   t.regex(r.published?.digest ?? '', /^sha256:[0-9a-f]{64}$/);
@@ -161,7 +170,10 @@ test.serial('a subject changed since its build is used as built, with a warning 
   });
   const r = await assembleImage(farm, 'viewer-stale', { flags: { from: 'science', with: ['app-misc/viewer'] } });
   t.is(r.status, 'assembled');
-  t.true(r.warnings.some((w) => /subject "science" changed since .*science:[0-9a-f]{12} was built \(.*set:science: changed.*\).*binfarm run science/.test(w)), r.warnings.join('\n'));
+  t.true(
+    r.warnings.some((w) => /subject "science" changed since .*science:[0-9a-f]{12} was built \(.*set:science: changed.*\).*binfarm run science/.test(w)),
+    r.warnings.join('\n'),
+  );
 });
 
 test.serial('without its state file, the subject is found by the labels of its image', async (t) => {
@@ -205,7 +217,9 @@ test.serial('a subject that was never built is named with the command that build
 
 test.serial('an invalid atom in --with fails before any container starts', async (t) => {
   const before = readRuns();
-  const err = await t.throwsAsync<BinfarmError>(() => assembleImage(env.farm(), 'bad', { flags: { from: 'base', with: ['app-misc/viewer', '>=app-misc/viewer'] } }));
+  const err = await t.throwsAsync<BinfarmError>(() =>
+    assembleImage(env.farm(), 'bad', { flags: { from: 'base', with: ['app-misc/viewer', '>=app-misc/viewer'] } }),
+  );
   t.is(err!.code, 'E_ATOM');
   t.regex(err!.message, /--with: ">=app-misc\/viewer": invalid atom ">=app-misc\/viewer" at column \d+/);
   t.deepEqual(readRuns(), before, 'no run directory: nothing was started');

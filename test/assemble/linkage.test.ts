@@ -54,7 +54,10 @@ test('gaps: required by a merged package, provided by none of them; providers fr
     { arch: 'x86_64', soname: 'libc.so.6', neededBy: ['sys-libs/zlib-1.3.1-r1', 'sci-physics/root-6.36.00'], providers: ['sys-libs/glibc'] },
     { arch: 'x86_64', soname: 'libstdc++.so.6', neededBy: ['sci-physics/root-6.36.00'], providers: ['sys-devel/gcc'] },
   ]);
-  t.is(describeGap(gaps[1]!), "libstdc++.so.6 (x86_64) is needed by sci-physics/root-6.36.00 but no package of the slim image provides it; sys-devel/gcc provides it: add it to the assembly's runtime (or --with)");
+  t.is(
+    describeGap(gaps[1]!),
+    "libstdc++.so.6 (x86_64) is needed by sci-physics/root-6.36.00 but no package of the slim image provides it; sys-devel/gcc provides it: add it to the assembly's runtime (or --with)",
+  );
   // with the C library and the toolchain runtime merged, nothing is missing
   const full = mergedEntries(INDEX, [
     { type: 'binary', attrs: 'N', cpv: 'sys-libs/glibc-2.41-r5', buildId: '2' },

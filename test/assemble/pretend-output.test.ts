@@ -1,6 +1,6 @@
 /**
  * The pretend parser on text in real Portage's formats: the merge list of `emerge -pv`
- * (gentoo-facts §7.2) and the resolver's refusals as depgraph._show_unsatisfied_dep prints them
+ * (docs/internals/gentoo.md#pretend-output) and the resolver's refusals as depgraph._show_unsatisfied_dep prints them
  * (the two refusal samples are verbatim from published Chromium OS build logs).
  */
 import test from 'ava';
@@ -33,7 +33,9 @@ Total: 4 packages (3 new, 1 reinstall, 3 binaries), Size of downloads: 1,050 KiB
 });
 
 test('a missing argument, ROOT /: the atom is its own argument', (t) => {
-  const r = parsePretendOutput('Calculating dependencies... done!\n\nemerge: there are no binary packages to satisfy "dev-util/ccache".\n\nemerge: searching for similar names... nothing similar found.\n');
+  const r = parsePretendOutput(
+    'Calculating dependencies... done!\n\nemerge: there are no binary packages to satisfy "dev-util/ccache".\n\nemerge: searching for similar names... nothing similar found.\n',
+  );
   t.deepEqual(r.unsatisfied, [{ atom: 'dev-util/ccache', what: 'binary packages', requiredBy: [] }]);
   t.is(rootArgument(r.unsatisfied[0]!), 'dev-util/ccache');
 });
@@ -69,13 +71,17 @@ test('a blank line between the refusal and its chain; !!! lines and colour codes
 });
 
 test('a set argument is where the chain ends when no argument line follows', (t) => {
-  const r = parsePretendOutput('emerge: there are no binary packages to satisfy ">=dev-libs/mylib-1.2:0=".\n(dependency required by "app-misc/viewer-2.1::gentoo" [binary])\n(dependency required by "@science" [set])\n');
+  const r = parsePretendOutput(
+    'emerge: there are no binary packages to satisfy ">=dev-libs/mylib-1.2:0=".\n(dependency required by "app-misc/viewer-2.1::gentoo" [binary])\n(dependency required by "@science" [set])\n',
+  );
   t.is(r.unsatisfied[0]!.atom, '>=dev-libs/mylib-1.2:0=');
   t.is(rootArgument(r.unsatisfied[0]!), '@science');
 });
 
 test('masked packages and other refusals are problems, not missing packages', (t) => {
-  const r = parsePretendOutput('!!! All ebuilds that could satisfy "sci-physics/geant4" have been masked.\n!!! One of the following masked packages is required to complete your request:\n- sci-physics/geant4-11.3.2::gentoo (masked by: ~amd64 keyword)\n');
+  const r = parsePretendOutput(
+    '!!! All ebuilds that could satisfy "sci-physics/geant4" have been masked.\n!!! One of the following masked packages is required to complete your request:\n- sci-physics/geant4-11.3.2::gentoo (masked by: ~amd64 keyword)\n',
+  );
   t.is(r.unsatisfied.length, 0);
   t.is(r.problems.length, 2);
   t.regex(r.problems[0]!, /have been masked/);

@@ -5,11 +5,14 @@ import { PassThrough, type Readable } from 'node:stream';
 import tarStream from 'tar-stream';
 import { rerootTar } from '../../core/assemble/slim-image.ts';
 
-async function tarOf(entries: Array<{ name: string; type?: 'file' | 'directory' | 'symlink' | 'link'; linkname?: string; content?: string }>): Promise<Readable> {
+async function tarOf(
+  entries: Array<{ name: string; type?: 'file' | 'directory' | 'symlink' | 'link'; linkname?: string; content?: string }>,
+): Promise<Readable> {
   const pack = tarStream.pack();
   for (const e of entries) {
     if (e.type === 'file' || (!e.type && e.content !== undefined)) pack.entry({ name: e.name, mode: 0o644 }, e.content ?? '');
-    else pack.entry({ name: e.name, type: e.type ?? 'directory', ...(e.linkname ? { linkname: e.linkname } : {}), mode: e.type === 'directory' ? 0o755 : 0o777 });
+    else
+      pack.entry({ name: e.name, type: e.type ?? 'directory', ...(e.linkname ? { linkname: e.linkname } : {}), mode: e.type === 'directory' ? 0o755 : 0o777 });
   }
   pack.finalize();
   const out = new PassThrough();

@@ -8,7 +8,12 @@ const SUBJECTS = ['base', 'science', 'extras'];
 const options = (c: BinfarmConfigInput = {}) => ConfigSchema.parse(c);
 
 test('command line only: sets and atoms are told apart and keyed by cat/pn', (t) => {
-  const s = resolveAssemblySpec(options(), 'analysis-env', { from: 'science', with: ['@science', '>=sci-physics/root-6.30:0', 'app-misc/jq', 'app-misc/jq'] }, SUBJECTS);
+  const s = resolveAssemblySpec(
+    options(),
+    'analysis-env',
+    { from: 'science', with: ['@science', '>=sci-physics/root-6.30:0', 'app-misc/jq', 'app-misc/jq'] },
+    SUBJECTS,
+  );
   t.is(s.from, 'science');
   t.deepEqual(s.with, [
     { kind: 'set', text: '@science', name: 'science' },
@@ -45,7 +50,9 @@ test('an invalid atom is reported with where it came from and the column', (t) =
   const e = t.throws<BinfarmError>(() => resolveAssemblySpec(options(), 'x', { from: 'base', with: ['app-misc/jq', 'app-misc/jq-1.7'] }, SUBJECTS));
   t.is(e!.code, 'E_ATOM');
   t.regex(e!.message, /^--with: "app-misc\/jq-1\.7": invalid atom/);
-  const blocker = t.throws<BinfarmError>(() => resolveAssemblySpec(options({ assemble: { x: { from: 'base', with: ['a/b', '!app-misc/jq'] } } }), 'x', {}, SUBJECTS));
+  const blocker = t.throws<BinfarmError>(() =>
+    resolveAssemblySpec(options({ assemble: { x: { from: 'base', with: ['a/b', '!app-misc/jq'] } } }), 'x', {}, SUBJECTS),
+  );
   t.is(blocker!.code, 'E_ATOM');
   t.regex(blocker!.message, /^assemble\.x\.with\[1\]: "!app-misc\/jq"/);
   t.regex(blocker!.hint ?? '', /Blockers/);

@@ -35,8 +35,19 @@ test('builders: set members, dependency settings, earlier builds; other partitio
   const stateDir = join(dir, 'state');
   const from = partitionOf(options, stateDir, (await renderSubject(farm, 'base')).model).dir;
   await writeSubjectState(stateDir, {
-    version: STATE_VERSION, subject: 'extras', key: 'k', inputs: {}, sources: {}, image: { ref: 'x/extras:k', id: 'sha256:1' },
-    partition: { rel: 'r', dir: from }, packages: [], built: ['app-misc/tool-1.0', 'dev-libs/pulled-2.0'], binary: [], portageVersion: '3.0.82', runId: 'r', builtAt: new Date().toISOString(),
+    version: STATE_VERSION,
+    subject: 'extras',
+    key: 'k',
+    inputs: {},
+    sources: {},
+    image: { ref: 'x/extras:k', id: 'sha256:1' },
+    partition: { rel: 'r', dir: from },
+    packages: [],
+    built: ['app-misc/tool-1.0', 'dev-libs/pulled-2.0'],
+    binary: [],
+    portageVersion: '3.0.82',
+    runId: 'r',
+    builtAt: new Date().toISOString(),
   });
   const index = new BuilderIndex(farm, stateDir, from, binhostRoot(options, stateDir));
 
@@ -50,15 +61,29 @@ test('builders: set members, dependency settings, earlier builds; other partitio
   const missing = [
     { atom: 'app-misc/viewer', cpn: 'app-misc/viewer', requiredBy: [], builders: viewer },
     { atom: 'app-misc/other', cpn: 'app-misc/other', requiredBy: [], builders: [viewer[1]!] },
-    { atom: '>=dev-libs/ghost-2', cpn: 'dev-libs/ghost', requiredBy: [{ by: 'app-misc/haunted-1.0::gentoo', kind: 'binary' }, { by: 'app-misc/haunted', kind: 'argument' }], builders: [] },
+    {
+      atom: '>=dev-libs/ghost-2',
+      cpn: 'dev-libs/ghost',
+      requiredBy: [
+        { by: 'app-misc/haunted-1.0::gentoo', kind: 'binary' },
+        { by: 'app-misc/haunted', kind: 'argument' },
+      ],
+      builders: [],
+    },
   ];
   t.is(describeMissing(missing[0]!), 'app-misc/viewer (requested): subject "science" lists it in set @science and was never built → binfarm run science');
   t.regex(describeMissing(missing[1]!), /subject "tuned" builds it, but into partition amd64\/.*opt-[0-9a-f]{8} \(other compiler flags/);
-  t.is(describeMissing(missing[2]!), ">=dev-libs/ghost-2 (required by app-misc/haunted-1.0::gentoo [binary] ← app-misc/haunted): no subject builds it — add it to a subject's sets");
+  t.is(
+    describeMissing(missing[2]!),
+    ">=dev-libs/ghost-2 (required by app-misc/haunted-1.0::gentoo [binary] ← app-misc/haunted): no subject builds it — add it to a subject's sets",
+  );
   t.deepEqual(subjectsToRun(missing), ['science']);
   const err = missingPackagesError({ name: 'env', from: 'base', partitionRel: 'amd64/p' }, missing);
   t.is(err.code, 'E_ASSEMBLE');
-  t.regex(err.message, /^cannot assemble "env" from subject "base": 3 packages have no binary package in the binhost partition amd64\/p:\n  - app-misc\/viewer/);
+  t.regex(
+    err.message,
+    /^cannot assemble "env" from subject "base": 3 packages have no binary package in the binhost partition amd64\/p:\n  - app-misc\/viewer/,
+  );
   t.regex(err.hint ?? '', /Build them with `binfarm run science`/);
   t.regex(err.hint ?? '', /Add app-misc\/other, dev-libs\/ghost to the sets of a subject/);
 });

@@ -130,7 +130,9 @@ for (const [when, at, thenFail] of [
     await publishGeneration(dirTarget(root), part, PARTITION, { keep: 3 });
     makePartition(local, [{ cpv: 'app-misc/hello-2.12.2', id: 1 }, { cpv: 'sci-libs/gsl-2.8', id: 1 }]);
     const controller = new AbortController();
-    const err = await t.throwsAsync(publishGeneration(interruptedTarget(root, controller, at, thenFail), part, PARTITION, { keep: 3, signal: controller.signal }));
+    const err = await t.throwsAsync(
+      publishGeneration(interruptedTarget(root, controller, at, thenFail), part, PARTITION, { keep: 3, signal: controller.signal }),
+    );
     t.true(controller.signal.aborted);
     t.is((err as { code?: string }).code, 'E_INTERRUPTED');
     t.regex(err!.message, /interrupted before current was switched; generation 2 was removed and current is still generations\/1$/);

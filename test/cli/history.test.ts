@@ -59,7 +59,10 @@ test.serial('runs, runs show, logs and ls after a good and a failed run', async 
   const goodId = lines[1]!.split(' ')[0]!;
   const json = await cli(['runs', 'show', goodId.slice(0, 17), '--json'], { cwd: dir });
   t.is(json.exitCode, 0, json.stderr);
-  const j = JSON.parse(json.stdout) as { status: string; journal: { subjects: Array<{ name: string; status: string; packages?: Record<string, { ms: number; binary: boolean }> }> } };
+  const j = JSON.parse(json.stdout) as {
+    status: string;
+    journal: { subjects: Array<{ name: string; status: string; packages?: Record<string, { ms: number; binary: boolean }> }> };
+  };
   t.is(j.status, 'done');
   const science = j.journal.subjects.find((s) => s.name === 'science')!;
   t.is(science.status, 'built');

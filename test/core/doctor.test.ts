@@ -52,14 +52,21 @@ test('loop devices: a warning with the auto strategy, a failure when squashfs is
 test('config check: missing config warns (defaults used), an invalid one fails with its hint', async (t) => {
   const missing = await runDoctor({ config: { error: new BinfarmError('E_CONFIG_NOT_FOUND', 'no binfarm config found'), cwd: '/tmp' }, checks: [configCheck] });
   t.is(missing.checks[0]?.status, 'warn');
-  const invalid = await runDoctor({ config: { error: new BinfarmError('E_CONFIG_INVALID', 'x.ts: invalid configuration (1 problem):\n  ✖ run.jobs: …', { hint: 'fix it' }), cwd: '/tmp' }, checks: [configCheck] });
+  const invalid = await runDoctor({
+    config: { error: new BinfarmError('E_CONFIG_INVALID', 'x.ts: invalid configuration (1 problem):\n  ✖ run.jobs: …', { hint: 'fix it' }), cwd: '/tmp' },
+    checks: [configCheck],
+  });
   t.deepEqual([invalid.checks[0]?.status, invalid.checks[0]?.summary, invalid.checks[0]?.hint], ['fail', 'x.ts: invalid configuration (1 problem):', 'fix it']);
 });
 
 test('registry credentials: none configured is fine; a registry without credentials warns with docker login', async (t) => {
   const none = await runDoctor({ config: loaded({}), checks: [registryCheck] });
   t.is(none.checks[0]?.status, 'ok');
-  const noCreds = await runDoctor({ config: loaded({ registry: { url: '127.0.0.1:5999/group' } }), env: { DOCKER_CONFIG: '/nonexistent' }, checks: [registryCheck] });
+  const noCreds = await runDoctor({
+    config: loaded({ registry: { url: '127.0.0.1:5999/group' } }),
+    env: { DOCKER_CONFIG: '/nonexistent' },
+    checks: [registryCheck],
+  });
   t.is(noCreds.checks[0]?.status, 'warn');
   t.regex(noCreds.checks[0]!.hint ?? '', /docker login 127\.0\.0\.1:5999/);
   const half = await runDoctor({ config: loaded({ registry: { url: 'r.example/x', username: 'me' } }), checks: [registryCheck] });

@@ -46,7 +46,10 @@ test('built-in phase plugins come after user plugins: a user tap at the default 
 test('a user plugin claims a built-in phase: the built-in does not run, the record names the claimer', async (t) => {
   const ran: string[] = [];
   // Stands in for a built-in phase plugin: same tap-name convention, applied after user plugins.
-  const builtinEmerge: Plugin = { name: 'binfarm:emerge', apply: (f) => void f.hooks.emerge.tapPromise('binfarm:emerge', async () => void ran.push('builtin emerge')) };
+  const builtinEmerge: Plugin = {
+    name: 'binfarm:emerge',
+    apply: (f) => void f.hooks.emerge.tapPromise('binfarm:emerge', async () => void ran.push('builtin emerge')),
+  };
   const replacement: Plugin = {
     name: 'remote-builder',
     apply: (f) =>
@@ -146,7 +149,10 @@ test('plugin subjects join the config subjects; a bad contributed subject names 
   t.deepEqual([...farm.subjects().keys()], ['base', 'tools', 'analysis']);
   t.is(farm.subject('analysis').parent, 'tools');
 
-  const bad: Plugin = { name: 'bad-layers', apply: (f) => void f.hooks.subjects.tap('bad-layers', (s) => ({ ...s, x: { parent: 'nope', contributedBy: 'bad-layers' } })) };
+  const bad: Plugin = {
+    name: 'bad-layers',
+    apply: (f) => void f.hooks.subjects.tap('bad-layers', (s) => ({ ...s, x: { parent: 'nope', contributedBy: 'bad-layers' } })),
+  };
   const e = t.throws(() => farmWith([bad]).subjects());
   t.regex(e!.message, /subject "x" \(contributed by plugin "bad-layers"\) has unknown parent "nope"/);
 });

@@ -19,7 +19,11 @@ export interface TestRun {
   build(name?: string, parent?: SubjectBuild): SubjectBuild;
 }
 
-export async function testRun(t: ExecutionContext, config: BinfarmConfigInput, opts: { rootDir?: string; cacheDir?: string; tag?: string } = {}): Promise<TestRun> {
+export async function testRun(
+  t: ExecutionContext,
+  config: BinfarmConfigInput,
+  opts: { rootDir?: string; cacheDir?: string; tag?: string } = {},
+): Promise<TestRun> {
   const dir = await tempDir(t);
   const options: BinfarmOptions = ConfigSchema.parse(config);
   const logs: string[] = [];

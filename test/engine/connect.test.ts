@@ -66,15 +66,53 @@ test.serial('tcp:// with TLS and client certificates from docker.tls (mutual TLS
   await dockerForTests();
   const dir = await tempDir(t);
   const ssl = (args: string[]) => execa('openssl', args, { cwd: dir });
-  await ssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca-key.pem', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=binfarm test CA']);
+  await ssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    'ca-key.pem',
+    '-out',
+    'ca.pem',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=binfarm test CA',
+  ]);
   for (const [name, cn, ext] of [['server', '127.0.0.1', 'subjectAltName=IP:127.0.0.1'], ['cert', 'client', 'extendedKeyUsage=clientAuth']] as const) {
     const key = name === 'cert' ? 'key.pem' : `${name}-key.pem`;
     await ssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', `${name}.csr`, '-subj', `/CN=${cn}`]);
     await execa('sh', ['-c', `printf '%s\\n' '${ext}' > ${name}.ext`], { cwd: dir });
-    await ssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', `${name === 'cert' ? 'cert' : name}.pem`, '-days', '1', '-extfile', `${name}.ext`]);
+    await ssl([
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca-key.pem',
+      '-CAcreateserial',
+      '-out',
+      `${name === 'cert' ? 'cert' : name}.pem`,
+      '-days',
+      '1',
+      '-extfile',
+      `${name}.ext`,
+    ]);
   }
   const server = createTlsServer(
-    { key: await readFile(join(dir, 'server-key.pem')), cert: await readFile(join(dir, 'server.pem')), ca: await readFile(join(dir, 'ca.pem')), requestCert: true, rejectUnauthorized: true },
+    {
+      key: await readFile(join(dir, 'server-key.pem')),
+      cert: await readFile(join(dir, 'server.pem')),
+      ca: await readFile(join(dir, 'ca.pem')),
+      requestCert: true,
+      rejectUnauthorized: true,
+    },
     relay,
   );
   const port = await listen(server);
@@ -90,6 +128,8 @@ test.serial('tcp:// with TLS and client certificates from docker.tls (mutual TLS
   t.truthy((await engine.ping()).version);
 
   // Without the client certificate the server refuses the handshake: the daemon is unreachable.
-  const e = await t.throwsAsync(createEngine({ docker: { host: `tcp://127.0.0.1:${port}`, tls: { ca: 'ca.pem' } } }, testRunId('tls'), captureLogger(), { rootDir: dir }));
+  const e = await t.throwsAsync(
+    createEngine({ docker: { host: `tcp://127.0.0.1:${port}`, tls: { ca: 'ca.pem' } } }, testRunId('tls'), captureLogger(), { rootDir: dir }),
+  );
   t.is((e as { code?: string }).code, 'E_DOCKER_UNREACHABLE');
 });

@@ -77,7 +77,12 @@ test.serial('start/exec: exit codes, env, workdir; archives in and out; commit w
   t.is(files.get('binfarm/hello.txt'), 'hi there\n');
 
   const ref = `binfarm-test/committed-${engine.runId}`;
-  const id = await c.commit({ repo: ref, tag: 'v1', labels: { 'binfarm.key': 'abc "quoted"', 'binfarm.owned': '1', 'binfarm.test': 'exec' }, changes: ['CMD ["cat","/var/tmp/binfarm/hello.txt"]'] });
+  const id = await c.commit({
+    repo: ref,
+    tag: 'v1',
+    labels: { 'binfarm.key': 'abc "quoted"', 'binfarm.owned': '1', 'binfarm.test': 'exec' },
+    changes: ['CMD ["cat","/var/tmp/binfarm/hello.txt"]'],
+  });
   t.teardown(() => engine.removeImage(`${ref}:v1`, { force: true }));
   const info = await engine.inspectImage(`${ref}:v1`);
   t.is(info?.id, id);

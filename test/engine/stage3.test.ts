@@ -122,7 +122,11 @@ test.serial('signatures: required but missing, required without a key, made by a
   t.teardown(() => key.dispose());
   t.teardown(() => other.dispose());
 
-  const missing = await testRun(t, { imagePrefix: PREFIX, stage3: { type: 'tarball', src: fx.tarball, gpgKey: key.keyFile, requireSignature: true } }, { rootDir: dir });
+  const missing = await testRun(
+    t,
+    { imagePrefix: PREFIX, stage3: { type: 'tarball', src: fx.tarball, gpgKey: key.keyFile, requireSignature: true } },
+    { rootDir: dir },
+  );
   const e1 = await t.throwsAsync(resolveBaseImage(missing.build()));
   t.is((e1 as { code?: string }).code, 'E_SIGNATURE');
   t.regex(e1!.message, /signature .*\.asc of the stage3 is missing/);
@@ -184,7 +188,10 @@ test.serial('registry source: pulled with credentials from the Docker config, Re
   const registry = await startRegistry();
   t.teardown(() => registry.stop());
   const dir = await tempDir(t);
-  await writeFile(join(dir, 'config.json'), JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from(`${registry.user}:${registry.password}`).toString('base64') } } }));
+  await writeFile(
+    join(dir, 'config.json'),
+    JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from(`${registry.user}:${registry.password}`).toString('base64') } } }),
+  );
   const prev = process.env.DOCKER_CONFIG;
   process.env.DOCKER_CONFIG = dir;
   t.teardown(() => {

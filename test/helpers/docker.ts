@@ -33,11 +33,27 @@ async function connect(): Promise<Docker> {
   }
   const dir = mkdtempSync(join(tmpdir(), 'binfarm-dockerd-'));
   const socket = join(dir, 'docker.sock');
-  const child = execa('dockerd', ['--host', `unix://${socket}`, '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'pid'), '--bridge', 'none', '--iptables=false'], {
-    reject: false,
-    stdio: 'ignore',
-    detached: false,
-  });
+  const child = execa(
+    'dockerd',
+    [
+      '--host',
+      `unix://${socket}`,
+      '--data-root',
+      join(dir, 'data'),
+      '--exec-root',
+      join(dir, 'exec'),
+      '--pidfile',
+      join(dir, 'pid'),
+      '--bridge',
+      'none',
+      '--iptables=false',
+    ],
+    {
+      reject: false,
+      stdio: 'ignore',
+      detached: false,
+    },
+  );
   process.once('exit', () => child.kill('SIGTERM'));
   const docker = new Docker({ socketPath: socket });
   for (let i = 0; i < 100; i++) {

@@ -146,7 +146,13 @@ test('no manifest when the run does not publish, or when another tap claims the 
   await farm.hooks.done.promise(off, { built: ['group-analysis'], skipped: [], failed: [] });
   t.false((await readdir(dir)).includes('m'));
 
-  const claimed = farmWith({ plugins: [{ name: 'claimer', apply: (f: Farm) => f.hooks.publish.tapPromise({ name: 'claimer', stage: -100 }, async () => 'published elsewhere') }, hep(), exampleGroup({ manifestDir: 'm' })] });
+  const claimed = farmWith({
+    plugins: [
+      { name: 'claimer', apply: (f: Farm) => f.hooks.publish.tapPromise({ name: 'claimer', stage: -100 }, async () => 'published elsewhere') },
+      hep(),
+      exampleGroup({ manifestDir: 'm' }),
+    ],
+  });
   const on = runContext(claimed, dir, true, []);
   t.is(await claimed.hooks.publish.promise(publishedBuild(on, 'group-analysis')), 'published elsewhere');
   await claimed.hooks.done.promise(on, { built: ['group-analysis'], skipped: [], failed: [] });

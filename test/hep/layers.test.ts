@@ -3,7 +3,7 @@ import type { AtomSpec, PackageSets } from '../../core/index.ts';
 import { atomKey, parseAtom, validateEnvFileName, validateKeywordToken, validateLicenseToken, validateUseToken } from '../../core/portage/grammar/index.ts';
 import { hep, LAYERS, LAYER_NAMES, type HepOptionsInput } from '@binfarm/plugin-hep';
 
-/** The DAG of hep-subject.md §2, written out independently of the plugin. */
+/** The DAG of docs/internals/hep-layers.md#layers, written out independently of the plugin. */
 const EXPECTED_PARENTS = {
   'hep-core': 'base',
   'hep-root': 'hep-core',
@@ -35,7 +35,7 @@ function atomsOf(sets: PackageSets): Array<[string, AtomSpec, boolean]> {
   return out;
 }
 
-test('the layer DAG matches hep-subject.md §2', (t) => {
+test('the layer DAG matches docs/internals/hep-layers.md#layers', (t) => {
   t.deepEqual(Object.fromEntries(LAYER_NAMES.map((n) => [n, LAYERS[n].parent])), EXPECTED_PARENTS);
   const plugin = hep({ variant: 'graphics' });
   t.deepEqual(plugin.resolution.layers, [...LAYER_NAMES], 'the graphics variant can build every layer');
@@ -83,14 +83,14 @@ for (const [scenario, options] of Object.entries(SCENARIOS)) {
   });
 }
 
-/** Old names of the 2020 spec (hep-subject.md §9): none may come back. */
+/** Old names of the 2020 spec (docs/internals/hep-layers.md#renamed-atoms): none may come back. */
 const GONE_ATOMS = [
   'app-portage/layman', 'dev-util/cmake', 'dev-util/ninja', 'sys-devel/gdb', 'dev-util/valgrind', 'dev-util/strace', 'app-doc/doxygen',
   'sys-devel/clang', 'sys-devel/llvm', 'dev-python/celery', 'dev-python/QtPy', 'dev-python/PyQt5', 'dev-python/jupyter_console',
   'sci-libs/scipy', 'media-libs/libafterimage', 'dev-qt/qtcore', 'sci-physics/geant4', 'sci-physics/geant-vmc',
 ];
 
-/** Flags that no longer exist on these packages (hep-subject.md §3-9). */
+/** Flags that no longer exist on these packages (docs/internals/hep-layers.md#renamed-atoms). */
 const GONE_FLAGS: Record<string, string[]> = {
   'sci-physics/geant': ['zlib', 'dawn', 'vrml', 'c++11', 'c++14', 'python', 'qt5'],
   'sci-visualization/gnuplot': ['compat', 'qt5'],
@@ -100,13 +100,89 @@ const GONE_FLAGS: Record<string, string[]> = {
   'app-text/doxygen': ['latex', 'qt5'],
 };
 
-/** IUSE as read from the current ebuilds (hep-subject.md §9; the 2026 ::gentoo index). */
+/** IUSE as read from the current ebuilds (docs/internals/hep-layers.md#sources; the 2026 ::gentoo index). */
 const IUSE: Record<string, string[]> = {
-  'sci-physics/geant': ['data', 'debug', 'doc', 'examples', 'freetype', 'gdml', 'geant3', 'hdf5', 'inventor', 'motif', 'opengl', 'qt6', 'raytracerx', 'static-libs', 'tbb', 'threads', 'trajectories', 'vtk'],
+  'sci-physics/geant': [
+    'data',
+    'debug',
+    'doc',
+    'examples',
+    'freetype',
+    'gdml',
+    'geant3',
+    'hdf5',
+    'inventor',
+    'motif',
+    'opengl',
+    'qt6',
+    'raytracerx',
+    'static-libs',
+    'tbb',
+    'threads',
+    'trajectories',
+    'vtk',
+  ],
   // root-6.40.04.ebuild
-  'sci-physics/root': ['X', 'aqua', 'cuda', 'cudnn', 'davix', 'debug', 'examples', 'fits', 'fftw', 'fortran', 'gdml', 'graphviz', 'gsl', 'http', 'jupyter', 'libcxx', 'minuit', 'mpi', 'opengl', 'pythia8', 'python', 'qt6', 'R', 'roofit', 'root7', 'shadow', 'sqlite', 'ssl', 'tbb', 'test', 'tmva', 'unuran', 'uring', 'xml', 'xrootd'],
+  'sci-physics/root': [
+    'X',
+    'aqua',
+    'cuda',
+    'cudnn',
+    'davix',
+    'debug',
+    'examples',
+    'fits',
+    'fftw',
+    'fortran',
+    'gdml',
+    'graphviz',
+    'gsl',
+    'http',
+    'jupyter',
+    'libcxx',
+    'minuit',
+    'mpi',
+    'opengl',
+    'pythia8',
+    'python',
+    'qt6',
+    'R',
+    'roofit',
+    'root7',
+    'shadow',
+    'sqlite',
+    'ssl',
+    'tbb',
+    'test',
+    'tmva',
+    'unuran',
+    'uring',
+    'xml',
+    'xrootd',
+  ],
   // gnuplot-6.0.3.ebuild
-  'sci-visualization/gnuplot': ['amos', 'aqua', 'bitmap', 'cairo', 'doc', 'examples', 'gd', 'gpic', 'latex', 'libcaca', 'libcerf', 'lua', 'metafont', 'metapost', 'qt6', 'readline', 'regis', 'tgif', 'wxwidgets', 'X'],
+  'sci-visualization/gnuplot': [
+    'amos',
+    'aqua',
+    'bitmap',
+    'cairo',
+    'doc',
+    'examples',
+    'gd',
+    'gpic',
+    'latex',
+    'libcaca',
+    'libcerf',
+    'lua',
+    'metafont',
+    'metapost',
+    'qt6',
+    'readline',
+    'regis',
+    'tgif',
+    'wxwidgets',
+    'X',
+  ],
   // hepmc-3.3.1.ebuild
   'sci-physics/hepmc': ['doc', 'test', 'examples', 'python', 'root', 'static-libs'],
 };
@@ -125,11 +201,23 @@ test('only current atom names, no flag that was removed, and flags from the IUSE
   }
 });
 
-/** hep-subject.md §0: testing-only in ::gentoo, so they need ~amd64; the stable ones must not get it. */
+/** docs/internals/hep-layers.md#keywords: testing-only in ::gentoo, so they need ~amd64; the stable ones must not get it. */
 const TESTING_ONLY = [
-  'sci-physics/root', 'sci-physics/pythia', 'sci-physics/hepmc', 'sci-physics/fastjet', 'sci-physics/rivet', 'sci-physics/yoda', 'sci-physics/thepeg', 'sci-physics/vmc', 'sci-physics/vgm', 'sci-physics/geant4_vmc',
+  'sci-physics/root',
+  'sci-physics/pythia',
+  'sci-physics/hepmc',
+  'sci-physics/fastjet',
+  'sci-physics/rivet',
+  'sci-physics/yoda',
+  'sci-physics/thepeg',
+  'sci-physics/vmc',
+  'sci-physics/vgm',
+  'sci-physics/geant4_vmc',
   // checked in the 2026 ::gentoo index: every ebuild is ~amd64
-  'sci-libs/highfive', 'dev-python/awkward', 'dev-python/awkward-cpp', 'dev-python/vector',
+  'sci-libs/highfive',
+  'dev-python/awkward',
+  'dev-python/awkward-cpp',
+  'dev-python/vector',
 ];
 const STABLE = ['sci-physics/geant', 'sci-physics/geant-data', 'app-doc/geant-docs', 'sci-physics/clhep', 'sci-physics/lhapdf'];
 const LICENSES: Record<string, string[]> = {
@@ -140,7 +228,7 @@ const LICENSES: Record<string, string[]> = {
 };
 const ON_DISK = ['sci-physics/root', 'dev-qt/qtwebengine', 'net-libs/nodejs', 'llvm-core/llvm', 'llvm-core/clang'];
 
-test('keywords, licences and the on-disk build directory follow hep-subject.md', (t) => {
+test('keywords, licences and the on-disk build directory follow docs/internals/hep-layers.md', (t) => {
   const seen = new Set<string>();
   for (const spec of Object.values(hep({ variant: 'graphics', science: true }).resolution.subjects)) {
     for (const [atom, s] of atomsOf(spec.sets ?? {})) {
@@ -156,7 +244,7 @@ test('keywords, licences and the on-disk build directory follow hep-subject.md',
   for (const cp of [...TESTING_ONLY, ...STABLE, ...Object.keys(LICENSES), ...ON_DISK]) t.true(seen.has(cp), `${cp} is part of some layer`);
 });
 
-test('variants switch X, OpenGL and Qt where hep-subject.md says', (t) => {
+test('variants switch X, OpenGL and Qt where docs/internals/hep-layers.md says', (t) => {
   const use = (options: HepOptionsInput, subject: string, cp: string) => {
     const spec = hep(options).resolution.subjects[subject]!;
     const hit = atomsOf(spec.sets ?? {}).find(([a]) => atomKey(a) === cp);
@@ -183,7 +271,8 @@ test('variants switch X, OpenGL and Qt where hep-subject.md says', (t) => {
 test('mc-sim-vmc builds the Geant4 atoms of mc-sim with the same flags (binary packages are shared)', (t) => {
   for (const options of [{ geantOpengl: true }, { variant: 'graphics' as const }]) {
     const subjects = hep(options).resolution.subjects;
-    const geant = (s: string) => atomsOf(subjects[s]!.sets!).filter(([a]) => ['sci-physics/geant', 'sci-physics/geant-data', 'app-doc/geant-docs'].includes(atomKey(a)));
+    const geant = (s: string) =>
+      atomsOf(subjects[s]!.sets!).filter(([a]) => ['sci-physics/geant', 'sci-physics/geant-data', 'app-doc/geant-docs'].includes(atomKey(a)));
     t.deepEqual(geant('mc-sim-vmc'), geant('mc-sim'));
   }
 });

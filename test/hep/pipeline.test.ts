@@ -28,7 +28,11 @@ const fixtureChecks = {
         { name: 'clhep built with threads', cmd: ['cat', '/usr/share/binfarm-fixture/sci-physics/clhep'], expect: /USE="threads"/ },
         { name: 'hdf5 without threads', cmd: ['cat', '/usr/share/binfarm-fixture/sci-libs/hdf5'], expect: /USE="cxx hl zlib"/ },
         { name: 'context in the image', cmd: ['test', '-f', '/var/lib/binfarm/context/smoke/hello.C'] },
-        { name: 'on-disk tmpdir', cmd: ['/bin/sh', '-c', '. /etc/portage/env/no-tmpfs.conf && test -d "$PORTAGE_TMPDIR" && echo "$PORTAGE_TMPDIR"'], expect: '/var/tmp/portage-ondisk' },
+        {
+          name: 'on-disk tmpdir',
+          cmd: ['/bin/sh', '-c', '. /etc/portage/env/no-tmpfs.conf && test -d "$PORTAGE_TMPDIR" && echo "$PORTAGE_TMPDIR"'],
+          expect: '/var/tmp/portage-ondisk',
+        },
         { name: 'one python', cmd: ['grep', '-c', 'PYTHON_SINGLE_TARGET=.*python3_13', '/etc/portage/make.conf'], expect: /^[1-9]/ },
       ];
       return subjects;

@@ -92,7 +92,10 @@ test('every context file a smoke test runs exists in context.01.d', async (t) =>
 });
 
 test('root.01.d/etc/profile.d/hep.sh is valid sh and quiet without ROOT or Geant4', async (t) => {
-  const r = await execa('sh', ['-euc', `. ${join(REPO_ROOT, 'root.01.d/etc/profile.d/hep.sh')}; echo "ROOTSYS=\${ROOTSYS:-unset}"`], { env: { PATH: '/usr/bin:/bin' }, extendEnv: false });
+  const r = await execa('sh', ['-euc', `. ${join(REPO_ROOT, 'root.01.d/etc/profile.d/hep.sh')}; echo "ROOTSYS=\${ROOTSYS:-unset}"`], {
+    env: { PATH: '/usr/bin:/bin' },
+    extendEnv: false,
+  });
   t.is(r.stdout, 'ROOTSYS=unset');
   t.is(r.stderr, '');
 });

@@ -15,7 +15,10 @@ function hepError(options: unknown): Error & { code?: string; hint?: string; det
 test('an unknown layer is an option error listing the known layers', (t) => {
   const e = hepError({ layers: ['hep-core', 'mc-simulation'] });
   t.is(e.code, 'E_CONFIG_INVALID');
-  t.regex(e.message, /hep option "layers\[1\]": unknown layer "mc-simulation"; known layers: hep-core, hep-root, mc-sim, mc-gen, mc-sim-vmc, analysis, serving, dev-tools/);
+  t.regex(
+    e.message,
+    /hep option "layers\[1\]": unknown layer "mc-simulation"; known layers: hep-core, hep-root, mc-sim, mc-gen, mc-sim-vmc, analysis, serving, dev-tools/,
+  );
   t.regex(hepError({ variants: { 'root': 'graphics' } }).message, /hep option "variants.root": unknown layer "root"/);
   t.regex(hepError({ extraAtoms: { base: {} } }).message, /hep option "extraAtoms.base": unknown layer "base"/);
   t.regex(hepError({ layers: [] }).message, /hep option "layers": name at least one layer/);
@@ -26,7 +29,10 @@ test('an unsupported variant, a bad Python target, an unknown option or a bad at
   t.regex(hepError({ variants: { 'mc-sim': 'x11' } }).message, /hep option "variants.mc-sim": unsupported variant "x11"/);
   t.regex(hepError({ pythonTarget: '3.13' }).message, /hep option "pythonTarget": a Python target such as "python3_13"/);
   t.regex(hepError({ geantOpenGL: true }).message, /unknown option "geantOpenGL"; known options: layers, variant, .*geantOpengl/);
-  t.regex(hepError({ extraAtoms: { 'mc-gen': { 'sci-physics/rivet': { usе: ['x'] } } } }).message, /hep option "extraAtoms.mc-gen.sci-physics\/rivet": unknown setting "usе"/);
+  t.regex(
+    hepError({ extraAtoms: { 'mc-gen': { 'sci-physics/rivet': { usе: ['x'] } } } }).message,
+    /hep option "extraAtoms.mc-gen.sci-physics\/rivet": unknown setting "usе"/,
+  );
   const atom = hepError({ extraAtoms: { 'mc-gen': { 'sci-physics/rivet-4.1': {} } } });
   t.is(atom.code, 'E_CONFIG_INVALID');
   t.regex(atom.message, /hep option "extraAtoms.mc-gen\["sci-physics\/rivet-4.1"\]": .*version needs an operator|a package name without a version/);
@@ -35,14 +41,20 @@ test('an unsupported variant, a bad Python target, an unknown option or a bad at
 test('a layer asked for in a variant it does not have breaks rule "layer-variant"', (t) => {
   const e = hepError({ variants: { serving: 'graphics' } });
   t.is(e.code, 'E_SUBJECT');
-  t.regex(e.message, /hep rule "layer-variant" is broken in subject "serving": layer "serving" has no graphics variant \(it has headless\): services run without a display/);
+  t.regex(
+    e.message,
+    /hep rule "layer-variant" is broken in subject "serving": layer "serving" has no graphics variant \(it has headless\): services run without a display/,
+  );
   t.regex(hepError({ variants: { 'hep-core': 'graphics' } }).message, /"hep-core" has no graphics variant/);
 });
 
 test('mc-sim-vmc with headless Geant4 breaks rule "vmc-geant-opengl", and says how to fix it', (t) => {
   const e = hepError({ layers: ['mc-sim-vmc'] });
   t.is(e.code, 'E_SUBJECT');
-  t.regex(e.message, /hep rule "vmc-geant-opengl" is broken in subject "mc-sim-vmc": sci-physics\/geant4_vmc has a hard RDEPEND on sci-physics\/geant\[opengl\]/);
+  t.regex(
+    e.message,
+    /hep rule "vmc-geant-opengl" is broken in subject "mc-sim-vmc": sci-physics\/geant4_vmc has a hard RDEPEND on sci-physics\/geant\[opengl\]/,
+  );
   t.regex(e.hint!, /variants: \{ 'mc-sim-vmc': 'graphics' \}.*geantOpengl: true/);
   t.deepEqual(e.details, { rules: [{ rule: 'vmc-geant-opengl', subject: 'mc-sim-vmc' }] });
   t.notThrows(() => hep({ layers: ['mc-sim-vmc'], geantOpengl: true }));
@@ -75,7 +87,10 @@ test('clhep threads, root -pythia8, pythia -root, thepeg -rivet and Geant4 REQUI
   }
   t.regex(hepError(cases[4]![0]).message, /sci-physics\/geant has qt6 without opengl/);
   t.regex(hepError(cases[6]![0]).message, /sci-physics\/root has opengl without X/);
-  t.regex(hepError({ layers: ['hep-root'], extraAtoms: { 'hep-root': { 'sci-physics/root': { use: ['davix', '-xml'] } } } }).message, /root-required-use.*davix without xml/);
+  t.regex(
+    hepError({ layers: ['hep-root'], extraAtoms: { 'hep-root': { 'sci-physics/root': { use: ['davix', '-xml'] } } } }).message,
+    /root-required-use.*davix without xml/,
+  );
   t.notThrows(() => hep({ layers: ['hep-root'], variant: 'graphics', extraAtoms: { 'hep-root': { 'sci-physics/root': { use: ['davix'] } } } }));
 });
 
@@ -86,21 +101,31 @@ test('a rule broken in a parent is reported once, in the topmost layer', (t) => 
 });
 
 test('several violations are listed together', (t) => {
-  const e = hepError({ layers: ['mc-sim-vmc', 'mc-gen'], variants: { serving: 'graphics' }, extraAtoms: { 'mc-gen': { 'sci-physics/pythia': { use: ['root'] } } } });
+  const e = hepError({
+    layers: ['mc-sim-vmc', 'mc-gen'],
+    variants: { serving: 'graphics' },
+    extraAtoms: { 'mc-gen': { 'sci-physics/pythia': { use: ['root'] } } },
+  });
   t.regex(e.message, /^3 hep rules are broken:\n {2}- hep rule "layer-variant".*\n {2}- hep rule "pythia-no-root".*\n {2}- hep rule "vmc-geant-opengl"/s);
 });
 
 test('pythonTarget outside what HepMC and ROOT accept breaks rule "python-target"', (t) => {
   const e = hepError({ pythonTarget: 'python3_14' });
   t.is(e.code, 'E_SUBJECT');
-  t.regex(e.message, /hep rule "python-target" is broken in subject "hep-core": pythonTarget "python3_14" is not accepted by sci-physics\/hepmc-3.3.1 \(layer hep-core accepts python3_11, python3_12, python3_13\); the chosen layers can share python3_12 or python3_13/);
+  t.regex(
+    e.message,
+    /hep rule "python-target" is broken in subject "hep-core": pythonTarget "python3_14" is not accepted by sci-physics\/hepmc-3.3.1 \(layer hep-core accepts python3_11, python3_12, python3_13\); the chosen layers can share python3_12 or python3_13/,
+  );
   t.regex(hepError({ pythonTarget: 'python3_11', layers: ['mc-gen'] }).message, /sci-physics\/rivet-4 and sci-physics\/yoda-2/);
 });
 
 test('science: true without a "science" overlay in the config breaks rule "science-overlay"', async (t) => {
   const e = await innerError(() => farmWith({ plugins: [hep({ science: true, layers: ['mc-gen'] })] }));
   t.is(e.code, 'E_SUBJECT');
-  t.regex(e.message, /hep rule "science-overlay" is broken in subject "mc-gen": science: true adds ::science packages to mc-gen, but the config has no overlay named "science"/);
+  t.regex(
+    e.message,
+    /hep rule "science-overlay" is broken in subject "mc-gen": science: true adds ::science packages to mc-gen, but the config has no overlay named "science"/,
+  );
   t.notThrows(() => farmWith({ plugins: [hep({ science: true, layers: ['serving'] })] }), 'no ::science package in serving: no overlay needed');
   const farm = farmWith({
     plugins: [hep({ science: true, layers: ['mc-gen'] })],

@@ -44,7 +44,14 @@ test('a failure seen only in the final summary still carries its log path', (t) 
 });
 
 test('line events: titles come from Emerging lines, colour codes are ignored', (t) => {
-  t.deepEqual(parseLine('>>> Emerging (3 of 12) dev-libs/boost-1.88.0::gentoo'), { type: 'start', binary: false, n: 3, m: 12, cpv: 'dev-libs/boost-1.88.0', repo: 'gentoo' });
+  t.deepEqual(parseLine('>>> Emerging (3 of 12) dev-libs/boost-1.88.0::gentoo'), {
+    type: 'start',
+    binary: false,
+    n: 3,
+    m: 12,
+    cpv: 'dev-libs/boost-1.88.0',
+    repo: 'gentoo',
+  });
   t.deepEqual(parseLine('\x1b[32m>>> Emerging binary (1 of 3) \x1b[01;35msys-libs/zlib-1.3.1-r1\x1b[0m::gentoo'), {
     type: 'start',
     binary: true,
@@ -53,7 +60,13 @@ test('line events: titles come from Emerging lines, colour codes are ignored', (
     cpv: 'sys-libs/zlib-1.3.1-r1',
     repo: 'gentoo',
   });
-  t.deepEqual(parseLine('>>> Jobs: 1 of 4 complete, 1 running, 1 failed     Load avg: 1.52, 0.74, 0.38'), { type: 'jobs', complete: 1, total: 4, running: 1, failed: 1 });
+  t.deepEqual(parseLine('>>> Jobs: 1 of 4 complete, 1 running, 1 failed     Load avg: 1.52, 0.74, 0.38'), {
+    type: 'jobs',
+    complete: 1,
+    total: 4,
+    running: 1,
+    failed: 1,
+  });
   t.is(parseLine('>>> Source compiled.'), undefined);
   t.deepEqual(parseLine('>>> Failed to emerge app-misc/foo-1'), { type: 'failed', action: 'emerge', cpv: 'app-misc/foo-1', hasLog: false });
   t.like(parseLine('>>> Failed to install app-misc/foo-1, Log file:'), { type: 'failed', action: 'install', cpv: 'app-misc/foo-1', hasLog: true });

@@ -36,7 +36,9 @@ test.serial('publish: images pushed with auth and pulled back; binhost generatio
   // the registry holds the key, dated and latest tags (real registry, basic auth)
   const auth = `Basic ${Buffer.from(`${registry.user}:${registry.password}`).toString('base64')}`;
   t.is((await fetch(`http://${registry.host}/v2/binfarm-test/hep-core/tags/list`)).status, 401, 'the registry wants credentials');
-  const tags = (await (await fetch(`http://${registry.host}/v2/binfarm-test/hep-core/tags/list`, { headers: { Authorization: auth } })).json()) as { tags: string[] };
+  const tags = (await (await fetch(`http://${registry.host}/v2/binfarm-test/hep-core/tags/list`, { headers: { Authorization: auth } })).json()) as {
+    tags: string[];
+  };
   t.deepEqual(tags.tags.sort(), [dateTag(), key12, 'latest'].sort());
   t.truthy(core.published?.images?.includes(`${registry.host}/binfarm-test/hep-core:${key12}`));
 

@@ -37,7 +37,14 @@ test('the plan on a stage3: make.conf merged, binrepos removed, profile installe
   const { files, model } = await renderSubject(farm, 'base');
   const state = stage3State();
   const overlays = await collectOverlayFiles(FIXTURES, ['root.00.d'], 'base');
-  const plan = planApply({ files, overlays, state, strategies: resolveStrategies(farm), choose: strategyChooser({}), removeStage3Binrepos: model.removeStage3Binrepos });
+  const plan = planApply({
+    files,
+    overlays,
+    state,
+    strategies: resolveStrategies(farm),
+    choose: strategyChooser({}),
+    removeStage3Binrepos: model.removeStage3Binrepos,
+  });
 
   t.true(plan.ops.findIndex((o) => o.op === 'remove' && o.path === '/etc/portage/binrepos.conf/gentoo.conf') === 0, 'the stage3 binrepo goes first');
   t.is(state.get('/etc/portage/binrepos.conf/gentoo.conf'), undefined);
@@ -83,7 +90,13 @@ test('user strategies: protect for package files, an unknown strategy is named',
   const farm = farmOf({ portage: { strategies: { 'package.use/*': 'protect' } }, base: { sets: { b: { 'app-admin/sudo': { use: ['ldap'] } } } } });
   const { files } = await renderSubject(farm, 'base');
   const state = new ImageState([['/etc/portage/package.use/50-base', { kind: 'file', content: 'old\n' }]]);
-  const plan = planApply({ files, state, strategies: resolveStrategies(farm), choose: strategyChooser(farm.options.portage.strategies), removeStage3Binrepos: true });
+  const plan = planApply({
+    files,
+    state,
+    strategies: resolveStrategies(farm),
+    choose: strategyChooser(farm.options.portage.strategies),
+    removeStage3Binrepos: true,
+  });
   t.true(plan.ops.some((o) => o.op === 'rename' && o.to === '/etc/portage/package.use/50-base'));
   t.true(plan.log.some((l) => l.startsWith('etc-update:')));
 

@@ -50,7 +50,10 @@ export const FULL: BinfarmConfigInput = {
           'app-text/tree': { unmask: true },
         },
       },
-      portage: { makeConf: { COMMON_FLAGS: '-O3 -pipe -march=x86-64 -mtune=generic', PYTHON_SINGLE_TARGET: '-* python3_13' }, files: { 'package.use/zz-local': '*/* PYTHON_TARGETS: -* python3_13\n' } },
+      portage: {
+        makeConf: { COMMON_FLAGS: '-O3 -pipe -march=x86-64 -mtune=generic', PYTHON_SINGLE_TARGET: '-* python3_13' },
+        files: { 'package.use/zz-local': '*/* PYTHON_TARGETS: -* python3_13\n' },
+      },
     },
     'hep-root': {
       parent: 'hep-core',
@@ -62,7 +65,15 @@ export const FULL: BinfarmConfigInput = {
 };
 
 export const DBG_DIR: BinfarmConfigInput = {
-  portage: { buildType: 'dbg', dbgScope: 'per-package', makeConfLayout: 'dir', customProfile: false, grantPtrace: true, binpkgFormat: 'xpak', binpkgCompress: 'xz' },
+  portage: {
+    buildType: 'dbg',
+    dbgScope: 'per-package',
+    makeConfLayout: 'dir',
+    customProfile: false,
+    grantPtrace: true,
+    binpkgFormat: 'xpak',
+    binpkgCompress: 'xz',
+  },
   subjects: {
     'hep-core': {
       sets: {

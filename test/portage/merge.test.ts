@@ -21,7 +21,18 @@ const render = (c: MakeConfContribution[]) => resolveMakeConf(c).map((s) => s.li
 const vars = (text: string) => Object.fromEntries(evaluateMakeConf(parseMakeConf(text, 'x'), { inherited: inheritedNames() }).vars);
 
 test('which variables are incremental', (t) => {
-  for (const v of ['USE', 'FEATURES', 'ACCEPT_KEYWORDS', 'ACCEPT_LICENSE', 'CONFIG_PROTECT', 'CONFIG_PROTECT_MASK', 'PYTHON_TARGETS', 'CPU_FLAGS_X86', 'VIDEO_CARDS']) t.true(isIncremental(v), v);
+  for (const v of [
+    'USE',
+    'FEATURES',
+    'ACCEPT_KEYWORDS',
+    'ACCEPT_LICENSE',
+    'CONFIG_PROTECT',
+    'CONFIG_PROTECT_MASK',
+    'PYTHON_TARGETS',
+    'CPU_FLAGS_X86',
+    'VIDEO_CARDS',
+  ])
+    t.true(isIncremental(v), v);
   for (const v of ['CFLAGS', 'MAKEOPTS', 'PKGDIR', 'CHOST', 'EMERGE_DEFAULT_OPTS']) t.false(isIncremental(v), v);
 });
 
@@ -94,13 +105,29 @@ test('contributions: a value referencing an overridden variable is repeated afte
 
 test('merge into the stage3 make.conf: in place, comments kept, incremental stacked', (t) => {
   const rendered = render([
-    { contributor: '00-binfarm', vars: { COMMON_FLAGS: '-O2 -pipe -march=x86-64', CFLAGS: '${COMMON_FLAGS}', CXXFLAGS: '${COMMON_FLAGS}', FCFLAGS: '${COMMON_FLAGS}', FFLAGS: '${COMMON_FLAGS}', USE: '-bindist zstd', FEATURES: '-sandbox buildpkg', MAKEOPTS: '-j4', LC_MESSAGES: 'C.UTF-8' } },
+    {
+      contributor: '00-binfarm',
+      vars: {
+        COMMON_FLAGS: '-O2 -pipe -march=x86-64',
+        CFLAGS: '${COMMON_FLAGS}',
+        CXXFLAGS: '${COMMON_FLAGS}',
+        FCFLAGS: '${COMMON_FLAGS}',
+        FFLAGS: '${COMMON_FLAGS}',
+        USE: '-bindist zstd',
+        FEATURES: '-sandbox buildpkg',
+        MAKEOPTS: '-j4',
+        LC_MESSAGES: 'C.UTF-8',
+      },
+    },
   ]);
   const r = mergeIntoExisting(stage3, rendered, '/etc/portage/make.conf');
   t.is(r.mode, 'in-place');
   t.true(r.text.startsWith('# These settings were set by the catalyst build script'), 'comments kept');
   t.true(r.text.includes('COMMON_FLAGS="-O2 -pipe -march=x86-64"\nCFLAGS="${COMMON_FLAGS}"'), 'replaced where it stands');
-  t.true(r.text.includes('# NOTE: This stage was built with the bindist USE flag enabled\nUSE="-bindist zstd"\n'), 'USE tokens stacked: bindist removed, zstd added');
+  t.true(
+    r.text.includes('# NOTE: This stage was built with the bindist USE flag enabled\nUSE="-bindist zstd"\n'),
+    'USE tokens stacked: bindist removed, zstd added',
+  );
   t.true(r.text.includes(`${MERGE_MARKER}\nFEATURES="\${FEATURES} -sandbox buildpkg"\nMAKEOPTS="-j4"\n`), 'new variables appended under the marker');
   t.is(r.text.match(/LC_MESSAGES/g)?.length, 1, 'an equal value is left alone');
   t.true(r.log.some((l) => l.startsWith('USE: "bindist" → "-bindist zstd"')), r.log.join('\n'));
@@ -144,7 +171,10 @@ test('merge into an empty or missing file', (t) => {
 });
 
 test('contributions: invalid variable names and values are named with their contributor', (t) => {
-  t.throws(() => render([{ contributor: '51-lab', vars: { 'MY-FLAGS': '-O2' } }]), { code: 'E_MAKECONF', message: /variable name "MY-FLAGS" \(from 51-lab\)/ } as never);
+  t.throws(() => render([{ contributor: '51-lab', vars: { 'MY-FLAGS': '-O2' } }]), {
+    code: 'E_MAKECONF',
+    message: /variable name "MY-FLAGS" \(from 51-lab\)/,
+  } as never);
   t.throws(() => render([{ contributor: '51-lab', vars: { X: 3 as unknown as string } }]), { message: /X \(from 51-lab\) must be a string/ } as never);
   t.throws(() => render([{ contributor: '51-lab', vars: { X: 'a "b' } }]), { code: 'E_MAKECONF', message: /not valid inside double quotes/ } as never);
 });

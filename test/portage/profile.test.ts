@@ -16,7 +16,7 @@ function parents(files: Map<string, string>, profileDir: string): string[] {
 }
 
 for (const buildType of ['opt', 'dbg'] as const) {
-  test(`custom profile for ${buildType}: layout, parent chain and make.profile (gentoo-facts §5)`, async (t) => {
+  test(`custom profile for ${buildType}: layout, parent chain and make.profile (docs/internals/gentoo.md#custom-profile)`, async (t) => {
     const { files } = await renderSubject(farmOf({ portage: { buildType, profile: 'default/linux/amd64/23.0/systemd' } }), 'base');
     const name = `binfarm/amd64/23.0/${buildType}`;
     const dir = `${REPO}/profiles/${name}`;
@@ -38,7 +38,10 @@ for (const buildType of ['opt', 'dbg'] as const) {
     t.is(defaults.BINFARM_BUILD_TYPE, buildType);
 
     // repos.conf entry for the overlay, without sync
-    t.regex(files.get('repos.conf/binfarm-local.conf')!, /\[binfarm-local\]\nlocation = \/var\/db\/repos\/binfarm-local\nsync-type =\nsync-uri =\nauto-sync = no\n/);
+    t.regex(
+      files.get('repos.conf/binfarm-local.conf')!,
+      /\[binfarm-local\]\nlocation = \/var\/db\/repos\/binfarm-local\nsync-type =\nsync-uri =\nauto-sync = no\n/,
+    );
 
     // make.profile resolves, relative to /etc/portage, to the profile directory
     const target = symlinkTarget(files.get('make.profile')!)!;
@@ -55,7 +58,11 @@ test('make.profile points into the gentoo repository when the custom profile is 
 
 test('profile content from the config: packages, package.use, make.defaults; bad atoms named', async (t) => {
   const { files } = await renderSubject(
-    farmOf({ portage: { profileContent: { packages: ['*app-admin/sudo', 'app-misc/jq', '-*'], packageUse: { 'dev-lang/python': ['-tk'] }, makeDefaults: { USE: '-X' } } } }),
+    farmOf({
+      portage: {
+        profileContent: { packages: ['*app-admin/sudo', 'app-misc/jq', '-*'], packageUse: { 'dev-lang/python': ['-tk'] }, makeDefaults: { USE: '-X' } },
+      },
+    }),
     'base',
   );
   const dir = `${REPO}/profiles/binfarm/amd64/23.0/opt`;

@@ -79,7 +79,9 @@ test('a failed render leaves the previous one in place', async (t) => {
   const out = join(await tmp(t), 'out');
   await renderSubjectToDir(farmOf({}), 'base', out);
   const before = await readFile(join(out, 'etc/portage/make.conf'), 'utf8');
-  await t.throwsAsync(renderSubjectToDir(farmOf({ base: { overlays: ['no-such-dir'] } }), 'base', out), { message: /overlay directory "no-such-dir" does not exist/ });
+  await t.throwsAsync(renderSubjectToDir(farmOf({ base: { overlays: ['no-such-dir'] } }), 'base', out), {
+    message: /overlay directory "no-such-dir" does not exist/,
+  });
   t.is(await readFile(join(out, 'etc/portage/make.conf'), 'utf8'), before);
   t.deepEqual(await readdir(dirname(out)), ['out']);
 });
@@ -97,13 +99,18 @@ test('binfarm render on the command line (config file, --set, --diff, --json)', 
   t.regex(first.stdout, /rendered subject "base": \d+ files into .*\/tree/);
   t.regex(await readFile(join(dir, 'tree/etc/portage/package.use/50-base'), 'utf8'), /app-admin\/sudo ldap/);
   t.truthy(await readFile(join(dir, 'tree/etc/portage/env/no-tmpfs.conf'), 'utf8'));
-  const second = await run(process.execPath, [bin, '--config', config, '--set', 'portage.makeopts=-j3', 'render', 'base', '--out', 'tree', '--diff'], { cwd: dir });
+  const second = await run(process.execPath, [bin, '--config', config, '--set', 'portage.makeopts=-j3', 'render', 'base', '--out', 'tree', '--diff'], {
+    cwd: dir,
+  });
   t.regex(second.stdout, /^\+MAKEOPTS="-j3"$/m);
   const json = await run(process.execPath, [bin, '--config', config, '--json', 'render', 'base', '--out', 'tree', '--diff'], { cwd: dir });
   const parsed = JSON.parse(json.stdout.trim().split('\n').at(-1)!);
   t.like(parsed, { subject: 'base', hadPrevious: true });
   t.regex(parsed.diff, /^-MAKEOPTS="-j3"$/m);
-  const unknown = (await run(process.execPath, [bin, '--config', config, 'render', 'nope', '--out', 'x'], { cwd: dir }).catch((e: unknown) => e)) as { code: number; stderr: string };
+  const unknown = (await run(process.execPath, [bin, '--config', config, 'render', 'nope', '--out', 'x'], { cwd: dir }).catch((e: unknown) => e)) as {
+    code: number;
+    stderr: string;
+  };
   t.is(unknown.code, 2);
   t.regex(unknown.stderr, /unknown subject "nope"/);
 });

@@ -39,7 +39,9 @@ function naive(yaml: string): PackageSets {
     return out;
   };
   const doc = parse(yaml) as Record<string, Record<string, Record<string, unknown> | null>>;
-  return Object.fromEntries(Object.entries(doc).map(([set, atoms]) => [set, Object.fromEntries(Object.entries(atoms ?? {}).map(([a, s]) => [a, norm(s)]))])) as PackageSets;
+  return Object.fromEntries(
+    Object.entries(doc).map(([set, atoms]) => [set, Object.fromEntries(Object.entries(atoms ?? {}).map(([a, s]) => [a, norm(s)]))]),
+  ) as PackageSets;
 }
 
 for (const name of ['spec-hepsoft.yaml', 'spec-structure.yaml']) {
@@ -62,7 +64,11 @@ test('the real 2020 spec: nested deps and split items survive', async (t) => {
   const geant = sets['hf-sci-soft']!['=sci-physics/geant-4.10.6_p2']!;
   t.deepEqual(geant.env, ['debugsyms.conf', 'installsources.conf']);
   t.deepEqual(geant.deps!['>=x11-libs/libxcb-1.13.1'], { use: ['xkb'] });
-  t.deepEqual(sets['hf-python']!['dev-python/jupyter']!.deps!['>=dev-python/PyQt5-5.13.2'], { use: ['svg', 'gui', 'widgets'] }, '[svg gui widgets] is three flags');
+  t.deepEqual(
+    sets['hf-python']!['dev-python/jupyter']!.deps!['>=dev-python/PyQt5-5.13.2'],
+    { use: ['svg', 'gui', 'widgets'] },
+    '[svg gui widgets] is three flags',
+  );
   t.deepEqual(sets['hf-dev-tools']!['dev-lang/swig:0'], {});
 });
 
@@ -102,14 +108,19 @@ test('binfarm import-spec on the command line', async (t) => {
   const run = promisify(execFile);
   const { stdout } = await run(process.execPath, [join(REPO, 'bin/binfarm.js'), 'import-spec', join(FIXTURES, 'spec-structure.yaml')], { cwd: REPO });
   t.true(stdout.startsWith('// Package sets imported from spec-structure.yaml'));
-  const failed = await run(process.execPath, [join(REPO, 'bin/binfarm.js'), 'import-spec', '-'], { cwd: REPO }).catch((e: { code: number; stderr: string }) => e);
+  const failed = await run(process.execPath, [join(REPO, 'bin/binfarm.js'), 'import-spec', '-'], { cwd: REPO }).catch(
+    (e: { code: number; stderr: string }) => e,
+  );
   t.is((failed as { code: number }).code, 64);
   t.regex((failed as { stderr: string }).stderr, /cannot read/);
   const bad = join(REPO, 'node_modules', '.cache', `bad-${randomBytes(3).toString('hex')}.yaml`);
   await mkdir(join(REPO, 'node_modules', '.cache'), { recursive: true });
   await writeFile(bad, 'hf:\n  dev-libs/foo: { use: [b@d!] }\n');
   t.teardown(() => rm(bad, { force: true }));
-  const e = (await run(process.execPath, [join(REPO, 'bin/binfarm.js'), 'import-spec', bad], { cwd: REPO }).catch((x: unknown) => x)) as { code: number; stderr: string };
+  const e = (await run(process.execPath, [join(REPO, 'bin/binfarm.js'), 'import-spec', bad], { cwd: REPO }).catch((x: unknown) => x)) as {
+    code: number;
+    stderr: string;
+  };
   t.is(e.code, 2, 'grammar errors exit with the config exit code');
   t.regex(e.stderr, /bad-\w+\.yaml:2: set "hf", atom "dev-libs\/foo", use: invalid USE flag "b@d!"/);
 });

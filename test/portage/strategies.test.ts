@@ -46,13 +46,21 @@ test('overwrite: creates, replaces, leaves an equal file alone, writes links', (
 });
 
 test('merge: make.conf-aware merge into the stage3 file', (t) => {
-  const r = run(mergeStrategy, input({ key: 'make.conf', path: '/etc/portage/make.conf', existing: stage3, content: 'USE="${USE} -bindist zstd"\nMAKEOPTS="-j4"\n' }));
+  const r = run(
+    mergeStrategy,
+    input({ key: 'make.conf', path: '/etc/portage/make.conf', existing: stage3, content: 'USE="${USE} -bindist zstd"\nMAKEOPTS="-j4"\n' }),
+  );
   const text = r.state.text('/etc/portage/make.conf')!;
   t.true(text.startsWith('# These settings were set by the catalyst build script'));
   t.true(text.includes('USE="-bindist zstd"\n'));
   t.true(text.endsWith(`${MERGE_MARKER}\nMAKEOPTS="-j4"\n`));
   t.is(r.log[0], 'merge /etc/portage/make.conf (in-place):');
-  t.deepEqual(mergeStrategy.apply(input({ key: 'make.conf', path: '/etc/portage/make.conf', existing: text, content: 'USE="${USE} -bindist zstd"\nMAKEOPTS="-j4"\n' })).ops, [], 'idempotent');
+  t.deepEqual(
+    mergeStrategy.apply(input({ key: 'make.conf', path: '/etc/portage/make.conf', existing: text, content: 'USE="${USE} -bindist zstd"\nMAKEOPTS="-j4"\n' }))
+      .ops,
+    [],
+    'idempotent',
+  );
 });
 
 test('merge: other files keep their lines and gain the missing ones; no file means create', (t) => {
@@ -97,9 +105,20 @@ test('protect: takes ._cfg0001_ when ._cfg0000_ exists; creates a missing file d
 });
 
 test('profile: the overlay files and the make.profile link', (t) => {
-  const link = run(profileStrategy, input({ key: 'make.profile', path: '/etc/portage/make.profile', existing: undefined, content: 'symlink:../../var/db/repos/binfarm-local/profiles/binfarm/amd64/23.0/opt' }));
+  const link = run(
+    profileStrategy,
+    input({
+      key: 'make.profile',
+      path: '/etc/portage/make.profile',
+      existing: undefined,
+      content: 'symlink:../../var/db/repos/binfarm-local/profiles/binfarm/amd64/23.0/opt',
+    }),
+  );
   t.deepEqual(link.state.get('/etc/portage/make.profile'), { kind: 'symlink', target: '../../var/db/repos/binfarm-local/profiles/binfarm/amd64/23.0/opt' });
   t.deepEqual(profileStrategy.apply(input({ content: 'symlink:x', existing: 'symlink:x' })).ops, [], 'an equal link is left alone');
-  const file = run(profileStrategy, input({ key: '/var/db/repos/binfarm-local/profiles/repo_name', path: '/var/db/repos/binfarm-local/profiles/repo_name', content: 'binfarm-local\n' }));
+  const file = run(
+    profileStrategy,
+    input({ key: '/var/db/repos/binfarm-local/profiles/repo_name', path: '/var/db/repos/binfarm-local/profiles/repo_name', content: 'binfarm-local\n' }),
+  );
   t.is(file.state.text('/var/db/repos/binfarm-local/profiles/repo_name'), 'binfarm-local\n');
 });

@@ -36,7 +36,11 @@ async function runWith(t: import('ava').ExecutionContext, renderer: Parameters<t
   const err = capture(renderer === 'default');
   const farm = testFarm(t, { plugins: [builderPlugin(fail ? { fail } : {})], subjects: { tools: {}, extra: { parent: 'tools' } } });
   farm.hooks.beforeRun.tap('warner', (run) => run.logger.warn('a farm-level warning'));
-  const result = await runFarm(farm, { plan: planOf(farm, ['base', 'tools', 'extra']), reporter: createReporter(renderer, { stdout: out.stream, stderr: err.stream }), collaborators: offlineCollaborators() });
+  const result = await runFarm(farm, {
+    plan: planOf(farm, ['base', 'tools', 'extra']),
+    reporter: createReporter(renderer, { stdout: out.stream, stderr: err.stream }),
+    collaborators: offlineCollaborators(),
+  });
   return { result, out: out.text(), err: err.text() };
 }
 
@@ -107,7 +111,11 @@ test.serial('live tree: a failure between two phases (the content key) ends the 
       throw Object.assign(new Error('the content key of subject "base" cannot be computed'), { code: 'E_PLAN' });
     },
   };
-  const result = await runFarm(farm, { plan: planOf(farm, ['base', 'tools']), reporter: createReporter('default', { stdout: out.stream, stderr: err.stream }), collaborators: failingKey });
+  const result = await runFarm(farm, {
+    plan: planOf(farm, ['base', 'tools']),
+    reporter: createReporter('default', { stdout: out.stream, stderr: err.stream }),
+    collaborators: failingKey,
+  });
   t.is(result.status, 'failed');
   t.is(result.failures[0]?.phase, undefined);
   t.deepEqual(result.builds.get('base')!.phases.map((p) => p.phase), ['fetchStage3', 'mountPortage']);

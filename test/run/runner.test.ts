@@ -100,7 +100,9 @@ test('a failed subject skips its descendants with a reason; independent subjects
   t.deepEqual(result.summary.built.sort(), ['a', 'base']);
   t.deepEqual(result.summary.failed, ['c']);
   t.deepEqual(result.summary.skipped.sort(), ['d', 'e']);
-  const skips = reporter.events.filter((e) => e.event === 'subject:skip').map((e) => (e as { subject: string; reason: string }).subject + ': ' + (e as { reason: string }).reason);
+  const skips = reporter.events
+    .filter((e) => e.event === 'subject:skip')
+    .map((e) => (e as { subject: string; reason: string }).subject + ': ' + (e as { reason: string }).reason);
   t.deepEqual(skips.sort(), ['d: parent "c" failed', 'e: parent "d" was not built']);
 
   const msg = 'plugin "test-builder" failed in hook "emerge" for subject "c": emerge of c broke';

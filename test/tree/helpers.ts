@@ -9,7 +9,10 @@ import { generateTree, type TreeGenResult } from '../fixtures/tree-gen.ts';
 import { tempDir } from '../engine/helpers.ts';
 import { stage3FixtureImage } from '../fixtures/images.ts';
 
-export async function smallTree(t: ExecutionContext, opts: { packages?: number; repoName?: string; seed?: number } = {}): Promise<TreeGenResult & { parent: string }> {
+export async function smallTree(
+  t: ExecutionContext,
+  opts: { packages?: number; repoName?: string; seed?: number } = {},
+): Promise<TreeGenResult & { parent: string }> {
   const parent = await tempDir(t, 'binfarm-tree-');
   const dir = join(parent, opts.repoName ?? 'gentoo');
   const r = generateTree(dir, { packages: opts.packages ?? 40, seed: opts.seed ?? 3, ...(opts.repoName ? { repoName: opts.repoName } : {}) });

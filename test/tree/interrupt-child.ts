@@ -49,5 +49,7 @@ const build: SubjectBuild = {
 const setup = await mountTrees(build, new MountStrategyRegistry());
 const container = await engine.start({ image, cmd: ['sleep', '600'], mounts: build.tree!.mounts });
 const volume = await engine.createVolume(`binfarm-test-${runId}`);
-process.stdout.write(`READY ${JSON.stringify({ runId, sqfs: setup.repos[0]!.artifact.sqfs, mountDir: build.tree!.mounts[0]!.source, container: container.id, volume })}\n`);
+process.stdout.write(
+  `READY ${JSON.stringify({ runId, sqfs: setup.repos[0]!.artifact.sqfs, mountDir: build.tree!.mounts[0]!.source, container: container.id, volume })}\n`,
+);
 setInterval(() => undefined, 1000);

@@ -38,10 +38,19 @@ test.serial('image source: the tree is exported through the API from a gentoo/po
   await mountFor(build);
   const info = await (await r.engine()).inspectImage(image);
   t.is(build.tree!.digest, `image:${info!.id}`);
-  const out = await readInContainer(r, build.tree!.mounts, build.baseImage!.ref, `cat /var/db/repos/gentoo/profiles/repo_name; ls /var/db/repos/gentoo/${tree.atoms[0]}/Manifest`);
+  const out = await readInContainer(
+    r,
+    build.tree!.mounts,
+    build.baseImage!.ref,
+    `cat /var/db/repos/gentoo/profiles/repo_name; ls /var/db/repos/gentoo/${tree.atoms[0]}/Manifest`,
+  );
   t.is(out, `gentoo\n/var/db/repos/gentoo/${tree.atoms[0]}/Manifest\n`);
   const docker = await dockerForTests();
-  t.is((await docker.listContainers({ all: true, filters: { label: [`binfarm.run=${r.run.runId}`, 'binfarm.role=tree-export'] } })).length, 0, 'the export container is removed');
+  t.is(
+    (await docker.listContainers({ all: true, filters: { label: [`binfarm.run=${r.run.runId}`, 'binfarm.role=tree-export'] } })).length,
+    0,
+    'the export container is removed',
+  );
 
   const r2 = await testRun(t, { tree: { type: 'image', image } }, { tag: 'src-image2', cacheDir: r.run.cacheDir });
   await mountFor(r2.build());
@@ -71,7 +80,12 @@ test.serial('snapshot source over HTTP: md5sum and gpgsig checked, top directory
   t.is(build.tree!.digest, `sha512:${sha512(data)}`);
   t.true(r.outputs.some((l) => l.includes('MD5 verified against') && l.includes('.md5sum')));
   t.true(r.outputs.some((l) => l.includes('signature good')));
-  const out = await readInContainer(r, build.tree!.mounts, build.baseImage!.ref, 'cat /var/db/repos/gentoo/profiles/repo_name; ls /var/db/repos/gentoo | head -1');
+  const out = await readInContainer(
+    r,
+    build.tree!.mounts,
+    build.baseImage!.ref,
+    'cat /var/db/repos/gentoo/profiles/repo_name; ls /var/db/repos/gentoo | head -1',
+  );
   t.is(out.split('\n')[0], 'gentoo');
   t.not(out.split('\n')[1], 'gentoo-20260101', 'the top directory is the image root');
 
@@ -135,7 +149,12 @@ test.serial('git source: one commit, through git archive; uncommitted edits are 
   const build = r.build();
   await mountFor(build);
   t.is(build.tree!.digest, `git:${commit}`);
-  const out = await readInContainer(r, build.tree!.mounts, build.baseImage!.ref, 'cat /var/db/repos/gentoo/profiles/repo_name; ls /var/db/repos/gentoo/profiles/uncommitted 2>&1 | grep -c "No such"');
+  const out = await readInContainer(
+    r,
+    build.tree!.mounts,
+    build.baseImage!.ref,
+    'cat /var/db/repos/gentoo/profiles/repo_name; ls /var/db/repos/gentoo/profiles/uncommitted 2>&1 | grep -c "No such"',
+  );
   t.is(out, 'gentoo\n1\n');
 
   const bad = await testRun(t, { tree: { type: 'git', path: tree.dir, ref: 'no-such-branch' } }, { tag: 'src-git-bad' });
@@ -149,16 +168,29 @@ test.serial('overlays: each mounted at /var/db/repos/<name>, repos recorded for 
   const overlayParent = await tempDir(t);
   const science = join(overlayParent, 'science');
   generateTree(science, { packages: 5, seed: 27, repoName: 'science' });
-  const r = await testRun(t, { tree: { type: 'dir', path: tree.dir }, overlays: [{ name: 'science', source: { type: 'dir', path: science } }], mount: { strategy: 'squashfs' } }, { tag: 'overlays' });
+  const r = await testRun(
+    t,
+    { tree: { type: 'dir', path: tree.dir }, overlays: [{ name: 'science', source: { type: 'dir', path: science } }], mount: { strategy: 'squashfs' } },
+    { tag: 'overlays' },
+  );
   const build = r.build();
   const setup = await mountFor(build);
   t.deepEqual(build.tree!.repos, { gentoo: '/var/db/repos/gentoo', science: '/var/db/repos/science' });
   t.deepEqual(build.tree!.mounts.map((m) => m.target), ['/var/db/repos/gentoo', '/var/db/repos/science']);
   t.not(build.tree!.digest, setup.repos[0]!.artifact.digest);
-  const out = await readInContainer(r, build.tree!.mounts, build.baseImage!.ref, 'cat /var/db/repos/gentoo/profiles/repo_name /var/db/repos/science/profiles/repo_name /var/db/repos/science/metadata/layout.conf | head -3');
+  const out = await readInContainer(
+    r,
+    build.tree!.mounts,
+    build.baseImage!.ref,
+    'cat /var/db/repos/gentoo/profiles/repo_name /var/db/repos/science/profiles/repo_name /var/db/repos/science/metadata/layout.conf | head -3',
+  );
   t.is(out, 'gentoo\nscience\nmasters = gentoo\n');
 
-  const wrong = await testRun(t, { tree: { type: 'dir', path: tree.dir }, overlays: [{ name: 'physics', source: { type: 'dir', path: science } }] }, { tag: 'overlays-bad' });
+  const wrong = await testRun(
+    t,
+    { tree: { type: 'dir', path: tree.dir }, overlays: [{ name: 'physics', source: { type: 'dir', path: science } }] },
+    { tag: 'overlays-bad' },
+  );
   const e = await t.throwsAsync(mountFor(wrong.build()));
   t.is((e as { code?: string }).code, 'E_TREE');
   t.is(e!.message, 'overlay "physics": its profiles/repo_name says "science"');

@@ -14,7 +14,11 @@ async function probe(r: TestRun, mounts: MountSpec[], image: string, atom: strin
   return engine.run({
     image,
     mounts,
-    cmd: ['sh', '-c', `cat /var/db/repos/gentoo/profiles/repo_name; ls /var/db/repos/gentoo/${atom} | grep -c ebuild; find /var/db/repos/gentoo/metadata/md5-cache -type f | wc -l; touch /var/db/repos/gentoo/x 2>&1; echo "touch=$?"`],
+    cmd: [
+      'sh',
+      '-c',
+      `cat /var/db/repos/gentoo/profiles/repo_name; ls /var/db/repos/gentoo/${atom} | grep -c ebuild; find /var/db/repos/gentoo/metadata/md5-cache -type f | wc -l; touch /var/db/repos/gentoo/x 2>&1; echo "touch=$?"`,
+    ],
   });
 }
 
@@ -158,7 +162,10 @@ test.serial('no loop devices: auto falls back to volume with a warning; a forced
   const build = auto.build();
   const setup = await mountFor(build, registry);
   t.is(setup.strategy.name, 'volume');
-  t.true(auto.logs.some((l) => l.startsWith('warn: tree mount: using "volume" because squashfs is not possible: this machine has no loop devices')), auto.logs.join('\n'));
+  t.true(
+    auto.logs.some((l) => l.startsWith('warn: tree mount: using "volume" because squashfs is not possible: this machine has no loop devices')),
+    auto.logs.join('\n'),
+  );
   const docker = await dockerForTests();
   t.teardown(() => docker.getVolume(build.tree!.mounts[0]!.source!).remove().catch(() => undefined));
 

@@ -50,12 +50,20 @@ export const command = defineCommand<AssembleCliOptions>({
     const labels: Record<string, string> = {};
     for (const l of opts.label ?? []) {
       const eq = l.indexOf('=');
-      if (eq <= 0) throw new BinfarmError('E_USAGE', `--label "${l}" is not key=value`, { hint: 'For example --label org.opencontainers.image.title=analysis.' });
+      if (eq <= 0)
+        throw new BinfarmError('E_USAGE', `--label "${l}" is not key=value`, { hint: 'For example --label org.opencontainers.image.title=analysis.' });
       labels[l.slice(0, eq)] = l.slice(eq + 1);
     }
     const farm = await ctx.farm();
     const { assembleImage } = await import('../../assemble/assemble.ts');
-    const renderer = selectRenderer({ json: ctx.global.json, quiet: ctx.global.quiet, verbose: ctx.global.verbose, explicit: opts.renderer, isTTY: !!ctx.stdout.isTTY, env: process.env });
+    const renderer = selectRenderer({
+      json: ctx.global.json,
+      quiet: ctx.global.quiet,
+      verbose: ctx.global.verbose,
+      explicit: opts.renderer,
+      isTTY: !!ctx.stdout.isTTY,
+      env: process.env,
+    });
     const reporter = createAssembleReporter(renderer, ctx);
     // Ctrl-C stops emerge, removes the container and releases the tree mounts, then exits 130.
     const controller = new AbortController();
@@ -80,7 +88,9 @@ export const command = defineCommand<AssembleCliOptions>({
       if (renderer === 'json') ctx.printJson({ event: 'result', ...result });
       else {
         const what = result.status === 'up-to-date' ? 'up to date' : 'assembled';
-        ctx.print(`✔ ${what}: ${result.refs.join(', ')} — ${result.packages.length} package${result.packages.length === 1 ? '' : 's'} from ${result.from.image}${result.slim ? ', slim' : ''} in ${(result.ms / 1000).toFixed(1)} s`);
+        ctx.print(
+          `✔ ${what}: ${result.refs.join(', ')} — ${result.packages.length} package${result.packages.length === 1 ? '' : 's'} from ${result.from.image}${result.slim ? ', slim' : ''} in ${(result.ms / 1000).toFixed(1)} s`,
+        );
         if (result.published) ctx.print(`  pushed ${result.published.refs.join(', ')}${result.published.digest ? ` (${result.published.digest})` : ''}`);
         ctx.print(`  log: ${result.logFile}`);
       }

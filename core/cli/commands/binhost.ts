@@ -34,7 +34,10 @@ const rollback = defineCommand<TargetOption & { partition?: string }>({
     'The switch is atomic (a new symlink renamed over the old one); clients see the older index at their next sync.',
   configure: (cmd) =>
     cmd
-      .option('--partition <path>', 'partition path relative to the target, e.g. amd64/default/linux/amd64/23.0/opt-1a2b3c4d (needed when a target holds several)')
+      .option(
+        '--partition <path>',
+        'partition path relative to the target, e.g. amd64/default/linux/amd64/23.0/opt-1a2b3c4d (needed when a target holds several)',
+      )
       .option('--target <name>', 'only this publish target (its path or name)'),
   async run(_args, opts, ctx) {
     const farm = await ctx.farm();

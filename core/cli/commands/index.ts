@@ -18,4 +18,19 @@ import { command as clean } from './clean.ts';
  * Every CLI command, in `--help` order. One module per command; add yours here. Modules must
  * stay light: the implementation is imported inside `run` (see command.ts).
  */
-export const commands: ReadonlyArray<CommandDefinition<any>> = [run, plan, ls, runs, logs, assemble, config, doctor, init, render, importSpec, binhost, serve, clean];
+export const commands: ReadonlyArray<CommandDefinition<any>> = [
+  run,
+  plan,
+  ls,
+  runs,
+  logs,
+  assemble,
+  config,
+  doctor,
+  init,
+  render,
+  importSpec,
+  binhost,
+  serve,
+  clean,
+];

@@ -33,12 +33,18 @@ export const command = defineCommand<ServeCliOptions>({
     ]);
     const o = farm.options;
     const dirTarget = o.binhost.publish.find((t) => t.type === 'dir');
-    const root = opts.dir ? resolve(ctx.global.cwd, opts.dir) : dirTarget?.type === 'dir' ? resolve(farm.rootDir, dirTarget.path) : binhostRoot(o, resolveStateDir(o, farm.rootDir));
+    const root = opts.dir
+      ? resolve(ctx.global.cwd, opts.dir)
+      : dirTarget?.type === 'dir'
+        ? resolve(farm.rootDir, dirTarget.path)
+        : binhostRoot(o, resolveStateDir(o, farm.rootDir));
     const port = Number(opts.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new BinfarmError('E_USAGE', `--port ${opts.port} is not a TCP port`);
     const partitions = await findPartitions(root).catch((): string[] => []);
     if (opts.partition && !partitions.includes(opts.partition.replace(/^\/+|\/+$/g, ''))) {
-      throw new BinfarmError('E_USAGE', `no partition "${opts.partition}" in ${root}`, { hint: partitions.length ? `Partitions: ${partitions.join(', ')}.` : 'Nothing is published there yet.' });
+      throw new BinfarmError('E_USAGE', `no partition "${opts.partition}" in ${root}`, {
+        hint: partitions.length ? `Partitions: ${partitions.join(', ')}.` : 'Nothing is published there yet.',
+      });
     }
     const server = await serveBinhost({
       root,

@@ -13,7 +13,9 @@ export const AssemblyNameSchema = z
   .regex(/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/, 'assembly names become image names: lower-case letters and digits, separated by single ".", "_" or "-"');
 
 /** A Docker tag. */
-export const ImageTagSchema = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'a Docker tag: letters, digits, "_", "." and "-", at most 128 characters');
+export const ImageTagSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'a Docker tag: letters, digits, "_", "." and "-", at most 128 characters');
 
 export const AssemblySchema = z.strictObject({
   /** The subject (or `base`) whose image and binhost partition the assembly starts from. */

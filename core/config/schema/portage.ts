@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** A binrepos.conf entry (gentoo-facts §6.6). */
+/** A binrepos.conf entry (docs/internals/gentoo.md#binrepos-conf). */
 export const BinrepoSchema = z.strictObject({
   syncUri: z.string().min(1),
   priority: z.number().int().optional(),
@@ -53,7 +53,7 @@ export const PortageSettingsSchema = z.strictObject({
   /** Deprecated-style PORTAGE_BINHOST URIs. Prefer `binrepos`. */
   binhost: z.array(z.string()).default([]),
   binrepos: z.record(z.string(), BinrepoSchema).default({}),
-  /** Remove the binrepos.conf a stage3 ships (it points at the internet; gentoo-facts §1.2). */
+  /** Remove the binrepos.conf a stage3 ships (it points at the internet; docs/internals/gentoo.md#stage3-contents). */
   removeStage3Binrepos: z.boolean().default(true),
   /** Patch strategy per /etc/portage path (glob); the default per file kind is documented in docs/portage.md. */
   strategies: z.record(z.string(), PatchStrategyNameSchema).default({}),

@@ -32,10 +32,20 @@ export const diskCheck = defineCheck({
     const low = [...seen.values()].filter((e) => e.free < WARN_BELOW);
     const details = Object.fromEntries([...seen.values()].map((e) => [e.what.join('+'), { dir: e.dir, freeBytes: e.free }]));
     if (low.some((e) => e.free < FAIL_BELOW)) {
-      return { status: 'fail', summary: parts.join('; '), hint: 'Free space or point stateDir/cacheDir at a larger disk: a build needs more than 2 GiB.', details };
+      return {
+        status: 'fail',
+        summary: parts.join('; '),
+        hint: 'Free space or point stateDir/cacheDir at a larger disk: a build needs more than 2 GiB.',
+        details,
+      };
     }
     if (low.length) {
-      return { status: 'warn', summary: parts.join('; '), hint: 'Large subjects (ROOT, Geant4) need 20 GiB or more of build space and binary packages.', details };
+      return {
+        status: 'warn',
+        summary: parts.join('; '),
+        hint: 'Large subjects (ROOT, Geant4) need 20 GiB or more of build space and binary packages.',
+        details,
+      };
     }
     return { status: 'ok', summary: parts.join('; '), details };
   },

@@ -11,7 +11,9 @@ export const gpgCheck = defineCheck({
     if (out.missing) {
       return {
         status: needed ? 'fail' : 'warn',
-        summary: needed ? 'gpg is not installed, but the config asks for signature verification' : 'gpg is not installed (needed only to verify signed stage3 tarballs/snapshots)',
+        summary: needed
+          ? 'gpg is not installed, but the config asks for signature verification'
+          : 'gpg is not installed (needed only to verify signed stage3 tarballs/snapshots)',
         hint: 'Install it: `apt-get install gnupg`.',
       };
     }

@@ -10,4 +10,15 @@ import { squashfsCheck } from './squashfs.ts';
 import { stage3Check, treeCheck } from './sources.ts';
 
 /** Every check, in the order they are printed. */
-export const checks: readonly DoctorCheck[] = [nodeCheck, configCheck, dockerCheck, stage3Check, treeCheck, squashfsCheck, loopCheck, diskCheck, registryCheck, gpgCheck];
+export const checks: readonly DoctorCheck[] = [
+  nodeCheck,
+  configCheck,
+  dockerCheck,
+  stage3Check,
+  treeCheck,
+  squashfsCheck,
+  loopCheck,
+  diskCheck,
+  registryCheck,
+  gpgCheck,
+];

@@ -25,7 +25,10 @@ export const loopCheck = defineCheck({
     const kernel = kernelSquashfs();
     if (!problems.length) {
       const v = /(\d+\.\d+(?:\.\d+)?)/.exec(version.stdout)?.[1] ?? '';
-      return { status: 'ok', summary: `root, /dev/loop-control, losetup ${v}; next free ${free}${kernel ? '' : ' (squashfs not in /proc/filesystems yet; the module loads on first mount)'}` };
+      return {
+        status: 'ok',
+        summary: `root, /dev/loop-control, losetup ${v}; next free ${free}${kernel ? '' : ' (squashfs not in /proc/filesystems yet; the module loads on first mount)'}`,
+      };
     }
     const hint = forced
       ? 'mount.strategy is "squashfs": run binfarm as root on a host with loop devices (`modprobe loop`), or set mount.strategy to "auto" or "volume".'

@@ -11,7 +11,11 @@ export const registryCheck = defineCheck({
     if (reg.username && reg.password) return { status: 'ok', summary: `${host}: user "${reg.username}" from the binfarm config/environment` };
     if (reg.username || reg.password) {
       const missing = reg.username ? 'registry.password' : 'registry.username';
-      return { status: 'warn', summary: `${host}: ${missing} is not set (the other half is)`, hint: `Set ${missing} (or BINFARM_${missing.toUpperCase().replace('.', '__')}), or remove both and use \`docker login ${host}\`.` };
+      return {
+        status: 'warn',
+        summary: `${host}: ${missing} is not set (the other half is)`,
+        hint: `Set ${missing} (or BINFARM_${missing.toUpperCase().replace('.', '__')}), or remove both and use \`docker login ${host}\`.`,
+      };
     }
     try {
       const { resolveRegistryAuth, dockerConfigPath } = await import('../../engine/registry-auth.ts');
@@ -23,7 +27,11 @@ export const registryCheck = defineCheck({
         hint: `Run \`docker login ${host}\`, or set BINFARM_REGISTRY__USERNAME and BINFARM_REGISTRY__PASSWORD.`,
       };
     } catch (e) {
-      return { status: 'fail', summary: `${host}: ${e instanceof Error ? e.message : String(e)}`, hint: (e as { hint?: string }).hint ?? `Run \`docker login ${host}\` again.` };
+      return {
+        status: 'fail',
+        summary: `${host}: ${e instanceof Error ? e.message : String(e)}`,
+        hint: (e as { hint?: string }).hint ?? `Run \`docker login ${host}\` again.`,
+      };
     }
   },
 });

@@ -38,7 +38,21 @@ export interface ApplyPlan {
 }
 
 /** /etc/portage entries binfarm writes as directories; a stage3 may have them as files. */
-const DIRECTORY_KINDS = ['make.conf', 'package.use', 'package.accept_keywords', 'package.license', 'package.mask', 'package.unmask', 'package.env', 'repos.conf', 'binrepos.conf', 'env', 'sets', 'patches', 'profile'];
+const DIRECTORY_KINDS = [
+  'make.conf',
+  'package.use',
+  'package.accept_keywords',
+  'package.license',
+  'package.mask',
+  'package.unmask',
+  'package.env',
+  'repos.conf',
+  'binrepos.conf',
+  'env',
+  'sets',
+  'patches',
+  'profile',
+];
 /** Name a pre-existing file gets inside the directory that replaces it: sorts before 00-binfarm. */
 export const PREEXISTING_NAME = '00-0-stage3';
 
@@ -132,10 +146,14 @@ function applyOne(input: ApplyPlanInput, key: string, path: string, content: str
     });
   } catch (e) {
     if (isBinfarmError(e)) throw e;
-    throw new BinfarmError('E_PLUGIN', `patch strategy "${name}" failed on ${path}${source ? ` (${source})` : ''}: ${e instanceof Error ? e.message : String(e)}`, {
-      cause: e,
-      hint: `It was chosen by portage.strategies["${rule}"]; choose another strategy for this path.`,
-    });
+    throw new BinfarmError(
+      'E_PLUGIN',
+      `patch strategy "${name}" failed on ${path}${source ? ` (${source})` : ''}: ${e instanceof Error ? e.message : String(e)}`,
+      {
+        cause: e,
+        hint: `It was chosen by portage.strategies["${rule}"]; choose another strategy for this path.`,
+      },
+    );
   }
   for (const op of result.ops) run(op);
   log.push(...result.log);

@@ -41,7 +41,8 @@ export async function readImagePaths(container: ContainerHandle, paths: readonly
         body.on('end', () => {
           if (header.type === 'directory') state.entries.set(abs, { kind: 'dir' });
           else if (header.type === 'symlink') state.entries.set(abs, { kind: 'symlink', target: header.linkname ?? '' });
-          else if (header.type === 'file') state.entries.set(abs, { kind: 'file', content: Buffer.concat(chunks), ...(header.mode !== undefined ? { mode: header.mode } : {}) });
+          else if (header.type === 'file')
+            state.entries.set(abs, { kind: 'file', content: Buffer.concat(chunks), ...(header.mode !== undefined ? { mode: header.mode } : {}) });
           next();
         });
         body.on('error', reject);

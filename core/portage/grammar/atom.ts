@@ -57,14 +57,19 @@ export function parseAtom(text: string, opts: ParseAtomOptions = {}): Atom {
   const context = opts.context ?? 'config';
   const fail = (index: number, expected: string, hint?: string) => grammarError('E_ATOM', 'atom', text, index, expected, hint);
   if (text.length === 0) throw fail(0, 'a package atom such as "dev-libs/foo" or ">=dev-libs/foo-1.2"');
-  if (/\s/.test(text)) throw fail(text.search(/\s/), 'no whitespace inside an atom', 'Each atom is one word; put USE flags in `use: [...]`, not after the atom.');
+  if (/\s/.test(text))
+    throw fail(text.search(/\s/), 'no whitespace inside an atom', 'Each atom is one word; put USE flags in `use: [...]`, not after the atom.');
 
   let pos = 0;
   const atom: Atom = { text, category: '', pn: '', useDeps: [] };
 
   if (text.startsWith('!')) {
     if (context !== 'dep') {
-      throw fail(0, 'a package atom without a blocker', 'Blockers ("!atom", "!!atom") are only valid in dependency strings, not in config files or sets; use `mask: true` to keep a package out.');
+      throw fail(
+        0,
+        'a package atom without a blocker',
+        'Blockers ("!atom", "!!atom") are only valid in dependency strings, not in config files or sets; use `mask: true` to keep a package out.',
+      );
     }
     atom.blocker = text.startsWith('!!') ? '!!' : '!';
     pos += atom.blocker.length;
@@ -85,7 +90,10 @@ export function parseAtom(text: string, opts: ParseAtomOptions = {}): Atom {
   if (category === '*' && opts.allowWildcard) {
     atom.category = '*';
   } else if (!CATEGORY_RE.test(category)) {
-    throw fail(pos + firstBad(category, /[A-Za-z0-9_]/, /[A-Za-z0-9+_.-]/), category === '*' ? 'a category name (wildcards are not valid here)' : 'a category name (letters, digits, "+", "_", ".", "-")');
+    throw fail(
+      pos + firstBad(category, /[A-Za-z0-9_]/, /[A-Za-z0-9+_.-]/),
+      category === '*' ? 'a category name (wildcards are not valid here)' : 'a category name (letters, digits, "+", "_", ".", "-")',
+    );
   }
   atom.category = category;
   pos = slash + 1;
@@ -136,8 +144,11 @@ export function parseAtom(text: string, opts: ParseAtomOptions = {}): Atom {
     let slotText = text.slice(pos, sEnd);
     if (slotText.endsWith('=') || slotText === '*') {
       if (context !== 'dep') {
-        throw fail(pos + slotText.length - 1, 'a slot name without an operator',
-          `Slot operators (":=", ":*", ":slot=") are only valid in ebuild dependencies; in config files write a plain slot such as "${category}/${atom.pn}:0".`);
+        throw fail(
+          pos + slotText.length - 1,
+          'a slot name without an operator',
+          `Slot operators (":=", ":*", ":slot=") are only valid in ebuild dependencies; in config files write a plain slot such as "${category}/${atom.pn}:0".`,
+        );
       }
       atom.slotOp = slotText === '*' ? '*' : '=';
       slotText = slotText === '*' ? '' : slotText.slice(0, -1);

@@ -116,12 +116,14 @@ function pickWinners(merged: MergedContribution[]): Map<string, { section: numbe
     if (other) {
       const a = merged[first.section]!.contributor;
       const b = merged[other.section]!.contributor;
-      throw new BinfarmError('E_PORTAGE_CONFLICT',
+      throw new BinfarmError(
+        'E_PORTAGE_CONFLICT',
         `make.conf variable ${key} is set differently by "${a}" (${JSON.stringify(first.value)}) and "${b}" (${JSON.stringify(other.value)})`,
         {
           hint: `${key} is not incremental, so only one value can win. Give one contribution a higher precedence (MakeConfContribution.precedence), or set the same value in both.`,
           details: { key, contributors: [a, b], values: [first.value, other.value] },
-        });
+        },
+      );
     }
     // Equal values: written once, by the first contributor that sets it with the top precedence.
     winners.set(key, { section: first.section, value: first.value });

@@ -60,8 +60,14 @@ function run(
     if (depth > 16) throw makeConfError(doc.file, st.line, `"source ${value}" nests too deeply (a loop?)`);
     const read = opts.readSource?.(value, doc.file);
     if (!read) {
-      throw makeConfError(doc.file, st.line, `cannot read the sourced file "${value}"`,
-        opts.readSource ? 'Check the path; relative paths resolve against the including file.' : 'This make.conf uses "source", which needs a file reader here.');
+      throw makeConfError(
+        doc.file,
+        st.line,
+        `cannot read the sourced file "${value}"`,
+        opts.readSource
+          ? 'Check the path; relative paths resolve against the including file.'
+          : 'This make.conf uses "source", which needs a file reader here.',
+      );
     }
     run(parseMakeConf(read.text, read.file), vars, origin, inherited, opts, depth + 1);
   }

@@ -1,5 +1,5 @@
 /**
- * Incremental variables (gentoo-facts §3.1): their tokens accumulate across make.globals,
+ * Incremental variables (docs/internals/gentoo.md#incremental-variables): their tokens accumulate across make.globals,
  * the profile and make.conf instead of being replaced; `-token` removes a token, `-*` clears
  * everything before it. USE_EXPAND variables (PYTHON_TARGETS, CPU_FLAGS_X86, ...) are
  * incremental too.

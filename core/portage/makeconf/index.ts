@@ -1,4 +1,4 @@
-/** Portage's make.conf: parse, evaluate, serialize, merge (gentoo-facts §3). */
+/** Portage's make.conf: parse, evaluate, serialize, merge (docs/internals/gentoo.md#make-conf). */
 export type { MakeConfDoc, Statement, AssignStatement, SourceStatement, Segment } from './types.ts';
 export { parseMakeConf } from './parse.ts';
 export { evaluateMakeConf, expandSegments, type EvaluateOptions, type Evaluated } from './evaluate.ts';

@@ -6,7 +6,7 @@ const NAME_RE = /[A-Za-z_][A-Za-z0-9_]*/y;
 const isBlank = (c: string | undefined) => c === ' ' || c === '\t' || c === '\r';
 
 /**
- * Parses Portage's restricted make.conf syntax (gentoo-facts §3.1): `KEY=value`, `KEY="v"`,
+ * Parses Portage's restricted make.conf syntax (docs/internals/gentoo.md#make-conf): `KEY=value`, `KEY="v"`,
  * `KEY='v'`, `export KEY=...`, `source path`, comments (also after a value), `\`-newline
  * continuations. Rejects `$(...)`, backticks and `${VAR:-x}` with the file and line. Values
  * are kept unexpanded; see evaluate.ts.

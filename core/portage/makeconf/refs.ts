@@ -28,12 +28,20 @@ export function scanRefs(seg: Segment, file: string, lineOf: (offset: number) =>
       continue;
     }
     if (c === '`') {
-      throw err(i, 'command substitution with backticks is not supported in make.conf', 'Portage parses make.conf without a shell; write the value literally, or compute it in binfarm.config.ts.');
+      throw err(
+        i,
+        'command substitution with backticks is not supported in make.conf',
+        'Portage parses make.conf without a shell; write the value literally, or compute it in binfarm.config.ts.',
+      );
     }
     if (c !== '$') continue;
     const n = t[i + 1];
     if (n === '(') {
-      throw err(i, `command substitution "$(" is not supported in make.conf`, 'Portage parses make.conf without a shell; write the value literally, or compute it in binfarm.config.ts.');
+      throw err(
+        i,
+        `command substitution "$(" is not supported in make.conf`,
+        'Portage parses make.conf without a shell; write the value literally, or compute it in binfarm.config.ts.',
+      );
     }
     if (n === '{') {
       const close = t.indexOf('}', i + 2);

@@ -9,7 +9,7 @@ export function gentooProfileLink(profile: string, gentooLocation = '/var/db/rep
 }
 
 /**
- * The custom profile (gentoo-facts §5): a local overlay repository with `profiles/repo_name`,
+ * The custom profile (docs/internals/gentoo.md#custom-profile): a local overlay repository with `profiles/repo_name`,
  * `metadata/layout.conf` (masters = gentoo, portage-2 + profile-set), `profiles/profiles.desc`
  * and `profiles/<name>/{parent,eapi,make.defaults,packages,package.use}`, its repos.conf entry,
  * and make.profile pointing into it. Keys under the repository are absolute paths.

@@ -3,7 +3,7 @@ import { header } from './conventions.ts';
 
 /**
  * `repos.conf/<name>.conf`. A read-only tree gets empty `sync-type`/`sync-uri` and
- * `auto-sync = no` (gentoo-facts §2.2); the gentoo repository also declares itself main-repo.
+ * `auto-sync = no` (docs/internals/gentoo.md#read-only-tree); the gentoo repository also declares itself main-repo.
  */
 export function renderRepoConf(name: string, r: RepoConfEntry, contributor = '00-binfarm'): string {
   let s = header(contributor);
@@ -15,7 +15,7 @@ export function renderRepoConf(name: string, r: RepoConfEntry, contributor = '00
   return s;
 }
 
-/** `binrepos.conf/<name>.conf` (gentoo-facts §6.6). */
+/** `binrepos.conf/<name>.conf` (docs/internals/gentoo.md#binrepos-conf). */
 export function renderBinrepoConf(name: string, b: BinrepoConfEntry, contributor = '00-binfarm'): string {
   let s = `${header(contributor)}[${name}]\n`;
   if (b.priority !== undefined) s += `priority = ${b.priority}\n`;

@@ -1,7 +1,7 @@
 import { symlinkTarget } from '../render/conventions.ts';
 import type { PatchStrategy } from '../strategy.ts';
 
-/** `._cfg0000_<name>`, `._cfg0001_<name>`, ...: the first name not taken in the directory (gentoo-facts §4.1). */
+/** `._cfg0000_<name>`, `._cfg0001_<name>`, ...: the first name not taken in the directory (docs/internals/gentoo.md#config-protect). */
 export function cfgName(name: string, siblings: ReadonlySet<string>): string {
   for (let n = 0; n < 10000; n++) {
     const candidate = `._cfg${String(n).padStart(4, '0')}_${name}`;

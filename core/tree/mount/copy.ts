@@ -47,7 +47,12 @@ export const copyStrategy: MountStrategy = {
         await c.putArchive(await smallTar(dirs.map((name) => ({ name }))), '/');
         await putProducer(await sqfsTar(r.artifact.sqfs!, posix.basename(r.target)), (s) => c.putArchive(s, parent));
       }
-      const id = await c.commit({ repo, tag, labels: { 'binfarm.owned': '1', [TREE_COPY_LABEL]: trees }, comment: 'binfarm: Portage trees copied in (mount strategy copy)' });
+      const id = await c.commit({
+        repo,
+        tag,
+        labels: { 'binfarm.owned': '1', [TREE_COPY_LABEL]: trees },
+        comment: 'binfarm: Portage trees copied in (mount strategy copy)',
+      });
       build.baseImage = { ref: `${repo}:${tag}`, digest: id };
     } finally {
       await c.remove();

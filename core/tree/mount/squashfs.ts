@@ -40,7 +40,8 @@ export const squashfsStrategy: MountStrategy = {
   async unavailable(ctx: StrategyContext) {
     if (process.getuid?.() !== 0) return 'it needs root to attach loop devices and mount (binfarm is not running as root)';
     if (!ctx.engine.local) return `the Docker engine at ${ctx.engine.host} is remote and cannot see a mount on this machine`;
-    if (!existsSync('/dev/loop-control')) return 'this machine has no loop devices (/dev/loop-control is missing; `modprobe loop`, or in a container start it with --device /dev/loop-control)';
+    if (!existsSync('/dev/loop-control'))
+      return 'this machine has no loop devices (/dev/loop-control is missing; `modprobe loop`, or in a container start it with --device /dev/loop-control)';
     const { execa } = await import('execa');
     const r = await execa('losetup', ['--version'], { reject: false });
     if (r.exitCode !== 0) return 'losetup is not installed (util-linux)';

@@ -22,7 +22,12 @@ import type { TreeArtifact, TreeContext, TreeNeeds } from './types.ts';
 export async function manifestKey(dir: string): Promise<string> {
   const { execa } = await import('execa');
   // GNU find lists 155k entries in under a second; Node's lstat walk takes ten times longer.
-  const r = await execa('find', ['.', '-mindepth', '1', '-printf', '%P\\0%y %m %s %T@ %l\\0'], { cwd: dir, reject: false, maxBuffer: 1 << 30, encoding: 'utf8' });
+  const r = await execa('find', ['.', '-mindepth', '1', '-printf', '%P\\0%y %m %s %T@ %l\\0'], {
+    cwd: dir,
+    reject: false,
+    maxBuffer: 1 << 30,
+    encoding: 'utf8',
+  });
   if (r.exitCode === 0) {
     const fields = r.stdout.split('\0');
     const records: string[] = [];

@@ -18,9 +18,13 @@ export async function gitTree(src: { path: string; ref: string }, ctx: TreeConte
   const rev = await execa('git', ['-C', repo, 'rev-parse', '--verify', '--quiet', `${src.ref}^{commit}`], { reject: false });
   if (rev.exitCode !== 0) {
     const notRepo = /not a git repository|No such file/i.test(rev.stderr);
-    throw new BinfarmError('E_TREE', notRepo ? `${ctx.what}: ${repo} is not a git repository` : `${ctx.what}: ref "${src.ref}" does not name a commit in ${repo}`, {
-      hint: notRepo ? 'Set the path to a git checkout, or use type "dir".' : 'Check the branch, tag or commit id (`git -C <path> log --oneline`).',
-    });
+    throw new BinfarmError(
+      'E_TREE',
+      notRepo ? `${ctx.what}: ${repo} is not a git repository` : `${ctx.what}: ref "${src.ref}" does not name a commit in ${repo}`,
+      {
+        hint: notRepo ? 'Set the path to a git checkout, or use type "dir".' : 'Check the branch, tag or commit id (`git -C <path> log --oneline`).',
+      },
+    );
   }
   const commit = rev.stdout.trim();
   const name = await execa('git', ['-C', repo, 'show', `${commit}:profiles/repo_name`], { reject: false });

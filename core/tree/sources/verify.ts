@@ -61,13 +61,19 @@ export async function verifyDownloaded(
 }
 
 /** With a key configured the signature is required (`signature`, else `<src><suffix>`). */
-export async function verifySignatureIfKeyed(file: string, src: string, opts: { signature?: string | undefined; gpgKey?: string | undefined }, suffix: string, ctx: TreeContext): Promise<void> {
+export async function verifySignatureIfKeyed(
+  file: string,
+  src: string,
+  opts: { signature?: string | undefined; gpgKey?: string | undefined },
+  suffix: string,
+  ctx: TreeContext,
+): Promise<void> {
   if (!opts.gpgKey) return;
   const loc = opts.signature ?? siblingSource(src, suffix);
   const sig = await fetchSource(loc, { rootDir: ctx.rootDir, cacheDir: ctx.cacheDir, signal: ctx.signal, optional: true });
   if (!sig) {
     throw new BinfarmError('E_SIGNATURE', `${ctx.what}: the signature ${loc} is missing, and gpgKey is set`, {
-      hint: 'Put the detached signature next to the file or set the source\'s `signature` option; remove gpgKey only if you accept an unsigned snapshot.',
+      hint: "Put the detached signature next to the file or set the source's `signature` option; remove gpgKey only if you accept an unsigned snapshot.",
     });
   }
   const { fingerprint } = await verifyDetachedSignature({ file, signature: sig, key: opts.gpgKey, rootDir: ctx.rootDir });

@@ -31,7 +31,11 @@ export function hep(input: HepOptionsInput = {}): HepPlugin {
       const scienceLayers = resolution.layers.filter((l) => Object.keys(resolution.subjects[l]?.sets ?? {}).some((set) => set.endsWith('-science')));
       if (scienceLayers.length && !farm.options.overlays.some((o) => o.name === 'science')) {
         throw ruleError([
-          optionViolation('science-overlay', scienceLayers[0]!, `science: true adds ::science packages to ${scienceLayers.join(', ')}, but the config has no overlay named "science"`),
+          optionViolation(
+            'science-overlay',
+            scienceLayers[0]!,
+            `science: true adds ::science packages to ${scienceLayers.join(', ')}, but the config has no overlay named "science"`,
+          ),
         ]);
       }
       farm.hooks.subjects.tap(PLUGIN_NAME, (subjects) => {

@@ -28,7 +28,13 @@ export function resolveHep(options: HepOptions, contributedBy = 'hep'): HepResol
     const layer = LAYERS[name];
     const asked = options.variants[name];
     if (asked && !layer.variants.includes(asked)) {
-      violations.push(optionViolation('layer-variant', name, `layer "${name}" has no ${asked} variant (it has ${layer.variants.join(', ')})${layer.variantNote ? `: ${layer.variantNote}` : ''}`));
+      violations.push(
+        optionViolation(
+          'layer-variant',
+          name,
+          `layer "${name}" has no ${asked} variant (it has ${layer.variants.join(', ')})${layer.variantNote ? `: ${layer.variantNote}` : ''}`,
+        ),
+      );
     }
     const wanted = asked ?? options.variant;
     variants[name] = layer.variants.includes(wanted) ? wanted : layer.variants[0]!;

@@ -2,7 +2,7 @@ import { BinfarmError } from 'binfarm';
 import type { UseView } from './use-view.ts';
 
 /**
- * The HEP rules (hep-subject.md §2-5) as code. A package rule reads the USE state of one
+ * The HEP rules (docs/internals/hep-layers.md#shared-settings) as code. A package rule reads the USE state of one
  * subject (its whole chain); an option rule reads the plugin options. Each has a stable id,
  * a message saying why, and a hint saying what to change.
  */
@@ -44,7 +44,7 @@ export const PACKAGE_RULES: readonly PackageRule[] = [
     hint: 'Set "-threads" on sci-libs/hdf5, or pass hdf5Unsupported: true to hep().',
     check: (v) =>
       v.on(HDF5, 'threads') && (v.on(HDF5, 'cxx') || v.on(HDF5, 'hl')) && !v.on(HDF5, 'unsupported')
-        ? "sci-libs/hdf5 has threads with cxx/hl, which its REQUIRED_USE forbids without USE=unsupported"
+        ? 'sci-libs/hdf5 has threads with cxx/hl, which its REQUIRED_USE forbids without USE=unsupported'
         : undefined,
   },
   {
@@ -70,14 +70,22 @@ export const PACKAGE_RULES: readonly PackageRule[] = [
   },
   {
     id: 'root-required-use',
-    summary: "sci-physics/root's REQUIRED_USE: opengl and qt6 need X; davix needs ssl and xml; qt6 needs root7 and http; roofit needs minuit; tmva needs gsl and python",
+    summary:
+      "sci-physics/root's REQUIRED_USE: opengl and qt6 need X; davix needs ssl and xml; qt6 needs root7 and http; roofit needs minuit; tmva needs gsl and python",
     hint: 'Fix the ROOT flags (extraAtoms or an atom hook); X and opengl come with the graphics variant of hep-root.',
     check: (v) => {
       const root = 'sci-physics/root';
       // flags that are on by default in ROOT's IUSE (+X +gsl +http +minuit +python +root7 +ssl +xml ...) count as on unless turned off
-      const on = (f: string) => v.flag(root, f) ?? ['X', 'opengl', 'gdml', 'gsl', 'http', 'minuit', 'python', 'roofit', 'root7', 'ssl', 'tbb', 'tmva', 'unuran', 'xml'].includes(f);
+      const on = (f: string) =>
+        v.flag(root, f) ?? ['X', 'opengl', 'gdml', 'gsl', 'http', 'minuit', 'python', 'roofit', 'root7', 'ssl', 'tbb', 'tmva', 'unuran', 'xml'].includes(f);
       if (!v.has(root)) return undefined;
-      const needs: Array<[string, string[]]> = [['opengl', ['X']], ['qt6', ['X', 'root7', 'http']], ['davix', ['ssl', 'xml']], ['roofit', ['minuit']], ['tmva', ['gsl', 'python']]];
+      const needs: Array<[string, string[]]> = [
+        ['opengl', ['X']],
+        ['qt6', ['X', 'root7', 'http']],
+        ['davix', ['ssl', 'xml']],
+        ['roofit', ['minuit']],
+        ['tmva', ['gsl', 'python']],
+      ];
       const broken = needs.flatMap(([flag, deps]) => (on(flag) ? deps.filter((d) => !on(d)).map((d) => `${flag} without ${d}`) : []));
       return broken.length ? `sci-physics/root has ${broken.join(', ')}` : undefined;
     },
@@ -95,8 +103,7 @@ export const PACKAGE_RULES: readonly PackageRule[] = [
     id: 'pythia-no-root',
     summary: 'sci-physics/pythia -root',
     hint: 'Keep "-root" on sci-physics/pythia (the flag is only used by its tests).',
-    check: (v) =>
-      v.on('sci-physics/pythia', 'root') ? 'sci-physics/pythia[root] would pull ROOT under the mc-gen layer, which needs no ROOT' : undefined,
+    check: (v) => (v.on('sci-physics/pythia', 'root') ? 'sci-physics/pythia[root] would pull ROOT under the mc-gen layer, which needs no ROOT' : undefined),
   },
   {
     id: 'thepeg-no-rivet',
@@ -118,7 +125,9 @@ export const PACKAGE_RULES: readonly PackageRule[] = [
     summary: 'sci-physics/delphes needs sci-physics/root[opengl]',
     hint: "Build hep-root in the graphics variant (variants: { 'hep-root': 'graphics' }) to get delphes.",
     check: (v) =>
-      v.has('sci-physics/delphes') && !v.on('sci-physics/root', 'opengl') ? 'sci-physics/delphes needs sci-physics/root[opengl], but ROOT is built without opengl' : undefined,
+      v.has('sci-physics/delphes') && !v.on('sci-physics/root', 'opengl')
+        ? 'sci-physics/delphes needs sci-physics/root[opengl], but ROOT is built without opengl'
+        : undefined,
   },
   {
     id: 'qtwebengine-no-debugsyms',

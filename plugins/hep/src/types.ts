@@ -6,7 +6,7 @@ export const LAYER_NAMES = ['hep-core', 'hep-root', 'mc-sim', 'mc-gen', 'mc-sim-
 export type LayerName = (typeof LAYER_NAMES)[number];
 
 export const VARIANTS = ['headless', 'graphics'] as const;
-/** `headless`: no X, OpenGL or Qt anywhere; `graphics`: adds them where hep-subject.md says. */
+/** `headless`: no X, OpenGL or Qt anywhere; `graphics`: adds them where docs/internals/hep-layers.md says. */
 export type Variant = (typeof VARIANTS)[number];
 
 /** Where the subject's build context (context.01.d) lands in the container and its image. */
@@ -38,7 +38,7 @@ export interface LayerDefinition {
   readonly variantNote?: string;
   /**
    * PYTHON_SINGLE_TARGET values every Python-using package of this layer accepts, and the
-   * packages that limit the range (hep-subject.md §2).
+   * packages that limit the range (docs/internals/hep-layers.md#shared-settings).
    */
   readonly python?: { readonly targets: readonly string[]; readonly limitedBy: string };
   /** Built only when the group asks for it (default `layers` leaves it out unless it can be built). */
@@ -57,5 +57,5 @@ export function variantUse(ctx: LayerContext, common: string[], graphicsFlags: s
   return [...common, ...graphicsFlags.map((f) => (ctx.graphics ? f : `-${f}`))];
 }
 
-/** `~amd64`: almost the whole HEP physics stack is testing-only in ::gentoo (hep-subject.md §0). */
+/** `~amd64`: almost the whole HEP physics stack is testing-only in ::gentoo (docs/internals/hep-layers.md#keywords). */
 export const TESTING = ['~amd64'];

@@ -12,7 +12,7 @@ export interface SmokeOptions {
 const KNOWN = ['nls', 'name', 'parent'];
 
 /**
- * The smoke subject (hep-subject.md §10): three small, stable, @FREE ::gentoo packages that
+ * The smoke subject (docs/internals/hep-layers.md#smoke): three small, stable, @FREE ::gentoo packages that
  * exercise the whole path in minutes — a C compile (tree), autotools with a USE toggle
  * (hello), and a runtime dependency with a subslot binding (jq on oniguruma). They need no
  * accept_keywords or package.license entries: a control group for the HEP layers.

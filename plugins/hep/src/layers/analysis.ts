@@ -2,7 +2,7 @@ import { definePackageSets, type PackageSets } from 'binfarm';
 import { defineLayer, TESTING, variantUse } from '../types.ts';
 
 /**
- * L4 analysis: the scientific Python block and plotting on top of ROOT (hep-subject.md §6);
+ * L4 analysis: the scientific Python block and plotting on top of ROOT (docs/internals/hep-layers.md#analysis);
  * the scikit-hep packages come from ::science.
  */
 export const analysis = defineLayer({
@@ -30,9 +30,17 @@ export const analysis = defineLayer({
     };
     if (ctx.options.science) {
       sets['analysis-science'] = Object.fromEntries(
-        ['sci-physics/uproot', 'sci-physics/particle', 'sci-physics/hepunits', 'sci-physics/pyhf', 'sci-physics/mplhep', 'sci-physics/pyhepmc', 'dev-python/boost-histogram', 'dev-python/hist', 'dev-python/dask-awkward'].map(
-          (atom) => [atom, { accept_keywords: TESTING }],
-        ),
+        [
+          'sci-physics/uproot',
+          'sci-physics/particle',
+          'sci-physics/hepunits',
+          'sci-physics/pyhf',
+          'sci-physics/mplhep',
+          'sci-physics/pyhepmc',
+          'dev-python/boost-histogram',
+          'dev-python/hist',
+          'dev-python/dask-awkward',
+        ].map((atom) => [atom, { accept_keywords: TESTING }]),
       );
     }
     return definePackageSets(sets);

@@ -5,7 +5,7 @@ import { defineLayer, TESTING } from '../types.ts';
 /**
  * Ldev dev-tools: compilers, debuggers and build tools, kept out of the runtime images and
  * stacked on base (or, with `devToolsParent`, on any HEP layer as its "devel" image). Current
- * atom names: dev-build/*, dev-debug/*, app-text/doxygen, llvm-core/* (hep-subject.md §8-9).
+ * atom names: dev-build/*, dev-debug/*, app-text/doxygen, llvm-core/* (docs/internals/hep-layers.md#dev-tools, #renamed-atoms).
  */
 export const devTools = defineLayer({
   name: 'dev-tools',

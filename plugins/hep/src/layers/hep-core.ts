@@ -2,7 +2,7 @@ import { definePackageSets } from 'binfarm';
 import { defineLayer, TESTING } from '../types.ts';
 
 /**
- * L1 hep-core: the library core every HEP stack agrees on (hep-subject.md §3): CLHEP, Boost,
+ * L1 hep-core: the library core every HEP stack agrees on (docs/internals/hep-layers.md#hep-core): CLHEP, Boost,
  * GSL, Xerces-C, HDF5, FFTW, TBB, HepMC3, numpy. No ROOT, no Geant4: minutes to about an hour.
  */
 export const hepCore = defineLayer({
@@ -11,7 +11,7 @@ export const hepCore = defineLayer({
   description: 'HEP library core: CLHEP, Boost, GSL, Xerces-C, HDF5, FFTW, TBB, HepMC3, numpy (no ROOT, no Geant4)',
   variants: ['headless'],
   variantNote: 'hep-core holds libraries only; graphics switches live in hep-root, mc-sim, mc-sim-vmc, analysis and dev-tools',
-  // HepMC 3.3.1 accepts python3_11..3_13 (hep-subject.md §2)
+  // HepMC 3.3.1 accepts python3_11..3_13 (docs/internals/hep-layers.md#shared-settings)
   python: { targets: ['python3_11', 'python3_12', 'python3_13'], limitedBy: 'sci-physics/hepmc-3.3.1' },
   packageSets: (ctx) =>
     definePackageSets({
@@ -37,6 +37,10 @@ export const hepCore = defineLayer({
     { name: 'clhep-config', cmd: ['clhep-config', '--version'], expect: /^CLHEP 2\./ },
     { name: 'HepMC3-config', cmd: ['HepMC3-config', '--version'], expect: /^3\./ },
     { name: 'gsl-config', cmd: ['gsl-config', '--version'], expect: /^2\./ },
-    { name: `numpy for ${ctx.python}`, cmd: [ctx.python, '-c', 'import numpy, pyHepMC3; print("hep-core-python-ok", numpy.__version__)'], expect: /hep-core-python-ok/ },
+    {
+      name: `numpy for ${ctx.python}`,
+      cmd: [ctx.python, '-c', 'import numpy, pyHepMC3; print("hep-core-python-ok", numpy.__version__)'],
+      expect: /hep-core-python-ok/,
+    },
   ],
 });

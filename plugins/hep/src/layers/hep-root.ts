@@ -2,8 +2,25 @@ import { definePackageSets } from 'binfarm';
 import { NO_TMPFS } from '../env-files.ts';
 import { defineLayer, TESTING, variantUse } from '../types.ts';
 
-/** ROOT's USE flags shared by every variant (hep-subject.md §4); `-pythia8` keeps mc-gen out from under ROOT. */
-export const ROOT_USE = ['fftw', 'gdml', 'gsl', 'http', 'minuit', 'python', 'roofit', 'root7', 'ssl', 'tbb', 'tmva', 'unuran', 'xml', 'sqlite', 'xrootd', '-pythia8'];
+/** ROOT's USE flags shared by every variant (docs/internals/hep-layers.md#hep-root); `-pythia8` keeps mc-gen out from under ROOT. */
+export const ROOT_USE = [
+  'fftw',
+  'gdml',
+  'gsl',
+  'http',
+  'minuit',
+  'python',
+  'roofit',
+  'root7',
+  'ssl',
+  'tbb',
+  'tmva',
+  'unuran',
+  'xml',
+  'sqlite',
+  'xrootd',
+  '-pythia8',
+];
 
 /**
  * L2 hep-root: ROOT alone, the biggest compile (its ebuild builds a patched LLVM/Clang), so a
@@ -36,7 +53,12 @@ export const hepRoot = defineLayer({
     }),
   smoke: (ctx) => [
     { name: 'root macro', cmd: ['root', '-l', '-b', '-q', ctx.contextPath('smoke/hello.C')], expect: /binfarm-root-ok/, timeout: 600 },
-    { name: `import ROOT (${ctx.python})`, cmd: [ctx.python, '-c', 'import ROOT; print("pyroot-ok", ROOT.gROOT.GetVersion())'], expect: /pyroot-ok 6\./, timeout: 600 },
+    {
+      name: `import ROOT (${ctx.python})`,
+      cmd: [ctx.python, '-c', 'import ROOT; print("pyroot-ok", ROOT.gROOT.GetVersion())'],
+      expect: /pyroot-ok 6\./,
+      timeout: 600,
+    },
     { name: 'root-config xml', cmd: ['root-config', '--has-xml'], expect: /^yes/ },
   ],
 });

@@ -8,7 +8,7 @@ import { mcSimVmc } from './mc-sim-vmc.ts';
 import { mcSim } from './mc-sim.ts';
 import { serving } from './serving.ts';
 
-/** Every HEP layer by name (the DAG of hep-subject.md §2 lives in their `parent` fields). */
+/** Every HEP layer by name (the DAG of docs/internals/hep-layers.md#layers lives in their `parent` fields). */
 export const LAYERS: Readonly<Record<LayerName, LayerDefinition>> = Object.freeze({
   'hep-core': hepCore,
   'hep-root': hepRoot,

@@ -44,7 +44,11 @@ export const mcGen = defineLayer({
   },
   smoke: (ctx) => [
     { name: 'pythia example', cmd: ['/bin/sh', ctx.contextPath('smoke/pythia-check.sh')], expect: /pythia-ok/, timeout: 600 },
-    { name: `generators for ${ctx.python}`, cmd: [ctx.python, '-c', 'import pythia8, fastjet, lhapdf, yoda, rivet; print("mc-gen-python-ok")'], expect: /mc-gen-python-ok/ },
+    {
+      name: `generators for ${ctx.python}`,
+      cmd: [ctx.python, '-c', 'import pythia8, fastjet, lhapdf, yoda, rivet; print("mc-gen-python-ok")'],
+      expect: /mc-gen-python-ok/,
+    },
     { name: 'fastjet-config', cmd: ['fastjet-config', '--version'], expect: /^3\./ },
     { name: 'lhapdf-config', cmd: ['lhapdf-config', '--version'], expect: /^6\./ },
     { name: 'rivet', cmd: ['rivet', '--version'], expect: /4\.\d/ },

@@ -3,7 +3,7 @@ import { NO_TMPFS } from '../env-files.ts';
 import { defineLayer, TESTING } from '../types.ts';
 
 /**
- * L5 serving: what a small group runs as services (hep-subject.md §7): a reverse proxy, a WSGI
+ * L5 serving: what a small group runs as services (docs/internals/hep-layers.md#serving): a reverse proxy, a WSGI
  * server and framework, PostgreSQL, a cache, ZeroMQ messaging, the XRootD data server and
  * node.js. It needs only the base; celery is gone from ::gentoo (install it with pip).
  */
