@@ -89,7 +89,7 @@ export async function computeSubjectKey(build: SubjectBuild, farm: Farm | undefi
   if (!farm) throw new BinfarmError('E_INTERNAL', 'computeSubjectKey needs the farm: set RunContext.farm (or run.data "binfarm:farm")');
   const parentKey = build.subject.parent === null ? null : build.parent?.key;
   // The tree input is the subject's tree slice (what it emerged), not the whole tree's digest.
-  const treeDigest = (await (await import('./tree-slice-build.ts')).treeSliceOf(build)).digest;
+  const treeDigest = (await (await import('./tree-slice-build.ts')).treeSliceOf(build))?.digest ?? build.tree?.digest;
   const result = await computeKey(farm, build.subject, { parentKey, stage3Digest: build.stage3Digest, treeDigest }, build.run.stateDir);
   if (!result.key) {
     throw new BinfarmError('E_PLAN', `the content key of subject "${build.subject.name}" cannot be computed: ${result.unknown.join(', ')} unknown`, {

@@ -13,14 +13,17 @@ import { computeSlice, cpnOf, sliceDigest, type RecordedSlice } from './tree-sli
 
 export const TREE_SLICE_DATA = 'binfarm:tree-slice';
 
-export async function treeSliceOf(build: SubjectBuild): Promise<RecordedSlice> {
+/**
+ * The slice, or undefined when the run could not resolve the tree itself (a plugin provides it by
+ * claiming mountPortage): the key then takes the whole-tree digest that phase set (build.tree).
+ */
+export async function treeSliceOf(build: SubjectBuild): Promise<RecordedSlice | undefined> {
   const known = build.data.get(TREE_SLICE_DATA) as RecordedSlice | undefined;
   if (known) return known;
   const sources = await sourcesOfRun(build.run);
+  if (!sources.tree) return undefined;
   const indexes = await sources.indexes();
-  if (!indexes || !sources.tree) {
-    throw new BinfarmError('E_TREE', `the tree slice of subject "${build.subject.name}" cannot be computed: the tree is not resolved (${sources.notes.join('; ') || 'no reason recorded'})`);
-  }
+  if (!indexes) throw new BinfarmError('E_TREE', `the tree slice of subject "${build.subject.name}" cannot be computed: the tree index of ${sources.tree} is missing`);
   const record = (build.data.get(EMERGE_DATA) as EmergeRecord | undefined) ?? emptyRecord();
   const cpvs = [...record.built, ...record.binary];
   if (build.subject.parent === null && build.run.options.base.updateWorld && build.container) cpvs.push(...(await installedPackages(build.container)));

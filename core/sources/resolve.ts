@@ -67,7 +67,7 @@ export async function resolveSources(input: ResolveInput): Promise<ResolvedSourc
   let stage3: string | undefined;
   if (run) {
     const { stage3OfRun } = await import('../stage3/resolve.ts');
-    stage3 = (await stage3OfRun(run, { output, title: output, warn: (l) => (notes.push(l), warn(l)), pull: !!input.pull })).digest;
+    stage3 = await unresolvedOnError(run, 'the stage3', notes, warn, async () => (await stage3OfRun(run, { output, title: output, warn: (l) => (notes.push(l), warn(l)), pull: !!input.pull })).digest);
   } else {
     const r = await stage3DigestOffline(options, input.rootDir, engine);
     stage3 = r.digest;
@@ -91,7 +91,7 @@ export async function resolveSources(input: ResolveInput): Promise<ResolvedSourc
   const specs = [{ name: 'gentoo', source: options.tree, what: 'the tree' }, ...options.overlays.map((o) => ({ name: o.name, source: o.source, what: `overlay "${o.name}"` }))];
   const repos: RepoResolution[] = await Promise.all(
     specs.map(async (s) => {
-      const r = await repoDigest(s.source, ctxFor(s.what));
+      const r = run ? ((await unresolvedOnError(run, s.what, notes, warn, () => repoDigest(s.source, ctxFor(s.what)))) ?? {}) : await repoDigest(s.source, ctxFor(s.what));
       if (r.note) notes.push(r.note);
       return { name: s.name, source: s.source, ...(r.digest ? { digest: r.digest } : {}), ...(r.dir ? { dir: r.dir } : {}) };
     }),
@@ -121,6 +121,24 @@ export async function resolveSources(input: ResolveInput): Promise<ResolvedSourc
       return indexes;
     },
   };
+}
+
+/**
+ * In a run, a source that cannot be resolved (offline registry, a plugin that provides the stage3
+ * or the tree itself by claiming fetchStage3/mountPortage) stays unknown with a note: the plan
+ * then falls back to the recorded digests, and the phase that needs the source fails with the
+ * real error if it is the built-in one. An interrupt is never swallowed.
+ */
+async function unresolvedOnError<T>(run: RunContext, what: string, notes: string[], warn: (l: string) => void, fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (run.signal.aborted) throw e;
+    const line = `${what} could not be resolved before the plan: ${(e as Error).message.split('\n')[0]}`;
+    notes.push(line);
+    warn(line);
+    return undefined;
+  }
 }
 
 export function combinedTreeDigest(repos: Array<{ name: string; digest?: string }>): string {
