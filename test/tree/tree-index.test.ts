@@ -7,6 +7,7 @@ import { buildRepoIndex } from '../../core/tree/index/build.ts';
 import { inheritLines, md5CacheEclasses } from '../../core/tree/index/inherits.ts';
 import { computeSlice, cpnOf, diffSlices, sliceDigest } from '../../core/plan/tree-slice.ts';
 import { generateTree } from '../fixtures/tree-gen.ts';
+import { formatReason } from '../../core/plan/print.ts';
 
 function put(dir: string, rel: string, content: string): void {
   mkdirSync(join(dir, rel, '..'), { recursive: true });
@@ -69,4 +70,5 @@ test('slice: follows eclass inherits (inherit-line fallback), ignores metadata.x
   const s2 = computeSlice(['app-misc/jq'], [{ name: 'gentoo', index: idx2 }]);
   t.not(sliceDigest(s2), sliceDigest(s0));
   t.deepEqual(diffSlices(s0, s2).map((r) => `${r.input}: ${r.change}`), ['tree: app-misc/jq 1.7.1 → 1.7.1 1.8.0', 'tree: eclass toolchain-funcs changed', 'tree: profiles changed']);
+  t.deepEqual(diffSlices(s0, s2).map(formatReason), ['tree: app-misc/jq 1.7.1 → 1.7.1 1.8.0', 'tree: eclass toolchain-funcs changed', 'tree: profiles changed'], 'plan --explain prints them so');
 });
