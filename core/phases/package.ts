@@ -19,6 +19,8 @@ import { IMAGE_LABEL } from '../plan/image-labels.ts';
 import { computeSubjectKey, KEY_DATA, type KeyData } from '../plan/key.ts';
 import { sourceHashes } from '../plan/plan.ts';
 import { STATE_VERSION, writeSubjectState } from '../plan/state.ts';
+import { TREE_SLICE_DATA } from '../plan/tree-slice-build.ts';
+import type { RecordedSlice } from '../plan/tree-slice.ts';
 import { ensureBuildContainer, ensurePartition, releaseBuildContainer, restoreChanges } from './build-container.ts';
 import { commitPending, discardPending, pendingTag, promote } from './promote-image.ts';
 import { runSmokeTests } from './smoke.ts';
@@ -98,6 +100,7 @@ export async function packagePhase(farm: Farm, build: SubjectBuild): Promise<str
     portageVersion,
     runId: run.runId,
     builtAt: new Date().toISOString(),
+    ...(build.data.has(TREE_SLICE_DATA) ? { treeSlice: build.data.get(TREE_SLICE_DATA) as RecordedSlice } : {}),
   });
   await releaseBuildContainer(build);
   return `${build.image.ref}, ${pkgs.paths.length} binpkg${pkgs.paths.length === 1 ? '' : 's'} in ${partitionRel}`;

@@ -30,7 +30,7 @@ export interface KeyBasis {
   parentKey: string | null | undefined;
   /** Digest of the resolved stage3 (the base only). */
   stage3Digest?: string | undefined;
-  /** Digest of the tree snapshot (and overlays) the build mounts. */
+  /** Digest of the subject's tree slice (core/plan/tree-slice.ts): the part of the tree it emerged from. */
   treeDigest?: string | undefined;
 }
 
@@ -92,14 +92,16 @@ export async function computeKey(farm: Farm, subject: Subject, basis: KeyBasis, 
 }
 
 /**
- * The key of a build with the real digests (the runner calls this after fetchStage3 and
- * mountPortage). Sets `build.key` and `build.partition`; the inputs go to
+ * The key of a build with the real digests (the runner calls this after the emerge phase, when
+ * the tree slice is known). Sets `build.key` and `build.partition`; the inputs go to
  * `build.data.get('binfarm:key')` for the state file.
  */
 export async function computeSubjectKey(build: SubjectBuild, farm: Farm | undefined = farmOf(build.run)): Promise<string> {
   if (!farm) throw new BinfarmError('E_INTERNAL', 'computeSubjectKey needs the farm: set RunContext.farm (or run.data "binfarm:farm")');
   const parentKey = build.subject.parent === null ? null : build.parent?.key;
-  const result = await computeKey(farm, build.subject, { parentKey, stage3Digest: build.stage3Digest, treeDigest: build.tree?.digest }, build.run.stateDir);
+  // The tree input is the subject's tree slice (what it emerged), not the whole tree's digest.
+  const treeDigest = (await (await import('./tree-slice-build.ts')).treeSliceOf(build))?.digest ?? build.tree?.digest;
+  const result = await computeKey(farm, build.subject, { parentKey, stage3Digest: build.stage3Digest, treeDigest }, build.run.stateDir);
   if (!result.key) {
     throw new BinfarmError('E_PLAN', `the content key of subject "${build.subject.name}" cannot be computed: ${result.unknown.join(', ')} unknown`, {
       hint: result.unknown.includes('parent')

@@ -15,6 +15,9 @@ import { IMAGE_LABEL, splitList } from './image-labels.ts';
 import { computeKey, type KeyComputation } from './key.ts';
 import { readSubjectState, type SubjectState } from './state.ts';
 import { subjectImages } from './trusted-images.ts';
+import { resolveCacheDir } from '../run/paths.ts';
+import type { ResolvedSources } from '../sources/types.ts';
+import { treeInput, treeInputOfImage } from './tree-input.ts';
 import type { RunPlan, StaleReason, SubjectPlan } from './types.ts';
 
 export interface PlanOptions {
@@ -24,6 +27,8 @@ export interface PlanOptions {
   offline?: boolean;
   /** The engine, for the image check. Without it the plan trusts the state directory. */
   engine?: () => Promise<Engine>;
+  /** The sources the run resolved (core/sources/resolve.ts); default: resolved here without network. */
+  sources?: ResolvedSources;
 }
 
 /** Hashes of the source settings the recorded stage3/tree digests belong to. */
@@ -37,10 +42,13 @@ export async function planRun(farm: Farm, targets: string[], opts: PlanOptions =
   const ordered = planOrder(subjects, requested);
   const stateDir = resolveStateDir(farm.options, farm.rootDir);
   const states = new Map<string, SubjectState | undefined>();
-  await Promise.all(ordered.map(async ({ subject }) => states.set(subject.name, await readSubjectState(stateDir, subject.name))));
-  const digests = recordedDigests(farm.options, [...states.values()]);
-
+  // Every subject's state, named or not: the fallback digests must not depend on the targets.
+  await Promise.all([...subjects.keys()].map(async (name) => states.set(name, await readSubjectState(stateDir, name))));
   const notes: string[] = [];
+  const sources = opts.sources ?? (await planSources(farm, opts));
+  const digests = { ...recordedDigests(farm.options, [...states.values()]), ...definedOnly({ stage3: sources.stage3, tree: sources.tree }) };
+  notes.push(...sources.notes.map((n) => (digests.stage3 && n.startsWith('stage3') ? `${n}; using the digest the last build recorded` : n)));
+
   let images: Map<string, ImageInfo> | undefined;
   let pending: Map<string, ImageInfo> | undefined;
   if (opts.engine && !opts.offline) {
@@ -55,14 +63,16 @@ export async function planRun(farm: Farm, targets: string[], opts: PlanOptions =
   const binpkgs = new BinpkgCheck(stateDir);
   for (const { subject, depth } of ordered) {
     const parentPlan = subject.parent === null ? undefined : plans.get(subject.parent);
+    const state = states.get(subject.name);
+    const tree = await subjectTreeInput(subject.name, state, sources, digests.tree, images);
     const comp = await computeKey(
       farm,
       subject,
-      { parentKey: subject.parent === null ? null : parentPlan?.key, stage3Digest: digests.stage3, treeDigest: digests.tree },
+      { parentKey: subject.parent === null ? null : parentPlan?.key, stage3Digest: digests.stage3, treeDigest: tree.value },
       stateDir,
     );
-    const state = states.get(subject.name);
     const decision = await decide(comp, state, images, parentPlan?.action, binpkgs);
+    explainTree(decision.reasons, tree);
     const untested = comp.key && decision.reasons.length ? pending?.get(comp.key) : undefined;
     if (untested) decision.reasons.unshift({ input: 'image', change: 'smoke tests never passed', before: untested.repoTags[0] ?? untested.id });
     const plan: SubjectPlan = {
@@ -118,6 +128,43 @@ function imageRef(image: ImageInfo, comp: KeyComputation): { ref: string; id: st
   return { ref: wanted, id: image.id };
 }
 
+/** `plan`: the sources resolved without network (Docker only with --docker). */
+async function planSources(farm: Farm, opts: PlanOptions): Promise<ResolvedSources> {
+  const { resolveSources } = await import('../sources/resolve.ts');
+  const engine = opts.engine && !opts.offline ? opts.engine : undefined;
+  return resolveSources({ options: farm.options, rootDir: farm.rootDir, cacheDir: resolveCacheDir(farm.options, farm.rootDir), engine });
+}
+
+/** The subject's tree input; without a state, an image of the subject (state lost) may give it. */
+async function subjectTreeInput(
+  name: string,
+  state: SubjectState | undefined,
+  sources: ResolvedSources,
+  tree: string | undefined,
+  images: Map<string, ImageInfo> | undefined,
+) {
+  const input = await treeInput(state, sources, tree);
+  if (input.why !== 'no-state' || !images) return input;
+  for (const img of images.values()) {
+    if (img.labels[IMAGE_LABEL.subject] !== name || !img.labels[IMAGE_LABEL.packages]) continue;
+    const value = await treeInputOfImage(img, sources);
+    if (value) return { value };
+  }
+  return input;
+}
+
+/** `tree: changed` says little: name the packages, eclasses or profiles that changed; a missing state is no "unknown". */
+function explainTree(reasons: StaleReason[], tree: Awaited<ReturnType<typeof treeInput>>): void {
+  const i = reasons.findIndex((r) => r.input === 'tree');
+  if (i < 0) return;
+  if (tree.why === 'no-state') reasons.splice(i, 1, ...(reasons.some((r) => r.input === 'state') ? [] : [{ input: 'state', change: 'no previous build' }]));
+  else if (tree.details?.length) reasons.splice(i, 1, ...tree.details);
+}
+
+function definedOnly<T extends Record<string, string | undefined>>(o: T): Partial<Record<keyof T, string>> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<Record<keyof T, string>>;
+}
+
 /**
  * The stage3 and tree digests the last run recorded, when the settings they came from are
  * unchanged; undefined means "unknown until fetched".
@@ -126,6 +173,7 @@ function recordedDigests(options: BinfarmOptions, states: Array<SubjectState | u
   const now = sourceHashes(options);
   const newest = states.filter((s): s is SubjectState => !!s).sort((a, b) => (a.builtAt < b.builtAt ? 1 : -1));
   const stage3 = newest.find((s) => s.sources.stage3 === now.stage3 && s.inputs.stage3)?.inputs.stage3;
-  const tree = newest.find((s) => s.sources.tree === now.tree && s.inputs.tree)?.inputs.tree;
+  const tree = newest.find((s) => s.sources.tree === now.tree && (s.treeSlice?.treeDigest ?? s.inputs.tree))?.treeSlice?.treeDigest
+    ?? newest.find((s) => s.sources.tree === now.tree && !s.treeSlice && s.inputs.tree)?.inputs.tree;
   return { ...(stage3 ? { stage3 } : {}), ...(tree ? { tree } : {}) };
 }

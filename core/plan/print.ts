@@ -18,6 +18,7 @@ export function formatReason(r: StaleReason): string {
   }
   if (r.input === 'binpkgs') return `${r.change}${r.after ? ` (${r.after})` : ''}`;
   if (r.change === 'parent rebuilt') return `parent rebuilt${digests}`;
+  if (isTreeDetail(r)) return `tree: ${r.change}`;
   return `${r.input} ${r.change}${digests}`;
 }
 
@@ -30,12 +31,18 @@ export function reasonLines(r: StaleReason, max = Infinity): string[] {
   return lines;
 }
 
+/** What changed inside a tree slice (core/plan/tree-slice.ts diffSlices): `tree: app-misc/jq 1.7.1 → 1.8.0`. */
+function isTreeDetail(r: StaleReason): boolean {
+  return r.input === 'tree' && !['changed', 'added', 'removed', 'unknown until fetched'].includes(r.change);
+}
+
 function summaryOf(p: SubjectPlan): string {
   if (p.action === 'skip') return 'up to date';
   const first = p.reasons[0];
   if (!first) return 'stale';
   const more = p.reasons.length > 1 ? ` (+${p.reasons.length - 1} more)` : '';
   if (first.details?.length) return `${reasonLines(first)[0]}${first.details.length > 1 ? ` (+${first.details.length - 1} in the file)` : ''}${more}`;
+  if (isTreeDetail(first)) return `tree: ${first.change}${more}`;
   return `${first.change === 'changed' || first.change === 'added' || first.change === 'removed' ? `${first.input} ${first.change}` : first.change === 'unknown until fetched' ? `${first.input} ${first.change}` : first.change}${more}`;
 }
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { BinfarmError } from '../errors.ts';
 import { writeFileAtomic } from '../util/fs.ts';
 import type { KeyContent } from './file-inputs.ts';
+import type { RecordedSlice } from './tree-slice.ts';
 
 export const STATE_VERSION = 1;
 
@@ -54,6 +55,8 @@ export interface SubjectState {
   /** Where it was published last (registry refs, binhost generations). */
   published?: { images?: string[]; generations?: Record<string, number>; at: string };
   lastAttempt?: AttemptRecord;
+  /** The tree slice of the build (core/plan/tree-slice.ts); its digest is the key input `tree`. */
+  treeSlice?: RecordedSlice;
 }
 
 export function subjectStatePath(stateDir: string, subject: string): string {

@@ -12,7 +12,7 @@ export interface RunCollaborators {
   plan(farm: Farm, targets: string[], run: RunContext): Promise<RunPlan>;
   /** The container engine of the run (created on first use). */
   engine(run: RunContext): Promise<Engine>;
-  /** The subject's content key once fetchStage3/mountPortage know the real digests. */
+  /** The subject's final content key, after its emerge (the tree slice is known then). */
   rekey(build: SubjectBuild): Promise<string | undefined>;
   /** Takes the state dir's run lock; resolves to its release. */
   lock(stateDir: string, info: { runId: string; command: string; warn: (m: string) => void }): Promise<() => Promise<void> | void>;
@@ -20,8 +20,11 @@ export interface RunCollaborators {
 
 export const defaultCollaborators: RunCollaborators = {
   async plan(farm, targets, run) {
-    const { planRun } = await import('../plan/plan.ts');
-    return planRun(farm, targets, { engine: () => run.engine() });
+    const [{ planRun }, { sourcesOfRun }] = await Promise.all([import('../plan/plan.ts'), import('../sources/resolve.ts')]);
+    // Sources first: every skip decision is made on the real stage3 and tree digests.
+    const sources = await sourcesOfRun(run);
+    run.logger.child('sources').info(`sources resolved in ${sources.ms} ms`);
+    return planRun(farm, targets, { engine: () => run.engine(), sources });
   },
   async engine(run) {
     const [{ createEngine }, { sweepOrphans }] = await Promise.all([import('../engine/docker-engine.ts'), import('../engine/orphans.ts')]);

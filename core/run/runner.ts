@@ -30,6 +30,8 @@ export interface RunFarmOptions {
   /** Replace the planner, engine, key or lock (tests; embedding). */
   collaborators?: Partial<RunCollaborators>;
   runId?: string;
+  /** `run --pull`: re-pull floating stage3/tree image tags before planning and say what moved. */
+  pull?: boolean;
 }
 
 export interface RunResult {
@@ -65,6 +67,7 @@ export async function runFarm(farm: Farm, opts: RunFarmOptions = {}): Promise<Ru
     engine: (r) => collab.engine(r),
   });
   const { stateDir, runDir } = run;
+  if (opts.pull) run.data.set('binfarm:pull', true); // read by core/sources/resolve.ts (PULL_DATA)
   const runLog = new LogFile(join(runDir, 'run.log'), 0);
   const journal = createJournalReporter({ runId, runDir, command: farm.command, configFile: farm.configFile });
   const reporter = teeReporters(journal, opts.reporter ?? { emit() {}, close: async () => {} });

@@ -14,7 +14,7 @@ export interface SubjectRunDeps {
   reporter: RunReporter;
   /** Writes one log line to run.log and the reporter (after the infrastructureLog hook). */
   sink(origin: string, type: LogType, args: unknown[], subject?: string, phase?: PhaseName): void;
-  /** Called after mountPortage, when the stage3 and tree digests are known (planner's key). */
+  /** The re-key step, after emerge: stage3 digest and tree slice are known (the final key). */
   rekey?(build: SubjectBuild): Promise<string | undefined>;
 }
 
@@ -89,8 +89,8 @@ export async function runPhases(deps: SubjectRunDeps, build: SubjectBuild, log: 
     } finally {
       phase.current = undefined;
     }
-    if (p === 'mountPortage' && deps.rekey) {
-      // The stage3 and tree digests are known now: the key the image and binpkgs are filed under.
+    if (p === 'emerge' && deps.rekey) {
+      // Re-key: what the subject emerged is known now, hence its tree slice: the key the image and binpkgs are filed under.
       const key = await deps.rekey(build);
       if (key) build.key = key;
       log.line(`== content key ${build.key ?? '(none)'}`);

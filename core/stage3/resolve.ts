@@ -7,7 +7,8 @@
  * for a parent built in this run and, for a parent skipped as up to date, from its recorded state.
  */
 import { BinfarmError } from '../errors.ts';
-import type { SubjectBuild } from '../run/context.ts';
+import type { RunContext, SubjectBuild } from '../run/context.ts';
+import type { ImageInfo } from '../engine/types.ts';
 import { parseImageRef } from '../engine/reference.ts';
 import { resolveTarballStage3 } from './tarball.ts';
 
@@ -36,35 +37,53 @@ export async function resolveBaseImage(build: SubjectBuild): Promise<void> {
     build.progress.output(`base image: ${parent.image.ref} (image of ${build.subject.parent})`);
     return;
   }
-  // One resolution per run, whichever subject asks.
-  let pending = build.run.data.get(MEMO) as Promise<BaseImage> | undefined;
-  if (!pending) {
-    pending = resolveStage3(build);
-    build.run.data.set(MEMO, pending);
-    pending.catch(() => build.run.data.delete(MEMO));
-  }
-  const base = await pending;
+  // One resolution per run, whichever subject asks (the runner resolves it before the plan: core/sources/resolve.ts).
+  const base = await stage3OfRun(build.run, {
+    output: (l) => build.progress.output(l),
+    title: (t) => build.progress.title(t),
+    warn: (l) => build.logger.warn(l),
+  });
   build.baseImage = base;
   build.stage3Digest = base.digest;
 }
 
-async function resolveStage3(build: SubjectBuild): Promise<BaseImage> {
-  const { run } = build;
+/** Where the stage3 resolution reports what it does. */
+export interface Stage3Output {
+  output(line: string): void;
+  title(text: string): void;
+  warn(line: string): void;
+  /** `run --pull`: pull a registry image even when present (a floating tag may have moved). */
+  pull?: boolean;
+}
+
+/** The stage3 of the run, resolved once (memoised in run.data; a failure is not memoised). */
+export function stage3OfRun(run: RunContext, out: Stage3Output): Promise<BaseImage> {
+  let pending = run.data.get(MEMO) as Promise<BaseImage> | undefined;
+  if (!pending) {
+    pending = resolveStage3(run, out);
+    run.data.set(MEMO, pending);
+    pending.catch(() => run.data.delete(MEMO));
+  }
+  return pending;
+}
+
+async function resolveStage3(run: RunContext, out: Stage3Output): Promise<BaseImage> {
   const source = run.options.stage3;
   const engine = await run.engine();
-  const output = (line: string) => build.progress.output(line);
+  const { output } = out;
   switch (source.type) {
     case 'registry': {
       let info = await engine.inspectImage(source.image);
-      if (info) output(`stage3 image ${source.image} is present`);
+      if (info && !out.pull) output(`stage3 image ${source.image} is present`);
       else {
-        build.progress.title(`pull ${source.image}`);
+        out.title(`pull ${source.image}`);
+        const before = info ? registryDigest(source.image, info) : undefined;
         info = await engine.pull(source.image, { onProgress: output, signal: run.signal });
+        const after = registryDigest(source.image, info);
+        if (before && before !== after) out.warn(`stage3 ${source.image} moved: ${before} → ${after}`);
+        else if (before) output(`stage3 ${source.image} unchanged by the pull (${after})`);
       }
-      const { registry, repository } = parseImageRef(source.image);
-      const repoName = registry === 'docker.io' ? repository.replace(/^library\//, '') : `${registry}/${repository}`;
-      const repoDigest = info.repoDigests.find((d) => d.startsWith(`${repoName}@`) || d.startsWith(`${registry}/${repository}@`)) ?? info.repoDigests[0];
-      const digest = repoDigest ? repoDigest.slice(repoDigest.indexOf('@') + 1) : info.id;
+      const digest = registryDigest(source.image, info);
       output(`stage3: ${source.image} ${digest}`);
       return { ref: source.image, digest };
     }
@@ -87,9 +106,17 @@ async function resolveStage3(build: SubjectBuild): Promise<BaseImage> {
         signal: run.signal,
         imagePrefix: run.options.imagePrefix,
         output,
-        warn: (l) => build.logger.warn(l),
+        warn: out.warn,
       });
       return { ref: r.ref, digest: r.digest };
     }
   }
+}
+
+/** The digest a registry image is known by: its RepoDigest for this repository, else its image id. */
+export function registryDigest(ref: string, info: ImageInfo): string {
+  const { registry, repository } = parseImageRef(ref);
+  const repoName = registry === 'docker.io' ? repository.replace(/^library\//, '') : `${registry}/${repository}`;
+  const repoDigest = info.repoDigests.find((d) => d.startsWith(`${repoName}@`) || d.startsWith(`${registry}/${repository}@`)) ?? info.repoDigests[0];
+  return repoDigest ? repoDigest.slice(repoDigest.indexOf('@') + 1) : info.id;
 }

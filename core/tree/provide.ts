@@ -15,6 +15,8 @@ import { TreeCache } from './cache.ts';
 import type { MountStrategyRegistry } from './mount/registry.ts';
 import type { MountStrategy, RepoMount, StrategyContext } from './mount/types.ts';
 import { resolveTreeSource, type TreeContext } from './sources/index.ts';
+import { SOURCES_DATA, treeMoved } from '../sources/resolve.ts';
+import type { ResolvedSources } from '../sources/types.ts';
 
 export const GENTOO_LOCATION = '/var/db/repos/gentoo';
 const MEMO = 'binfarm:mount-portage';
@@ -37,6 +39,7 @@ export async function mountTrees(build: SubjectBuild, registry: MountStrategyReg
     pending.catch(() => run.data.delete(MEMO));
   }
   const setup = await pending;
+  await agreeWithResolved(run, setup);
   await setup.strategy.prepareBuild?.(build, setup.repos, setup.ctx);
   build.tree = { digest: setup.digest, mounts: setup.mounts, repos: setup.locations };
   return setup;
@@ -133,4 +136,15 @@ async function provisionAll(strategy: MountStrategy, repos: RepoMount[], ctx: St
     if (m) mounts.push(m);
   }
   return mounts;
+}
+
+/** The mounted snapshots must be the ones the plan decided on (resolved before it: core/sources/resolve.ts). */
+async function agreeWithResolved(run: SubjectBuild['run'], setup: TreeSetup): Promise<void> {
+  const pending = run.data.get(SOURCES_DATA) as Promise<ResolvedSources> | undefined;
+  if (!pending) return;
+  const resolved = await pending;
+  setup.repos.forEach((r, i) => {
+    const before = resolved.repos[i]?.digest;
+    if (before && before !== r.artifact.digest) throw treeMoved(i === 0 ? 'the tree' : `overlay "${r.name}"`, before, r.artifact.digest);
+  });
 }

@@ -118,9 +118,10 @@ test.serial('live tree: a failure between two phases (the content key) ends the 
   });
   t.is(result.status, 'failed');
   t.is(result.failures[0]?.phase, undefined);
-  t.deepEqual(result.builds.get('base')!.phases.map((p) => p.phase), ['fetchStage3', 'mountPortage']);
+  t.deepEqual(result.builds.get('base')!.phases.map((p) => p.phase), ['fetchStage3', 'mountPortage', 'applyPatches', 'emerge']);
   const plain = out.text().replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
   t.regex(plain, /✔ mount portage tree/);
+  t.regex(plain, /✔ emerge/);
   t.regex(plain, /content key of subject "base" cannot be computed/);
   t.regex(plain, /↓ tools: parent "base" failed/);
 });

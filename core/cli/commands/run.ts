@@ -6,6 +6,7 @@ interface RunOptions {
   failFast?: boolean;
   publish?: boolean;
   keepFailed?: boolean;
+  pull?: boolean;
   renderer?: 'default' | 'simple' | 'verbose' | 'silent';
 }
 
@@ -23,6 +24,7 @@ export const command = defineCommand<RunOptions>({
       .argument('[subject...]', 'subjects to build (default: the config\'s targets, else all)')
       .option('--fail-fast', 'stop starting subjects after the first failure')
       .option('--publish', 'publish after building (same as --set run.publish=true)')
+      .option('--pull', 're-pull the stage3 and tree images even when present (floating tags) and say what moved')
       .option('--keep-failed', 'keep the build container of a failed subject (same as --set run.keepFailed=true)')
       .addOption(new Option('--renderer <name>', 'progress display (default: chosen from the terminal)').choices(['default', 'simple', 'verbose', 'silent'])),
   async run([subjects], opts, ctx) {
@@ -60,6 +62,7 @@ export const command = defineCommand<RunOptions>({
         signal: controller.signal,
         reporter,
         failFast: !!opts.failFast,
+        pull: !!opts.pull,
       });
       // An interrupt outside a subject (e.g. while publishing) still gets the summary, which names it.
       if (result.error !== undefined && !result.failures.length && result.status !== 'interrupted') throw result.error;

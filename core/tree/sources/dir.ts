@@ -65,7 +65,7 @@ let gnuTar: Promise<boolean> | undefined;
  * files of a Gentoo-sized tree in ~2 s where tar-fs (JS, one stat/open/read per file through
  * streamx) took ~44 s here, so GNU tar is used when present and tar-fs otherwise.
  */
-async function packDir(dir: string): Promise<TarProducer> {
+export async function packDir(dir: string): Promise<TarProducer> {
   const { execa } = await import('execa');
   gnuTar ??= execa('tar', ['--version'], { reject: false }).then((r) => r.exitCode === 0 && /GNU tar/.test(r.stdout));
   if (await gnuTar) return processProducer('tar', ['-C', dir, '--sort=name', '--numeric-owner', '-cf', '-', '.'], dir);
