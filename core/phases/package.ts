@@ -102,6 +102,9 @@ export async function packagePhase(farm: Farm, build: SubjectBuild): Promise<str
     builtAt: new Date().toISOString(),
     ...(build.data.has(TREE_SLICE_DATA) ? { treeSlice: build.data.get(TREE_SLICE_DATA) as RecordedSlice } : {}),
   });
+  // `<prefix>/<subject>:latest` follows the newest good build; `docker tag` replaces it atomically.
+  const engine = await run.engine();
+  await engine.tag(build.image.id, ref, 'latest').catch((e: unknown) => build.logger.warn(`could not tag ${ref}:latest: ${(e as Error).message}`));
   await releaseBuildContainer(build);
   return `${build.image.ref}, ${pkgs.paths.length} binpkg${pkgs.paths.length === 1 ? '' : 's'} in ${partitionRel}`;
 }

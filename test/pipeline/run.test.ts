@@ -58,6 +58,8 @@ test.serial('two-subject DAG: first run builds all, second skips all, a USE chan
   t.is(labels['binfarm.packages'], 'dev-libs/boost-1.88.0 sci-libs/gsl-2.8');
   t.is(labels['binfarm.portage-version'], 'fixture-1');
   t.is(core.image.ref, `${env.prefix}/hep-core:${core.key.slice(0, 12)}`);
+  // `:latest` names the newest good build, so `docker run <prefix>/hep-core` needs no key
+  t.is((await docker.getImage(`${env.prefix}/hep-core:latest`).inspect()).Id, img.Id);
   t.deepEqual(img.Config.Cmd, ['/bin/sh']);
   t.falsy(img.Config.Entrypoint);
   const c = await docker.createContainer({
