@@ -84,6 +84,7 @@ test.serial('live tree (TTY): listr2 renders subjects with their phases, marks a
   const { out, err, result } = await runWith(t, 'default', 'extra/emerge');
   t.is(result.status, 'failed');
   const plain = out.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+  t.regex(plain, /^run \d{8}-\d{6}-[0-9a-f]{4} — logs: \/\S+\/runs\/\d{8}-\d{6}-[0-9a-f]{4}\/$/m);
   t.regex(plain, /✔ tools \(built in \d+\.\ds\)/);
   t.regex(plain, /✔ emerge \(by test-builder: emerge ok\)/);
   t.regex(plain, /↓ publish: run\.publish is off/);
@@ -154,4 +155,42 @@ test.serial('the live displays (run and assemble) leave SIGINT to the CLI', asyn
   t.is(process.listenerCount('SIGINT'), before, 'no SIGINT listener while the assemble task list renders');
   assemble.emit({ event: 'assemble:end', status: 'interrupted', ms: 0 });
   await assemble.close();
+});
+
+test.serial('live tree: every package in flight in the emerge title; Portage\'s ">>> Jobs:" lines are not shown', async (t) => {
+  const wasTTY = process.stdout.isTTY;
+  process.stdout.isTTY = true;
+  t.teardown(() => void (process.stdout.isTTY = wasTTY));
+  const out = capture(true);
+  const err = capture(true);
+  const r = createReporter('default', { stdout: out.stream, stderr: err.stream });
+  r.emit({ event: 'run:start', runId: '20261201-120000-abcd', runDir: '/srv/farm/.binfarm/runs/20261201-120000-abcd' });
+  r.emit({ event: 'run:plan', concurrency: 1, subjects: [{ name: 'hep-core', parent: null, action: 'build', reasons: [] }] });
+  r.emit({ event: 'subject:start', subject: 'hep-core' });
+  for (const phase of ['fetchStage3', 'mountPortage', 'applyPatches'] as const) {
+    r.emit({ event: 'phase:start', subject: 'hep-core', phase });
+    r.emit({ event: 'phase:end', subject: 'hep-core', phase, record: { phase, status: 'done', ms: 1 } });
+  }
+  r.emit({ event: 'phase:start', subject: 'hep-core', phase: 'emerge' });
+  r.emit({ event: 'package:start', subject: 'hep-core', cpv: 'dev-libs/boost-1.88.0', binary: false });
+  r.emit({ event: 'package:start', subject: 'hep-core', cpv: 'sci-libs/gsl-2.8', binary: true });
+  r.emit({ event: 'output', subject: 'hep-core', phase: 'emerge', line: '>>> Jobs: 0 of 2 complete, 2 running' });
+  await new Promise((res) => setTimeout(res, 300)); // let the renderer draw the in-flight title
+  r.emit({ event: 'package:end', subject: 'hep-core', cpv: 'sci-libs/gsl-2.8', binary: true, status: 'done', ms: 5 });
+  r.emit({ event: 'output', subject: 'hep-core', phase: 'emerge', line: 'make -j16 all' });
+  await new Promise((res) => setTimeout(res, 300));
+  r.emit({ event: 'phase:end', subject: 'hep-core', phase: 'emerge', record: { phase: 'emerge', status: 'done', ms: 9 } });
+  for (const phase of ['package', 'publish'] as const) {
+    r.emit({ event: 'phase:start', subject: 'hep-core', phase });
+    r.emit({ event: 'phase:end', subject: 'hep-core', phase, record: { phase, status: 'done', ms: 1 } });
+  }
+  r.emit({ event: 'subject:end', subject: 'hep-core', status: 'built', ms: 20 });
+  r.emit({ event: 'run:end', status: 'done', summary: { built: ['hep-core'], skipped: [], failed: [] }, runDir: '/srv/x', ms: 30, failures: [] });
+  await r.close();
+  const plain = out.text().replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+  t.regex(plain, /^run 20261201-120000-abcd — logs: \/srv\/farm\/\.binfarm\/runs\/20261201-120000-abcd\/$/m);
+  t.regex(plain, /emerge: dev-libs\/boost-1\.88\.0, sci-libs\/gsl-2\.8 \(binary\)/);
+  t.regex(plain, /emerge: dev-libs\/boost-1\.88\.0(?!,)/);
+  t.regex(plain, /make -j16 all/);
+  t.false(plain.includes('>>> Jobs:'));
 });

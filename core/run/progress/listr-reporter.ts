@@ -26,6 +26,7 @@ export function createListrReporter(opts: ListrReporterOptions): RunReporter {
   const gates = new Map<string, Deferred<Gate>>();
   const channels = new Map<string, Channel<PhaseMessage>>();
   const current = new Map<string, PhaseName>();
+  const inFlight = new Map<string, Map<string, boolean>>();
   const subjectTasks = new Map<string, ListrTaskWrapper<any, any, any>>();
   const endTitles = new Map<string, string>();
   // Loading starts now, while the runner plans, not when the first event arrives.
@@ -145,7 +146,19 @@ export function createListrReporter(opts: ListrReporterOptions): RunReporter {
     emit(e) {
       switch (e.event) {
         case 'run:start':
+          // First, before the tree takes the terminal: where everything of this run is written.
+          if (opts.renderer !== 'silent') opts.stdout.write(`run ${e.runId} — logs: ${e.runDir}/\n`);
           break;
+        case 'package:start':
+        case 'package:end': {
+          // Every package in flight (emerge --jobs builds several at once), in the emerge phase's title.
+          const set = inFlight.get(e.subject) ?? new Map<string, boolean>();
+          inFlight.set(e.subject, set);
+          if (e.event === 'package:start') set.set(e.cpv, e.binary);
+          else set.delete(e.cpv);
+          if (set.size) channel(e.subject, 'emerge').push({ kind: 'title', title: `emerge: ${[...set].map(([cpv, bin]) => (bin ? `${cpv} (binary)` : cpv)).join(', ')}` });
+          break;
+        }
         case 'run:plan':
           for (const s of e.subjects) gate(s.name);
           running = start(e.subjects).catch(() => {
@@ -189,7 +202,8 @@ export function createListrReporter(opts: ListrReporterOptions): RunReporter {
           current.delete(e.subject);
           break;
         case 'output':
-          if (e.phase) channel(e.subject, e.phase).push({ kind: 'output', line: e.line });
+          // Portage's `>>> Jobs: n of m complete` status lines repeat what the title says.
+          if (e.phase && !JOBS_LINE.test(e.line)) channel(e.subject, e.phase).push({ kind: 'output', line: e.line });
           break;
         case 'title':
           if (e.phase) channel(e.subject, e.phase).push({ kind: 'title', title: e.title });
@@ -213,6 +227,8 @@ export function createListrReporter(opts: ListrReporterOptions): RunReporter {
     },
   };
 }
+
+const JOBS_LINE = /^(?:\x1b\[[0-9;]*m)*>>> Jobs: \d+ of \d+ complete/;
 
 function asError(info: ErrorInfo): Error {
   return Object.assign(new Error(info.message), { code: info.code });
