@@ -152,7 +152,7 @@ test('binfarm run: exit 0, the run dir is printed and holds run.log and one log 
   t.regex(r.stdout, /^✔ run finished: 2 built, 0 skipped, 0 failed/m);
   const runDir = /^logs: (.+)\/$/m.exec(r.stdout)?.[1];
   t.truthy(runDir);
-  t.deepEqual(readdirSync(join(dir, runDir!)).sort(), ['base.log', 'run.log', 'tools.log']);
+  t.deepEqual(readdirSync(join(dir, runDir!)).sort(), ['base.log', 'run.json', 'run.log', 'tools.log']);
   t.false(existsSync(join(dir, '.binfarm', 'lock')), 'the run lock is released');
 });
 
@@ -213,6 +213,6 @@ test('binfarm doctor: exit 1 when a check fails, with the fix; --json lists ever
   t.regex(r.stdout, /fix: /);
   const j = await cli(['doctor', '--json'], { cwd: dir });
   const report = JSON.parse(j.stdout) as { checks: Array<{ id: string; status: string }>; counts: { fail: number } };
-  t.deepEqual(report.checks.map((c) => c.id), ['node', 'config', 'docker', 'squashfs', 'loop', 'disk', 'registry', 'gpg']);
+  t.deepEqual(report.checks.map((c) => c.id), ['node', 'config', 'docker', 'stage3', 'tree', 'squashfs', 'loop', 'disk', 'registry', 'gpg']);
   t.is(j.exitCode, report.counts.fail ? 1 : 0);
 });
