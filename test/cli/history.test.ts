@@ -93,6 +93,16 @@ test.serial('runs, runs show, logs and ls after a good and a failed run', async 
   const died = await cli(['runs'], { cwd: dir });
   t.regex(died.stdout.trim().split('\n')[1]!, / died /);
 
+  const status = await cli(['status'], { cwd: dir });
+  t.is(status.exitCode, 0, status.stderr);
+  t.regex(status.stdout, /^base +[0-9a-f]{12} {2}\d+ (s|min) ago +up to date$/m);
+  t.regex(status.stdout, /^ {2}science +[0-9a-f]{12} {2}\d+ (s|min) ago +up to date$/m);
+  t.regex(status.stdout, new RegExp(`^ +${prefix}/science:[0-9a-f]{12} \\(run ${goodId}, 2 packages, build \\d`, 'm'));
+  t.regex(status.stdout, /^ +slowest: (app-misc\/viewer-2\.1|dev-libs\/mylib-1\.4\.2) \d/m);
+  t.regex(status.stdout, /^ {4}broken +never built +stale: no previous build/m);
+  const sj = JSON.parse((await cli(['status', '--json'], { cwd: dir })).stdout) as { subjects: Array<{ name: string; action: string; built?: { runId: string } }> };
+  t.deepEqual(sj.subjects.map((x) => [x.name, x.action, x.built?.runId ?? null]), [['base', 'skip', goodId], ['science', 'skip', goodId], ['broken', 'build', null]]);
+
   const ls = await cli(['ls'], { cwd: dir });
   t.is(ls.exitCode, 0, ls.stderr);
   t.deepEqual(ls.stdout.trim().split('\n').map((l) => l.replace(/(\S)\s{2,}.*$/, '$1')), ['base', '  science', '    broken']);

@@ -13,6 +13,7 @@ import { command as runs } from './runs.ts';
 import { command as logs } from './logs.ts';
 import { command as ls } from './ls.ts';
 import { command as clean } from './clean.ts';
+import { command as status } from './status.ts';
 
 /**
  * Every CLI command, in `--help` order. One module per command; add yours here. Modules must
@@ -21,9 +22,11 @@ import { command as clean } from './clean.ts';
 export const commands: ReadonlyArray<CommandDefinition<any>> = [
   run,
   plan,
+  status,
   ls,
   runs,
   logs,
+  clean,
   assemble,
   config,
   doctor,
@@ -32,5 +35,4 @@ export const commands: ReadonlyArray<CommandDefinition<any>> = [
   importSpec,
   binhost,
   serve,
-  clean,
 ];
