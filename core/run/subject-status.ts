@@ -14,7 +14,15 @@ export interface SubjectStatus {
   depth: number;
   action: 'build' | 'skip';
   reasons: string[];
-  built?: { key: string; image: string; at: string; runId: string; packages: number; ms?: number; slowest: Array<{ cpv: string; ms: number; binary: boolean }> };
+  built?: {
+    key: string;
+    image: string;
+    at: string;
+    runId: string;
+    packages: number;
+    ms?: number;
+    slowest: Array<{ cpv: string; ms: number; binary: boolean }>;
+  };
 }
 
 function journalEntry(stateDir: string, state: SubjectState): JournalSubject | undefined {
