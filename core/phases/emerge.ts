@@ -44,6 +44,9 @@ export async function emergePhase(farm: Farm, build: SubjectBuild): Promise<stri
       throw e;
     }
     addResult(record, inv.argv, inv.result);
+    // Portage writes its per-package logs 0660 as portage:portage (uid 250): make them readable
+    // by whoever ran binfarm, since the errors point to them.
+    await container.exec(['chmod', '-R', 'a+rX', CONTAINER_LOGDIR]).catch(() => undefined);
     await recordBuiltBinpkgs(build, container, partition, inv.result.built);
     if (inv.exitCode !== 0 || inv.result.failed.length) await failed(build, record, inv);
   };

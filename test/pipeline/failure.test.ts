@@ -1,5 +1,5 @@
 import test from 'ava';
-import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { dockerForTests } from '../helpers/docker.ts';
 import { readSubjectState } from '../../core/plan/state.ts';
@@ -48,6 +48,9 @@ test.serial('a failing package fails the subject with its log tail; good binpkgs
   const savedImage = await docker.getImage(saved).inspect();
   t.is(savedImage.Config.Labels?.['binfarm.key'], '', 'a failed build never passes for a built one (nor for its parent)');
   t.deepEqual(savedImage.Config.Cmd, ['/bin/sh']);
+  // Portage's 0660 portage:portage log is readable by whoever ran binfarm, not only by root
+  const portageLog = readdirSync(logDir).find((f) => f.startsWith('app-misc:broken-thing-1.0:'))!;
+  t.is(statSync(join(logDir, portageLog)).mode & 0o004, 0o004);
   const subjectLog = readFileSync(join(r.runDir, 'hep-core.log'), 'utf8');
   t.regex(subjectLog, /--- .*broken-thing-1\.0.*\.log \(the first error and the end\) ---/);
   t.regex(subjectLog, /broken-thing\.c:42:1: error: expected ';' before '}' token/);

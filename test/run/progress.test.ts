@@ -36,6 +36,9 @@ async function runWith(t: import('ava').ExecutionContext, renderer: Parameters<t
   const err = capture(renderer === 'default');
   const farm = testFarm(t, { plugins: [builderPlugin(fail ? { fail } : {})], subjects: { tools: {}, extra: { parent: 'tools' } } });
   farm.hooks.beforeRun.tap('warner', (run) => run.logger.warn('a farm-level warning'));
+  // A plugin's own logger: its info lines are meant for the user.
+  farm.hooks.done.tap('reporter-plugin', () => farm.getLogger('reporter-plugin').info('report written to report.html'));
+  farm.hooks.beforeRun.tap('chatty', (run) => run.logger.info('binfarm-internal detail'));
   const result = await runFarm(farm, {
     plan: planOf(farm, ['base', 'tools', 'extra']),
     reporter: createReporter(renderer, { stdout: out.stream, stderr: err.stream }),
@@ -70,6 +73,8 @@ test('line renderer (not a TTY / CI): every line names its subject; output lines
   t.regex(simple.out, /^\[tools\] ↓ publish skipped: run\.publish is off \(by test-builder\)$/m);
   t.regex(simple.out, /^\[extra\] ✔ built in \d+\.\d s$/m);
   t.regex(simple.out, /^\[binfarm:run\]   warn: a farm-level warning$/m);
+  t.regex(simple.out, /^\[reporter-plugin\]   report written to report\.html$/m);
+  t.false(simple.out.includes('binfarm-internal detail'), "binfarm's own info stays in run.log");
   t.false(simple.out.includes('emerge output line'));
   const verbose = await runWith(t, 'verbose');
   t.regex(verbose.out, /^\[tools\]   │ emerge output line for tools$/m);
@@ -185,8 +190,13 @@ test.serial('live tree: every package in flight in the emerge title; Portage\'s 
     r.emit({ event: 'phase:end', subject: 'hep-core', phase, record: { phase, status: 'done', ms: 1 } });
   }
   r.emit({ event: 'subject:end', subject: 'hep-core', status: 'built', ms: 20 });
+  r.emit({ event: 'log', level: 'info', origin: 'reporter-plugin', message: 'report written to report.html' });
+  r.emit({ event: 'log', level: 'info', origin: 'binfarm:run', message: 'binfarm-internal detail' });
   r.emit({ event: 'run:end', status: 'done', summary: { built: ['hep-core'], skipped: [], failed: [] }, runDir: '/srv/x', ms: 30, failures: [] });
   await r.close();
+  // a plugin's own info lines wait for the tree, then go to stderr; binfarm's stay in run.log
+  t.regex(err.text(), /^\[reporter-plugin\] report written to report\.html$/m);
+  t.false(err.text().includes('binfarm-internal detail'));
   const plain = out.text().replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
   t.regex(plain, /^run 20261201-120000-abcd — logs: \/srv\/farm\/\.binfarm\/runs\/20261201-120000-abcd\/$/m);
   t.regex(plain, /emerge: dev-libs\/boost-1\.88\.0, sci-libs\/gsl-2\.8 \(binary\)/);

@@ -61,7 +61,8 @@ export function createLineReporter(out: { write(s: string): unknown }, mode: 'si
           break;
         case 'log':
           if (e.level === 'warn' || e.level === 'error') w(e.subject ?? e.origin, `  ${e.level}: ${e.message}`);
-          else if (verbose && e.level === 'info') w(e.subject ?? e.origin, `  ${e.message}`);
+          // A plugin's own logger (farm.getLogger(name)) is meant to be read: its info is shown.
+          else if (e.level === 'info' && (verbose || isPluginLine(e))) w(e.subject ?? e.origin, `  ${e.message}`);
           break;
         case 'run:end':
           break;
@@ -69,4 +70,9 @@ export function createLineReporter(out: { write(s: string): unknown }, mode: 'si
     },
     close: async () => {},
   };
+}
+
+/** A line of a plugin's own logger: not binfarm's (`binfarm:*`), not a subject's build log. */
+export function isPluginLine(e: { origin: string; subject?: string }): boolean {
+  return !e.subject && !e.origin.startsWith('binfarm:');
 }

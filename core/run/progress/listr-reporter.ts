@@ -1,6 +1,7 @@
 import type { ListrTask, ListrTaskWrapper } from 'listr2';
 import { PHASES, type PhaseName } from '../context.ts';
 import { PHASE_LABELS, type ErrorInfo, type PlannedSubject, type RunEvent, type RunReporter } from './events.ts';
+import { isPluginLine } from './line-reporter.ts';
 
 export interface ListrReporterOptions {
   /** `default`: the live tree (a terminal); `silent`: nothing (--quiet). */
@@ -135,7 +136,8 @@ export function createListrReporter(opts: ListrReporterOptions): RunReporter {
       channel(e.subject, phase).push({ kind: 'output', line: text });
       return;
     }
-    if (!important || (opts.renderer === 'silent' && e.level === 'warn')) return;
+    const pluginInfo = e.level === 'info' && isPluginLine(e);
+    if ((!important && !pluginInfo) || (opts.renderer === 'silent' && e.level !== 'error')) return;
     const line = `[${e.subject ?? e.origin}] ${text}\n`;
     // The live tree owns the terminal while it renders; other text waits until it is done.
     if (liveTree && running) deferredLogs.push(line);
