@@ -53,7 +53,7 @@ export async function planRun(farm: Farm, targets: string[], opts: PlanOptions =
   let pending: Map<string, ImageInfo> | undefined;
   if (opts.engine && !opts.offline) {
     // Only promoted images (smoke tests passed) count; see trusted-images.ts.
-    ({ trusted: images, pending } = await subjectImages(await opts.engine(), states.values()));
+    ({ trusted: images, pending } = await subjectImages(await opts.engine(), states.values(), farm.options.imagePrefix));
   } else {
     notes.push('images were not checked against Docker; skips rely on the state directory');
   }

@@ -14,10 +14,17 @@ export interface SubjectImages {
   pending: Map<string, ImageInfo>;
 }
 
-export async function subjectImages(engine: Engine, states: Iterable<SubjectState | undefined>): Promise<SubjectImages> {
+/**
+ * `imagePrefix` limits the plan to this farm's repositories: another farm on the same engine may
+ * have an image with the same key, but it passed *its* smoke tests (they are not in the key) and
+ * its binpkgs are in another binhost.
+ */
+export async function subjectImages(engine: Engine, states: Iterable<SubjectState | undefined>, imagePrefix?: string): Promise<SubjectImages> {
   const trusted = new Map<string, ImageInfo>();
   const unmarked = new Map<string, ImageInfo[]>();
+  const ours = (img: ImageInfo) => imagePrefix === undefined || img.repoTags.some((t) => t.startsWith(`${imagePrefix}/`));
   for (const img of await engine.listImages({ label: [IMAGE_LABEL.key] })) {
+    if (!ours(img)) continue;
     const key = img.labels[IMAGE_LABEL.key];
     if (!key) continue; // pending, failed or assembled images blank the key they inherit
     if (trustedKey(img.labels)) trusted.set(key, img);
@@ -32,6 +39,7 @@ export async function subjectImages(engine: Engine, states: Iterable<SubjectStat
   }
   const pending = new Map<string, ImageInfo>();
   for (const img of await engine.listImages({ label: [IMAGE_LABEL.pendingKey] })) {
+    if (!ours(img)) continue;
     const key = img.labels[IMAGE_LABEL.pendingKey];
     if (key && !img.labels[IMAGE_LABEL.key]) pending.set(key, img);
   }
