@@ -10,7 +10,7 @@
  * The `bind` strategy needs no image: it hashes the stream without building one.
  */
 import { createHash } from 'node:crypto';
-import { lstat, readdir, readlink, rm, stat } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, readFile, readlink, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { BinfarmError } from '../../errors.ts';
@@ -24,10 +24,37 @@ import type { TreeArtifact, TreeContext, TreeNeeds } from './types.ts';
  * order is hashed as it comes: an unchanged directory lists in the same order, and an order
  * that changed costs one re-hash, never a wrong digest. Not splitting and sorting 155k records
  * in JavaScript saves most of the time of an unchanged Gentoo-sized tree.
+ * Walking 155k files is syscall-bound (1.7 s for one find here, 1.3 s of it the directory walk
+ * alone), so the top-level entries (the categories) are split into one contiguous group per core,
+ * each walked by its own find at the same time.
  */
 export async function manifestKey(dir: string): Promise<string> {
   const { execa } = await import('execa');
-  // GNU find lists 155k entries in under a second; Node's lstat walk takes ten times longer.
+  const { availableParallelism, tmpdir } = await import('node:os');
+  const top = (await readdir(dir).catch(() => [] as string[])).sort();
+  const workers = Math.max(1, Math.min(4, availableParallelism(), Math.ceil(top.length / 8)));
+  // Names starting with "-" would read as options; such a tree is walked by one plain find.
+  if (!top.length || top.length > 4096 || top.some((n) => n.startsWith('-'))) return singleFind(dir);
+  const size = Math.ceil(top.length / workers);
+  const groups = Array.from({ length: workers }, (_, i) => top.slice(i * size, (i + 1) * size)).filter((g) => g.length);
+  // Each find writes its listing to a file (-fprintf): piping 13 MB into Node costs more than the walk saves.
+  const tmp = await mkdtemp(join(tmpdir(), 'binfarm-manifest-'));
+  try {
+    const runs = await Promise.all(
+      groups.map((g, i) => execa('find', [...g, '-fprintf', join(tmp, String(i)), '%p\\0%y %m %s %T@ %l\\0'], { cwd: dir, reject: false, stdio: 'ignore' })),
+    );
+    if (runs.some((r) => r.exitCode !== 0)) return await singleFind(dir);
+    const h = createHash('sha256');
+    for (let i = 0; i < groups.length; i++) h.update(await readFile(join(tmp, String(i))));
+    return `find2:${h.digest('hex')}`;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+async function singleFind(dir: string): Promise<string> {
+  const { execa } = await import('execa');
+  // GNU find lists 155k entries in under two seconds; Node's lstat walk takes ten times longer.
   const r = await execa('find', ['.', '-mindepth', '1', '-printf', '%P\\0%y %m %s %T@ %l\\0'], {
     cwd: dir,
     reject: false,
