@@ -10,13 +10,9 @@ import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { configTs, makeProject } from '../config/_project.ts';
 import { emergeFixtureImage } from '../fixtures/emerge/image.ts';
+import { labelledImage } from '../helpers/labelled-image.ts';
 import { cli } from './_cli.ts';
 
-async function labelledImage(from: string, ref: string, labels: Record<string, string>): Promise<string> {
-  const dockerfile = `FROM ${from}\n${Object.entries(labels).map(([k, v]) => `LABEL ${JSON.stringify(k)}=${JSON.stringify(v)}`).join('\n')}\n`;
-  await execa('docker', ['build', '-q', '-t', ref, '-'], { input: dockerfile, env: { DOCKER_BUILDKIT: '0' } });
-  return (await execa('docker', ['image', 'inspect', '-f', '{{.Id}}', ref])).stdout.trim();
-}
 
 test.serial('clean keeps the current, published and newest images and young runs; removes the rest; --dry-run removes nothing', async (t) => {
   const base = await emergeFixtureImage();

@@ -7,13 +7,9 @@ import test from 'ava';
 import { execa } from 'execa';
 import { subjectImages } from '../../core/plan/trusted-images.ts';
 import { emergeFixtureImage } from '../fixtures/emerge/image.ts';
+import { labelledImage } from '../helpers/labelled-image.ts';
 import { testEngine } from '../engine/helpers.ts';
 
-async function labelled(from: string, ref: string, labels: Record<string, string>): Promise<string> {
-  const dockerfile = `FROM ${from}\n${Object.entries(labels).map(([k, v]) => `LABEL ${JSON.stringify(k)}=${JSON.stringify(v)}`).join('\n')}\n`;
-  await execa('docker', ['build', '-q', '-t', ref, '-'], { input: dockerfile, env: { DOCKER_BUILDKIT: '0' } });
-  return (await execa('docker', ['image', 'inspect', '-f', '{{.Id}}', ref])).stdout.trim();
-}
 
 test.serial('only this farm\'s promoted images are trusted; pending ones are listed apart', async (t) => {
   const base = await emergeFixtureImage();
@@ -26,9 +22,9 @@ test.serial('only this farm\'s promoted images are trusted; pending ones are lis
   const key2 = `k2${'0'.repeat(62)}`;
   const key3 = `k3${'0'.repeat(62)}`;
   const owned = { 'binfarm.owned': '1', 'binfarm.subject': 'science' };
-  const promoted = await labelled(base, `${ours}/science:k1`, { ...owned, 'binfarm.key': key1, 'binfarm.tested': key1 });
-  await labelled(base, `${ours}/science:pending-k2`, { ...owned, 'binfarm.key': '', 'binfarm.tested': '', 'binfarm.pending-key': key2 });
-  await labelled(base, `${theirs}/science:k3`, { ...owned, 'binfarm.key': key3, 'binfarm.tested': key3 });
+  const promoted = await labelledImage(base, `${ours}/science:k1`, { ...owned, 'binfarm.key': key1, 'binfarm.tested': key1 });
+  await labelledImage(base, `${ours}/science:pending-k2`, { ...owned, 'binfarm.key': '', 'binfarm.tested': '', 'binfarm.pending-key': key2 });
+  await labelledImage(base, `${theirs}/science:k3`, { ...owned, 'binfarm.key': key3, 'binfarm.tested': key3 });
   const engine = await testEngine(t, { tag: 'trust' });
 
   const mine = await subjectImages(engine, [], ours);

@@ -30,19 +30,8 @@ export const command = defineCommand<PlanOptions>({
       throw new BinfarmError('E_USAGE', '--all plans every subject; name no subjects with it');
     }
     const targets = opts.all ? [...farm.subjects().keys()] : named;
-    let engine: Promise<import('../../engine/types.ts').Engine> | undefined;
-    const plan = await planRun(farm, targets, {
-      explain: !!opts.explain,
-      offline: !opts.docker,
-      ...(opts.docker
-        ? {
-            engine: () =>
-              (engine ??= import('../../engine/docker-engine.ts').then(({ createEngine }) =>
-                createEngine(farm.options, `plan-${process.pid}`, farm.getLogger('binfarm:plan'), { rootDir: farm.rootDir }),
-              )),
-          }
-        : {}),
-    });
+    const { planEngine } = await import('../plan-engine.ts');
+    const plan = await planRun(farm, targets, { explain: !!opts.explain, offline: !opts.docker, ...planEngine(farm, opts.docker, 'plan') });
     if (ctx.global.json) ctx.printJson(planToJson(plan, !!opts.explain));
     else ctx.print(formatPlan(plan, { explain: !!opts.explain }).trimEnd(), true);
   },

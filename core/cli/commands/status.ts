@@ -12,18 +12,8 @@ export const command = defineCommand<{ docker?: boolean }>({
       import('../../run/paths.ts'),
       import('../../run/subject-status.ts'),
     ]);
-    let engine: Promise<import('../../engine/types.ts').Engine> | undefined;
-    const plan = await planRun(farm, [...farm.subjects().keys()], {
-      offline: !opts.docker,
-      ...(opts.docker
-        ? {
-            engine: () =>
-              (engine ??= import('../../engine/docker-engine.ts').then(({ createEngine }) =>
-                createEngine(farm.options, `status-${process.pid}`, farm.getLogger('binfarm:status'), { rootDir: farm.rootDir }),
-              )),
-          }
-        : {}),
-    });
+    const { planEngine } = await import('../plan-engine.ts');
+    const plan = await planRun(farm, [...farm.subjects().keys()], { offline: !opts.docker, ...planEngine(farm, opts.docker, 'status') });
     const list = await subjectStatuses(resolveStateDir(farm.options, farm.rootDir), plan);
     if (ctx.global.json) return ctx.printJson({ subjects: list, notes: plan.notes ?? [] });
     ctx.print(formatStatuses(list), true);
