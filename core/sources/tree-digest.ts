@@ -7,12 +7,11 @@
  *   snapshot, sqfs  the verified file's SHA512 (`sha512:<hex>`); remote files only in a run.
  * `network: false` (plan) leaves remote files and missing images unknown.
  */
-import { createHash } from 'node:crypto';
 import { posix, resolve } from 'node:path';
 import { BinfarmError } from '../errors.ts';
 import type { Engine } from '../engine/types.ts';
 import { isRemote } from '../util/download.ts';
-import { manifestKey, packDir } from '../tree/sources/dir.ts';
+import { dirStreamDigest, manifestKey } from '../tree/sources/dir.ts';
 import { DEFAULT_TREE_PATH } from '../tree/sources/image.ts';
 import type { TreeContext, TreeSource } from '../tree/sources/index.ts';
 import { repoNameOfDir } from '../tree/validate.ts';
@@ -63,11 +62,7 @@ async function dirDigest(dir: string, ctx: DigestContext): Promise<RepoDigest> {
   const indexed = await ctx.cache.readIndex(key);
   if (indexed) return { digest: indexed.digest, dir };
   ctx.output(`${ctx.what}: ${dir} changed; hashing it`);
-  const h = createHash('sha256');
-  const producer = await packDir(dir);
-  for await (const chunk of producer.stream) h.update(chunk as Buffer);
-  await producer.done;
-  const digest = `sha256:${h.digest('hex')}`;
+  const digest = await dirStreamDigest(dir);
   await ctx.cache.writeIndex(key, { digest, repoName });
   return { digest, dir };
 }

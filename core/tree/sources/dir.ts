@@ -99,6 +99,15 @@ export async function packDir(dir: string): Promise<TarProducer> {
   return { stream: Readable.from(pack as unknown as AsyncIterable<Buffer>, { objectMode: false }) };
 }
 
+/** `sha256:<hex>` of the directory's name-sorted tar stream: the digest of a `dir` tree. */
+export async function dirStreamDigest(dir: string): Promise<string> {
+  const h = createHash('sha256');
+  const producer = await packDir(dir);
+  for await (const chunk of producer.stream) h.update(chunk as Buffer);
+  await producer.done;
+  return `sha256:${h.digest('hex')}`;
+}
+
 export async function dirTree(src: { path: string }, ctx: TreeContext, needs: TreeNeeds): Promise<TreeArtifact> {
   const dir = resolve(ctx.rootDir, src.path);
   if (!(await stat(dir).catch(() => undefined))?.isDirectory()) {
@@ -119,11 +128,7 @@ export async function dirTree(src: { path: string }, ctx: TreeContext, needs: Tr
     }
   }
   if (!needs.sqfs) {
-    const h = createHash('sha256');
-    const producer = await packDir(dir);
-    for await (const chunk of producer.stream) h.update(chunk as Buffer);
-    await producer.done;
-    const digest = `sha256:${h.digest('hex')}`;
+    const digest = await dirStreamDigest(dir);
     await ctx.cache.writeIndex(key, { digest, repoName });
     return { digest, repoName, dir, source: dir };
   }
