@@ -15,6 +15,7 @@ import type { MountStrategy } from './tree/mount/types.ts';
 import type { RunContext, SubjectBuild } from './run/context.ts';
 import type { AtomSpec, SubjectSpec } from './subject/types.ts';
 import { PluginError } from './errors.ts';
+import { trackAtomHookKeys } from './portage/atom-hook-keys.ts';
 import { watchContributions } from './hook-contributions.ts';
 
 /**
@@ -71,7 +72,7 @@ export function createHooks() {
 
     // ── Portage content ─────────────────────────────────────────────────────
     /** One atom of one set: change its USE, keywords, licences, env, patches. Keyed by `cat/pn`. */
-    atom: new HookMap((key: string) => wrapHook(`atom[${key}]`, new SyncWaterfallHook<[AtomSpec, AtomContext]>(['spec', 'context']))),
+    atom: trackAtomHookKeys(new HookMap((key: string) => wrapHook(`atom[${key}]`, new SyncWaterfallHook<[AtomSpec, AtomContext]>(['spec', 'context'])))),
     /** make.conf variables contributed by the farm (after settings are turned into variables). */
     makeConf: new SyncWaterfallHook<[Record<string, string>, RenderContext]>(['vars', 'context']),
     /** The whole Portage model of a subject, before rendering. */

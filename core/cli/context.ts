@@ -35,7 +35,7 @@ export function createCommandContext(global: GlobalOptions, commandName: string,
         const { createFarm } = await import('../farm.ts');
         const created = createFarm({ options: config.options, rootDir: config.rootDir, configFile: config.configFile, command: commandName });
         const { validateFarm } = await import('../config/validate-farm.ts');
-        await validateFarm(created);
+        for (const w of await validateFarm(created)) ctx.warn(`warning: ${w}`);
         return created;
       })();
       return farm;

@@ -8,13 +8,18 @@
 import type { Farm } from '../farm.ts';
 import { BinfarmError, isBinfarmError } from '../errors.ts';
 import { checkAcyclic } from '../plan/dag.ts';
+import { tappedAtomHookKeys } from '../portage/atom-hook-keys.ts';
+import { atomKey, parseAtom } from '../portage/grammar/index.ts';
+import { didYouMean } from './suggest.ts';
 
-export async function validateFarm(farm: Farm): Promise<void> {
+/** Throws on the first problem; returns warnings (things that are allowed but probably wrong). */
+export async function validateFarm(farm: Farm): Promise<string[]> {
   const where = farm.configFile ?? 'the configuration';
   const subjects = farm.subjects();
   checkAcyclic(subjects);
+  const warnings = unusedAtomHooks(farm);
   const names = Object.keys(farm.options.assemble);
-  if (!names.length) return;
+  if (!names.length) return warnings;
   const { resolveAssemblySpec } = await import('../assemble/spec.ts');
   for (const name of names) {
     try {
@@ -25,4 +30,30 @@ export async function validateFarm(farm: Farm): Promise<void> {
       throw new BinfarmError('E_CONFIG_INVALID', `${where}: ${message}`, { hint: e.hint, cause: e, details: { key: `assemble.${name}` } });
     }
   }
+  return warnings;
+}
+
+/** Atom hooks (`hooks.atom.for('cat/pn')`) that no set of any subject contains: they never run. */
+function unusedAtomHooks(farm: Farm): string[] {
+  const tapped = tappedAtomHookKeys(farm.hooks.atom);
+  if (!tapped.length) return [];
+  const inSets = new Set<string>();
+  for (const s of farm.subjects().values()) {
+    for (const atoms of Object.values(s.sets)) {
+      for (const text of Object.keys(atoms)) {
+        try {
+          inSets.add(atomKey(parseAtom(text, { context: 'config' })));
+        } catch {
+          // invalid atoms are reported where the sets are rendered
+        }
+      }
+    }
+  }
+  const all = [...inSets];
+  return tapped
+    .filter((k) => !inSets.has(k))
+    .map((k) => {
+      const by = farm.hooks.atom.get(k)!.taps.map((t) => `"${t.name}"`).join(', ');
+      return `plugin ${by} taps hooks.atom for "${k}", which no package set of any subject contains: the tap never runs${didYouMean(k, all)}`;
+    });
 }

@@ -56,3 +56,17 @@ test('a parent cycle is a config error (exit 2); a plugin subject with an unknow
   t.is(typo.exitCode, 2);
   t.regex(typo.stderr, /unknown subject "hep-cor" \(did you mean "hep-core"\?\)/);
 });
+
+test('an atom hook for a package no set contains is a warning naming the plugin and the nearest atom; a used one is not', async (t) => {
+  const plugin = `{ name: 'root-tuner', apply(farm) {
+    farm.hooks.atom.for('sci-physic/root').tap('root-tuner', (spec) => spec);
+    farm.hooks.atom.for('app-misc/viewer').tap('root-tuner', (spec) => spec);
+  } }`;
+  const dir = makeProject(t, {
+    'binfarm.config.ts': configTs(`{ subjects: { science: { sets: { s: { 'app-misc/viewer': {}, '>=sci-physics/root-6.30': {} } } } }, plugins: [${plugin}] }`),
+  });
+  const r = await cli(['plan'], { cwd: dir, env: NO_DOCKER });
+  t.is(r.exitCode, 0, r.stderr);
+  t.regex(r.stderr, /warning: plugin "root-tuner" taps hooks\.atom for "sci-physic\/root", which no package set of any subject contains: the tap never runs \(did you mean "sci-physics\/root"\?\)/);
+  t.false(r.stderr.includes('"app-misc/viewer", which no package set'));
+});
