@@ -22,7 +22,7 @@ import { STATE_VERSION, writeSubjectState } from '../plan/state.ts';
 import { TREE_SLICE_DATA } from '../plan/tree-slice-build.ts';
 import type { RecordedSlice } from '../plan/tree-slice.ts';
 import { ensureBuildContainer, ensurePartition, releaseBuildContainer, restoreChanges } from './build-container.ts';
-import { commitPending, discardPending, pendingTag, promote } from './promote-image.ts';
+import { commitPending, discardPending, keepFailedPending, pendingTag, promote } from './promote-image.ts';
 import { runSmokeTests } from './smoke.ts';
 import { relative, sep } from 'node:path';
 
@@ -78,6 +78,7 @@ export async function packagePhase(farm: Farm, build: SubjectBuild): Promise<str
     try {
       await runSmokeTests(build, pending.ref);
     } catch (e) {
+      if (o.run.keepFailed) throw await keepFailedPending(build, pending, e);
       await discardPending(build, pending);
       throw e;
     }

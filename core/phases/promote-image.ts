@@ -10,6 +10,7 @@
  * partition under the same key, so emerge reuses them) and removes the leftover here.
  */
 import type { ContainerHandle } from '../engine/types.ts';
+import { BinfarmError } from '../errors.ts';
 import type { SubjectBuild } from '../run/context.ts';
 import { IMAGE_LABEL } from '../plan/image-labels.ts';
 import { shortKey } from '../plan/key.ts';
@@ -56,6 +57,34 @@ export async function promote(build: SubjectBuild, pending: PendingImage): Promi
 export async function discardPending(build: SubjectBuild, pending: PendingImage): Promise<void> {
   const engine = await build.run.engine();
   await engine.removeImage(pending.ref, { force: true }).catch((e: unknown) => build.logger.warn(`could not remove ${pending.ref}: ${(e as Error).message}`));
+}
+
+/**
+ * `run.keepFailed`: the image that failed its smoke tests is kept as `<repo>:failed-<runId>` for a
+ * look inside (it keeps the blank key and passed mark, so nothing ever skips on it). Returns the
+ * smoke error with the kept image named in its hint.
+ */
+export async function keepFailedPending(build: SubjectBuild, pending: PendingImage, error: unknown): Promise<unknown> {
+  const engine = await build.run.engine();
+  const tag = `failed-${build.run.runId}`;
+  try {
+    await engine.tag(pending.id, pending.repo, tag);
+    await engine.removeImage(pending.ref).catch(() => undefined);
+  } catch (e) {
+    build.logger.warn(`could not keep the image that failed its smoke tests: ${(e as Error).message}`);
+    await discardPending(build, pending);
+    return error;
+  }
+  const kept = `${pending.repo}:${tag}`;
+  build.progress.output(`kept the image that failed its smoke tests as ${kept}`);
+  if (error instanceof BinfarmError) {
+    return new BinfarmError(error.code, error.message, {
+      cause: error.cause,
+      details: { ...error.details, kept },
+      hint: `The image was kept as ${kept} (run.keepFailed): \`docker run --rm -it ${kept} /bin/sh\` to look inside; the run will rebuild the subject.`,
+    });
+  }
+  return error;
 }
 
 /** Pending images of this subject left by a run that died during its smoke tests. */

@@ -144,4 +144,22 @@ test.serial('unmerged config updates and failing smoke tests fail the subject; n
   t.deepEqual(ours, [], 'the image failing its smoke test is removed');
   t.is(await readSubjectState(stateDir, 'hep-core'), undefined);
   t.truthy(await readSubjectState(stateDir, 'base'), 'the base built fine and is recorded');
+
+  // --keep-failed keeps the image that failed its smoke test, under a tag nothing skips on
+  const kept = await env.run(
+    env.farm((c) => {
+      c.targets = ['hep-core'];
+      c.run = { ...c.run, keepFailed: true };
+      c.subjects!['hep-core']!.smoke = [{ name: 'boost has numpy', cmd: ['cat', '/usr/share/binfarm-fixture/dev-libs/boost'], expect: 'numpy' }];
+    }),
+  );
+  t.is(kept.status, 'failed');
+  const e3 = rootCause(kept.error) as { code: string; hint: string };
+  t.is(e3.code, 'E_SMOKE');
+  const keptRef = `${env.prefix}/hep-core:failed-${kept.runId}`;
+  t.true(e3.hint.includes(`kept as ${keptRef}`), e3.hint);
+  const keptImage = await docker.getImage(keptRef).inspect();
+  t.is(keptImage.Config.Labels?.['binfarm.key'], '', 'a kept failure never counts as built');
+  t.is(keptImage.Config.Labels?.['binfarm.tested'], '');
+  t.is(await readSubjectState(stateDir, 'hep-core'), undefined);
 });
