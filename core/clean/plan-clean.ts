@@ -115,7 +115,8 @@ export async function planClean(opts: { options: BinfarmOptions; stateDir: strin
         kept.push({ kind: 'image', what: ref, why: protectedWhy });
         continue;
       }
-      const failed = img.labels['binfarm.failed'];
+      // Kept failures: a failed emerge's container (labelled) or an image that failed its smoke tests (tagged).
+      const failed = img.labels['binfarm.failed'] || img.repoTags.map((t) => /:failed-(\S+)$/.exec(t)?.[1]).find(Boolean);
       const created = (img.created ?? 0) * 1000;
       if (failed) {
         if (created >= cutoff) kept.push({ kind: 'image', what: ref, why: `kept failed build, younger than ${options.clean.runDays} days` });
