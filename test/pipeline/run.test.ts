@@ -116,7 +116,8 @@ test.serial('two-subject DAG: first run builds all, second skips all, a USE chan
 
   // an image deleted behind binfarm's back is noticed by the plan (which asks Docker)
   const analysis = (await readSubjectState(stateDir, 'analysis'))!;
-  await docker.getImage(analysis.image.ref).remove({ force: true });
+  // by id: the image also carries `:latest`, and removing one tag would leave the image in place
+  await docker.getImage(analysis.image.id).remove({ force: true });
   const { createEngine } = await import('../../core/engine/docker-engine.ts');
   const engine = await createEngine(changed.options, `plan-${process.pid}`, changed.getLogger('test'));
   const plan4 = await planRun(changed, ['analysis'], { engine: async () => engine });
