@@ -7,13 +7,13 @@
  * files of subjects that have been built since. Images of other farms and anything without
  * binfarm's labels are never touched.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BinfarmOptions } from '../config/schema/index.ts';
 import type { Engine, ImageInfo } from '../engine/types.ts';
 import { IMAGE_LABEL } from '../plan/image-labels.ts';
 import { listRuns } from '../run/history.ts';
-import { subjectStatePath, type SubjectState } from '../plan/state.ts';
+import { readSubjectState, type SubjectState } from '../plan/state.ts';
 
 export interface CleanItem {
   kind: 'image' | 'run' | 'attempt';
@@ -33,12 +33,9 @@ export interface CleanPlan {
 
 const DAY = 24 * 3600 * 1000;
 
-function readState(stateDir: string, subject: string): SubjectState | undefined {
-  try {
-    return JSON.parse(readFileSync(subjectStatePath(stateDir, subject), 'utf8')) as SubjectState;
-  } catch {
-    return undefined;
-  }
+/** The recorded state; a file that cannot be read is treated as none here (clean never decides on it). */
+function readState(stateDir: string, subject: string): Promise<SubjectState | undefined> {
+  return readSubjectState(stateDir, subject).catch(() => undefined);
 }
 
 function dirBytes(dir: string): number {
@@ -80,7 +77,7 @@ export async function planClean(opts: { options: BinfarmOptions; stateDir: strin
   if (existsSync(subjectsDir)) {
     for (const f of readdirSync(subjectsDir).filter((n) => n.endsWith('.attempt.json'))) {
       const subject = f.slice(0, -'.attempt.json'.length);
-      const state = readState(stateDir, subject);
+      const state = await readState(stateDir, subject);
       if (!state) continue;
       const path = join(subjectsDir, f);
       remove.push({ kind: 'attempt', what: path, subject, bytes: statSync(path).size, why: `"${subject}" was built since (run ${state.runId})` });
@@ -92,7 +89,7 @@ export async function planClean(opts: { options: BinfarmOptions; stateDir: strin
   const protectedIds = new Map<string, string>();
   const bySubject = new Map<string, ImageInfo[]>();
   for (const subject of opts.subjects) {
-    const state = readState(stateDir, subject);
+    const state = await readState(stateDir, subject);
     if (state?.image.id) protectedIds.set(state.image.id, `the current image of "${subject}"`);
     for (const ref of state?.published?.images ?? []) protectedIds.set(ref, `published as ${ref}`);
   }

@@ -74,7 +74,6 @@ export function createJournalReporter(init: JournalInit): RunReporter & { journa
     if (!s) journal.subjects.push((s = { name, action: 'build', status: 'pending' }));
     return s;
   };
-  const pkgStart = new Map<string, number>();
   save();
   return {
     journal,
@@ -110,9 +109,6 @@ export function createJournalReporter(init: JournalInit): RunReporter & { journa
           save();
           break;
         }
-        case 'package:start':
-          pkgStart.set(`${e.subject}\0${e.cpv}`, Date.now());
-          break;
         case 'package:end': {
           const s = subject(e.subject);
           (s.packages ??= {})[e.cpv] = { ms: e.ms, binary: e.binary, status: e.status };

@@ -6,8 +6,9 @@ import type { RunPlan } from '../plan/types.ts';
 import { readSubjectState, type SubjectState } from '../plan/state.ts';
 import { treeOrder } from '../plan/subject-tree.ts';
 import { formatReason } from '../plan/print.ts';
-import { findRun, formatDuration } from './history.ts';
-import type { JournalSubject } from './journal.ts';
+import { formatDuration } from './history.ts';
+import { readJournal, type JournalSubject } from './journal.ts';
+import { runDirOf } from './paths.ts';
 
 export interface SubjectStatus {
   name: string;
@@ -26,11 +27,7 @@ export interface SubjectStatus {
 }
 
 function journalEntry(stateDir: string, state: SubjectState): JournalSubject | undefined {
-  try {
-    return findRun(stateDir, state.runId).journal?.subjects.find((s) => s.name === state.subject);
-  } catch {
-    return undefined;
-  }
+  return readJournal(runDirOf(stateDir, state.runId))?.subjects.find((s) => s.name === state.subject);
 }
 
 export async function subjectStatuses(stateDir: string, plan: RunPlan): Promise<SubjectStatus[]> {

@@ -5,6 +5,7 @@
  */
 import type { Farm } from '../farm.ts';
 import { BinfarmError, PluginError } from '../errors.ts';
+import { PHASES } from './context.ts';
 
 type Tap = { name: string; type: 'sync' | 'async' | 'promise'; fn: (...a: any[]) => any };
 
@@ -70,6 +71,6 @@ function guard(hookName: string, hook: { intercept(i: unknown): void }, problem:
 export function guardTapResults(farm: Farm): void {
   if (guarded.has(farm)) return;
   guarded.add(farm);
-  for (const phase of ['fetchStage3', 'mountPortage', 'applyPatches', 'emerge', 'package', 'publish'] as const) guard(phase, farm.hooks[phase], claimProblem);
+  for (const phase of PHASES) guard(phase, farm.hooks[phase], claimProblem);
   guard('emergeArgs', farm.hooks.emergeArgs, argvProblem);
 }

@@ -76,6 +76,11 @@ test.serial('runs, runs show, logs and ls after a good and a failed run', async 
   t.regex(logs.stdout, /== science: build started/);
   t.regex(logs.stdout, />>> Emerging \(\d of 2\) dev-libs\/mylib-1\.4\.2/);
 
+  // --follow on a finished run prints the log and returns (its journal says it is done)
+  const followed = await cli(['logs', 'science', '--follow'], { cwd: dir, timeout: 30_000 });
+  t.is(followed.exitCode, 0, followed.stderr);
+  t.is(followed.stdout, logs.stdout);
+
   const pkg = await cli(['logs', 'broken', '--package', 'app-misc/broken-tool'], { cwd: dir });
   t.is(pkg.exitCode, 0, pkg.stderr);
   t.regex(pkg.stdout, /\* Package: +app-misc\/broken-tool-\S+:0/);

@@ -26,6 +26,7 @@ export const command = defineCommand<LogsOptions>({
       import('../../run/history.ts'),
       import('../../run/follow-file.ts'),
     ]);
+    const { effectiveStatus, readJournal } = await import('../../run/journal.ts');
     const { BinfarmError } = await import('../../errors.ts');
     const name = String(subject);
     farm.subject(name); // unknown subject → E_SUBJECT with the known names
@@ -41,7 +42,11 @@ export const command = defineCommand<LogsOptions>({
       }
       file = logs[logs.length - 1]!;
     }
-    const running = () => found.run.journal !== undefined && history.listRuns(stateDir).find((r) => r.runId === found.run.runId)?.status === 'running';
+    // Polled while following: this run's journal only, not every run of the state directory.
+    const running = () => {
+      const j = readJournal(found.run.dir);
+      return j !== undefined && effectiveStatus(j) === 'running';
+    };
     if (!ctx.global.quiet) ctx.warn(`== ${file} (run ${found.run.runId}, ${found.run.status})`);
     await followFile(file, {
       write: (chunk) => ctx.stdout.write(chunk),
