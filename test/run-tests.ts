@@ -8,6 +8,9 @@
  *   through DOCKER_HOST, and stopped afterwards.
  * - None, and not root: fail with the install/start command.
  *
+ * - Every temp file of the run (tests call mkdtemp freely) lands under one TMPDIR made for the
+ *   run: removed when every test passed, kept and named when one failed, so a failure can be read.
+ *
  * ava runs with its TAP reporter, translated here into one readable line per test (failures
  * with ava's diagnostics) and a closing `N passed, N failed` line. Arguments are passed to
  * ava (`npm test -- test/config/`). The exit code is ava's.
@@ -134,7 +137,11 @@ async function main(): Promise<number> {
     );
   }
 
-  const stop = async () => {
+  const runTmp = mkdtempSync(join(tmpdir(), 'binfarm-test-run-'));
+  env.TMPDIR = runTmp;
+  const stop = async (passed: boolean) => {
+    if (passed) rmSync(runTmp, { recursive: true, force: true, maxRetries: 3 });
+    else process.stderr.write(`run-tests: the tests' temp files are kept in ${runTmp}\n`);
     await daemon?.stop().catch((e: unknown) => process.stderr.write(`run-tests: stopping dockerd: ${String(e)}\n`));
   };
   const onSignal = (sig: NodeJS.Signals) => {
@@ -150,15 +157,17 @@ async function main(): Promise<number> {
   });
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let passed = false;
   try {
     const [counts, result] = await Promise.all([formatTap(ava.stdout!, process.stdout), ava]);
+    passed = result.exitCode === 0 && counts.fail === 0;
     const extra = [counts.skip ? `, ${counts.skip} skipped` : '', counts.todo ? `, ${counts.todo} todo` : ''].join('');
     process.stdout.write(`\n${counts.pass} passed, ${counts.fail} failed${extra}\n`);
     return result.exitCode ?? 1;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await stop();
+    await stop(passed).catch((e: unknown) => process.stderr.write(`run-tests: cleaning ${runTmp}: ${String(e)}\n`));
   }
 }
 
