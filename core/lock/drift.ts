@@ -9,7 +9,7 @@ import type { SubjectState } from '../plan/state.ts';
 import { cpnOf, type NamedIndex } from '../plan/tree-slice.ts';
 import type { ResolvedSources } from '../sources/types.ts';
 import type { LockFile, LockedPackage } from './format.ts';
-import { diffPackages, PartitionIndexes, statePackages } from './state-packages.ts';
+import { diffBuildIds, diffPackages, PartitionIndexes, statePackages } from './state-packages.ts';
 import { vercmp } from './vercmp.ts';
 
 export interface SourceDrift {
@@ -25,6 +25,8 @@ export interface SubjectDrift {
   subject: string;
   /** The last build against the lock: `cat/pn: locked 1.0, last build has 1.1`, USE, build ids. */
   packages: string[];
+  /** Same version and USE, another binpkg build (a rebuild from source): informational, `run --locked` accepts it. */
+  builds: string[];
   /** Locked packages under the current tree: `cat/pn: locked 1.0, the tree now has 1.1`. */
   tree: string[];
 }
@@ -77,11 +79,11 @@ export async function lockDrift(input: DriftInput): Promise<LockDrift> {
     if (!farmSubjects.has(name)) continue;
     const locked = lock.subjects[name]!;
     const state = input.states.get(name);
-    const packages = state
-      ? diffPackages(locked.packages, (await statePackages(state, partitions)).packages, { has: 'the last build has', lacks: 'not in the last build' })
-      : [];
+    const built = state ? (await statePackages(state, partitions)).packages : undefined;
+    const packages = built ? diffPackages(locked.packages, built, { has: 'the last build has', lacks: 'not in the last build' }) : [];
+    const builds = built ? diffBuildIds(locked.packages, built) : [];
     const tree = indexes && locked.tree !== sources.tree ? treeOffer(locked.packages, indexes) : [];
-    if (packages.length || tree.length) drift.subjects.push({ subject: name, packages, tree });
+    if (packages.length || builds.length || tree.length) drift.subjects.push({ subject: name, packages, builds, tree });
   }
   return drift;
 }
@@ -103,7 +105,7 @@ export function treeOffer(packages: Record<string, LockedPackage>, indexes: Name
 }
 
 export function hasDrift(d: LockDrift): boolean {
-  return d.sources.length > 0 || d.subjects.length > 0 || d.removed.length > 0 || d.unlocked.length > 0;
+  return d.sources.length > 0 || d.subjects.some((s) => s.packages.length || s.tree.length) || d.removed.length > 0 || d.unlocked.length > 0;
 }
 
 export function sourceDriftLine(s: SourceDrift): string {
@@ -116,11 +118,11 @@ export function sourceDriftLine(s: SourceDrift): string {
 export function formatDrift(d: LockDrift): string {
   const lines: string[] = [];
   for (const s of d.sources) lines.push(`  ${sourceDriftLine(s)}`);
-  for (const s of d.subjects) for (const c of [...s.tree, ...s.packages]) lines.push(`  ${s.subject}: ${c}`);
+  for (const s of d.subjects) for (const c of [...s.tree, ...s.packages, ...s.builds]) lines.push(`  ${s.subject}: ${c}`);
   for (const s of d.removed) lines.push(`  ${s}: locked, but the config no longer defines this subject (run \`binfarm lock\` to drop it)`);
   for (const s of d.unlocked) lines.push(`  ${s}: not in the lock (run \`binfarm lock\` after its build)`);
   for (const n of d.notes) lines.push(`  note: ${n}`);
-  if (!hasDrift(d)) return `lock ${d.file}: no drift${d.notes.length ? `\n${lines.join('\n')}` : ''}`;
+  if (!hasDrift(d)) return `lock ${d.file}: no drift${lines.length ? `\n${lines.join('\n')}` : ''}`;
   return `lock drift (${d.file}):\n${lines.join('\n')}`;
 }
 

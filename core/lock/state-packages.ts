@@ -73,11 +73,21 @@ export function diffPackages(locked: Record<string, LockedPackage>, now: Record<
       continue;
     }
     if (l.use !== n.use) out.push(`${cpv}: USE locked "${l.use}", ${what} "${n.use}"`);
-    if (l.buildId !== undefined && n.buildId !== undefined && l.buildId !== n.buildId)
-      out.push(`${cpv}: locked build ${l.buildId}, ${what} build ${n.buildId}`);
   }
   for (const cpv of Object.keys(locked).sort()) {
     if (!now[cpv] && !nowByCpn.has(cpnOf(cpv))) out.push(`${cpv}: locked, ${how.lacks}`);
   }
   return out;
+}
+
+/** Same version and USE, another binpkg instance: a rebuild from source (version and USE are what a lock pins). */
+export function diffBuildIds(locked: Record<string, LockedPackage>, now: Record<string, LockedPackage>): string[] {
+  return Object.keys(now)
+    .sort()
+    .filter((cpv) => {
+      const l = locked[cpv];
+      const n = now[cpv]!;
+      return l && l.use === n.use && l.buildId !== undefined && n.buildId !== undefined && l.buildId !== n.buildId;
+    })
+    .map((cpv) => `${cpv}: locked build ${locked[cpv]!.buildId}, the last build has build ${now[cpv]!.buildId}`);
 }

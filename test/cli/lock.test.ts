@@ -92,7 +92,7 @@ test.serial('lock after a run; run --locked passes unchanged, fails on a USE cha
   t.is(pj.lock.sources[0]!.source, 'the tree');
   t.is(pj.lock.sources[0]!.locked, lock.sources.repos.gentoo!);
   t.not(pj.lock.sources[0]!.now, lock.sources.repos.gentoo!);
-  t.deepEqual(pj.lock.subjects, [{ subject: 'science', packages: [], tree: ['dev-libs/mylib: locked 1.4.2, the tree now also has 1.5'] }]);
+  t.deepEqual(pj.lock.subjects, [{ subject: 'science', packages: [], builds: [], tree: ['dev-libs/mylib: locked 1.4.2, the tree now also has 1.5'] }]);
   const r4 = await run('--locked');
   t.is(r4.exitCode, 1, r4.stdout);
   t.true(r4.stderr.includes(`the tree: locked ${lock.sources.repos.gentoo!}, now resolves to ${pj.lock.sources[0]!.now}`), r4.stderr);

@@ -102,8 +102,8 @@ test('drift: the tree offer of locked packages, per subject, once the tree moved
   });
   t.deepEqual(d.sources, [{ source: 'the tree', locked: 'sha256:t', now: 'sha256:t2' }]);
   t.deepEqual(d.subjects, [
-    { subject: 'base', packages: [], tree: ['app-misc/viewer: locked 2.1, the tree now has no version'] },
-    { subject: 'science', packages: [], tree: ['dev-libs/mylib: locked 1.4.2, the tree now also has 1.5'] },
+    { subject: 'base', packages: [], builds: [], tree: ['app-misc/viewer: locked 2.1, the tree now has no version'] },
+    { subject: 'science', packages: [], builds: [], tree: ['dev-libs/mylib: locked 1.4.2, the tree now also has 1.5'] },
   ]);
 });
 
@@ -129,4 +129,29 @@ test('Gentoo version order', (t) => {
   const order = ['1.0_alpha1', '1.0_beta', '1.0_rc2', '1.0', '1.0-r1', '1.0_p1', '1.0a', '1.0.0', '1.01', '1.1', '1.9', '1.10', '2'];
   for (let i = 1; i < order.length; i++) t.true(vercmp(order[i - 1]!, order[i]!) < 0, `${order[i - 1]} < ${order[i]}`);
   t.is(vercmp('1.0', '1.0'), 0);
+});
+
+test('drift against the last build: other USE is drift; only another build id (a rebuild from source) is shown but is no drift', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'binfarm-lock-part-'));
+  const index = (use: string, id: string) =>
+    `VERSION: 0\n\nBUILD_ID: ${id}\nCPV: dev-libs/mylib-1.4.2\nPATH: dev-libs/mylib/mylib-1.4.2-${id}.gpkg.tar\nREPO: gentoo\nUSE: ${use}\n\n`;
+  const state = (id: string) =>
+    ({ partition: { rel: 'p', dir }, packages: [`dev-libs/mylib/mylib-1.4.2-${id}.gpkg.tar`], built: ['dev-libs/mylib-1.4.2'], binary: [] }) as never;
+  const drift = (id: string) =>
+    lockDrift({ file: 'f', lock: lock(), sources: sources(), subjects: ['base', 'science'], states: new Map([['science', state(id)]]) });
+
+  writeFileSync(join(dir, 'Packages'), index('python', '1'));
+  t.false(hasDrift(await drift('1')));
+  t.deepEqual((await drift('1')).subjects, []);
+
+  writeFileSync(join(dir, 'Packages'), index('python', '2'));
+  const rebuilt = await drift('2');
+  t.false(hasDrift(rebuilt));
+  t.deepEqual(rebuilt.subjects, [{ subject: 'science', packages: [], builds: ['dev-libs/mylib-1.4.2: locked build 1, the last build has build 2'], tree: [] }]);
+  t.regex(formatDrift(rebuilt), /no drift\n {2}science: dev-libs\/mylib-1\.4\.2: locked build 1, the last build has build 2/);
+
+  writeFileSync(join(dir, 'Packages'), index('doc python', '3'));
+  const other = await drift('3');
+  t.true(hasDrift(other));
+  t.deepEqual(other.subjects[0]!.packages, ['dev-libs/mylib-1.4.2: USE locked "python", the last build has "doc python"']);
 });
