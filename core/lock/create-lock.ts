@@ -11,6 +11,7 @@ import { planRun } from '../plan/plan.ts';
 import { readSubjectState } from '../plan/state.ts';
 import { resolveCacheDir, resolveStateDir } from '../run/paths.ts';
 import { resolveSources } from '../sources/resolve.ts';
+import { repoLabel } from './drift.ts';
 import { LOCK_VERSION, type LockFile, type LockedSubject } from './format.ts';
 import { PartitionIndexes, statePackages } from './state-packages.ts';
 
@@ -57,7 +58,10 @@ export async function createLock(farm: Farm, opts: { engine?: () => Promise<Engi
     const tree = state.treeSlice?.treeDigest ?? (state.inputs.tree && state.inputs.tree !== UNKNOWN ? state.inputs.tree : undefined);
     subjects[name] = { parent: p.subject.parent, key: state.key, ...(stage3 ? { stage3 } : {}), ...(tree ? { tree } : {}), packages };
   }
-  const repos = Object.fromEntries(sources.repos.flatMap((r) => (r.digest ? [[r.name, r.digest]] : [])));
+  // A remote tree is unknown without network; alone, its identity is the combined one the builds recorded.
+  const recordedTree = sources.repos.length === 1 ? Object.values(subjects).find((s) => s.tree)?.tree : undefined;
+  const repos = Object.fromEntries(sources.repos.flatMap((r) => ((r.digest ?? recordedTree) ? [[r.name, r.digest ?? recordedTree!]] : [])));
+  for (const r of sources.repos) if (!repos[r.name]) warnings.push(`${repoLabel(r.name)}: unknown until fetched, not locked (\`run --locked\` will refuse it)`);
   const stage3 = sources.stage3 ?? recordedStage3;
   return { lock: { lockVersion: LOCK_VERSION, sources: { ...(stage3 ? { stage3 } : {}), repos }, subjects }, warnings };
 }
