@@ -75,7 +75,10 @@ test.serial('lock after a run; run --locked passes unchanged, fails on a USE cha
   t.true(r3.stderr.includes('Portage would resolve subject "science" differently'), r3.stderr);
   t.true(r3.stderr.includes('dev-libs/mylib-1.4.2: USE locked "python", Portage would use +doc'), r3.stderr);
   t.is(readFileSync(join(dir, '.binfarm', 'subjects', 'science.json'), 'utf8'), scienceState, 'nothing recorded');
-  const lastRun = readdirSync(join(dir, '.binfarm', 'runs')).filter((n) => /^\d{8}-/.test(n)).sort().at(-1)!;
+  const lastRun = readdirSync(join(dir, '.binfarm', 'runs'))
+    .filter((n) => /^\d{8}-/.test(n))
+    .sort()
+    .at(-1)!;
   const calls = readFileSync(join(dir, '.binfarm', 'runs', lastRun, 'portage-logs', 'science', 'binfarm-fixture', 'calls.log'), 'utf8');
   const emerges = calls.split('call emerge').slice(1);
   t.true(emerges.length > 0 && emerges.every((c) => c.includes('\narg --pretend\n')), 'emerge ran only with --pretend: nothing built');
@@ -88,7 +91,9 @@ test.serial('lock after a run; run --locked passes unchanged, fails on a USE cha
   t.regex(plan.stdout, /lock drift \(.*binfarm\.lock\):/);
   t.regex(plan.stdout, /the tree: locked sha256:\w+, now resolves to sha256:\w+/);
   t.regex(plan.stdout, /science: dev-libs\/mylib: locked 1\.4\.2, the tree now also has 1\.5/);
-  const pj = JSON.parse((await cli(['plan', '--json'], { cwd: dir })).stdout) as { lock: { sources: Array<{ source: string; locked: string; now: string }>; subjects: Array<{ subject: string; tree: string[] }> } };
+  const pj = JSON.parse((await cli(['plan', '--json'], { cwd: dir })).stdout) as {
+    lock: { sources: Array<{ source: string; locked: string; now: string }>; subjects: Array<{ subject: string; tree: string[] }> };
+  };
   t.is(pj.lock.sources[0]!.source, 'the tree');
   t.is(pj.lock.sources[0]!.locked, lock.sources.repos.gentoo!);
   t.not(pj.lock.sources[0]!.now, lock.sources.repos.gentoo!);

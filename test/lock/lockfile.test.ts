@@ -89,16 +89,30 @@ test('drift: none when sources match; a moved source names both identities; remo
 });
 
 test('drift: the tree offer of locked packages, per subject, once the tree moved', async (t) => {
-  const index = (v: string[]): RepoIndex => ({ version: 1, digest: 'sha256:t2', packages: { 'dev-libs/mylib': { d: 'x', v, e: [] } }, eclasses: {}, profiles: 'p' });
-  t.deepEqual(treeOffer({ 'dev-libs/mylib-1.4.2': { use: '' } }, [{ name: 'gentoo', index: index(['1.4.2', '1.10']) }]), ['dev-libs/mylib: locked 1.4.2, the tree now also has 1.10']);
-  t.deepEqual(treeOffer({ 'dev-libs/mylib-1.4.2': { use: '' } }, [{ name: 'gentoo', index: index(['1.5']) }]), ['dev-libs/mylib: locked 1.4.2, the tree now has 1.5']);
+  const index = (v: string[]): RepoIndex => ({
+    version: 1,
+    digest: 'sha256:t2',
+    packages: { 'dev-libs/mylib': { d: 'x', v, e: [] } },
+    eclasses: {},
+    profiles: 'p',
+  });
+  t.deepEqual(treeOffer({ 'dev-libs/mylib-1.4.2': { use: '' } }, [{ name: 'gentoo', index: index(['1.4.2', '1.10']) }]), [
+    'dev-libs/mylib: locked 1.4.2, the tree now also has 1.10',
+  ]);
+  t.deepEqual(treeOffer({ 'dev-libs/mylib-1.4.2': { use: '' } }, [{ name: 'gentoo', index: index(['1.5']) }]), [
+    'dev-libs/mylib: locked 1.4.2, the tree now has 1.5',
+  ]);
   t.deepEqual(treeOffer({ 'dev-libs/mylib-1.4.2': { use: '' } }, [{ name: 'gentoo', index: index(['1.4.2', '1.4.1']) }]), []);
   const d = await lockDrift({
     file: 'f',
     lock: lock(),
     subjects: ['base', 'science'],
     states: new Map(),
-    sources: sources({ repos: [{ name: 'gentoo', source: {} as never, digest: 'sha256:t2' }], tree: 'sha256:t2', indexes: async () => [{ name: 'gentoo', index: index(['1.4.2', '1.5']) }] }),
+    sources: sources({
+      repos: [{ name: 'gentoo', source: {} as never, digest: 'sha256:t2' }],
+      tree: 'sha256:t2',
+      indexes: async () => [{ name: 'gentoo', index: index(['1.4.2', '1.5']) }],
+    }),
   });
   t.deepEqual(d.sources, [{ source: 'the tree', locked: 'sha256:t', now: 'sha256:t2' }]);
   t.deepEqual(d.subjects, [
@@ -118,7 +132,9 @@ test('run --locked pretend check: version, USE (shown flags only) and the reused
   t.deepEqual(comparePretend(locked, out('[ebuild  N     ] dev-libs/mylib-1.4.2::gentoo  USE="-python doc%" PYTHON_TARGETS="python3_12" 0 KiB')), [
     'dev-libs/mylib-1.4.2: USE locked "python", Portage would use +doc +python_targets_python3_12 -python',
   ]);
-  t.deepEqual(comparePretend(locked, out('[ebuild  U     ] dev-libs/mylib-1.5::gentoo [1.4.2::gentoo] USE="python" 0 KiB')), ['dev-libs/mylib: locked 1.4.2, Portage would merge 1.5']);
+  t.deepEqual(comparePretend(locked, out('[ebuild  U     ] dev-libs/mylib-1.5::gentoo [1.4.2::gentoo] USE="python" 0 KiB')), [
+    'dev-libs/mylib: locked 1.4.2, Portage would merge 1.5',
+  ]);
   t.deepEqual(comparePretend(locked, out('[ebuild  N     ] app-misc/other-1::gentoo  0 KiB')), [
     'app-misc/other-1: not in the lock, Portage would merge it',
     'dev-libs/mylib-1.4.2: locked, Portage would not merge it',
