@@ -98,7 +98,7 @@ function tapPhases(farm: Farm): void {
 }
 
 /** 3: the cat/pf emerge merged for the subject are the locked ones (versions; USE was checked by the pretend). */
-function checkMerged(build: SubjectBuild, lock: LockFile, file: string): void {
+export function checkMerged(build: SubjectBuild, lock: LockFile, file: string): void {
   const record = build.data.get(EMERGE_DATA) as EmergeRecord | undefined;
   if (!record) return; // a plugin claimed emerge: its result is not Portage's to compare
   const locked = new Set(Object.keys(lock.subjects[build.subject.name]!.packages));

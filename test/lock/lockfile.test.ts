@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { LOCK_VERSION, parseLock, readLock, serializeLock, type LockFile } from '../../core/lock/format.ts';
 import { formatDrift, hasDrift, lockDrift, treeOffer } from '../../core/lock/drift.ts';
 import { comparePretend } from '../../core/lock/pretend-check.ts';
+import { checkMerged } from '../../core/lock/locked-run.ts';
+import { EMERGE_DATA } from '../../core/emerge/record.ts';
 import { pretendPackages } from '../../core/lock/pretend-packages.ts';
 import { vercmp } from '../../core/lock/vercmp.ts';
 import type { ResolvedSources } from '../../core/sources/types.ts';
@@ -170,4 +172,17 @@ test('drift against the last build: other USE is drift; only another build id (a
   const other = await drift('3');
   t.true(hasDrift(other));
   t.deepEqual(other.subjects[0]!.packages, ['dev-libs/mylib-1.4.2: USE locked "python", the last build has "doc python"']);
+});
+
+test('run --locked before the commit: what emerge merged must be the locked cat/pf set', (t) => {
+  const build = (built: string[], binary: string[] = []) =>
+    ({ subject: { name: 'science' }, data: new Map([[EMERGE_DATA, { built, binary, failed: [], incomplete: [], invocations: [] }]]) }) as never;
+  t.notThrows(() => checkMerged(build([], ['dev-libs/mylib-1.4.2']), lock(), 'f'));
+  const e = t.throws(() => checkMerged(build(['dev-libs/mylib-1.5', 'app-misc/x-1']), lock(), '/f/binfarm.lock'))!;
+  t.is((e as { code?: string }).code, 'E_LOCK_DRIFT');
+  t.is(
+    e.message,
+    'run --locked: emerge merged other packages for subject "science" than /f/binfarm.lock holds: ' +
+      'app-misc/x-1 (not locked), dev-libs/mylib-1.5 (not locked), dev-libs/mylib-1.4.2 (locked, not merged)',
+  );
 });
