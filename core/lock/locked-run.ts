@@ -49,7 +49,9 @@ export async function enforceLock(farm: Farm, run: RunContext, plan: RunPlan): P
     throw new BinfarmError(
       'E_LOCK_DRIFT',
       `run --locked: the sources no longer resolve to ${file}:\n  ${drift.sources.map(sourceDriftLine).join('\n  ')}` +
-        (affected.length ? `\nlocked packages the current tree resolves differently:\n  ${affected.join('\n  ')}` : ''),
+        (affected.length
+          ? `\nlocked packages whose versions differ in the current tree:\n  ${affected.join('\n  ')}`
+          : '\n(no locked package has other versions in the current tree: the change is elsewhere, e.g. in an ebuild, an eclass or the profiles)'),
       {
         hint: `Bring the source back to the locked snapshot (check out the locked commit, re-tag the locked image id, restore the tree or file). ${ACCEPT_HINT}`,
         details: { file, sources: drift.sources, packages: affected },
