@@ -32,6 +32,8 @@ export type ErrorCode =
   | 'E_BINHOST'
   | 'E_PUBLISH'
   | 'E_LOCKED'
+  | 'E_LOCKFILE'
+  | 'E_LOCK_DRIFT'
   | 'E_ASSEMBLE'
   | 'E_BINPKG_CORRUPT'
   | 'E_SMOKE'

@@ -32,6 +32,8 @@ export interface RunFarmOptions {
   runId?: string;
   /** `run --pull`: re-pull floating stage3/tree image tags before planning and say what moved. */
   pull?: boolean;
+  /** `run --locked`: build only what binfarm.lock holds (core/lock/locked-run.ts). */
+  locked?: boolean;
 }
 
 export interface RunResult {
@@ -96,6 +98,7 @@ export async function runFarm(farm: Farm, opts: RunFarmOptions = {}): Promise<Ru
   try {
     release = await collab.lock(stateDir, { runId, command: farm.command, warn: (m) => run.logger.warn(m) });
     plan = opts.plan ?? (await collab.plan(farm, opts.targets ?? [], run));
+    if (opts.locked) await (await import('../lock/locked-run.ts')).enforceLock(farm, run, plan);
     instrumentPhaseHooks(farm);
     guardTapResults(farm);
     reporter.emit({

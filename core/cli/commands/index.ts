@@ -1,6 +1,7 @@
 import type { CommandDefinition } from '../command.ts';
 import { command as run } from './run.ts';
 import { command as plan } from './plan.ts';
+import { command as lock } from './lock.ts';
 import { command as config } from './config.ts';
 import { command as doctor } from './doctor.ts';
 import { command as init } from './init.ts';
@@ -22,6 +23,7 @@ import { command as status } from './status.ts';
 export const commands: ReadonlyArray<CommandDefinition<any>> = [
   run,
   plan,
+  lock,
   status,
   ls,
   runs,

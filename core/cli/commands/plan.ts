@@ -14,7 +14,8 @@ export const command = defineCommand<PlanOptions>({
     'Resolves the subjects (config and plugins), orders them parents first and computes each content key. ' +
     'A subject is `skip` when an image with its key exists and its binary packages are present. By default ' +
     'the decision comes from the state directory alone (no Docker); --docker also checks the images. ' +
-    '--explain lists, per subject to build, which inputs changed since its last build.',
+    '--explain lists, per subject to build, which inputs changed since its last build. With a binfarm.lock beside the ' +
+    'config, it also shows the lock drift: sources that resolve to other identities, packages that differ from the lock.',
   configure: (cmd) =>
     cmd
       .argument('[subject...]', "subjects to plan (default: the config's targets, else all)")
@@ -31,8 +32,12 @@ export const command = defineCommand<PlanOptions>({
     }
     const targets = opts.all ? [...farm.subjects().keys()] : named;
     const { planEngine } = await import('../plan-engine.ts');
-    const plan = await planRun(farm, targets, { explain: !!opts.explain, offline: !opts.docker, ...planEngine(farm, opts.docker, 'plan') });
-    if (ctx.global.json) ctx.printJson(planToJson(plan, !!opts.explain));
-    else ctx.print(formatPlan(plan, { explain: !!opts.explain }).trimEnd(), true);
+    const engine = planEngine(farm, opts.docker, 'plan');
+    // Resolved here (as planRun would) so the lock drift compares the same identities the plan used.
+    const { planSourcesAndDrift } = await import('../../lock/plan-drift.ts');
+    const { sources, drift } = await planSourcesAndDrift(farm, engine.engine);
+    const plan = await planRun(farm, targets, { explain: !!opts.explain, offline: !opts.docker, ...engine, sources });
+    if (ctx.global.json) ctx.printJson({ ...(planToJson(plan, !!opts.explain) as object), ...(drift ? { lock: drift } : {}) });
+    else ctx.print(`${formatPlan(plan, { explain: !!opts.explain }).trimEnd()}${drift ? `\n\n${(await import('../../lock/drift.ts')).formatDrift(drift)}` : ''}`, true);
   },
 });

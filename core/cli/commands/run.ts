@@ -7,6 +7,7 @@ interface RunOptions {
   publish?: boolean;
   keepFailed?: boolean;
   pull?: boolean;
+  locked?: boolean;
   renderer?: 'default' | 'simple' | 'verbose' | 'silent';
 }
 
@@ -25,6 +26,7 @@ export const command = defineCommand<RunOptions>({
       .option('--fail-fast', 'stop starting subjects after the first failure')
       .option('--publish', 'publish after building (same as --set run.publish=true)')
       .option('--pull', 're-pull the stage3 and tree images even when present (floating tags) and say what moved')
+      .option('--locked', 'build only what binfarm.lock holds: fail on other stage3/tree identities or on packages, versions or USE Portage would resolve differently')
       .option('--keep-failed', 'keep the build container of a failed subject (same as --set run.keepFailed=true)')
       .addOption(new Option('--renderer <name>', 'progress display (default: chosen from the terminal)').choices(['default', 'simple', 'verbose', 'silent'])),
   async run([subjects], opts, ctx) {
@@ -63,6 +65,7 @@ export const command = defineCommand<RunOptions>({
         reporter,
         failFast: !!opts.failFast,
         pull: !!opts.pull,
+        locked: !!opts.locked,
       });
       // An interrupt outside a subject (e.g. while publishing) still gets the summary, which names it.
       if (result.error !== undefined && !result.failures.length && result.status !== 'interrupted') throw result.error;

@@ -1,0 +1,67 @@
+/**
+ * `binfarm lock`: the lock of the farm's last successful builds. Every subject must be built and
+ * up to date (the plan skips it): a lock of builds the config no longer makes would pin nothing
+ * reproducible. Sources are those the plan resolved, so the lock and the builds agree on them.
+ */
+import type { Farm } from '../farm.ts';
+import type { Engine } from '../engine/types.ts';
+import { BinfarmError } from '../errors.ts';
+import { UNKNOWN } from '../plan/key.ts';
+import { planRun } from '../plan/plan.ts';
+import { readSubjectState } from '../plan/state.ts';
+import { resolveCacheDir, resolveStateDir } from '../run/paths.ts';
+import { resolveSources } from '../sources/resolve.ts';
+import { repoLabel } from './drift.ts';
+import { LOCK_VERSION, type LockFile, type LockedSubject } from './format.ts';
+import { PartitionIndexes, statePackages } from './state-packages.ts';
+
+export interface CreatedLock {
+  lock: LockFile;
+  /** What could not be locked (packages without a binpkg, sources unknown offline). */
+  warnings: string[];
+}
+
+export async function createLock(farm: Farm, opts: { engine?: () => Promise<Engine> } = {}): Promise<CreatedLock> {
+  const names = [...farm.subjects().keys()];
+  const sources = await resolveSources({
+    options: farm.options,
+    rootDir: farm.rootDir,
+    cacheDir: resolveCacheDir(farm.options, farm.rootDir),
+    engine: opts.engine,
+  });
+  const plan = await planRun(farm, names, { sources, ...(opts.engine ? { engine: opts.engine } : { offline: true }) });
+  const stale = plan.order.filter((p) => p.action === 'build');
+  if (stale.length) {
+    const why = stale.map((p) => `${p.subject.name} (${p.reasons.map((r) => `${r.input}: ${r.change}`).join('; ') || 'stale'})`);
+    throw new BinfarmError('E_LOCK_DRIFT', `cannot lock: ${stale.length} subject(s) are not built or not up to date: ${why.join(', ')}`, {
+      hint: 'A lock records the last successful builds; run `binfarm run` first, then `binfarm lock`.',
+      details: { stale: stale.map((p) => p.subject.name) },
+    });
+  }
+  const warnings = [...sources.notes];
+  const stateDir = resolveStateDir(farm.options, farm.rootDir);
+  const partitions = new PartitionIndexes();
+  const subjects: Record<string, LockedSubject> = {};
+  let recordedStage3: string | undefined;
+  for (const p of plan.order) {
+    const name = p.subject.name;
+    const state = await readSubjectState(stateDir, name);
+    if (!state) {
+      throw new BinfarmError('E_LOCK_DRIFT', `cannot lock subject "${name}": it is up to date but its state file is missing`, {
+        hint: `Rebuild it (\`binfarm clean\` of its image, then \`binfarm run ${name}\`) so its packages are recorded.`,
+      });
+    }
+    const { packages, unlocked } = await statePackages(state, partitions);
+    for (const cpv of unlocked) warnings.push(`${name}: ${cpv} has no binpkg in ${state.partition.dir}: not locked`);
+    const stage3 = state.inputs.stage3 && state.inputs.stage3 !== UNKNOWN ? state.inputs.stage3 : undefined;
+    recordedStage3 ??= stage3;
+    const tree = state.treeSlice?.treeDigest ?? (state.inputs.tree && state.inputs.tree !== UNKNOWN ? state.inputs.tree : undefined);
+    subjects[name] = { parent: p.subject.parent, key: state.key, ...(stage3 ? { stage3 } : {}), ...(tree ? { tree } : {}), packages };
+  }
+  // A remote tree is unknown without network; alone, its identity is the combined one the builds recorded.
+  const recordedTree = sources.repos.length === 1 ? Object.values(subjects).find((s) => s.tree)?.tree : undefined;
+  const repos = Object.fromEntries(sources.repos.flatMap((r) => ((r.digest ?? recordedTree) ? [[r.name, r.digest ?? recordedTree!]] : [])));
+  for (const r of sources.repos) if (!repos[r.name]) warnings.push(`${repoLabel(r.name)}: unknown until fetched, not locked (\`run --locked\` will refuse it)`);
+  const stage3 = sources.stage3 ?? recordedStage3;
+  return { lock: { lockVersion: LOCK_VERSION, sources: { ...(stage3 ? { stage3 } : {}), repos }, subjects }, warnings };
+}
