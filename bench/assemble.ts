@@ -61,17 +61,50 @@ try {
       { path: `usr/bin/${pn}-alias`, type: 'symlink', target: pn },
       ...(big ? [{ path: `usr/share/${pn}/blob.bin`, type: 'file', data: randomBytes(BIG_MB * 1048576) } as GpkgFile] : []),
     ];
-    const meta = { SLOT: '0', EAPI: '8', BUILD_TIME: '1760000000', DEFINED_PHASES: 'compile install', repository: 'gentoo', KEYWORDS: 'amd64', LICENSE: 'MIT', USE: '', IUSE: '', DESCRIPTION: `bench package ${pn}`, CHOST: 'x86_64-pc-linux-gnu' };
-    const rel = await writeGpkg(partition, { cat: 'bench-pkg', pf: `${pn}-1.0`, buildId: 1, metadata: meta, files: pkgFiles, compress: COMPRESS, mtime: 1760000000 });
+    const meta = {
+      SLOT: '0',
+      EAPI: '8',
+      BUILD_TIME: '1760000000',
+      DEFINED_PHASES: 'compile install',
+      repository: 'gentoo',
+      KEYWORDS: 'amd64',
+      LICENSE: 'MIT',
+      USE: '',
+      IUSE: '',
+      DESCRIPTION: `bench package ${pn}`,
+      CHOST: 'x86_64-pc-linux-gnu',
+    };
+    const rel = await writeGpkg(partition, {
+      cat: 'bench-pkg',
+      pf: `${pn}-1.0`,
+      buildId: 1,
+      metadata: meta,
+      files: pkgFiles,
+      compress: COMPRESS,
+      mtime: 1760000000,
+    });
     const abs = join(partition, rel);
     const { createHash } = await import('node:crypto');
-    parsed.packages.push({ CPV: `bench-pkg/${pn}-1.0`, BUILD_ID: '1', BUILD_TIME: '1760000000', DEFINED_PHASES: 'compile install', EAPI: '8', PATH: rel, MD5: createHash('md5').update(readFileSync(abs)).digest('hex'), SIZE: String(statSync(abs).size), SLOT: '0', REPO: 'gentoo' });
+    parsed.packages.push({
+      CPV: `bench-pkg/${pn}-1.0`,
+      BUILD_ID: '1',
+      BUILD_TIME: '1760000000',
+      DEFINED_PHASES: 'compile install',
+      EAPI: '8',
+      PATH: rel,
+      MD5: createHash('md5').update(readFileSync(abs)).digest('hex'),
+      SIZE: String(statSync(abs).size),
+      SLOT: '0',
+      REPO: 'gentoo',
+    });
     atoms.push(`bench-pkg/${pn}`);
     files.push(abs);
   }
   writeFileSync(index, serializePackagesIndex(parsed, { touch: Date.now() / 1000 }));
   const bytes = files.reduce((s, f) => s + statSync(f).size, 0);
-  console.log(`${N} binpkgs (${BIG} of ${BIG_MB} MiB, members ${COMPRESS || 'plain'}), ${(bytes / 1048576).toFixed(1)} MiB, written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `${N} binpkgs (${BIG} of ${BIG_MB} MiB, members ${COMPRESS || 'plain'}), ${(bytes / 1048576).toFixed(1)} MiB, written in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
 
   // the physical floor: stream each binpkg and decompress its image member to nowhere
   const floor: number[] = [];
@@ -101,16 +134,26 @@ try {
       times[via].total.push(total);
       times[via].step.push(via === 'direct' ? ms('direct') : ms('emerge') + ms('image'));
       times[via].check.push(ms('check'));
-      console.log(`run ${r + 1} ${via}: ${(total / 1000).toFixed(2)} s (its step ${(times[via].step.at(-1)! / 1000).toFixed(2)} s, check ${(ms('check') / 1000).toFixed(2)} s) → ${res.image.id.slice(7, 19)}`);
+      console.log(
+        `run ${r + 1} ${via}: ${(total / 1000).toFixed(2)} s (its step ${(times[via].step.at(-1)! / 1000).toFixed(2)} s, check ${(ms('check') / 1000).toFixed(2)} s) → ${res.image.id.slice(7, 19)}`,
+      );
     }
   }
   const m = (xs: number[]) => median(xs) / 1000;
   console.log('\nmedian of', RUNS, `(N = ${N}):`);
-  console.log(`  emerge path: ${m(times.emerge.total).toFixed(2)} s whole, ${m(times.emerge.step).toFixed(2)} s emerge+commit (${((m(times.emerge.step) * 1000) / N).toFixed(1)} ms/package)`);
-  console.log(`  direct path: ${m(times.direct.total).toFixed(2)} s whole, ${m(times.direct.step).toFixed(2)} s direct step (${((m(times.direct.step) * 1000) / N).toFixed(1)} ms/package)`);
+  console.log(
+    `  emerge path: ${m(times.emerge.total).toFixed(2)} s whole, ${m(times.emerge.step).toFixed(2)} s emerge+commit (${((m(times.emerge.step) * 1000) / N).toFixed(1)} ms/package)`,
+  );
+  console.log(
+    `  direct path: ${m(times.direct.total).toFixed(2)} s whole, ${m(times.direct.step).toFixed(2)} s direct step (${((m(times.direct.step) * 1000) / N).toFixed(1)} ms/package)`,
+  );
   console.log(`  check (emerge --pretend, both): ${m(times.direct.check).toFixed(2)} s / ${m(times.emerge.check).toFixed(2)} s`);
-  console.log(`  speed-up: ${(m(times.emerge.total) / m(times.direct.total)).toFixed(1)}× whole, ${(m(times.emerge.step) / m(times.direct.step)).toFixed(1)}× step vs step`);
-  console.log(`  floor: decompress the images ${m(floor).toFixed(2)} s (${((m(floor) * 1000) / N).toFixed(1)} ms/package); read+parse (readGpkg) ${m(reads).toFixed(2)} s`);
+  console.log(
+    `  speed-up: ${(m(times.emerge.total) / m(times.direct.total)).toFixed(1)}× whole, ${(m(times.emerge.step) / m(times.direct.step)).toFixed(1)}× step vs step`,
+  );
+  console.log(
+    `  floor: decompress the images ${m(floor).toFixed(2)} s (${((m(floor) * 1000) / N).toFixed(1)} ms/package); read+parse (readGpkg) ${m(reads).toFixed(2)} s`,
+  );
 } finally {
   await env.cleanup();
 }

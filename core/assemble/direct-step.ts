@@ -76,16 +76,25 @@ export async function assembleDirect(input: DirectStepInput): Promise<DirectResu
 async function configProtect(container: ContainerHandle): Promise<ProtectConfig> {
   const r = await container.exec(['portageq', 'envvar', 'CONFIG_PROTECT', 'CONFIG_PROTECT_MASK']);
   if (r.exitCode !== 0) {
-    throw new BinfarmError('E_ASSEMBLE', `\`portageq envvar CONFIG_PROTECT CONFIG_PROTECT_MASK\` failed in the from image (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim()}`, {
-      hint: 'The direct assembly needs CONFIG_PROTECT to leave protected files alone; `--via emerge` does without.',
-    });
+    throw new BinfarmError(
+      'E_ASSEMBLE',
+      `\`portageq envvar CONFIG_PROTECT CONFIG_PROTECT_MASK\` failed in the from image (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim()}`,
+      {
+        hint: 'The direct assembly needs CONFIG_PROTECT to leave protected files alone; `--via emerge` does without.',
+      },
+    );
   }
   return parseProtect(r.stdout);
 }
 
 /** The world entry of an argument atom: its cat/pn (Portage drops operators and versions). */
 function worldAtom(atom: string): string {
-  const bare = atom.replace(/^[<>=~!]+/, '').replace(/\[.*$/, '').replace(/::.*$/, '').replace(/:.*$/, '').replace(/\*$/, '');
+  const bare = atom
+    .replace(/^[<>=~!]+/, '')
+    .replace(/\[.*$/, '')
+    .replace(/::.*$/, '')
+    .replace(/:.*$/, '')
+    .replace(/\*$/, '');
   const slash = bare.indexOf('/');
   const m = /^(.+?)-\d+(?:\.\d+)*[a-z]?(?:_(?:alpha|beta|pre|rc|p)\d*)*(?:-r\d+)?$/.exec(bare.slice(slash + 1));
   return m && atom !== bare ? `${bare.slice(0, slash + 1)}${m[1]}` : bare;
@@ -93,7 +102,10 @@ function worldAtom(atom: string): string {
 
 export function sourceDateEpoch(value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
-  if (!/^\d+$/.test(value)) throw new BinfarmError('E_USAGE', `SOURCE_DATE_EPOCH="${value}" is not a number of seconds`, { hint: 'Unset it, or set it to e.g. $(git log -1 --format=%ct).' });
+  if (!/^\d+$/.test(value))
+    throw new BinfarmError('E_USAGE', `SOURCE_DATE_EPOCH="${value}" is not a number of seconds`, {
+      hint: 'Unset it, or set it to e.g. $(git log -1 --format=%ct).',
+    });
   return Number(value);
 }
 

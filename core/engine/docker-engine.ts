@@ -95,7 +95,8 @@ export class DockerEngine implements Engine {
   async imageConfig(ref: string): Promise<ImageConfigInfo | undefined> {
     try {
       const i = await this.docker.getImage(ref).inspect();
-      return { id: i.Id, config: (i.Config ?? {}) as unknown as Record<string, unknown>, diffIds: i.RootFS?.Layers ?? [], os: i.Os, architecture: i.Architecture };
+      const config = (i.Config ?? {}) as unknown as Record<string, unknown>;
+      return { id: i.Id, config, diffIds: i.RootFS?.Layers ?? [], os: i.Os, architecture: i.Architecture };
     } catch (e) {
       if ((e as { statusCode?: number }).statusCode === 404) return undefined;
       this.fail(e, 'inspect image', ref);

@@ -62,10 +62,24 @@ export async function scanBase(exported: Readable, protect: ProtectConfig): Prom
       const path = h.name.replace(/^\.?\//, '').replace(/\/+$/, '');
       const type: EntryType = h.type === 'file' || h.type === 'directory' || h.type === 'symlink' || h.type === 'link' ? h.type : 'other';
       if (path) {
-        scan.nodes.set(path, { type, mode: (h.mode ?? 0) & 0o7777, uid: h.uid ?? 0, gid: h.gid ?? 0, uname: h.uname ?? '', gname: h.gname ?? '', ...(h.linkname ? { linkname: h.linkname } : {}) });
+        scan.nodes.set(path, {
+          type,
+          mode: (h.mode ?? 0) & 0o7777,
+          uid: h.uid ?? 0,
+          gid: h.gid ?? 0,
+          uname: h.uname ?? '',
+          gname: h.gname ?? '',
+          ...(h.linkname ? { linkname: h.linkname } : {}),
+        });
       }
       const m = VDB_FILE.exec(path);
-      const wanted = type === 'file' && (m || path === 'var/cache/edb/counter' || path === 'var/lib/portage/world' || path === 'var/lib/portage/world_sets' || isProtected(`/${path}`, protect));
+      const wanted =
+        type === 'file' &&
+        (m ||
+          path === 'var/cache/edb/counter' ||
+          path === 'var/lib/portage/world' ||
+          path === 'var/lib/portage/world_sets' ||
+          isProtected(`/${path}`, protect));
       if (!wanted) {
         e.resume();
         continue;

@@ -13,7 +13,11 @@ export interface ProtectConfig {
 /** Parses `portageq envvar CONFIG_PROTECT CONFIG_PROTECT_MASK` (one value a line). */
 export function parseProtect(output: string): ProtectConfig {
   const [protect = '', mask = ''] = output.split('\n');
-  const words = (s: string) => s.split(/\s+/).filter((w) => w.startsWith('/')).map((w) => w.replace(/\/+$/, '') || '/');
+  const words = (s: string) =>
+    s
+      .split(/\s+/)
+      .filter((w) => w.startsWith('/'))
+      .map((w) => w.replace(/\/+$/, '') || '/');
   return { protect: words(protect), mask: words(mask) };
 }
 

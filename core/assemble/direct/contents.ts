@@ -11,7 +11,8 @@
  */
 import { createHash } from 'node:crypto';
 
-export type ContentsLine = { type: 'dir'; path: string } | { type: 'obj'; path: string; md5: string; mtime: number } | { type: 'sym'; path: string; target: string; mtime: number };
+export type ContentsLine =
+  { type: 'dir'; path: string } | { type: 'obj'; path: string; md5: string; mtime: number } | { type: 'sym'; path: string; target: string; mtime: number };
 
 export function formatContents(lines: ContentsLine[]): string {
   const sorted = [...lines].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

@@ -35,9 +35,20 @@ export function decompressor(ext: string, what: string): Duplex {
   const errors: Buffer[] = [];
   child.stderr.on('data', (b: Buffer) => errors.push(b));
   const duplex = Duplex.from({ writable: child.stdin, readable: child.stdout });
-  child.on('error', (e) => duplex.destroy(new BinfarmError('E_ASSEMBLE', `${what}: cannot run ${argv[0]} to decompress (${e.message})`, { hint: `Install ${argv[0]} on this machine, or use \`--via emerge\`.` })));
+  child.on('error', (e) =>
+    duplex.destroy(
+      new BinfarmError('E_ASSEMBLE', `${what}: cannot run ${argv[0]} to decompress (${e.message})`, {
+        hint: `Install ${argv[0]} on this machine, or use \`--via emerge\`.`,
+      }),
+    ),
+  );
   child.on('close', (code) => {
-    if (code !== 0) duplex.destroy(new BinfarmError('E_ASSEMBLE', `${what}: ${argv.join(' ')} exited ${code}: ${Buffer.concat(errors).toString('utf8').trim()}`, { hint: 'The binpkg is damaged; rebuild it or check it with `emaint binhost --fix`.' }));
+    if (code !== 0)
+      duplex.destroy(
+        new BinfarmError('E_ASSEMBLE', `${what}: ${argv.join(' ')} exited ${code}: ${Buffer.concat(errors).toString('utf8').trim()}`, {
+          hint: 'The binpkg is damaged; rebuild it or check it with `emaint binhost --fix`.',
+        }),
+      );
   });
   return duplex;
 }

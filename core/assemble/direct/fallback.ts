@@ -34,7 +34,8 @@ export function packageFallbacks(merge: MergeEntry, pkg: Gpkg, installed: Instal
   const slot = metaText(pkg, 'SLOT').split('/')[0] || '0';
   const same = installed.find((i) => cpnOfCpv(i.cpv) === cpn && (i.slot.split('/')[0] || '0') === slot);
   if (same) out.push({ cpv, reason: `replaces ${same.cpv}, installed in the from image in slot ${slot}` });
-  else if (/[RUD]/.test(merge.attrs)) out.push({ cpv, reason: `emerge reports it as a ${merge.attrs.includes('R') ? 'reinstall' : 'version change'} of an installed package` });
+  else if (/[RUD]/.test(merge.attrs))
+    out.push({ cpv, reason: `emerge reports it as a ${merge.attrs.includes('R') ? 'reinstall' : 'version change'} of an installed package` });
   const special = pkg.entries.find((e) => e.type === 'other');
   if (special) out.push({ cpv, reason: `installs /${special.path}, a ${special.rawType ?? 'special file'}` });
   const envd = pkg.entries.find((e) => e.path.startsWith('etc/env.d/') && e.type !== 'directory');

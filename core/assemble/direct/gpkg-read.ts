@@ -78,12 +78,19 @@ export async function readGpkg(file: string): Promise<Gpkg> {
     });
   }
   if (!sawMetadata || !metadata.has('CATEGORY') || !metadata.has('PF')) {
-    throw new BinfarmError('E_ASSEMBLE', `the binpkg ${file} has no metadata.tar with CATEGORY and PF`, { hint: 'It is not a GPKG binpkg (xpak .tbz2 packages are not supported by the direct assembly: use `--via emerge`).' });
+    throw new BinfarmError('E_ASSEMBLE', `the binpkg ${file} has no metadata.tar with CATEGORY and PF`, {
+      hint: 'It is not a GPKG binpkg (xpak .tbz2 packages are not supported by the direct assembly: use `--via emerge`).',
+    });
   }
   return { file, metadata, entries: entries ?? [], compression };
 }
 
-async function readInner(member: NodeJS.ReadableStream | Readable | AsyncIterable<unknown>, ext: string, what: string, onEntry: (h: Headers, data: Buffer) => void): Promise<void> {
+async function readInner(
+  member: NodeJS.ReadableStream | Readable | AsyncIterable<unknown>,
+  ext: string,
+  what: string,
+  onEntry: (h: Headers, data: Buffer) => void,
+): Promise<void> {
   const inner = extract();
   const done = pipeline(member as Readable, decompressor(ext, what), inner);
   try {
@@ -98,7 +105,8 @@ async function readInner(member: NodeJS.ReadableStream | Readable | AsyncIterabl
 function imageEntry(h: Headers, data: Buffer): ImageEntry | undefined {
   const path = h.name.replace(/^\.?\/?image\/?/, '').replace(/\/+$/, '');
   if (!path) return undefined;
-  const type: EntryType = h.type === 'file' || h.type === 'contiguous-file' ? 'file' : h.type === 'directory' || h.type === 'symlink' || h.type === 'link' ? h.type : 'other';
+  const type: EntryType =
+    h.type === 'file' || h.type === 'contiguous-file' ? 'file' : h.type === 'directory' || h.type === 'symlink' || h.type === 'link' ? h.type : 'other';
   const base = { path, type, mode: (h.mode ?? 0o644) & 0o7777, uid: h.uid ?? 0, gid: h.gid ?? 0, uname: h.uname ?? '', gname: h.gname ?? '' };
   if (type === 'symlink') return { ...base, linkname: h.linkname ?? '' };
   if (type === 'link') return { ...base, linkname: (h.linkname ?? '').replace(/^\.?\/?image\//, '') };

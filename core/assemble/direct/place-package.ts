@@ -46,7 +46,12 @@ export function placePackage(cpv: string, pkg: Gpkg, mtime: number, ctx: PlaceCo
       const p = parts.slice(0, i).join('/');
       if (entries.has(p)) continue;
       const n = view.get(p);
-      entries.set(p, n?.type === 'directory' ? { path: p, type: 'directory', mode: n.mode, uid: n.uid, gid: n.gid, uname: n.uname, gname: n.gname, mtime } : rootDir(p, mtime));
+      entries.set(
+        p,
+        n?.type === 'directory'
+          ? { path: p, type: 'directory', mode: n.mode, uid: n.uid, gid: n.gid, uname: n.uname, gname: n.gname, mtime }
+          : rootDir(p, mtime),
+      );
       if (!n) view.set(p, { type: 'directory', mode: 0o755, uid: 0, gid: 0, uname: 'root', gname: 'root' });
     }
   };
@@ -56,7 +61,15 @@ export function placePackage(cpv: string, pkg: Gpkg, mtime: number, ctx: PlaceCo
     const type = extra.type ?? (e.type as LayerEntry['type']);
     const entry: LayerEntry = { path: real, type, mode: e.mode, uid: e.uid, gid: e.gid, uname: e.uname, gname: e.gname, mtime, ...extra };
     entries.set(real, entry);
-    view.set(real, { type, mode: entry.mode, uid: e.uid, gid: e.gid, uname: e.uname, gname: e.gname, ...(entry.linkname !== undefined ? { linkname: entry.linkname } : {}) });
+    view.set(real, {
+      type,
+      mode: entry.mode,
+      uid: e.uid,
+      gid: e.gid,
+      uname: e.uname,
+      gname: e.gname,
+      ...(entry.linkname !== undefined ? { linkname: entry.linkname } : {}),
+    });
   };
 
   for (const e of sorted) {
@@ -66,7 +79,16 @@ export function placePackage(cpv: string, pkg: Gpkg, mtime: number, ctx: PlaceCo
     if (e.type === 'directory') {
       if (existing?.type === 'directory') {
         ensureParents(real);
-        entries.set(real, { path: real, type: 'directory', mode: existing.mode, uid: existing.uid, gid: existing.gid, uname: existing.uname, gname: existing.gname, mtime });
+        entries.set(real, {
+          path: real,
+          type: 'directory',
+          mode: existing.mode,
+          uid: existing.uid,
+          gid: existing.gid,
+          uname: existing.uname,
+          gname: existing.gname,
+          mtime,
+        });
       } else if (existing?.type === 'symlink' && view.isDirectory(real)) {
         // kept: the merge follows a symlink to a directory
       } else if (existing) {

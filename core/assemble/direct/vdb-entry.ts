@@ -10,8 +10,27 @@ import type { LayerEntry } from './layer-tar.ts';
 
 export const VDB = 'var/db/pkg';
 
-const file = (path: string, data: Buffer, mtime: number): LayerEntry => ({ path, type: 'file', mode: 0o644, uid: 0, gid: 0, uname: 'root', gname: 'root', mtime, data });
-export const rootDir = (path: string, mtime: number): LayerEntry => ({ path, type: 'directory', mode: 0o755, uid: 0, gid: 0, uname: 'root', gname: 'root', mtime });
+const file = (path: string, data: Buffer, mtime: number): LayerEntry => ({
+  path,
+  type: 'file',
+  mode: 0o644,
+  uid: 0,
+  gid: 0,
+  uname: 'root',
+  gname: 'root',
+  mtime,
+  data,
+});
+export const rootDir = (path: string, mtime: number): LayerEntry => ({
+  path,
+  type: 'directory',
+  mode: 0o755,
+  uid: 0,
+  gid: 0,
+  uname: 'root',
+  gname: 'root',
+  mtime,
+});
 
 export function vdbEntries(cpv: string, metadata: Map<string, Buffer>, contents: string, binpkgMd5: string | undefined, mtime: number): LayerEntry[] {
   const dir = `${VDB}/${cpv}`;
@@ -32,5 +51,8 @@ export function counterEntries(cpvs: string[], start: number, mtime: number): La
 /** World files after the merge: the old lines and the new ones, sorted and unique (Portage's WorldSelectedSet.write). */
 export function worldText(old: string, add: string[]): string {
   const lines = new Set([...old.split('\n').filter((l) => l.trim()), ...add]);
-  return [...lines].sort().map((l) => `${l}\n`).join('');
+  return [...lines]
+    .sort()
+    .map((l) => `${l}\n`)
+    .join('');
 }

@@ -63,7 +63,9 @@ export async function writeDirectImage(input: DirectInput): Promise<DirectResult
     const g = gpkgs[i]!;
     const cpv = `${metaText(g, 'CATEGORY')}/${metaText(g, 'PF')}`;
     if (cpv !== p.merge.cpv) {
-      throw new BinfarmError('E_ASSEMBLE', `the binpkg ${p.file} holds ${cpv}, but emerge chose ${p.merge.cpv} from it`, { hint: 'The Packages index is out of date: `emaint binhost --fix` in the subject image rewrites it.' });
+      throw new BinfarmError('E_ASSEMBLE', `the binpkg ${p.file} holds ${cpv}, but emerge chose ${p.merge.cpv} from it`, {
+        hint: 'The Packages index is out of date: `emaint binhost --fix` in the subject image rewrites it.',
+      });
     }
     const placed = placePackage(cpv, g, mtimeOf(g), { view, base: scan, protect: input.protect, placedOwners });
     if ('collision' in placed) return { kind: 'fallback', fallbacks: [{ cpv, reason: placed.collision }] };
@@ -75,7 +77,10 @@ export async function writeDirectImage(input: DirectInput): Promise<DirectResult
   await mkdir(input.workDir, { recursive: true });
   try {
     const fromConfig = input.from ? await input.engine.imageConfig(input.from.ref) : undefined;
-    if (input.from && !fromConfig) throw new BinfarmError('E_ASSEMBLE', `the from image ${input.from.ref} is gone from the engine`, { hint: 'Run the assembly again; `binfarm run <subject>` rebuilds a removed subject image.' });
+    if (input.from && !fromConfig)
+      throw new BinfarmError('E_ASSEMBLE', `the from image ${input.from.ref} is gone from the engine`, {
+        hint: 'Run the assembly again; `binfarm run <subject>` rebuilds a removed subject image.',
+      });
     const layers: WrittenLayer[] = [];
     for (const [n, group] of layerGroups(perPackage, fromConfig?.diffIds.length ?? 0).entries()) {
       const merged = new Map<string, LayerEntry>();
@@ -98,7 +103,9 @@ export async function writeDirectImage(input: DirectInput): Promise<DirectResult
     await input.engine.loadImage(archive.stream(`${input.repo}:${input.tag}`));
     const loaded = await input.engine.inspectImage(`${input.repo}:${input.tag}`);
     if (loaded?.id !== archive.id) {
-      throw new BinfarmError('E_ASSEMBLE', `loading the image archive gave ${loaded?.id ?? 'no image'}, not ${archive.id}`, { hint: 'The engine rewrote the image config; report this with `docker version`.' });
+      throw new BinfarmError('E_ASSEMBLE', `loading the image archive gave ${loaded?.id ?? 'no image'}, not ${archive.id}`, {
+        hint: 'The engine rewrote the image config; report this with `docker version`.',
+      });
     }
     return { kind: 'image', id: archive.id, layers: layers.length };
   } finally {
@@ -112,9 +119,20 @@ function lastLayer(input: DirectInput, scan: BaseScan, view: PathView, gpkgs: Gp
   const cpvs = gpkgs.map((g) => `${metaText(g, 'CATEGORY')}/${metaText(g, 'PF')}`);
   const entries = new Map<string, LayerEntry>();
   for (const e of counterEntries(cpvs, start, mtime)) entries.set(e.path, e);
-  const file = (path: string, text: string): LayerEntry => ({ path, type: 'file', mode: 0o644, uid: 0, gid: 0, uname: 'root', gname: 'root', mtime, data: Buffer.from(text) });
+  const file = (path: string, text: string): LayerEntry => ({
+    path,
+    type: 'file',
+    mode: 0o644,
+    uid: 0,
+    gid: 0,
+    uname: 'root',
+    gname: 'root',
+    mtime,
+    data: Buffer.from(text),
+  });
   entries.set('var/lib/portage/world', file('var/lib/portage/world', worldText(scan.world, input.worldAtoms)));
-  if (input.worldSets.length || scan.worldSets) entries.set('var/lib/portage/world_sets', file('var/lib/portage/world_sets', worldText(scan.worldSets, input.worldSets)));
+  if (input.worldSets.length || scan.worldSets)
+    entries.set('var/lib/portage/world_sets', file('var/lib/portage/world_sets', worldText(scan.worldSets, input.worldSets)));
   withParents(entries, view, mtime);
   return entries;
 }
@@ -127,7 +145,12 @@ function withParents(entries: Map<string, LayerEntry>, view: PathView, mtime: nu
       const p = parts.slice(0, i).join('/');
       if (entries.has(p)) continue;
       const n = view.get(p);
-      entries.set(p, n?.type === 'directory' ? { path: p, type: 'directory', mode: n.mode, uid: n.uid, gid: n.gid, uname: n.uname, gname: n.gname, mtime } : rootDir(p, mtime));
+      entries.set(
+        p,
+        n?.type === 'directory'
+          ? { path: p, type: 'directory', mode: n.mode, uid: n.uid, gid: n.gid, uname: n.uname, gname: n.gname, mtime }
+          : rootDir(p, mtime),
+      );
       if (!n) view.set(p, { type: 'directory', mode: 0o755, uid: 0, gid: 0, uname: 'root', gname: 'root' });
     }
   }

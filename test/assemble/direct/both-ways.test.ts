@@ -77,7 +77,10 @@ test.serial('direct and emerge assemblies of the same packages give the same fil
   const { reporter, events } = collectingAssembleReporter();
   const direct = await assembleImage(env.farm(), 'viewer-direct', { flags, reporter });
   const viaEmerge = await assembleImage(env.farm(), 'viewer-emerge', { flags: { ...flags, via: 'emerge' } });
-  t.true(events.some((e) => e.event === 'step:end' && e.step === 'emerge' && e.skipped === 'written directly from the binpkgs'), 'the direct path made the image');
+  t.true(
+    events.some((e) => e.event === 'step:end' && e.step === 'emerge' && e.skipped === 'written directly from the binpkgs'),
+    'the direct path made the image',
+  );
   t.deepEqual(direct.packages, viaEmerge.packages);
   const docker = await dockerForTests();
   t.is((await docker.getImage(direct.image.id).inspect()).Config.Labels?.['binfarm.assembled-via'], 'direct');

@@ -71,7 +71,12 @@ test('CONTENTS lines are sorted and round-trip, paths with spaces included', (t)
     { type: 'sym', path: '/usr/bin/a', target: 'b c', mtime: 5 },
   ]);
   t.is(text, 'dir /usr\nsym /usr/bin/a -> b c 5\nobj /usr/bin/b c d41d8cd98f00b204e9800998ecf8427e 5\n');
-  t.deepEqual(parseContentsLine('obj /usr/bin/b c d41d8cd98f00b204e9800998ecf8427e 5'), { type: 'obj', path: '/usr/bin/b c', md5: 'd41d8cd98f00b204e9800998ecf8427e', mtime: 5 });
+  t.deepEqual(parseContentsLine('obj /usr/bin/b c d41d8cd98f00b204e9800998ecf8427e 5'), {
+    type: 'obj',
+    path: '/usr/bin/b c',
+    md5: 'd41d8cd98f00b204e9800998ecf8427e',
+    mtime: 5,
+  });
 });
 
 test('CONFIG_PROTECT: protected unless a more specific mask; ._cfg names count up', (t) => {
@@ -81,8 +86,14 @@ test('CONFIG_PROTECT: protected unless a more specific mask; ._cfg names count u
   t.false(isProtected('/etcetera/x', cfg));
   t.false(isProtected('/usr/bin/x', cfg));
   const have = new Set(['etc/a.conf', 'etc/._cfg0000_a.conf', 'etc/._cfg0003_a.conf']);
-  t.is(protectedName('etc/a.conf', (p) => have.has(p), have), 'etc/._cfg0004_a.conf');
-  t.is(protectedName('etc/b.conf', (p) => have.has(p), have), 'etc/._cfg0000_b.conf');
+  t.is(
+    protectedName('etc/a.conf', (p) => have.has(p), have),
+    'etc/._cfg0004_a.conf',
+  );
+  t.is(
+    protectedName('etc/b.conf', (p) => have.has(p), have),
+    'etc/._cfg0000_b.conf',
+  );
 });
 
 const d = (mode = 0o755): Node => ({ type: 'directory', mode, uid: 0, gid: 0, uname: 'root', gname: 'root' });
@@ -123,7 +134,12 @@ test('a file another package owns is a collision; a package with pkg_postinst or
   const rel = await writeGpkg(join(dir, 'coll'), { ...spec(''), metadata: { ...spec('').metadata, DEFINED_PHASES: 'install postinst setup' } });
   const g = await readGpkg(join(dir, 'coll', rel));
   const scan = { ...emptyScan(), nodes: baseNodes(), owners: new Map([['usr/bin/tool', 'app-misc/other-2']]) };
-  const placed = placePackage('app-misc/tool-1.0', g, 1, { view: new PathView(new Map(scan.nodes)), base: scan, protect: { protect: [], mask: [] }, placedOwners: new Map() });
+  const placed = placePackage('app-misc/tool-1.0', g, 1, {
+    view: new PathView(new Map(scan.nodes)),
+    base: scan,
+    protect: { protect: [], mask: [] },
+    placedOwners: new Map(),
+  });
   t.deepEqual(placed, { collision: '/usr/bin/tool is also installed by app-misc/other-2' });
   const merge = { type: 'binary' as const, attrs: 'N', cpv: 'app-misc/tool-1.0' };
   const reasons = packageFallbacks(merge, g, [{ cpv: 'app-misc/tool-0.9', slot: '0', counter: 3 }]).map((f) => f.reason);
@@ -134,7 +150,9 @@ test('a file another package owns is a collision; a package with pkg_postinst or
 
 test('layers are deterministic: same entries in any order → same bytes and diff id', async (t) => {
   const e = (path: string, data?: string): LayerEntry =>
-    data === undefined ? { path, type: 'directory', mode: 0o755, uid: 0, gid: 0, uname: 'root', gname: 'root', mtime: 7 } : { path, type: 'file', mode: 0o644, uid: 0, gid: 0, uname: 'root', gname: 'root', mtime: 7, data: Buffer.from(data) };
+    data === undefined
+      ? { path, type: 'directory', mode: 0o755, uid: 0, gid: 0, uname: 'root', gname: 'root', mtime: 7 }
+      : { path, type: 'file', mode: 0o644, uid: 0, gid: 0, uname: 'root', gname: 'root', mtime: 7, data: Buffer.from(data) };
   const a = await writeLayer([e('usr'), e('usr/a', '1'), e('usr/b', '2')], join(dir, 'l1.tar'));
   const b = await writeLayer([e('usr/b', '2'), e('usr'), e('usr/a', '1')], join(dir, 'l2.tar'));
   const c = await writeLayer([e('usr'), e('usr/a', '1'), e('usr/b', '3')], join(dir, 'l3.tar'));
