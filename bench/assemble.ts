@@ -117,6 +117,7 @@ try {
     for (const f of files) await readGpkg(f);
     reads.push(performance.now() - t0);
   }
+  console.log(`floor: decompress the images ${(median(floor) / 1000).toFixed(2)} s, read+parse ${(median(reads) / 1000).toFixed(2)} s (median of ${RUNS})`);
 
   const flags = { from: 'base', with: atoms };
   const times: Record<'direct' | 'emerge', { total: number[]; step: number[]; check: number[] }> = {
