@@ -7,6 +7,9 @@
  *   check    a container from that image with the partition as PKGDIR (the build container of
  *            core/phases), `emerge --usepkgonly --pretend`; every missing binpkg is reported with
  *            the subject that builds it (check-binpkgs.ts)
+ *   direct   (default) binfarm writes the image from the binpkgs the check chose and loads it
+ *            (direct-step.ts, docs/assemble.md#direct); when a package needs emerge, it says which
+ *            and why, and the next two steps run instead
  *   emerge   `emerge --usepkgonly --with-bdeps=n` (into an empty ROOT with --slim)
  *   image    commit the container (tree, distfiles and binpkgs are mounts, so never inside), or
  *            with --slim import the ROOT alone; labelled with what it is made of
@@ -42,6 +45,9 @@ import { writeAssemblyRecord } from './record.ts';
 import { resolveFrom, staleReasons, type AssemblyBase } from './resolve-from.ts';
 import { openSession, stepError, type AssemblySession } from './session.ts';
 import { importRoot } from './slim-image.ts';
+import { assembleDirect } from './direct-step.ts';
+import { describeFallbacks } from './direct/fallback.ts';
+import type { DirectResult } from './direct/write-image.ts';
 import { resolveAssemblySpec, type AssembleFlags, type AssemblySpec } from './spec.ts';
 
 export interface AssembleOptions {
@@ -163,8 +169,16 @@ async function steps(farm: Farm, spec: AssemblySpec, session: AssemblySession, o
     session.skip('emerge', `${keyRef} already holds exactly these packages (use --force to assemble again)`);
     session.skip('image', 'up to date');
   } else {
-    await session.step('emerge', () => mergeVerified(build, container, spec, check, base.partition.dir), (n) => `merged ${n} binary package${n === 1 ? '' : 's'}${spec.slim ? ` into ${ASSEMBLE_ROOT}` : ''}`);
-    image = await session.step('image', () => makeImage(engine, build, container, spec, base, check, key), (i) => `${i.ref}${spec.slim ? ' (slim)' : ''}`);
+    const direct = spec.via === 'direct' ? await session.step('direct', () => directOrFallback(engine, build, container, spec, base, check, key), directNote) : undefined;
+    if (direct?.kind === 'image') {
+      image = { ref: keyRef, id: direct.id };
+      session.skip('emerge', 'written directly from the binpkgs');
+      session.skip('image', 'written directly from the binpkgs');
+    } else {
+      if (!direct) session.skip('direct', '--via emerge');
+      await session.step('emerge', () => mergeVerified(build, container, spec, check, base.partition.dir), (n) => `merged ${n} binary package${n === 1 ? '' : 's'}${spec.slim ? ` into ${ASSEMBLE_ROOT}` : ''}`);
+      image = await session.step('image', () => makeImage(engine, build, container, spec, base, check, key), (i) => `${i.ref}${spec.slim ? ' (slim)' : ''}`);
+    }
     status = 'assembled';
   }
   const refs = [image.ref];
@@ -246,6 +260,30 @@ async function mergeVerified(build: SubjectBuild, container: ContainerHandle, sp
   if (bad.length) throw binpkgCorruptError(spec.name, partitionDir, bad);
   return mergePackages(build, container, spec, check, partitionDir);
 }
+
+/** The direct path (direct-step.ts) after the same digest check as a merge; a fallback is logged with its reasons. */
+async function directOrFallback(
+  engine: Engine,
+  build: SubjectBuild,
+  container: ContainerHandle,
+  spec: AssemblySpec,
+  base: AssemblyBase,
+  check: CheckResult,
+  key: string,
+): Promise<DirectResult> {
+  build.progress.title('verify the binpkgs against the Packages index');
+  const index = await readIndex(base.partition.dir);
+  const bad = await corruptBinpkgs(base.partition.dir, mergedEntries(index, check.merges));
+  if (bad.length) throw binpkgCorruptError(spec.name, base.partition.dir, bad);
+  const repo = `${build.run.options.imagePrefix}/${spec.name}`;
+  const r = await assembleDirect({ engine, build, container, spec, base, check, index, key, repo, tag: shortKey(key) });
+  if (r.kind === 'fallback') {
+    build.logger.warn(`assembly "${spec.name}" uses emerge instead of the direct path: ${describeFallbacks(r.fallbacks)} (docs/assemble.md#fallback)`);
+  }
+  return r;
+}
+
+const directNote = (r: DirectResult) => (r.kind === 'image' ? `${r.layers} layers, image ${r.id.slice(7, 19)}` : `falls back to emerge: ${describeFallbacks(r.fallbacks)}`);
 
 /** `emerge --usepkgonly` for real; returns how many packages were merged. */
 async function mergePackages(build: SubjectBuild, container: ContainerHandle, spec: AssemblySpec, check: CheckResult, partitionDir: string): Promise<number> {
@@ -346,6 +384,7 @@ export function assemblyKey(base: AssemblyBase, spec: AssemblySpec, merges: Merg
       slim: spec.slim,
       labels: spec.labels,
       merges: merges.map((m) => `${m.type} ${display(m)}::${m.repo ?? ''}`),
+      ...(spec.via === 'emerge' ? { via: 'emerge' } : {}),
       binfarm: binfarmVersion(),
     }),
   );

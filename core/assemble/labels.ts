@@ -27,4 +27,6 @@ export const ASSEMBLY_LABEL = {
   slim: 'binfarm.slim',
   version: IMAGE_LABEL.version,
   builtBy: IMAGE_LABEL.builtBy,
+  /** `direct` when binfarm wrote the image from the binpkgs (docs/assemble.md#direct); absent when emerge merged them. */
+  via: 'binfarm.assembled-via',
 } as const;

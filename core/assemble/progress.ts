@@ -11,6 +11,7 @@ export const ASSEMBLE_STEPS = [
   { id: 'resolve', title: 'find the image and binhost partition' },
   { id: 'tree', title: 'mount portage tree' },
   { id: 'check', title: 'check binary packages (emerge --pretend)' },
+  { id: 'direct', title: 'write the image from the binpkgs' },
   { id: 'emerge', title: 'emerge --usepkgonly' },
   { id: 'image', title: 'make the image' },
   { id: 'publish', title: 'publish' },

@@ -23,7 +23,11 @@ export interface AssemblySpec {
   publish: boolean;
   /** Where the spec came from, for messages: `assemble.<name>` and/or `the command line`. */
   source: string;
+  /** `direct`: binfarm writes the image from the binpkgs (docs/assemble.md#direct); `emerge`: emerge merges them in a container. */
+  via: AssemblyVia;
 }
+
+export type AssemblyVia = 'direct' | 'emerge';
 
 /** What the command line says (all optional: the config entry fills the rest). */
 export interface AssembleFlags {
@@ -35,6 +39,8 @@ export interface AssembleFlags {
   labels?: Record<string, string>;
   /** Slim only: replaces the runtime atoms (`[]`: none). */
   runtime?: string[];
+  /** How to make the image (default `direct`). */
+  via?: AssemblyVia;
 }
 
 export function resolveAssemblySpec(options: BinfarmOptions, name: string, flags: AssembleFlags, subjectNames: Iterable<string>): AssemblySpec {
@@ -99,6 +105,7 @@ export function resolveAssemblySpec(options: BinfarmOptions, name: string, flags
     labels: { ...(entry?.labels ?? {}), ...(flags.labels ?? {}) },
     publish: flags.publish ?? entry?.publish ?? false,
     source,
+    via: flags.via ?? 'direct',
   };
 }
 

@@ -18,7 +18,7 @@ import { followProgress, layerProgressReporter } from './progress.ts';
 import { repoAndTag } from './reference.ts';
 import { resolveRegistryAuth } from './registry-auth.ts';
 import { RunRecordFile } from './run-record.ts';
-import type { ContainerHandle, ContainerSpec, Engine, ExecResult, HostResource, ImageInfo, RegistryAuth, StreamHandlers } from './types.ts';
+import type { ContainerHandle, ContainerSpec, Engine, ExecResult, HostResource, ImageConfigInfo, ImageInfo, RegistryAuth, StreamHandlers } from './types.ts';
 
 export interface EngineOptions {
   docker: DockerConnectionConfig & { minApiVersion?: string };
@@ -89,6 +89,44 @@ export class DockerEngine implements Engine {
     } catch (e) {
       if ((e as { statusCode?: number }).statusCode === 404) return undefined;
       this.fail(e, 'inspect image', ref);
+    }
+  }
+
+  async imageConfig(ref: string): Promise<ImageConfigInfo | undefined> {
+    try {
+      const i = await this.docker.getImage(ref).inspect();
+      const config = (i.Config ?? {}) as unknown as Record<string, unknown>;
+      return { id: i.Id, config, diffIds: i.RootFS?.Layers ?? [], os: i.Os, architecture: i.Architecture };
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode === 404) return undefined;
+      this.fail(e, 'inspect image', ref);
+    }
+  }
+
+  async exportImage(ref: string): Promise<Readable> {
+    try {
+      // Never started: no process runs; the container is removed when the stream ends (or by cleanup).
+      const c = await this.docker.createContainer({ Image: ref, Cmd: ['/nonexistent'], Labels: this.labels({ [LABEL.owned]: '1' }), NetworkDisabled: true });
+      this.live.add(c.id);
+      const stream = (await c.export()) as unknown as Readable;
+      const remove = () => {
+        this.live.delete(c.id);
+        c.remove({ force: true }).catch(() => undefined);
+      };
+      stream.once('close', remove);
+      stream.once('end', remove);
+      return stream;
+    } catch (e) {
+      this.fail(e, 'export image', ref);
+    }
+  }
+
+  async loadImage(archive: Readable): Promise<void> {
+    try {
+      const stream = await this.docker.loadImage(archive as unknown as NodeJS.ReadableStream, { quiet: true } as Record<string, unknown>);
+      await followProgress(this.docker, stream, { action: 'load image', host: this.host });
+    } catch (e) {
+      this.fail(e, 'load image');
     }
   }
 

@@ -67,6 +67,16 @@ export interface ImageInfo {
   config?: { cmd: string[] | null; entrypoint: string[] | null };
 }
 
+export interface ImageConfigInfo {
+  id: string;
+  /** The image config's `config` object (Env, Cmd, Entrypoint, WorkingDir, Labels, ...), Docker's capitalisation. */
+  config: Record<string, unknown>;
+  /** `rootfs.diff_ids`, lowest layer first. */
+  diffIds: string[];
+  os: string;
+  architecture: string;
+}
+
 export interface Engine {
   readonly runId: string;
   /** `docker version` facts; throws E_DOCKER_UNREACHABLE with the fix. */
@@ -83,6 +93,12 @@ export interface Engine {
   /** Runs a container to completion, streaming its output. */
   run(spec: ContainerSpec, opts?: StreamHandlers): Promise<ExecResult>;
   tag(image: string, repo: string, tag: string): Promise<void>;
+  /** An image's config, layer diff ids, os and architecture (what an image archive built on top of it needs). */
+  imageConfig(ref: string): Promise<ImageConfigInfo | undefined>;
+  /** The image's filesystem as one tar stream (a created, never started container's export). */
+  exportImage(ref: string): Promise<Readable>;
+  /** `docker load` of an image archive (docker-save layout); layers the engine has are not read again. */
+  loadImage(archive: Readable): Promise<void>;
   /** A new image `repo:tag` = `image` plus labels, no layer copied (label-image.ts); returns its id. */
   labelImage(image: string, ref: { repo: string; tag: string }, labels: Record<string, string>): Promise<string>;
   push(ref: string, opts?: { auth?: RegistryAuth; onProgress?: (line: string) => void }): Promise<{ digest?: string }>;

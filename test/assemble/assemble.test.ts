@@ -56,16 +56,24 @@ test.serial('an assembly installs the requested package and its runtime deps fro
   for (const k of ['binfarm.key', 'binfarm.subject', 'binfarm.run', 'binfarm.host', 'binfarm.state']) t.is(labels[k] ?? '', '', k);
   t.deepEqual(info.Config.Cmd, ['/bin/sh']);
 
-  // the fixture recorded what binfarm ran: a pretend, then the merge, both binaries only
+  // the fixture recorded what binfarm ran: the pretend only (the direct path wrote the image), binaries only
   const calls = readCalls(r.runDir, 'base').map((c) => c.argv);
   t.true(calls.some((a) => a.includes('--usepkgonly') && a.includes('--pretend') && a.includes('app-misc/viewer')));
-  t.true(calls.some((a) => a.includes('--usepkgonly') && a.includes('--with-bdeps=n') && !a.includes('--pretend')));
+  t.false(calls.some((a) => a.includes('--usepkgonly') && !a.includes('--pretend')), 'no merge ran');
   t.false(calls.some((a) => a.includes('--buildpkg') || a.includes('--usepkg')));
+  t.is(labels['binfarm.assembled-via'], 'direct');
 
   const record = JSON.parse(readFileSync(join(env.dir, 'state', 'assemblies', 'viewer.json'), 'utf8')) as { key: string; packages: string[] };
   t.is(record.key, r.key);
   t.true(existsSync(r.logFile));
-  t.true(events.some((e) => e.event === 'step:end' && e.step === 'image'));
+  t.true(events.some((e) => e.event === 'step:end' && e.step === 'direct' && !e.skipped));
+
+  // --via emerge: the merge runs in the container, which is committed
+  const merged = await assembleImage(env.farm(), 'viewer-emerge', { flags: { from: 'base', with: ['app-misc/viewer'], via: 'emerge' } });
+  const mergeCalls = readCalls(merged.runDir, 'base').map((c) => c.argv);
+  t.true(mergeCalls.some((a) => a.includes('--usepkgonly') && a.includes('--with-bdeps=n') && !a.includes('--pretend')));
+  t.is((await docker.getImage(merged.image.ref).inspect()).Config.Labels?.['binfarm.assembled-via'], undefined);
+  t.not(merged.key, r.key, 'the two ways have their own keys');
 
   // unchanged inputs: found by key, nothing merged again
   const again = await assembleImage(env.farm(), 'viewer', { flags: { from: 'base', with: ['app-misc/viewer'] } });
@@ -126,7 +134,7 @@ test.serial('--slim ships the ROOT alone: packages and runtime deps, no Portage,
   t.is(info.Config.Labels?.['binfarm.slim'], 'true');
   t.is(info.Config.Labels?.['binfarm.key'], undefined);
   t.falsy(info.Config.Cmd, 'no shell in the ROOT, so no CMD');
-  t.is(info.RootFS.Layers?.length, 1);
+  t.is(info.RootFS.Layers?.length, r.packages.length + 1, 'one layer per package and the last one');
   const base = await docker.getImage(env.prefix + '/science:' + r.from.image.split(':').pop()).inspect();
   t.true(info.Size < base.Size / 10, `slim ${info.Size} B vs ${base.Size} B`);
 });
@@ -196,7 +204,7 @@ test.serial('an interrupted assembly stops emerge, removes its container and mak
     if (e.event === 'step:title' && /emerge binary \(\d+ of \d+\) app-misc\/sluggish-viewer/.test(e.title)) setTimeout(() => controller.abort(), 200);
   };
   const err = await t.throwsAsync<BinfarmError>(() =>
-    assembleImage(env.farm(), 'sluggish', { flags: { from: 'base', with: ['app-misc/sluggish-viewer'] }, reporter, signal: controller.signal }),
+    assembleImage(env.farm(), 'sluggish', { flags: { from: 'base', with: ['app-misc/sluggish-viewer'], via: 'emerge' }, reporter, signal: controller.signal }),
   );
   t.is(err!.code, 'E_INTERRUPTED');
   const end = events.find((e) => e.event === 'assemble:end');

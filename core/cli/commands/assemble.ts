@@ -12,6 +12,7 @@ interface AssembleCliOptions {
   label?: string[];
   publish?: boolean;
   force?: boolean;
+  via?: 'direct' | 'emerge';
   renderer?: 'default' | 'simple' | 'verbose' | 'silent';
 }
 
@@ -39,6 +40,7 @@ export const command = defineCommand<AssembleCliOptions>({
       .addOption(new Option('--label <key=value>', 'add an image label (repeatable)').argParser(collect))
       .option('--publish', 'push the image to the configured registry')
       .option('--force', 'assemble again even if an image with the same packages exists')
+      .addOption(new Option('--via <path>', 'direct: write the image from the binpkgs (default); emerge: emerge --usepkgonly in a container').choices(['direct', 'emerge']))
       .addOption(new Option('--renderer <name>', 'progress display (default: chosen from the terminal)').choices(['default', 'simple', 'verbose', 'silent'])),
   async run([name], opts, ctx) {
     const [{ BinfarmError, EXIT, exitCodeFor }, { selectRenderer }, { createAssembleReporter }, { installSignalHandlers }] = await Promise.all([
@@ -79,6 +81,7 @@ export const command = defineCommand<AssembleCliOptions>({
           ...(opts.runtime === false ? { runtime: [] } : Array.isArray(opts.runtime) ? { runtime: opts.runtime } : {}),
           ...(opts.tag ? { tag: opts.tag } : {}),
           ...(opts.publish ? { publish: true } : {}),
+          ...(opts.via ? { via: opts.via } : {}),
           ...(Object.keys(labels).length ? { labels } : {}),
         },
         reporter,

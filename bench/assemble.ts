@@ -1,0 +1,180 @@
+/**
+ * Assembly benchmark (issue #13): the direct path against the emerge path, on one machine in one
+ * run. The base subject of test/assemble/_env.ts is built once by the real runner (busybox stage3
+ * fixture, fixture emerge); N generated packages (default 80; a handful carry several MB of
+ * incompressible data) are written once as GPKG binpkgs into its binhost partition and indexed.
+ * Then `assembleImage` of all N runs 3 times each way (`--force`), alternating, and the medians
+ * are reported: the whole assembly, and the step that differs (direct: `direct`; emerge:
+ * `emerge` + `image`), next to the time to just read and decompress the same binpkgs' images.
+ *   node --import=tsx bench/assemble.ts [--n 80] [--big 5] [--big-mb 4] [--runs 3] [--compress gz]
+ * Members are gzip by default: the fixture emerge (busybox) cannot read zstd, Portage's default.
+ */
+import { createReadStream, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Writable } from 'node:stream';
+import { extract } from 'tar-stream';
+import { assembleImage } from '../core/assemble/assemble.ts';
+import { collectingAssembleReporter } from '../core/assemble/progress.ts';
+import { decompressor } from '../core/assemble/direct/decompress.ts';
+import { readGpkg } from '../core/assemble/direct/gpkg-read.ts';
+import { parsePackagesIndex, serializePackagesIndex } from '../core/binhost/packages-index.ts';
+import { runFarm } from '../core/run/runner.ts';
+import { assembleEnv } from '../test/assemble/_env.ts';
+import { writeGpkg, type GpkgFile } from '../test/fixtures/gpkg.ts';
+
+const arg = (name: string, dflt: number | string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1]! : String(dflt);
+};
+const N = Number(arg('n', 80));
+const BIG = Number(arg('big', 5));
+const BIG_MB = Number(arg('big-mb', 4));
+const RUNS = Number(arg('runs', 3));
+const COMPRESS = arg('compress', 'gz') as '' | 'gz' | 'zst' | 'xz';
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const env = await assembleEnv('bench');
+try {
+  let t0 = performance.now();
+  const built = await runFarm(env.farm(), { targets: ['base'] });
+  if (built.status !== 'done') throw new Error(`building base failed: ${String((built.error as Error | undefined)?.message)}`);
+  console.log(`base subject built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+  const index = findIndex(join(env.dir, 'binhost'));
+  const partition = join(index, '..');
+  t0 = performance.now();
+  const parsed = parsePackagesIndex(readFileSync(index, 'utf8'));
+  const atoms: string[] = [];
+  const files: string[] = [];
+  for (let i = 0; i < N; i++) {
+    const pn = `pkg${String(i).padStart(3, '0')}`;
+    const big = i < BIG;
+    const pkgFiles: GpkgFile[] = [
+      { path: 'usr', type: 'directory' },
+      { path: 'usr/bin', type: 'directory' },
+      { path: `usr/bin/${pn}`, type: 'file', data: `#!/bin/sh\necho ${pn}\n`, mode: 0o755 },
+      { path: 'usr/share', type: 'directory' },
+      { path: `usr/share/${pn}`, type: 'directory' },
+      ...Array.from({ length: 8 }, (_, k): GpkgFile => ({ path: `usr/share/${pn}/data-${k}.txt`, type: 'file', data: `${pn} ${k}\n`.repeat(200) })),
+      { path: `usr/bin/${pn}-alias`, type: 'symlink', target: pn },
+      ...(big ? [{ path: `usr/share/${pn}/blob.bin`, type: 'file', data: randomBytes(BIG_MB * 1048576) } as GpkgFile] : []),
+    ];
+    const meta = {
+      SLOT: '0',
+      EAPI: '8',
+      BUILD_TIME: '1760000000',
+      DEFINED_PHASES: 'compile install',
+      repository: 'gentoo',
+      KEYWORDS: 'amd64',
+      LICENSE: 'MIT',
+      USE: '',
+      IUSE: '',
+      DESCRIPTION: `bench package ${pn}`,
+      CHOST: 'x86_64-pc-linux-gnu',
+    };
+    const rel = await writeGpkg(partition, {
+      cat: 'bench-pkg',
+      pf: `${pn}-1.0`,
+      buildId: 1,
+      metadata: meta,
+      files: pkgFiles,
+      compress: COMPRESS,
+      mtime: 1760000000,
+    });
+    const abs = join(partition, rel);
+    const { createHash } = await import('node:crypto');
+    parsed.packages.push({
+      CPV: `bench-pkg/${pn}-1.0`,
+      BUILD_ID: '1',
+      BUILD_TIME: '1760000000',
+      DEFINED_PHASES: 'compile install',
+      EAPI: '8',
+      PATH: rel,
+      MD5: createHash('md5').update(readFileSync(abs)).digest('hex'),
+      SIZE: String(statSync(abs).size),
+      SLOT: '0',
+      REPO: 'gentoo',
+    });
+    atoms.push(`bench-pkg/${pn}`);
+    files.push(abs);
+  }
+  writeFileSync(index, serializePackagesIndex(parsed, { touch: Date.now() / 1000 }));
+  const bytes = files.reduce((s, f) => s + statSync(f).size, 0);
+  console.log(
+    `${N} binpkgs (${BIG} of ${BIG_MB} MiB, members ${COMPRESS || 'plain'}), ${(bytes / 1048576).toFixed(1)} MiB, written in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+
+  // the physical floor: stream each binpkg and decompress its image member to nowhere
+  const floor: number[] = [];
+  const reads: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    t0 = performance.now();
+    for (const f of files) await decompressImage(f);
+    floor.push(performance.now() - t0);
+    t0 = performance.now();
+    for (const f of files) await readGpkg(f);
+    reads.push(performance.now() - t0);
+  }
+  console.log(`floor: decompress the images ${(median(floor) / 1000).toFixed(2)} s, read+parse ${(median(reads) / 1000).toFixed(2)} s (median of ${RUNS})`);
+
+  const flags = { from: 'base', with: atoms };
+  const times: Record<'direct' | 'emerge', { total: number[]; step: number[]; check: number[] }> = {
+    direct: { total: [], step: [], check: [] },
+    emerge: { total: [], step: [], check: [] },
+  };
+  for (let r = 0; r < RUNS; r++) {
+    for (const via of ['direct', 'emerge'] as const) {
+      const { reporter, events } = collectingAssembleReporter();
+      const t = performance.now();
+      const res = await assembleImage(env.farm(), `bench-${via}`, { flags: { ...flags, via }, reporter, force: true });
+      const total = performance.now() - t;
+      const ms = (step: string) => events.reduce((s, e) => s + (e.event === 'step:end' && e.step === step && !e.skipped ? e.ms : 0), 0);
+      if (via === 'direct' && ms('emerge') > 0) throw new Error(`the direct assembly fell back to emerge: ${res.warnings.join('; ')}`);
+      times[via].total.push(total);
+      times[via].step.push(via === 'direct' ? ms('direct') : ms('emerge') + ms('image'));
+      times[via].check.push(ms('check'));
+      console.log(
+        `run ${r + 1} ${via}: ${(total / 1000).toFixed(2)} s (its step ${(times[via].step.at(-1)! / 1000).toFixed(2)} s, check ${(ms('check') / 1000).toFixed(2)} s) → ${res.image.id.slice(7, 19)}`,
+      );
+    }
+  }
+  const m = (xs: number[]) => median(xs) / 1000;
+  console.log('\nmedian of', RUNS, `(N = ${N}):`);
+  console.log(
+    `  emerge path: ${m(times.emerge.total).toFixed(2)} s whole, ${m(times.emerge.step).toFixed(2)} s emerge+commit (${((m(times.emerge.step) * 1000) / N).toFixed(1)} ms/package)`,
+  );
+  console.log(
+    `  direct path: ${m(times.direct.total).toFixed(2)} s whole, ${m(times.direct.step).toFixed(2)} s direct step (${((m(times.direct.step) * 1000) / N).toFixed(1)} ms/package)`,
+  );
+  console.log(`  check (emerge --pretend, both): ${m(times.direct.check).toFixed(2)} s / ${m(times.emerge.check).toFixed(2)} s`);
+  console.log(
+    `  speed-up: ${(m(times.emerge.total) / m(times.direct.total)).toFixed(1)}× whole, ${(m(times.emerge.step) / m(times.direct.step)).toFixed(1)}× step vs step`,
+  );
+  console.log(
+    `  floor: decompress the images ${m(floor).toFixed(2)} s (${((m(floor) * 1000) / N).toFixed(1)} ms/package); read+parse (readGpkg) ${m(reads).toFixed(2)} s`,
+  );
+} finally {
+  await env.cleanup();
+}
+
+function findIndex(root: string): string {
+  for (const e of readdirSync(root, { recursive: true, withFileTypes: true })) if (e.isFile() && e.name === 'Packages') return join(e.parentPath, e.name);
+  throw new Error(`no Packages index under ${root}`);
+}
+
+async function decompressImage(file: string): Promise<void> {
+  const outer = extract();
+  const done = pipeline(createReadStream(file), outer);
+  for await (const member of outer) {
+    const name = member.header.name;
+    const ext = /image\.tar(?:\.([a-z0-9]+))?$/.exec(name);
+    if (!ext) {
+      member.resume();
+      continue;
+    }
+    await pipeline(member, decompressor(ext[1] ?? '', file), new Writable({ write: (_c, _e, cb) => cb() }));
+  }
+  await done;
+}

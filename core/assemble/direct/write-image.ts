@@ -1,0 +1,164 @@
+/**
+ * The direct assembly (docs/assemble.md#direct): the binpkgs `emerge --pretend --usepkgonly`
+ * chose are read on the host and written as an image, no emerge run. Packages are placed in merge
+ * order on a view of the `from` image (place-package.ts); each becomes a layer with its
+ * /var/db/pkg entry; the last layer holds what differs per image (COUNTERs, the global counter,
+ * the world files). The image archive is loaded into the engine, never committed from a container.
+ * Returns the fallbacks instead when any package needs emerge (fallback.ts); nothing is loaded then.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BinfarmError } from '../../errors.ts';
+import type { Engine } from '../../engine/types.ts';
+import type { MergeEntry } from '../pretend-output.ts';
+import { emptyScan, type BaseScan } from './base-scan.ts';
+import type { ProtectConfig } from './config-protect.ts';
+import { formatContents } from './contents.ts';
+import { packageFallbacks, type Fallback } from './fallback.ts';
+import { metaText, readGpkg, type Gpkg } from './gpkg-read.ts';
+import { imageArchive } from './image-archive.ts';
+import { layerGroups } from './layer-groups.ts';
+import { writeLayer, type LayerEntry, type WrittenLayer } from './layer-tar.ts';
+import { PathView } from './path-view.ts';
+import { placePackage } from './place-package.ts';
+import { counterEntries, rootDir, vdbEntries, worldText } from './vdb-entry.ts';
+
+export interface DirectInput {
+  engine: Engine;
+  /** What to merge, in order, with each binpkg's file and its MD5 from the Packages index. */
+  packages: Array<{ merge: MergeEntry; file: string; md5?: string }>;
+  /** The emerge arguments: atoms go to the world file by cat/pn, `@set`s to world_sets. */
+  worldAtoms: string[];
+  worldSets: string[];
+  /** The from image (omitted for a slim image: an empty root). */
+  from?: { ref: string; scan: BaseScan };
+  protect: ProtectConfig;
+  repo: string;
+  tag: string;
+  labels: Record<string, string>;
+  /** Scratch space for the layer files (removed afterwards). */
+  workDir: string;
+  /** SOURCE_DATE_EPOCH, when set: every mtime and `created`. */
+  sourceDateEpoch?: number;
+  progress?: (line: string) => void;
+}
+
+export type DirectResult = { kind: 'image'; id: string; layers: number } | { kind: 'fallback'; fallbacks: Fallback[] };
+
+export async function writeDirectImage(input: DirectInput): Promise<DirectResult> {
+  const log = input.progress ?? (() => undefined);
+  const scan = input.from?.scan ?? emptyScan();
+  const gpkgs: Gpkg[] = [];
+  for (const p of input.packages) gpkgs.push(await readGpkg(p.file));
+  log(`read ${gpkgs.length} binpkg${gpkgs.length === 1 ? '' : 's'}`);
+
+  const fallbacks = input.packages.flatMap((p, i) => packageFallbacks(p.merge, gpkgs[i]!, scan.installed));
+  if (fallbacks.length) return { kind: 'fallback', fallbacks };
+
+  const view = new PathView(new Map(scan.nodes));
+  const placedOwners = new Map<string, string>();
+  const mtimeOf = (g: Gpkg) => input.sourceDateEpoch ?? (Number.parseInt(metaText(g, 'BUILD_TIME'), 10) || 0);
+  const perPackage: Array<Map<string, LayerEntry>> = [];
+  for (const [i, p] of input.packages.entries()) {
+    const g = gpkgs[i]!;
+    const cpv = `${metaText(g, 'CATEGORY')}/${metaText(g, 'PF')}`;
+    if (cpv !== p.merge.cpv) {
+      throw new BinfarmError('E_ASSEMBLE', `the binpkg ${p.file} holds ${cpv}, but emerge chose ${p.merge.cpv} from it`, {
+        hint: 'The Packages index is out of date: `emaint binhost --fix` in the subject image rewrites it.',
+      });
+    }
+    const placed = placePackage(cpv, g, mtimeOf(g), { view, base: scan, protect: input.protect, placedOwners });
+    if ('collision' in placed) return { kind: 'fallback', fallbacks: [{ cpv, reason: placed.collision }] };
+    for (const e of vdbEntries(cpv, g.metadata, formatContents(placed.contents), p.md5, mtimeOf(g))) placed.entries.set(e.path, e);
+    withParents(placed.entries, view, mtimeOf(g));
+    perPackage.push(placed.entries);
+  }
+
+  await mkdir(input.workDir, { recursive: true });
+  try {
+    const fromConfig = input.from ? await input.engine.imageConfig(input.from.ref) : undefined;
+    if (input.from && !fromConfig)
+      throw new BinfarmError('E_ASSEMBLE', `the from image ${input.from.ref} is gone from the engine`, {
+        hint: 'Run the assembly again; `binfarm run <subject>` rebuilds a removed subject image.',
+      });
+    const layers: WrittenLayer[] = [];
+    for (const [n, group] of layerGroups(perPackage, fromConfig?.diffIds.length ?? 0).entries()) {
+      const merged = new Map<string, LayerEntry>();
+      for (const entries of group) for (const [k, v] of entries) if (!merged.has(k) || v.type !== 'directory') merged.set(k, v);
+      layers.push(await writeLayer(merged.values(), join(input.workDir, `layer-${n}.tar`)));
+    }
+    const created = input.sourceDateEpoch ?? Math.max(0, ...gpkgs.map((g) => Number.parseInt(metaText(g, 'BUILD_TIME'), 10) || 0));
+    layers.push(await writeLayer(lastLayer(input, scan, view, gpkgs, created).values(), join(input.workDir, 'layer-last.tar')));
+    log(`wrote ${layers.length} layers (${(layers.reduce((s, l) => s + l.size, 0) / 1048576).toFixed(1)} MiB)`);
+
+    const config = imageConfig(fromConfig?.config, input.labels, view);
+    const archive = imageArchive({
+      config,
+      os: fromConfig?.os ?? 'linux',
+      architecture: fromConfig?.architecture ?? 'amd64',
+      baseDiffIds: fromConfig?.diffIds ?? [],
+      layers,
+      created,
+    });
+    await input.engine.loadImage(archive.stream(`${input.repo}:${input.tag}`));
+    const loaded = await input.engine.inspectImage(`${input.repo}:${input.tag}`);
+    if (loaded?.id !== archive.id) {
+      throw new BinfarmError('E_ASSEMBLE', `loading the image archive gave ${loaded?.id ?? 'no image'}, not ${archive.id}`, {
+        hint: 'The engine rewrote the image config; report this with `docker version`.',
+      });
+    }
+    return { kind: 'image', id: archive.id, layers: layers.length };
+  } finally {
+    await rm(input.workDir, { recursive: true, force: true });
+  }
+}
+
+/** COUNTERs, the global counter and the world files: what depends on the whole assembly. */
+function lastLayer(input: DirectInput, scan: BaseScan, view: PathView, gpkgs: Gpkg[], mtime: number): Map<string, LayerEntry> {
+  const start = Math.max(scan.counter, ...scan.installed.map((i) => i.counter));
+  const cpvs = gpkgs.map((g) => `${metaText(g, 'CATEGORY')}/${metaText(g, 'PF')}`);
+  const entries = new Map<string, LayerEntry>();
+  for (const e of counterEntries(cpvs, start, mtime)) entries.set(e.path, e);
+  const file = (path: string, text: string): LayerEntry => ({
+    path,
+    type: 'file',
+    mode: 0o644,
+    uid: 0,
+    gid: 0,
+    uname: 'root',
+    gname: 'root',
+    mtime,
+    data: Buffer.from(text),
+  });
+  entries.set('var/lib/portage/world', file('var/lib/portage/world', worldText(scan.world, input.worldAtoms)));
+  if (input.worldSets.length || scan.worldSets)
+    entries.set('var/lib/portage/world_sets', file('var/lib/portage/world_sets', worldText(scan.worldSets, input.worldSets)));
+  withParents(entries, view, mtime);
+  return entries;
+}
+
+/** Adds every missing parent directory, with the attributes it has in the view (root 0755 when new). */
+function withParents(entries: Map<string, LayerEntry>, view: PathView, mtime: number): void {
+  for (const path of [...entries.keys()]) {
+    const parts = path.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const p = parts.slice(0, i).join('/');
+      if (entries.has(p)) continue;
+      const n = view.get(p);
+      entries.set(
+        p,
+        n?.type === 'directory'
+          ? { path: p, type: 'directory', mode: n.mode, uid: n.uid, gid: n.gid, uname: n.uname, gname: n.gname, mtime }
+          : rootDir(p, mtime),
+      );
+      if (!n) view.set(p, { type: 'directory', mode: 0o755, uid: 0, gid: 0, uname: 'root', gname: 'root' });
+    }
+  }
+}
+
+/** The from image's config with the assembly's labels (binfarm's own labels of the from image dropped). */
+function imageConfig(from: Record<string, unknown> | undefined, labels: Record<string, string>, view: PathView): Record<string, unknown> {
+  if (!from) return { Labels: labels, ...(view.get(view.resolveAll('bin/sh'))?.type === 'file' ? { Cmd: ['/bin/sh'] } : {}) };
+  const inherited = Object.entries((from.Labels ?? {}) as Record<string, string>).filter(([k]) => !k.startsWith('binfarm.'));
+  return { ...from, Labels: { ...Object.fromEntries(inherited), ...labels } };
+}
