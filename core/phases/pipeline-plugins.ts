@@ -1,7 +1,7 @@
 /**
  * The built-in emerge, package and publish plugins. options-apply.ts applies them to every farm,
  * also for commands that never build (config, plan, render), so this module stays light: each
- * tap imports its phase's implementation (emerge.ts, package.ts, publish.ts) when it runs.
+ * tap imports its phase's implementation (core/emerge/phase.ts, core/package/phase.ts, core/publish/stage.ts) when it runs.
  */
 import type { Farm } from '../farm.ts';
 import type { Plugin } from '../plugin.ts';
@@ -15,7 +15,7 @@ export class EmergePlugin implements Plugin {
     farm.hooks.beforeRun.tap(this.name, (run) => {
       if (!run.farm) run.data.set(FARM_DATA, farm);
     });
-    farm.hooks.emerge.tapPromise(this.name, async (build) => (await import('./emerge.ts')).emergePhase(farm, build));
+    farm.hooks.emerge.tapPromise(this.name, async (build) => (await import('../emerge/phase.ts')).emergePhase(farm, build));
   }
 }
 
@@ -23,7 +23,7 @@ export class PackagePlugin implements Plugin {
   readonly name = 'binfarm:package';
 
   apply(farm: Farm): void {
-    farm.hooks.package.tapPromise(this.name, async (build) => (await import('./package.ts')).packagePhase(farm, build));
+    farm.hooks.package.tapPromise(this.name, async (build) => (await import('../package/phase.ts')).packagePhase(farm, build));
   }
 }
 
@@ -31,7 +31,7 @@ export class PublishPlugin implements Plugin {
   readonly name = 'binfarm:publish';
 
   apply(farm: Farm): void {
-    farm.hooks.publish.tapPromise(this.name, async (build) => (await import('./publish.ts')).stagePublish(build));
+    farm.hooks.publish.tapPromise(this.name, async (build) => (await import('../publish/stage.ts')).stagePublish(build));
     farm.hooks.done.tapPromise(this.name, async (run, summary) => {
       const { publishingEnabled, publishRun } = await import('../publish/publish-run.ts');
       if (!publishingEnabled(run)) return;

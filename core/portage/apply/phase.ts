@@ -54,8 +54,8 @@ export async function applyPatchesToBuild(farm: Farm, build: SubjectBuild, opts:
   build.data.set('binfarm:apply-patches', { ops: plan.ops.length, log: plan.log });
 }
 
-/** The build container of the pipeline (core/phases/build-container.ts, memoised per build), imported lazily. */
+/** The build container of the pipeline (core/build/build-container.ts, memoised per build), imported lazily. */
 async function buildContainer(build: SubjectBuild): Promise<ContainerHandle> {
-  const { ensureBuildContainer } = await import('../../phases/build-container.ts');
+  const { ensureBuildContainer } = await import('../../build/build-container.ts');
   return ensureBuildContainer(build);
 }

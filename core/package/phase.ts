@@ -21,13 +21,10 @@ import { sourceHashes } from '../plan/plan.ts';
 import { STATE_VERSION, writeSubjectState } from '../plan/state.ts';
 import { TREE_SLICE_DATA } from '../plan/tree-slice-build.ts';
 import type { RecordedSlice } from '../plan/tree-slice.ts';
-import { ensureBuildContainer, ensurePartition, releaseBuildContainer, restoreChanges } from './build-container.ts';
+import { ensureBuildContainer, ensurePartition, releaseBuildContainer, restoreChanges } from '../build/build-container.ts';
 import { commitPending, discardPending, keepFailedPending, pendingTag, promote } from './promote-image.ts';
 import { runSmokeTests } from './smoke.ts';
 import { relative, sep } from 'node:path';
-
-/** The plugin itself is in pipeline-plugins.ts (light; it imports this module when the phase runs). */
-export { PackagePlugin } from './pipeline-plugins.ts';
 
 export async function packagePhase(farm: Farm, build: SubjectBuild): Promise<string> {
   const { run, subject } = build;

@@ -8,17 +8,14 @@ import type { Farm } from '../farm.ts';
 import { BinfarmError } from '../errors.ts';
 import type { SubjectBuild } from '../run/context.ts';
 import { recordAttempt } from '../plan/state.ts';
-import { emergeEnv, emergeSetsArgv, emergeWorldArgv } from '../emerge/argv.ts';
-import { checkProfileArch, ensureBuildUser } from '../emerge/bootstrap.ts';
-import { explainLog, hostLogPath } from '../emerge/log-tail.ts';
-import { EmergeOutputParser } from '../emerge/parse-output.ts';
-import { addResult, EMERGE_DATA, emptyRecord, type EmergeRecord } from '../emerge/record.ts';
-import { runEmerge, type EmergeInvocation } from '../emerge/run-emerge.ts';
-import { excludeStaleBinpkgs, exclusionNote, recordBuiltBinpkgs } from '../emerge/binpkg-reuse.ts';
-import { CONTAINER_LOGDIR, ensureBuildContainer, ensurePartition, hostLogDir, releaseBuildContainer, restoreChanges } from './build-container.ts';
-
-/** The plugin itself is in pipeline-plugins.ts (light; it imports this module when the phase runs). */
-export { EmergePlugin } from './pipeline-plugins.ts';
+import { emergeEnv, emergeSetsArgv, emergeWorldArgv } from './argv.ts';
+import { checkProfileArch, ensureBuildUser } from './bootstrap.ts';
+import { explainLog, hostLogPath } from './log-tail.ts';
+import { EmergeOutputParser } from './parse-output.ts';
+import { addResult, EMERGE_DATA, emptyRecord, type EmergeRecord } from './record.ts';
+import { runEmerge, type EmergeInvocation } from './run-emerge.ts';
+import { excludeStaleBinpkgs, exclusionNote, recordBuiltBinpkgs } from './binpkg-reuse.ts';
+import { CONTAINER_LOGDIR, ensureBuildContainer, ensurePartition, hostLogDir, releaseBuildContainer, restoreChanges } from '../build/build-container.ts';
 
 export async function emergePhase(farm: Farm, build: SubjectBuild): Promise<string> {
   const { subject, run } = build;
