@@ -1,0 +1,20 @@
+/**
+ * Phase 5 of a subject's walk (docs/internals/walk.md): package.
+ *   core/package/phase.ts          the phase: Packages index, commit, smoke tests, promotion, state
+ *   core/binhost/verify-index.ts   the partition's Packages index checked from TypeScript
+ *   core/package/promote-image.ts  the image committed pending and promoted once its tests passed
+ *   core/package/smoke.ts          the subject's smoke tests, each in a fresh container
+ *   core/plan/state.ts             the build recorded in the state directory
+ *   core/build/build-container.ts  the build container, committed and then removed
+ * Light for the same reason as emerge.ts: the tap imports the implementation when the phase runs.
+ */
+import type { Farm } from '../farm.ts';
+import type { Plugin } from '../plugin.ts';
+
+export class PackagePlugin implements Plugin {
+  readonly name = 'binfarm:package';
+
+  apply(farm: Farm): void {
+    farm.hooks.package.tapPromise(this.name, async (build) => (await import('../package/phase.ts')).packagePhase(farm, build));
+  }
+}
