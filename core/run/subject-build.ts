@@ -54,6 +54,8 @@ export function createSubjectBuild(
     },
     logFile: log.path,
     key: plan.key,
+    // What the plan rendered and hashed: the build renders the subject's Portage model no more (core/portage/portage-of-build.ts).
+    portage: plan.portage,
   });
   return { build, log, phase };
 }
