@@ -4,6 +4,7 @@
  *   core/binhost/verify-index.ts   the partition's Packages index checked from TypeScript
  *   core/package/promote-image.ts  the image committed pending and promoted once its tests passed
  *   core/package/smoke.ts          the subject's smoke tests, each in a fresh container
+ *   core/plan/image-labels.ts      the labels the image carries (key, parent, packages, partition)
  *   core/plan/state.ts             the build recorded in the state directory
  *   core/build/build-container.ts  the build container, committed and then removed
  * Light for the same reason as emerge.ts: the tap imports the implementation when the phase runs.

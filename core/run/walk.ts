@@ -10,6 +10,7 @@
  * of the key is the whole tree; after it, the subject's tree slice (what it emerged) is known,
  * and the key the image and binpkgs are filed under is computed from it.
  */
+import { BinfarmError } from '../errors.ts';
 import { PHASES, type PhaseName, type SubjectBuild } from './context.ts';
 import type { LogFile } from './log-file.ts';
 import { runPhase, type SubjectRunDeps } from './subject-build.ts';
@@ -24,7 +25,9 @@ export const SUBJECT_WALK: readonly WalkStep[] = ['fetchStage3', 'mountPortage',
 
 /** The phases of SUBJECT_WALK are the hooks' PHASES, in their order (checked when this module loads). */
 const walkPhases = SUBJECT_WALK.filter((s): s is PhaseName => s !== REKEY);
-if (walkPhases.join() !== PHASES.join()) throw new Error(`SUBJECT_WALK (${walkPhases.join()}) does not hold the PHASES (${PHASES.join()}) in order`);
+if (walkPhases.join() !== PHASES.join()) {
+  throw new BinfarmError('E_INTERNAL', `SUBJECT_WALK (${walkPhases.join()}) does not hold the PHASES (${PHASES.join()}) in order`);
+}
 
 /**
  * Walks one subject: each phase hook (recording its PhaseRecord), and the re-key after emerge.
