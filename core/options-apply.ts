@@ -1,8 +1,10 @@
 import type { Farm } from './farm.ts';
 import { ApplyPatchesPlugin } from './phases/apply-patches.ts';
+import { EmergePlugin } from './phases/emerge.ts';
 import { FetchStage3Plugin } from './phases/fetch-stage3.ts';
 import { MountPortagePlugin } from './phases/mount-portage.ts';
-import { EmergePlugin, PackagePlugin, PublishPlugin } from './phases/pipeline-plugins.ts';
+import { PackagePlugin } from './phases/package.ts';
+import { PublishPlugin } from './phases/publish.ts';
 import { PatchStrategiesPlugin } from './portage/strategies/index.ts';
 import { MountStrategiesPlugin } from './tree/mount/registry.ts';
 

@@ -27,7 +27,7 @@ import type { SubjectBuild } from '../run/context.ts';
 import { parsePackagesIndex, type IndexBlock } from '../binhost/packages-index.ts';
 import { emergeEnv } from '../emerge/argv.ts';
 import { runEmerge } from '../emerge/run-emerge.ts';
-import { ensureBuildContainer, PKGDIR_READONLY, restoreChanges } from '../phases/build-container.ts';
+import { ensureBuildContainer, PKGDIR_READONLY, restoreChanges } from '../build/build-container.ts';
 import { binpkgCorruptError, corruptBinpkgs, digestFailuresInOutput } from './binpkg-digests.ts';
 import { binfarmVersion } from '../plan/binfarm-version.ts';
 import { IMAGE_LABEL } from '../plan/image-labels.ts';

@@ -14,6 +14,7 @@ import type { Progress, RunContext, SubjectBuild } from '../run/context.ts';
 import { LogFile, stamp } from '../run/log-file.ts';
 import { createRunId } from '../run/run-id.ts';
 import { createRunContext } from '../run/create-run-context.ts';
+import { newSubjectBuild } from '../run/new-subject-build.ts';
 import type { Subject } from '../subject/types.ts';
 import type { AssembleReporter, AssembleStep, StepError } from './progress.ts';
 
@@ -117,18 +118,8 @@ export function openSession(farm: Farm, opts: SessionOptions): AssemblySession {
       reporter.emit({ event: 'step:end', step: id, ms: 0, skipped: reason });
     },
     buildOf(subject, baseImage, partition) {
-      return {
-        run,
-        subject,
-        parent: undefined,
-        logger: createLogger(subject.name, emitLog),
-        progress,
-        logFile: log.path,
-        baseImage,
-        partition,
-        phases: [],
-        data: new Map(),
-      };
+      const logger = createLogger(subject.name, emitLog);
+      return newSubjectBuild({ run, subject, parent: undefined, logger, progress, logFile: log.path, baseImage, partition });
     },
     async close() {
       try {

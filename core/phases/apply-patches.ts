@@ -1,3 +1,11 @@
+/**
+ * Phase 3 of a subject's walk (docs/internals/walk.md): applyPatches.
+ *   core/portage/apply/phase.ts       the phase: the subject's Portage model rendered and applied into the build container
+ *   core/portage/apply/plan.ts        file operations chosen per file by the patch strategies (core/portage/strategy.ts)
+ *   core/portage/apply/execute.ts     those operations carried out through the Engine API
+ *   core/portage/apply/overlays.ts    the subject's root overlays and build context
+ *   core/build/build-container.ts     the build container the phase writes into
+ */
 import type { Farm } from '../farm.ts';
 import type { Plugin } from '../plugin.ts';
 

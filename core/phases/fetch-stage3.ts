@@ -1,3 +1,8 @@
+/**
+ * Phase 1 of a subject's walk (docs/internals/walk.md): fetchStage3.
+ *   core/stage3/resolve.ts   the base image: the stage3 (image or tarball, core/stage3/tarball.ts) for
+ *                            the base subject, the parent's image for the others
+ */
 import type { Farm } from '../farm.ts';
 import type { Plugin } from '../plugin.ts';
 

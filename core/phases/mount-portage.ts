@@ -1,3 +1,9 @@
+/**
+ * Phase 2 of a subject's walk (docs/internals/walk.md): mountPortage.
+ *   core/tree/provide.ts          the tree and overlays as cached images or directories (core/tree/cache.ts)
+ *   core/tree/sources/            where the tree comes from (dir, snapshot, image, git, squashfs)
+ *   core/tree/mount/registry.ts   the mount strategies (squashfs, bind, volume, copy) and their hook
+ */
 import type { Farm } from '../farm.ts';
 import type { Plugin } from '../plugin.ts';
 import { resolveMountStrategies } from '../tree/mount/registry.ts';

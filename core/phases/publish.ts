@@ -1,27 +1,23 @@
 /**
- * The publish phase (built-in plugin). Per subject it only stages what to publish; the actual
- * pushes and binhost generations happen in the `done` hook, i.e. once the whole run succeeded —
- * a failed or interrupted run publishes nothing, and the published binhost never holds half a
- * run.
+ * Phase 6 of a subject's walk (docs/internals/walk.md): publish. Per subject it only stages; the
+ * pushes and binhost generations happen in the `done` hook, once the whole run succeeded.
+ *   core/publish/stage.ts          the phase: stage the subject for `done`
+ *   core/publish/publish-run.ts    `done`: images pushed (registry.ts), binhost generations published (generations.ts)
+ *   core/publish/targets.ts        where binhosts are published (dir, rsync, ...)
+ * Light for the same reason as emerge.ts: the taps import the implementation when they run.
  */
-import type { SubjectBuild } from '../run/context.ts';
-import { BinfarmError } from '../errors.ts';
-import { relative, sep } from 'node:path';
-import { binhostRoot } from '../binhost/partition.ts';
-import { publishingEnabled, stagedOf } from '../publish/publish-run.ts';
+import type { Farm } from '../farm.ts';
+import type { Plugin } from '../plugin.ts';
 
-/** The plugin itself is in pipeline-plugins.ts (light; it imports this module when the phase runs). */
-export { PublishPlugin } from './pipeline-plugins.ts';
+export class PublishPlugin implements Plugin {
+  readonly name = 'binfarm:publish';
 
-/** The publish tap: stages the subject for the `done` hook (which pushes once the whole run succeeded). */
-export async function stagePublish(build: SubjectBuild): Promise<string> {
-  if (!publishingEnabled(build.run)) return 'not published (run.publish is off; use `binfarm run --publish`)';
-  if (!build.image || !build.key || !build.partition) {
-    throw new BinfarmError('E_INTERNAL', `subject "${build.subject.name}" reached publish without an image, key or partition`, {
-      hint: 'The package phase records them.',
+  apply(farm: Farm): void {
+    farm.hooks.publish.tapPromise(this.name, async (build) => (await import('../publish/stage.ts')).stagePublish(build));
+    farm.hooks.done.tapPromise(this.name, async (run, summary) => {
+      const { publishingEnabled, publishRun } = await import('../publish/publish-run.ts');
+      if (!publishingEnabled(run)) return;
+      await publishRun(run, summary);
     });
   }
-  const rel = relative(binhostRoot(build.run.options, build.run.stateDir), build.partition).split(sep).join('/');
-  stagedOf(build.run).set(build.subject.name, { subject: build.subject.name, key: build.key, image: build.image, partition: { dir: build.partition, rel } });
-  return 'staged; published when the run succeeds';
 }

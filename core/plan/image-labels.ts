@@ -2,7 +2,7 @@
  * Labels on subject images. `binfarm.key` is how a run finds an up-to-date image; the package
  * labels let a run check the binpkgs even when the state directory was lost.
  * An image is committed *pending* (`binfarm.pending-key`, empty `binfarm.key`) and promoted only
- * after its smoke tests passed (core/phases/promote-image.ts): `binfarm.key` and the passed mark
+ * after its smoke tests passed (core/package/promote-image.ts): `binfarm.key` and the passed mark
  * `binfarm.tested`, both the key. Only `trustedKey` decides whether an image counts.
  */
 export const IMAGE_LABEL = {

@@ -16,6 +16,7 @@ import { sha256, stableHash, stableStringify } from '../util/hash.ts';
 import { partitionOf, type Partition } from '../binhost/partition.ts';
 import { binfarmVersion } from './binfarm-version.ts';
 import { renderSubject } from '../portage/render-subject.ts';
+import { portageOfBuild } from '../portage/portage-of-build.ts';
 import { hashTree } from './tree-digest.ts';
 import { FARM_DATA } from './run-data.ts';
 import { fileInputs, type KeyContent } from './file-inputs.ts';
@@ -52,8 +53,15 @@ export function shortKey(key: string): string {
   return key.slice(0, 12);
 }
 
-export async function computeKey(farm: Farm, subject: Subject, basis: KeyBasis, stateDir: string): Promise<KeyComputation> {
-  const { model, files } = await renderSubject(farm, subject);
+/** `rendered`: the subject's Portage model when the caller has it (a build's, core/portage/portage-of-build.ts); rendered here otherwise. */
+export async function computeKey(
+  farm: Farm,
+  subject: Subject,
+  basis: KeyBasis,
+  stateDir: string,
+  rendered?: { model: PortageModel; files: Map<string, string> },
+): Promise<KeyComputation> {
+  const { model, files } = rendered ?? (await renderSubject(farm, subject));
   const inputs: Record<string, string> = {};
   const unknown: string[] = [];
   const put = (name: string, value: string | undefined | null): void => {
@@ -101,7 +109,9 @@ export async function computeSubjectKey(build: SubjectBuild, farm: Farm | undefi
   const parentKey = build.subject.parent === null ? null : build.parent?.key;
   // The tree input is the subject's tree slice (what it emerged), not the whole tree's digest.
   const treeDigest = (await (await import('./tree-slice-build.ts')).treeSliceOf(build))?.digest ?? build.tree?.digest;
-  const result = await computeKey(farm, build.subject, { parentKey, stage3Digest: build.stage3Digest, treeDigest }, build.run.stateDir);
+  // The build's own rendering: the files hashed here are the ones applyPatches applied.
+  const portage = await portageOfBuild(build, farm);
+  const result = await computeKey(farm, build.subject, { parentKey, stage3Digest: build.stage3Digest, treeDigest }, build.run.stateDir, portage);
   if (!result.key) {
     throw new BinfarmError('E_PLAN', `the content key of subject "${build.subject.name}" cannot be computed: ${result.unknown.join(', ')} unknown`, {
       hint: result.unknown.includes('parent')

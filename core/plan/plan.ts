@@ -83,6 +83,7 @@ export async function planRun(farm: Farm, targets: string[], opts: PlanOptions =
       reasons: decision.reasons,
       depth,
       partition: comp.partition.dir,
+      portage: { model: comp.model, files: comp.files },
       ...(decision.image ? { image: decision.image } : {}),
       ...(comp.unknown.length ? { unknown: comp.unknown } : {}),
     };

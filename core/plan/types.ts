@@ -1,3 +1,4 @@
+import type { PortageModel } from '../portage/model.ts';
 import type { Subject } from '../subject/types.ts';
 
 /** Why a subject must be built (shown by `binfarm plan --explain`). */
@@ -35,6 +36,8 @@ export interface SubjectPlan {
   partition?: string;
   /** Inputs still unknown (`stage3`, `tree`, `parent`): the key is computed during the run. */
   unknown?: string[];
+  /** The subject's Portage model and rendered files, as hashed here: a build of the subject starts with them (rendered once). */
+  portage?: { model: PortageModel; files: Map<string, string> };
 }
 
 /** The ordered plan of a run: parents before children. */

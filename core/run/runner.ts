@@ -11,7 +11,9 @@ import { LogFile, stamp } from './log-file.ts';
 import type { RunFailure, RunReporter } from './progress/events.ts';
 import { createRunId } from './run-id.ts';
 import { runSchedule } from './schedule.ts';
-import { createSubjectBuild, errorInfo, runPhases, type SubjectRunDeps } from './subject-build.ts';
+import { createSubjectBuild, errorInfo, type SubjectRunDeps } from './subject-build.ts';
+import { walkSubject } from './walk.ts';
+import { newSubjectBuild } from './new-subject-build.ts';
 import { defaultCollaborators, type RunCollaborators } from './collaborators.ts';
 import { createRunContext } from './create-run-context.ts';
 import { createJournalReporter, teeReporters } from './journal.ts';
@@ -50,7 +52,7 @@ export interface RunResult {
 
 /**
  * `binfarm run`: plan the subject DAG, then build each stale subject through the six phase
- * hooks, parents before children, up to `run.concurrency` at once. Lifecycle: beforeRun →
+ * hooks (its walk: core/run/walk.ts), parents before children, up to `run.concurrency` at once. Lifecycle: beforeRun →
  * subjects → done(summary) | failed(error) → shutdown (always) → engine cleanup (always).
  * Every log line goes to `<runDir>/run.log`; each subject has `<runDir>/<subject>.log`.
  */
@@ -200,7 +202,7 @@ async function buildOne(
   log.line(`== ${name}: build started (run ${deps.run.runId}); ${sp.reasons.map((r) => `${r.input}: ${r.change}`).join('; ') || 'no reason recorded'}`);
   const t0 = performance.now();
   try {
-    await runPhases(deps, build, log, phase);
+    await walkSubject(deps, build, log, phase);
     summary.built.push(name);
     deps.reporter.emit({ event: 'subject:end', subject: name, status: 'built', ms: Math.round(performance.now() - t0) });
   } catch (e) {
@@ -218,19 +220,8 @@ async function buildOne(
 function upToDate(deps: SubjectRunDeps, sp: SubjectPlan, parent: SubjectBuild | undefined): SubjectBuild {
   const o = deps.run.options;
   const image = sp.image ?? (sp.key ? { ref: `${o.imagePrefix}/${sp.subject.name}:${sp.key.slice(0, 12)}`, id: '' } : undefined);
-  return {
-    run: deps.run,
-    subject: sp.subject,
-    parent,
-    logger: deps.farm.getLogger(sp.subject.name),
-    progress: { output() {}, title() {} },
-    logFile: '',
-    ...(sp.key ? { key: sp.key } : {}),
-    ...(image ? { image } : {}),
-    ...(sp.partition ? { partition: sp.partition } : {}),
-    phases: [],
-    data: new Map(),
-  };
+  const logger = deps.farm.getLogger(sp.subject.name);
+  return newSubjectBuild({ run: deps.run, subject: sp.subject, parent, logger, key: sp.key, image, partition: sp.partition });
 }
 
 function skipReason(sp: SubjectPlan): string {

@@ -4,8 +4,9 @@ import { BinfarmError, isBinfarmError, rootCause } from '../errors.ts';
 import { createLogger, type LogType } from '../log/logger.ts';
 import type { SubjectPlan } from '../plan/types.ts';
 import { phaseRecord } from './claims.ts';
-import { PHASES, type PhaseName, type RunContext, type SubjectBuild } from './context.ts';
+import { type PhaseName, type RunContext, type SubjectBuild } from './context.ts';
 import { LogFile } from './log-file.ts';
+import { newSubjectBuild } from './new-subject-build.ts';
 import type { ErrorInfo, RunReporter } from './progress/events.ts';
 
 export interface SubjectRunDeps {
@@ -14,7 +15,7 @@ export interface SubjectRunDeps {
   reporter: RunReporter;
   /** Writes one log line to run.log and the reporter (after the infrastructureLog hook). */
   sink(origin: string, type: LogType, args: unknown[], subject?: string, phase?: PhaseName): void;
-  /** The re-key step, after emerge: stage3 digest and tree slice are known (the final key). */
+  /** The re-key step of the walk (core/run/walk.ts), after emerge: stage3 digest and tree slice are known (the final key). */
   rekey?(build: SubjectBuild): Promise<string | undefined>;
 }
 
@@ -32,7 +33,7 @@ export function createSubjectBuild(
     log.line(`[${type}] ${origin}: ${args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.message : JSON.stringify(a))).join(' ')}`);
     deps.sink(origin, type, args, name, phase.current);
   };
-  const build: SubjectBuild = {
+  const build = newSubjectBuild({
     run: deps.run,
     subject: plan.subject,
     parent,
@@ -52,49 +53,40 @@ export function createSubjectBuild(
       },
     },
     logFile: log.path,
-    ...(plan.key ? { key: plan.key } : {}),
-    phases: [],
-    data: new Map(),
-  };
+    key: plan.key,
+    // What the plan rendered and hashed: the build renders the subject's Portage model no more (core/portage/portage-of-build.ts).
+    portage: plan.portage,
+  });
   return { build, log, phase };
 }
 
 /**
- * Runs the six phase hooks for one subject, in order, recording each PhaseRecord. The first
- * failing phase ends the subject; its error is rethrown (already wrapped with the plugin,
- * hook and subject by the hooks).
+ * Runs one phase hook of a subject's walk (core/run/walk.ts), recording its PhaseRecord. A
+ * failing phase rethrows its error (already wrapped with the plugin, hook and subject by the hooks).
  */
-export async function runPhases(deps: SubjectRunDeps, build: SubjectBuild, log: LogFile, phase: { current?: PhaseName }): Promise<void> {
+export async function runPhase(deps: SubjectRunDeps, build: SubjectBuild, log: LogFile, phase: { current?: PhaseName }, p: PhaseName): Promise<void> {
   const name = build.subject.name;
-  for (const p of PHASES) {
-    if (deps.run.signal.aborted) throw interrupted(deps.run.signal.reason);
-    phase.current = p;
-    deps.reporter.emit({ event: 'phase:start', subject: name, phase: p });
-    log.line(`== phase ${p}`);
-    const t0 = performance.now();
-    try {
-      const result = await deps.farm.hooks[p].promise(build);
-      const record = phaseRecord(deps.farm, build, p, result, Math.round(performance.now() - t0));
-      build.phases.push(record);
-      log.line(`== phase ${p}: ${record.status}${record.by ? ` by ${record.by}` : ''}${record.note ? ` (${record.note})` : ''} in ${record.ms} ms`);
-      deps.reporter.emit({ event: 'phase:end', subject: name, phase: p, record });
-    } catch (e) {
-      // A phase that ends because the run was aborted fails as "interrupted", whatever it threw.
-      const err = deps.run.signal.aborted ? interrupted(deps.run.signal.reason, e) : e;
-      const ms = Math.round(performance.now() - t0);
-      build.phases.push({ phase: p, status: 'failed', ms, note: errorInfo(err).message });
-      log.line(`== phase ${p} FAILED after ${ms} ms: ${errorInfo(err).message}`);
-      deps.reporter.emit({ event: 'phase:fail', subject: name, phase: p, ms, error: errorInfo(err) });
-      throw err;
-    } finally {
-      phase.current = undefined;
-    }
-    if (p === 'emerge' && deps.rekey) {
-      // Re-key: what the subject emerged is known now, hence its tree slice: the key the image and binpkgs are filed under.
-      const key = await deps.rekey(build);
-      if (key) build.key = key;
-      log.line(`== content key ${build.key ?? '(none)'}`);
-    }
+  if (deps.run.signal.aborted) throw interrupted(deps.run.signal.reason);
+  phase.current = p;
+  deps.reporter.emit({ event: 'phase:start', subject: name, phase: p });
+  log.line(`== phase ${p}`);
+  const t0 = performance.now();
+  try {
+    const result = await deps.farm.hooks[p].promise(build);
+    const record = phaseRecord(deps.farm, build, p, result, Math.round(performance.now() - t0));
+    build.phases.push(record);
+    log.line(`== phase ${p}: ${record.status}${record.by ? ` by ${record.by}` : ''}${record.note ? ` (${record.note})` : ''} in ${record.ms} ms`);
+    deps.reporter.emit({ event: 'phase:end', subject: name, phase: p, record });
+  } catch (e) {
+    // A phase that ends because the run was aborted fails as "interrupted", whatever it threw.
+    const err = deps.run.signal.aborted ? interrupted(deps.run.signal.reason, e) : e;
+    const ms = Math.round(performance.now() - t0);
+    build.phases.push({ phase: p, status: 'failed', ms, note: errorInfo(err).message });
+    log.line(`== phase ${p} FAILED after ${ms} ms: ${errorInfo(err).message}`);
+    deps.reporter.emit({ event: 'phase:fail', subject: name, phase: p, ms, error: errorInfo(err) });
+    throw err;
+  } finally {
+    phase.current = undefined;
   }
 }
 

@@ -2,7 +2,7 @@ import type { Farm } from '../../farm.ts';
 import type { ContainerHandle } from '../../engine/types.ts';
 import type { SubjectBuild } from '../../run/context.ts';
 import { DEFAULT_PROFILE_REPO, PORTAGE_DIR } from '../render/conventions.ts';
-import { renderSubject } from '../render-subject.ts';
+import { portageOfBuild } from '../portage-of-build.ts';
 import { resolveStrategies, strategyChooser } from '../strategy.ts';
 import { executeOps } from './execute.ts';
 import { collectOverlayFiles } from './overlays.ts';
@@ -11,14 +11,13 @@ import { planApply } from './plan.ts';
 import { readImagePaths } from './read-image.ts';
 
 /**
- * The applyPatches phase: render the subject's /etc/portage, read what the build container
+ * The applyPatches phase: the build's /etc/portage (rendered once per build: portage-of-build.ts), read what the build container
  * has, plan every file operation with the chosen strategies (plus the subject's root
- * overlays and build context), and carry the plan out through the Engine API. Records `build.portage`.
+ * overlays and build context), and carry the plan out through the Engine API. Applies `build.portage`, the files the key hashes.
  */
 export async function applyPatchesToBuild(farm: Farm, build: SubjectBuild, opts: { container?: ContainerHandle } = {}): Promise<void> {
   build.progress.title('render /etc/portage');
-  const rendered = await renderSubject(farm, build.subject);
-  build.portage = rendered;
+  const rendered = await portageOfBuild(build, farm);
   // the mountPortage phase mounts repositories where repos.conf must point; they should agree
   for (const [name, location] of Object.entries(build.tree?.repos ?? {})) {
     const entry = rendered.model.repos[name] ?? (location === rendered.model.repos.gentoo?.location ? rendered.model.repos.gentoo : undefined);
@@ -54,8 +53,8 @@ export async function applyPatchesToBuild(farm: Farm, build: SubjectBuild, opts:
   build.data.set('binfarm:apply-patches', { ops: plan.ops.length, log: plan.log });
 }
 
-/** The build container of the pipeline (core/phases/build-container.ts, memoised per build), imported lazily. */
+/** The build container of the pipeline (core/build/build-container.ts, memoised per build), imported lazily. */
 async function buildContainer(build: SubjectBuild): Promise<ContainerHandle> {
-  const { ensureBuildContainer } = await import('../../phases/build-container.ts');
+  const { ensureBuildContainer } = await import('../../build/build-container.ts');
   return ensureBuildContainer(build);
 }

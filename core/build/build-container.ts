@@ -12,7 +12,7 @@ import type { SubjectBuild } from '../run/context.ts';
 import { binhostRoot, partitionOf } from '../binhost/partition.ts';
 import { reconcileOnce } from '../binhost/reconcile.ts';
 import { farmOf, KEY_DATA, type KeyData } from '../plan/key.ts';
-import { renderSubject } from '../portage/render-subject.ts';
+import { portageOfBuild } from '../portage/portage-of-build.ts';
 
 /** Where Portage writes build logs inside the container (make.conf PORTAGE_LOGDIR, core/portage). */
 export const CONTAINER_LOGDIR = '/var/log/portage';
@@ -48,7 +48,7 @@ export async function ensurePartition(build: SubjectBuild): Promise<string> {
     if (!model) {
       const farm = farmOf(build.run);
       if (!farm) throw new BinfarmError('E_INTERNAL', 'the binhost partition needs the Portage model: set RunContext.farm or build.portage first');
-      model = (await renderSubject(farm, build.subject)).model;
+      model = (await portageOfBuild(build, farm)).model;
     }
     dir = partitionOf(build.run.options, build.run.stateDir, model).dir;
   }

@@ -1,0 +1,44 @@
+import test from 'ava';
+import { readFileSync } from 'node:fs';
+import { runFarm } from '../../core/run/runner.ts';
+import { PHASES } from '../../core/run/context.ts';
+import { REKEY, SUBJECT_WALK } from '../../core/run/walk.ts';
+import { builderPlugin, offlineCollaborators, planOf, testFarm, type Step } from './_farm.ts';
+
+test('the subject walk is the six phases in order with the re-key between emerge and package', (t) => {
+  t.deepEqual(
+    SUBJECT_WALK.filter((s) => s !== REKEY),
+    [...PHASES],
+  );
+  t.deepEqual(SUBJECT_WALK.slice(SUBJECT_WALK.indexOf('emerge'), SUBJECT_WALK.indexOf('package') + 1), ['emerge', REKEY, 'package']);
+});
+
+test('a run walks each subject: the re-key runs after its emerge ended and before its package started', async (t) => {
+  const steps: Step[] = [];
+  const farm = testFarm(t, { plugins: [builderPlugin({ steps })], subjects: { tools: {} } });
+  const rekeys: Array<{ subject: string; t: number; key: string | undefined }> = [];
+  const result = await runFarm(farm, {
+    plan: planOf(farm, ['base', 'tools']),
+    collaborators: {
+      ...offlineCollaborators(),
+      rekey: async (b) => {
+        rekeys.push({ subject: b.subject.name, t: performance.now(), key: b.key });
+        return `walked-${b.subject.name}`;
+      },
+    },
+  });
+  t.is(result.status, 'done');
+  t.deepEqual(
+    rekeys.map((r) => r.subject),
+    ['base', 'tools'],
+  );
+  for (const r of rekeys) {
+    const at = (phase: string, when: 'start' | 'end') => steps.find((s) => s.subject === r.subject && s.phase === phase && s.at === when)!.t;
+    t.true(at('emerge', 'end') <= r.t, `${r.subject}: re-key after emerge`);
+    t.true(r.t <= at('package', 'start'), `${r.subject}: re-key before package`);
+  }
+  const tools = result.builds.get('tools')!;
+  t.is(tools.key, 'walked-tools');
+  const log = readFileSync(tools.logFile, 'utf8');
+  t.regex(log, /== phase emerge: claimed[^\n]*\n== content key walked-tools\n== phase package\n/, 'the log shows the re-key between emerge and package');
+});
