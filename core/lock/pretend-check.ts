@@ -8,7 +8,7 @@
 import type { Farm } from '../farm.ts';
 import { BinfarmError } from '../errors.ts';
 import { emergeEnv, emergeSetsArgv, emergeWorldArgv } from '../emerge/argv.ts';
-import { ensureBuildContainer } from '../phases/build-container.ts';
+import { ensureBuildContainer } from '../build/build-container.ts';
 import type { SubjectBuild } from '../run/context.ts';
 import type { LockedSubject } from './format.ts';
 import { pretendPackages, type PretendPackage } from './pretend-packages.ts';
