@@ -40,8 +40,10 @@ export interface EngineApi {
   listVolumes(filters: Filters): Promise<{ Volumes?: RawVolume[] | null }>;
 }
 
-/** dockerode's status texts, for errors worded like its own. */
-const REASONS: Record<number, string> = { 304: 'not modified', 400: 'bad parameter', 404: 'no such object', 409: 'conflict', 500: 'server error' };
+/** dockerode's status texts for these calls (its `statusCodes`), for errors worded like its own. */
+const LIST: Record<number, string> = { 400: 'bad parameter', 500: 'server error' };
+const INSPECT_IMAGE: Record<number, string> = { 404: 'no such image', 500: 'server error' };
+const VERSION: Record<number, string> = { 500: 'server error' };
 
 /**
  * An Engine API client over node:http(s), or undefined for transports it does not speak (ssh://,
@@ -55,7 +57,7 @@ export function httpEngineApi(options: DockerOptions): EngineApi | undefined {
   else return undefined;
   const send = options.protocol === 'https' ? httpsRequest : httpRequest;
 
-  const get = <T>(path: string, query?: Record<string, string | number>): Promise<T> =>
+  const get = <T>(reasons: Record<number, string>, path: string, query?: Record<string, string>): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       const q = query ? `?${stringify(query)}` : '';
       const req = send({ ...base, method: 'GET', path: `${path}${q}`, headers: { accept: 'application/json' } } as RequestOptions, (res) => {
@@ -71,8 +73,8 @@ export function httpEngineApi(options: DockerOptions): EngineApi | undefined {
             json = text;
           }
           const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) return resolve(json as T);
-          const reason = REASONS[status] ?? 'unexpected';
+          if (status === 200) return resolve(json as T);
+          const reason = reasons[status] ?? 'unexpected';
           const cause = typeof json === 'object' && json && 'message' in json ? (json as { message: string }).message : text;
           reject(Object.assign(new Error(`(HTTP code ${status}) ${reason} - ${cause} `), { reason, statusCode: status, json }));
         });
@@ -83,11 +85,11 @@ export function httpEngineApi(options: DockerOptions): EngineApi | undefined {
   const filtered = (filters: Filters) => ({ filters: JSON.stringify(filters) });
 
   return {
-    version: () => get('/version'),
-    inspectImage: (ref) => get(`/images/${ref}/json`),
-    listImages: (filters) => get('/images/json', filtered(filters)),
-    listContainers: (filters) => get('/containers/json', { all: 'true', ...filtered(filters) }),
-    listVolumes: (filters) => get('/volumes', filtered(filters)),
+    version: () => get(VERSION, '/version'),
+    inspectImage: (ref) => get(INSPECT_IMAGE, `/images/${ref}/json`),
+    listImages: (filters) => get(LIST, '/images/json', filtered(filters)),
+    listContainers: (filters) => get(LIST, '/containers/json', { all: 'true', ...filtered(filters) }),
+    listVolumes: (filters) => get(LIST, '/volumes', filtered(filters)),
   };
 }
 
