@@ -100,7 +100,11 @@ try {
   } else {
     const d = await dockerForTests();
     for (const img of await d.listImages()) {
-      if ((img.RepoTags ?? []).some((t) => t.startsWith(`${prefix}/`))) await d.getImage(img.Id).remove({ force: true }).catch(() => undefined);
+      if ((img.RepoTags ?? []).some((t) => t.startsWith(`${prefix}/`)))
+        await d
+          .getImage(img.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
     }
     rmSync(dir, { recursive: true, force: true });
   }

@@ -31,13 +31,19 @@ test('answers as dockerode does: version, image inspect and list, containers, vo
   const filters = { label: ['binfarm.test=fixture'] };
   const ids = (xs: Array<{ Id: string }>) => xs.map((x) => x.Id).sort();
   t.deepEqual(ids(await api.listImages(filters)), ids(await docker.listImages({ filters })));
-  t.true((await api.listImages(filters)).some((i) => i.Id === theirs.Id), 'the filter is applied, not ignored');
+  t.true(
+    (await api.listImages(filters)).some((i) => i.Id === theirs.Id),
+    'the filter is applied, not ignored',
+  );
   t.deepEqual((await api.listImages({ label: ['binfarm.no-such-label=1'] })).length, 0);
 
   const c = await docker.createContainer({ Image: image, Cmd: ['true'], Labels: { 'binfarm.test': 'engine-api' } });
   t.teardown(() => c.remove({ force: true }));
   const listed = await api.listContainers({ label: ['binfarm.test=engine-api'] });
-  t.true(listed.some((x) => x.Id === c.id), 'a created (never started) container is listed: all=true');
+  t.true(
+    listed.some((x) => x.Id === c.id),
+    'a created (never started) container is listed: all=true',
+  );
   t.deepEqual(ids(listed), ids(await docker.listContainers({ all: true, filters: { label: ['binfarm.test=engine-api'] } })));
 
   const vname = `binfarm-engine-api-${process.pid}`;
