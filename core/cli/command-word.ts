@@ -9,6 +9,8 @@ const VALUE_OPTIONS = new Set(['-c', '--config', '--set', '-C', '--cwd']);
  * as it is not the name of another command, which only a `-C`/`-c` value could be.
  */
 export function commandWord(argv: readonly string[]): string | undefined {
+  // `--version` needs no command at all: '' names none, so none is loaded.
+  if (argv.length === 3 && (argv[2] === '-V' || argv[2] === '--version')) return '';
   const args = argv.slice(2);
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;

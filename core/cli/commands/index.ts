@@ -26,8 +26,9 @@ export const COMMAND_MODULES: ReadonlyArray<readonly [string, () => Promise<Comm
   ['serve', () => import('./serve.ts')],
 ];
 
-/** The named command's definition alone, or every command's when `name` is not one of them. */
+/** The named command's definition alone, none for '', or every command's when `name` is not one of them. */
 export async function loadCommands(name?: string): Promise<Array<CommandDefinition<any>>> {
+  if (name === '') return [];
   const one = COMMAND_MODULES.find(([word]) => word === name);
   const modules = one ? [one] : COMMAND_MODULES;
   return (await Promise.all(modules.map(([, load]) => load()))).map((m) => m.command);
