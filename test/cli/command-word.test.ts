@@ -21,6 +21,8 @@ test('the command word: after global options and their values, not when help is 
   t.is(commandWord(argv('-h')), undefined);
   t.is(commandWord(argv()), undefined);
   t.is(commandWord(argv('--', 'run')), undefined);
+  t.is(commandWord(argv('--version')), '', '--version alone names no command');
+  t.is(commandWord(argv('-V')), '');
 });
 
 test('one command module for a known word, all of them otherwise', async (t) => {
@@ -39,6 +41,7 @@ test('one command module for a known word, all of them otherwise', async (t) => 
     'every module, in --help order, each named by its word',
   );
   t.deepEqual((await loadCommands(undefined)).length, COMMAND_MODULES.length);
+  t.deepEqual(await loadCommands(''), []);
 });
 
 test('a command line naming one command does not load the others; --help lists them all', async (t) => {
