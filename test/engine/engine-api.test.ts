@@ -86,7 +86,7 @@ test('the queries of a no-op run do not load dockerode; the first change does', 
     const { createEngine } = await import('./core/engine/docker-engine.ts');
     const { sweepOrphans } = await import('./core/engine/orphans.ts');
     const { createLogger } = await import('./core/log/logger.ts');
-    const { mkdtempSync } = await import('node:fs');
+    const { mkdtempSync, rmSync } = await import('node:fs');
     const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes('/node_modules/dockerode/'));
     const stateDir = mkdtempSync('/tmp/binfarm-engine-api-');
     const engine = await createEngine({ docker: {} }, 'test-engine-api-' + process.pid, createLogger('t', () => {}), { stateDir });
@@ -98,6 +98,7 @@ test('the queries of a no-op run do not load dockerode; the first change does', 
     const before = loaded();
     await engine.tag(${JSON.stringify(image)}, 'binfarm-engine-api-tag', String(process.pid));
     await engine.removeImage('binfarm-engine-api-tag:' + process.pid);
+    rmSync(stateDir, { recursive: true, force: true });
     console.log(JSON.stringify({ before, after: loaded() }));
   `;
   const r = await execa('node', ['--import=tsx', '--input-type=module', '-e', script], { cwd: repo });
