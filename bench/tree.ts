@@ -167,7 +167,7 @@ try {
   if (values.original) {
     await writeFile(join(work, 'Dockerfile'), `FROM ${image}\nCOPY gentoo /var/db/repos/gentoo\n`);
     await writeFile(join(work, '.dockerignore'), '*\n!gentoo\n!Dockerfile\n');
-    const docker = engineForSizes.docker;
+    const docker = await engineForSizes.dockerode();
     const build = async (tag: string) => {
       const ctx = execa('tar', ['-C', work, '-cf', '-', 'Dockerfile', '.dockerignore', 'gentoo'], { buffer: { stdout: false } });
       const stream = await docker.buildImage(ctx.stdout as unknown as NodeJS.ReadableStream, { t: `binfarm-bench/original:${tag}`, rm: true, forcerm: true });

@@ -18,7 +18,8 @@ import type { LoadedConfig } from '../config/load.ts';
  * ```
  *
  * Keep the module itself light (types and commander wiring only): every command module is
- * imported at start-up to build `--help`; the implementation is imported inside `run`.
+ * imported to build `--help` (a command line naming one command imports only that one,
+ * commands/index.ts); the implementation is imported inside `run`.
  */
 export interface CommandDefinition<O = Record<string, unknown>> {
   /** The word on the command line (`run`, `plan`, `binhost`). */

@@ -5,14 +5,16 @@ import { BinfarmError, EXIT, exitCodeFor } from '../errors.ts';
 import type { CommandDefinition, GlobalOptions } from './command.ts';
 import { createCommandContext, type Streams } from './context.ts';
 import { errorJson, formatError } from './report-error.ts';
-import { commands } from './commands/index.ts';
+import { loadCommands } from './commands/index.ts';
+import { commandWord } from './command-word.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** Runs the CLI; resolves to the process exit code (never calls process.exit itself). */
 export async function main(argv: readonly string[] = process.argv, streams: Streams = process): Promise<number> {
   const outcome: { code: number } = { code: EXIT.ok };
-  const program = buildProgram(streams, outcome);
+  // Only the named command's module is loaded (start-up time, docs/internals/startup.md).
+  const program = buildProgram(streams, outcome, await loadCommands(commandWord(argv)));
   try {
     if (argv.length <= 2) {
       streams.stdout.write(program.helpInformation());
@@ -35,7 +37,7 @@ export async function main(argv: readonly string[] = process.argv, streams: Stre
   }
 }
 
-export function buildProgram(streams: Streams, outcome: { code: number }): Command {
+export function buildProgram(streams: Streams, outcome: { code: number }, commands: ReadonlyArray<CommandDefinition<any>>): Command {
   const program = new Command('binfarm')
     .description('Build and publish a Gentoo-based micro-distribution on Docker: a factory image, binary packages built once, images assembled from them.')
     .version(VERSION, '-V, --version', 'print the binfarm version')

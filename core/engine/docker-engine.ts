@@ -1,7 +1,9 @@
 /**
  * The Engine over dockerode. `createEngine` connects (config `docker.host` > DOCKER_HOST > default
  * socket), checks the API version, and returns an engine that labels everything it creates with
- * `binfarm.owned=1` + `binfarm.run=<runId>` and removes it all in `cleanup()`.
+ * `binfarm.owned=1` + `binfarm.run=<runId>` and removes it all in `cleanup()`. The queries of a
+ * run that builds nothing go through engine-api.ts; dockerode is loaded on the first call that
+ * changes something or streams (docs/internals/startup.md).
  */
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
@@ -9,6 +11,7 @@ import type Docker from 'dockerode';
 import { BinfarmError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { compareApiVersions, resolveConnection, type DockerConnectionConfig } from './connect.ts';
+import { dockerodeApi, httpEngineApi, type EngineApi, type Filters, type RawContainer } from './engine-api.ts';
 import { DockerContainer } from './container.ts';
 import { buildLabelledImage } from './label-image.ts';
 import { translateDockerError, unreachable } from './errors.ts';
@@ -45,7 +48,10 @@ export class DockerEngine implements Engine {
   private cleaning: Promise<void> | undefined;
 
   constructor(
-    readonly docker: Docker,
+    /** The engine's queries (engine-api.ts): no dockerode needed. */
+    readonly api: EngineApi,
+    /** dockerode, loaded on first use (memoised by createEngine). */
+    readonly dockerode: () => Promise<Docker>,
     readonly runId: string,
     readonly host: string,
     readonly local: boolean,
@@ -68,7 +74,7 @@ export class DockerEngine implements Engine {
 
   async ping(): Promise<{ version: string; apiVersion: string }> {
     try {
-      const v = await this.docker.version();
+      const v = await this.api.version();
       return { version: v.Version, apiVersion: v.ApiVersion };
     } catch (e) {
       this.fail(e, 'version');
@@ -77,7 +83,7 @@ export class DockerEngine implements Engine {
 
   async inspectImage(ref: string): Promise<ImageInfo | undefined> {
     try {
-      const i = await this.docker.getImage(ref).inspect();
+      const i = await this.api.inspectImage(ref);
       return {
         id: i.Id,
         repoTags: i.RepoTags ?? [],
@@ -94,9 +100,9 @@ export class DockerEngine implements Engine {
 
   async imageConfig(ref: string): Promise<ImageConfigInfo | undefined> {
     try {
-      const i = await this.docker.getImage(ref).inspect();
+      const i = await this.api.inspectImage(ref);
       const config = (i.Config ?? {}) as unknown as Record<string, unknown>;
-      return { id: i.Id, config, diffIds: i.RootFS?.Layers ?? [], os: i.Os, architecture: i.Architecture };
+      return { id: i.Id, config, diffIds: i.RootFS?.Layers ?? [], os: i.Os ?? "linux", architecture: i.Architecture ?? "amd64" };
     } catch (e) {
       if ((e as { statusCode?: number }).statusCode === 404) return undefined;
       this.fail(e, 'inspect image', ref);
@@ -106,7 +112,8 @@ export class DockerEngine implements Engine {
   async exportImage(ref: string): Promise<Readable> {
     try {
       // Never started: no process runs; the container is removed when the stream ends (or by cleanup).
-      const c = await this.docker.createContainer({ Image: ref, Cmd: ['/nonexistent'], Labels: this.labels({ [LABEL.owned]: '1' }), NetworkDisabled: true });
+      const docker = await this.dockerode();
+      const c = await docker.createContainer({ Image: ref, Cmd: ['/nonexistent'], Labels: this.labels({ [LABEL.owned]: '1' }), NetworkDisabled: true });
       this.live.add(c.id);
       const stream = (await c.export()) as unknown as Readable;
       const remove = () => {
@@ -123,8 +130,9 @@ export class DockerEngine implements Engine {
 
   async loadImage(archive: Readable): Promise<void> {
     try {
-      const stream = await this.docker.loadImage(archive as unknown as NodeJS.ReadableStream, { quiet: true } as Record<string, unknown>);
-      await followProgress(this.docker, stream, { action: 'load image', host: this.host });
+      const docker = await this.dockerode();
+      const stream = await docker.loadImage(archive as unknown as NodeJS.ReadableStream, { quiet: true } as Record<string, unknown>);
+      await followProgress(docker, stream, { action: 'load image', host: this.host });
     } catch (e) {
       this.fail(e, 'load image');
     }
@@ -138,14 +146,14 @@ export class DockerEngine implements Engine {
 
   async listImages(filters: { label?: string[]; reference?: string[] }): Promise<ImageInfo[]> {
     try {
-      const list = await this.docker.listImages({ filters: filters as Record<string, string[]> });
+      const list = await this.api.listImages(filters as Filters);
       return list.map((i) => ({
         id: i.Id,
         repoTags: i.RepoTags ?? [],
         repoDigests: i.RepoDigests ?? [],
         labels: i.Labels ?? {},
         size: i.Size,
-        created: i.Created,
+        created: i.Created as number,
       }));
     } catch (e) {
       this.fail(e, 'list images');
@@ -160,8 +168,9 @@ export class DockerEngine implements Engine {
       if (auth) pullOpts.authconfig = auth;
       const signal = opts.signal ?? this.extras.signal;
       if (signal) pullOpts.abortSignal = signal;
-      const stream = await this.docker.pull(ref, pullOpts);
-      await followProgress(this.docker, stream, ctx, opts.onProgress ? layerProgressReporter(ref, opts.onProgress) : undefined);
+      const docker = await this.dockerode();
+      const stream = await docker.pull(ref, pullOpts);
+      await followProgress(docker, stream, ctx, opts.onProgress ? layerProgressReporter(ref, opts.onProgress) : undefined);
     } catch (e) {
       this.fail(e, 'pull', ref);
     }
@@ -183,8 +192,9 @@ export class DockerEngine implements Engine {
         changes: [...labelChanges({ ...labels, [LABEL.owned]: '1' }), ...(opts.changes ?? [])],
       };
       if (this.extras.signal) importOpts.abortSignal = this.extras.signal;
-      const stream = await this.docker.importImage(tar as unknown as NodeJS.ReadableStream, importOpts);
-      await followProgress(this.docker, stream, ctx);
+      const docker = await this.dockerode();
+      const stream = await docker.importImage(tar as unknown as NodeJS.ReadableStream, importOpts);
+      await followProgress(docker, stream, ctx);
     } catch (e) {
       this.fail(e, 'import', name);
     }
@@ -195,7 +205,8 @@ export class DockerEngine implements Engine {
     const mounts = (spec.mounts ?? []).filter((m) => m.type !== 'tmpfs');
     const tmpfs = Object.fromEntries((spec.mounts ?? []).filter((m) => m.type === 'tmpfs').map((m) => [m.target, m.tmpfsOptions ?? '']));
     try {
-      const c = await this.docker.createContainer({
+      const docker = await this.dockerode();
+      const c = await docker.createContainer({
         Image: spec.image,
         Cmd: spec.cmd,
         Entrypoint: spec.entrypoint,
@@ -221,7 +232,7 @@ export class DockerEngine implements Engine {
         },
       });
       this.live.add(c.id);
-      return new DockerContainer(this.docker, c, this.host, (id) => this.live.delete(id));
+      return new DockerContainer(docker, c, this.host, (id) => this.live.delete(id));
     } catch (e) {
       this.fail(e, 'create container', spec.image);
     }
@@ -244,14 +255,15 @@ export class DockerEngine implements Engine {
 
   async run(spec: ContainerSpec, opts: StreamHandlers = {}): Promise<ExecResult> {
     const handle = await this.createContainer(spec);
-    const container = this.docker.getContainer(handle.id);
+    const docker = await this.dockerode();
+    const container = docker.getContainer(handle.id);
     const signal = opts.signal ?? this.extras.signal;
     const onAbort = () => void container.kill().catch(() => undefined);
     try {
       // Attach before start, or a short-lived container's output is lost (docs/internals/architecture.md#docker-engine-api).
       const stream = await container.attach({ stream: true, stdout: true, stderr: true });
       const out = new OutputCollector(opts.onLine, opts.keepBytes);
-      this.docker.modem.demuxStream(stream, out.stdout, out.stderr);
+      docker.modem.demuxStream(stream, out.stdout, out.stderr);
       const ended = once(stream, 'end');
       signal?.addEventListener('abort', onAbort, { once: true });
       await handle.start();
@@ -269,7 +281,7 @@ export class DockerEngine implements Engine {
 
   async tag(image: string, repo: string, tag: string): Promise<void> {
     try {
-      await this.docker.getImage(image).tag({ repo, tag });
+      await (await this.dockerode()).getImage(image).tag({ repo, tag });
     } catch (e) {
       this.fail(e, 'tag', image);
     }
@@ -277,7 +289,7 @@ export class DockerEngine implements Engine {
 
   async labelImage(image: string, ref: { repo: string; tag: string }, labels: Record<string, string>): Promise<string> {
     try {
-      return await buildLabelledImage(this.docker, image, ref, labels);
+      return await buildLabelledImage(await this.dockerode(), image, ref, labels);
     } catch (e) {
       this.fail(e, 'label image', `${ref.repo}:${ref.tag}`);
     }
@@ -293,9 +305,10 @@ export class DockerEngine implements Engine {
       // The daemon wants an X-Registry-Auth header even for anonymous pushes.
       pushOpts.authconfig = auth ?? {};
       if (this.extras.signal) pushOpts.abortSignal = this.extras.signal;
-      const stream = await this.docker.getImage(repo).push(pushOpts);
+      const docker = await this.dockerode();
+      const stream = await docker.getImage(repo).push(pushOpts);
       const report = opts.onProgress ? layerProgressReporter(ref, opts.onProgress) : undefined;
-      await followProgress(this.docker, stream, ctx, (e) => {
+      await followProgress(docker, stream, ctx, (e) => {
         if (e.aux?.Digest) digest = e.aux.Digest;
         report?.(e);
       });
@@ -307,7 +320,7 @@ export class DockerEngine implements Engine {
 
   async removeImage(ref: string, opts: { force?: boolean } = {}): Promise<void> {
     try {
-      await this.docker.getImage(ref).remove({ force: opts.force ?? false });
+      await (await this.dockerode()).getImage(ref).remove({ force: opts.force ?? false });
     } catch (e) {
       if ((e as { statusCode?: number }).statusCode === 404) return;
       this.fail(e, 'remove image', ref);
@@ -320,7 +333,7 @@ export class DockerEngine implements Engine {
   ): Promise<string> {
     const labels = opts.cache ? { ...opts.labels, ...cacheLabels(opts.cache) } : this.labels(opts.labels);
     try {
-      const v = await this.docker.createVolume({ Name: name, Driver: opts.driver ?? 'local', DriverOpts: opts.driverOpts ?? {}, Labels: labels });
+      const v = await (await this.dockerode()).createVolume({ Name: name, Driver: opts.driver ?? 'local', DriverOpts: opts.driverOpts ?? {}, Labels: labels });
       return (v as unknown as { Name?: string }).Name ?? name;
     } catch (e) {
       this.fail(e, `create volume ${name}`);
@@ -329,16 +342,25 @@ export class DockerEngine implements Engine {
 
   async removeVolume(name: string): Promise<void> {
     try {
-      await this.docker.getVolume(name).remove();
+      await (await this.dockerode()).getVolume(name).remove();
     } catch (e) {
       if ((e as { statusCode?: number }).statusCode === 404) return;
       this.fail(e, `remove volume ${name}`);
     }
   }
 
+  /** Containers (running or not) matching the filters, e.g. `{ label: ['binfarm.owned=1'] }`. */
+  async listContainers(filters: Filters): Promise<RawContainer[]> {
+    try {
+      return await this.api.listContainers(filters);
+    } catch (e) {
+      this.fail(e, 'list containers');
+    }
+  }
+
   async listVolumes(filters: { label?: string[]; name?: string[] }): Promise<Array<{ name: string; labels: Record<string, string> }>> {
     try {
-      const res = await this.docker.listVolumes({ filters: filters as Record<string, string[]> });
+      const res = await this.api.listVolumes(filters as Filters);
       return (res.Volumes ?? []).map((v) => ({ name: v.Name, labels: (v.Labels as Record<string, string> | null) ?? {} }));
     } catch (e) {
       this.fail(e, 'list volumes');
@@ -364,12 +386,12 @@ export class DockerEngine implements Engine {
     const problems: string[] = [];
     const label = `${LABEL.run}=${this.runId}`;
     try {
-      const containers = await this.docker.listContainers({ all: true, filters: { label: [label] } });
+      const containers = await this.api.listContainers({ label: [label] });
       const ids = new Set([...containers.map((c) => c.Id), ...this.live]);
       await Promise.all(
         [...ids].map(async (id) => {
           try {
-            await this.docker.getContainer(id).remove({ force: true, v: true });
+            await (await this.dockerode()).getContainer(id).remove({ force: true, v: true });
           } catch (e) {
             const code = (e as { statusCode?: number }).statusCode;
             if (code !== 404 && code !== 409) problems.push(`container ${id.slice(0, 12)}: ${(e as Error).message}`);
@@ -391,10 +413,10 @@ export class DockerEngine implements Engine {
       }
     }
     try {
-      const { Volumes } = await this.docker.listVolumes({ filters: { label: [label] } });
+      const { Volumes } = await this.api.listVolumes({ label: [label] });
       for (const v of Volumes ?? []) {
         try {
-          await this.docker.getVolume(v.Name).remove();
+          await (await this.dockerode()).getVolume(v.Name).remove();
         } catch (e) {
           if ((e as { statusCode?: number }).statusCode !== 404) problems.push(`volume ${v.Name}: ${(e as Error).message}`);
         }
@@ -417,11 +439,12 @@ export class DockerEngine implements Engine {
  */
 export async function createEngine(options: EngineOptions, runId: string, logger: Logger, extras: CreateEngineExtras = {}): Promise<DockerEngine> {
   const conn = resolveConnection(options.docker, extras.env ?? process.env, extras.rootDir);
-  const { default: Dockerode } = await import('dockerode');
-  const docker = new Dockerode(conn.options);
+  let loading: Promise<Docker> | undefined;
+  const dockerode = () => (loading ??= import('dockerode').then(({ default: Dockerode }) => new Dockerode(conn.options)));
+  const api = httpEngineApi(conn.options) ?? dockerodeApi(dockerode);
   let version: { ApiVersion: string; Version: string };
   try {
-    version = await docker.version();
+    version = await api.version();
   } catch (e) {
     const code = (e as { code?: string }).code;
     if ((e as { statusCode?: number }).statusCode === undefined) throw unreachable(conn.display, code, e);
@@ -443,7 +466,7 @@ export async function createEngine(options: EngineOptions, runId: string, logger
     record = new RunRecordFile(extras.stateDir, runId);
     await record.create();
   }
-  return new DockerEngine(docker, runId, conn.display, conn.local, logger, extras, record);
+  return new DockerEngine(api, dockerode, runId, conn.display, conn.local, logger, extras, record);
 }
 
 /** Docker reports Cmd/Entrypoint as an argv array, a string (shell form) or null. */

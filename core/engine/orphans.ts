@@ -35,13 +35,13 @@ export async function sweepOrphans(engine: DockerEngine, stateDir: string): Prom
   };
   const runs = new Set<string>();
 
-  const containers = await engine.docker.listContainers({ all: true, filters });
+  const containers = await engine.api.listContainers(filters);
   for (const c of containers) {
     const run = dead(c.Labels);
     if (!run) continue;
     runs.add(run);
     try {
-      await engine.docker.getContainer(c.Id).remove({ force: true, v: true });
+      await (await engine.dockerode()).getContainer(c.Id).remove({ force: true, v: true });
       report.containers.push(c.Id);
     } catch (e) {
       if ((e as { statusCode?: number }).statusCode !== 404) report.problems.push(`container ${c.Id.slice(0, 12)}: ${(e as Error).message}`);
@@ -64,13 +64,13 @@ export async function sweepOrphans(engine: DockerEngine, stateDir: string): Prom
     if (ok) await rm(runRecordPath(stateDir, r.runId), { force: true });
   }
 
-  const { Volumes } = await engine.docker.listVolumes({ filters });
+  const { Volumes } = await engine.api.listVolumes(filters);
   for (const v of Volumes ?? []) {
     const run = dead(v.Labels as Record<string, string> | null);
     if (!run) continue;
     runs.add(run);
     try {
-      await engine.docker.getVolume(v.Name).remove();
+      await (await engine.dockerode()).getVolume(v.Name).remove();
       report.volumes.push(v.Name);
     } catch (e) {
       if ((e as { statusCode?: number }).statusCode !== 404) report.problems.push(`volume ${v.Name}: ${(e as Error).message}`);

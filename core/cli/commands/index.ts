@@ -1,40 +1,36 @@
 import type { CommandDefinition } from '../command.ts';
-import { command as run } from './run.ts';
-import { command as plan } from './plan.ts';
-import { command as lock } from './lock.ts';
-import { command as config } from './config.ts';
-import { command as doctor } from './doctor.ts';
-import { command as init } from './init.ts';
-import { command as render } from './render.ts';
-import { command as importSpec } from './import-spec.ts';
-import { command as assemble } from './assemble.ts';
-import { command as binhost } from './binhost.ts';
-import { command as serve } from './serve.ts';
-import { command as runs } from './runs.ts';
-import { command as logs } from './logs.ts';
-import { command as ls } from './ls.ts';
-import { command as clean } from './clean.ts';
-import { command as status } from './status.ts';
+
+type CommandModule = { command: CommandDefinition<any> };
 
 /**
- * Every CLI command, in `--help` order. One module per command; add yours here. Modules must
- * stay light: the implementation is imported inside `run` (see command.ts).
+ * Every CLI command, in `--help` order: its word and its module. One module per command; add
+ * yours here. A command line naming one command loads only that module (main.ts); `--help`, an
+ * unknown word or none loads them all. Modules must stay light: the implementation is imported
+ * inside `run` (see command.ts).
  */
-export const commands: ReadonlyArray<CommandDefinition<any>> = [
-  run,
-  plan,
-  lock,
-  status,
-  ls,
-  runs,
-  logs,
-  clean,
-  assemble,
-  config,
-  doctor,
-  init,
-  render,
-  importSpec,
-  binhost,
-  serve,
+export const COMMAND_MODULES: ReadonlyArray<readonly [string, () => Promise<CommandModule>]> = [
+  ['run', () => import('./run.ts')],
+  ['plan', () => import('./plan.ts')],
+  ['lock', () => import('./lock.ts')],
+  ['status', () => import('./status.ts')],
+  ['ls', () => import('./ls.ts')],
+  ['runs', () => import('./runs.ts')],
+  ['logs', () => import('./logs.ts')],
+  ['clean', () => import('./clean.ts')],
+  ['assemble', () => import('./assemble.ts')],
+  ['config', () => import('./config.ts')],
+  ['doctor', () => import('./doctor.ts')],
+  ['init', () => import('./init.ts')],
+  ['render', () => import('./render.ts')],
+  ['import-spec', () => import('./import-spec.ts')],
+  ['binhost', () => import('./binhost.ts')],
+  ['serve', () => import('./serve.ts')],
 ];
+
+/** The named command's definition alone, none for '', or every command's when `name` is not one of them. */
+export async function loadCommands(name?: string): Promise<Array<CommandDefinition<any>>> {
+  if (name === '') return [];
+  const one = COMMAND_MODULES.find(([word]) => word === name);
+  const modules = one ? [one] : COMMAND_MODULES;
+  return (await Promise.all(modules.map(([, load]) => load()))).map((m) => m.command);
+}
