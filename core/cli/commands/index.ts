@@ -14,6 +14,7 @@ import { command as logs } from './logs.ts';
 import { command as ls } from './ls.ts';
 import { command as clean } from './clean.ts';
 import { command as status } from './status.ts';
+import { command as shell } from './shell.ts';
 
 /**
  * Every CLI command, in `--help` order. One module per command; add yours here. Modules must
@@ -26,6 +27,7 @@ export const commands: ReadonlyArray<CommandDefinition<any>> = [
   ls,
   runs,
   logs,
+  shell,
   clean,
   assemble,
   config,
