@@ -7,16 +7,17 @@
  * shell can still read every binpkg; to build one, point PKGDIR elsewhere). The user's command
  * (default: bash, else sh) runs as an interactive exec (core/engine/interactive-exec.ts); the
  * container and the tree mounts are removed when it exits, whatever the exit, through the
- * engine's cleanup (and by the next run's orphan sweep if this process is killed).
+ * engine's cleanup (and by the next run's orphan sweep if this process is killed). A shell is
+ * not a run: its run directory (where the build container's mounts expect one) is removed at the
+ * end, so `binfarm runs` never lists it; its warnings and errors go to stderr.
  */
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { BinfarmError } from '../errors.ts';
 import type { Farm } from '../farm.ts';
 import { createLogger, formatLogArgs, type LogType } from '../log/logger.ts';
 import { ensureBuildContainer, PKGDIR_READONLY } from '../phases/build-container.ts';
 import type { SubjectBuild } from '../run/context.ts';
 import { createRunContext } from '../run/create-run-context.ts';
-import { LogFile, stamp } from '../run/log-file.ts';
 import { createRunId } from '../run/run-id.ts';
 import type { InteractiveIo } from '../engine/interactive-exec.ts';
 import { currentImage, failedImage } from './shell-image.ts';
@@ -42,11 +43,8 @@ export async function openShell(farm: Farm, name: string, opts: ShellOptions): P
     logger: createLogger('binfarm:shell', (o, t, a) => sink(o, t, a)),
     engine: async (r) => (await import('../run/collaborators.ts')).defaultCollaborators.engine(r),
   });
-  const log = new LogFile(join(run.runDir, `shell-${name}.log`));
   const sink = (origin: string, type: LogType, args: unknown[]) => {
-    const message = formatLogArgs(args);
-    log.line(`${stamp()} ${type.padEnd(5)} [${origin}] ${message}`);
-    if (type === 'warn' || type === 'error') opts.io.stderr.write(`${type}: ${message}\n`);
+    if (type === 'warn' || type === 'error') opts.io.stderr.write(`${type}: [${origin}] ${formatLogArgs(args)}\n`);
   };
   try {
     const engine = await run.engine();
@@ -56,8 +54,8 @@ export async function openShell(farm: Farm, name: string, opts: ShellOptions): P
       subject,
       parent: undefined,
       logger: createLogger(name, sink),
-      progress: { output: (line) => log.line(line), title: (text) => log.line(`== ${text}`) },
-      logFile: log.path,
+      progress: { output: () => undefined, title: () => undefined },
+      logFile: '',
       baseImage: { ref: image.ref, digest: image.id },
       ...(image.partitionDir ? { partition: image.partitionDir } : {}),
       phases: [],
@@ -76,16 +74,13 @@ export async function openShell(farm: Farm, name: string, opts: ShellOptions): P
         `binfarm: shell in the ${image.what}: tree mounted, binhost partition read-only at ${run.options.portage.pkgdir}; the container is removed on exit\n`,
       );
     }
-    log.line(`== shell ${JSON.stringify(argv)} in ${image.ref} (container ${container.id.slice(0, 12)})`);
     const { interactiveExec } = await import('../engine/interactive-exec.ts');
-    const code = await interactiveExec(engine, container.id, argv, { ...opts.io, signal: opts.signal });
-    log.line(`== shell exited with ${code}`);
-    return code;
+    return await interactiveExec(engine, container.id, argv, { ...opts.io, signal: opts.signal });
   } finally {
     try {
       await engineIfCreated()?.then((e) => e.cleanup());
     } finally {
-      log.close();
+      await rm(run.runDir, { recursive: true, force: true });
     }
   }
 }

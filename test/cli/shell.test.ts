@@ -76,6 +76,9 @@ test.serial('shell: errors, a command in the current image with tree and binhost
   t.regex(inside.stderr, /to-stderr/);
   t.notRegex(inside.stdout, /to-stderr/);
   t.deepEqual(await leftContainers(prefix), []);
+  // A shell is not a run: `binfarm runs` lists the one run only.
+  const runs = await cli(['runs'], { cwd: dir });
+  t.is(runs.stdout.trim().split('\n').length, 1, runs.stdout);
 
   // No command and stdin not a terminal: the shell reads its commands from stdin.
   const piped = await execa(process.execPath, [BIN, 'shell', 'science'], {
