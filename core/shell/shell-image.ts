@@ -19,7 +19,8 @@ export interface ShellImage {
   what: string;
 }
 
-export async function currentImage(farm: Farm, engine: Engine, stateDir: string, name: string): Promise<ShellImage> {
+/** `connect` is called only once a state was found: "never built" needs no Docker. */
+export async function currentImage(connect: () => Promise<Engine>, stateDir: string, name: string): Promise<ShellImage> {
   const state = await readSubjectState(stateDir, name);
   if (!state) {
     throw new BinfarmError('E_SUBJECT', `subject "${name}" has never been built: there is no image to open a shell in`, {
@@ -27,6 +28,7 @@ export async function currentImage(farm: Farm, engine: Engine, stateDir: string,
       details: { subject: name },
     });
   }
+  const engine = await connect();
   const info = (state.image.id ? await engine.inspectImage(state.image.id) : undefined) ?? (await engine.inspectImage(state.image.ref));
   if (!info) {
     throw new BinfarmError(

@@ -47,8 +47,8 @@ export async function openShell(farm: Farm, name: string, opts: ShellOptions): P
     if (type === 'warn' || type === 'error') opts.io.stderr.write(`${type}: [${origin}] ${formatLogArgs(args)}\n`);
   };
   try {
+    const image = opts.failed ? await failedImage(farm, await run.engine(), name) : await currentImage(() => run.engine(), run.stateDir, name);
     const engine = await run.engine();
-    const image = opts.failed ? await failedImage(farm, engine, name) : await currentImage(farm, engine, run.stateDir, name);
     const build: SubjectBuild = {
       run,
       subject,
