@@ -94,7 +94,12 @@ export async function interactiveExec(engine: Engine, containerId: string, argv:
     throw new BinfarmError('E_INTERRUPTED', 'the shell was interrupted', { hint: 'Its container is removed.' });
   }
   try {
-    const info = await exec.inspect();
+    // The stream can end a moment before the daemon records the exit: wait for it briefly.
+    let info = await exec.inspect();
+    for (let i = 0; i < 40 && info.Running; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      info = await exec.inspect();
+    }
     return info.ExitCode ?? 1;
   } catch (e) {
     throw translateDockerError(e, ctx);
