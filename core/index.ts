@@ -3,6 +3,7 @@ export { defineConfig, type BinfarmConfig, type ConfigEnv, type ConfigExport } f
 export { ConfigSchema, type BinfarmOptions, type BinfarmConfigInput } from './config/schema/index.ts';
 export { definePlugin, type Plugin, type PluginOption } from './plugin.ts';
 export { Farm, createFarm, type FarmInit } from './farm.ts';
+export { renderSubject, type RenderedSubject } from './testing.ts';
 export type { FarmHooks, HookName, PhaseClaim, RenderContext, AtomContext, RunSummary } from './hooks.ts';
 export { defineSubject, definePackageSets, BASE_SUBJECT } from './subject/types.ts';
 export type { AtomSpec, PackageSets, SmokeTest, PortageFragment, SubjectSpec, Subject } from './subject/types.ts';

@@ -119,8 +119,8 @@ async function start(build: SubjectBuild): Promise<{ handle: ContainerHandle; re
   const distDir = hostDistDir(build);
   await Promise.all([partition, logDir, distDir].map((d) => mkdir(d, { recursive: true })));
   // Before Portage builds in the partition: bad binpkgs are quarantined, never silently dropped.
-  // An assembly only reads the binhost and never changes it.
-  if (run.command !== 'assemble') {
+  // An assembly only reads the binhost and never changes it, nor does anything given a read-only partition (shell).
+  if (run.command !== 'assemble' && !pkgdirReadOnly(build)) {
     build.progress.title('verify the binhost partition');
     await reconcileOnce(run, partition, relative(binhostRoot(o, run.stateDir), partition).split(sep).join('/'));
   }

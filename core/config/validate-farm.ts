@@ -10,6 +10,7 @@ import { BinfarmError, isBinfarmError } from '../errors.ts';
 import { checkAcyclic } from '../plan/dag.ts';
 import { tappedAtomHookKeys } from '../portage/atom-hook-keys.ts';
 import { atomKey, parseAtom } from '../portage/grammar/index.ts';
+import type { AtomSpec } from '../subject/types.ts';
 import { didYouMean } from './suggest.ts';
 
 /** Throws on the first problem; returns warnings (things that are allowed but probably wrong). */
@@ -33,21 +34,25 @@ export async function validateFarm(farm: Farm): Promise<string[]> {
   return warnings;
 }
 
+/** The cat/pn of each atom and of its `deps` (nested): the atom hook runs for deps too (core/portage/model-from-sets.ts). */
+function addAtomKeys(atoms: Record<string, AtomSpec | null | undefined>, into: Set<string>, isDep: boolean): void {
+  for (const [text, spec] of Object.entries(atoms)) {
+    try {
+      into.add(atomKey(parseAtom(text, { context: 'config', allowWildcard: isDep })));
+    } catch {
+      // invalid atoms are reported where the sets are rendered
+    }
+    if (spec?.deps) addAtomKeys(spec.deps, into, true);
+  }
+}
+
 /** Atom hooks (`hooks.atom.for('cat/pn')`) that no set of any subject contains: they never run. */
 function unusedAtomHooks(farm: Farm): string[] {
   const tapped = tappedAtomHookKeys(farm.hooks.atom);
   if (!tapped.length) return [];
   const inSets = new Set<string>();
   for (const s of farm.subjects().values()) {
-    for (const atoms of Object.values(s.sets)) {
-      for (const text of Object.keys(atoms)) {
-        try {
-          inSets.add(atomKey(parseAtom(text, { context: 'config' })));
-        } catch {
-          // invalid atoms are reported where the sets are rendered
-        }
-      }
-    }
+    for (const atoms of Object.values(s.sets)) addAtomKeys(atoms, inSets, false);
   }
   const all = [...inSets];
   return tapped

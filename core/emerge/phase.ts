@@ -89,7 +89,7 @@ async function failed(build: SubjectBuild, record: EmergeRecord, inv: EmergeInvo
   await releaseBuildContainer(build).catch(() => undefined);
   const kept =
     (record.built.length ? ` The ${record.built.length} package(s) that did build are kept as binpkgs for the next run.` : '') +
-    (snapshot ? ` The failed build was saved as ${snapshot}: \`docker run --rm -it ${snapshot} /bin/sh\` (the tree is not in it).` : '');
+    (snapshot ? ` The failed build was saved as ${snapshot}: \`binfarm shell --failed ${subject.name}\` opens a shell in it with the tree and binhost mounted.` : '');
   if (inv.result.failed.length) {
     throw new BinfarmError('E_EMERGE', `emerge failed for subject "${subject.name}": ${inv.result.failed.length} package(s) failed:\n  ${shown.join('\n  ')}`, {
       hint: `The first error and the end of each failing package's build log are shown with this message; full logs are in ${logDir}.${kept}`,

@@ -52,6 +52,15 @@ function lockedOrigin(project: string, key: string): string | undefined {
   return undefined;
 }
 
+/**
+ * binfarm's own ava settings (package.json "ava"): a farm's plugin tests run under the same runner
+ * with the same settings (TypeScript through tsx, no worker threads, timeout, concurrency).
+ */
+export function binfarmAvaSettings(root = BINFARM_ROOT): Record<string, unknown> {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { ava?: Record<string, unknown> };
+  return { ...pkg.ava };
+}
+
 /** The dependency ranges binfarm itself uses for a tool the farm needs too (tsx, typescript, @types/node). */
 export function binfarmRange(name: string, root = BINFARM_ROOT): string | undefined {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };

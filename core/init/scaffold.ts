@@ -2,7 +2,7 @@ import { existsSync, linkSync, mkdirSync, unlinkSync, writeFileSync } from 'node
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { BinfarmError } from '../errors.ts';
 import { tempSibling } from '../util/fs.ts';
-import { BINFARM_ROOT, binfarmRange, detectBinfarmDependency, type BinfarmDependency } from './binfarm-source.ts';
+import { BINFARM_ROOT, binfarmAvaSettings, binfarmRange, detectBinfarmDependency, type BinfarmDependency } from './binfarm-source.ts';
 import {
   configTemplate,
   gitignoreTemplate,
@@ -63,7 +63,8 @@ export function initFarm(opts: InitOptions): InitResult {
     farm,
     imagePrefix: imagePrefixFor(farm),
     binfarmSpec: dependency.spec,
-    tools: { tsx: range('tsx'), typescript: range('typescript'), typesNode: range('@types/node') },
+    tools: { tsx: range('tsx'), typescript: range('typescript'), typesNode: range('@types/node'), ava: range('ava') },
+    avaSettings: binfarmAvaSettings(),
     smokePlugin,
     // From a clone, the smoke plugin is one of its workspaces; otherwise whatever made it resolve here.
     ...(smokePlugin && dependency.from === 'clone' ? { smokeSpec: `file:${BINFARM_ROOT}/plugins/smoke` } : {}),

@@ -10,7 +10,9 @@ export interface InitNames {
   /** The package.json spec of the binfarm dependency (core/init/binfarm-source.ts). */
   binfarmSpec: string;
   /** Ranges of the tools the farm's scripts run, the ones binfarm itself uses. */
-  tools: { tsx: string; typescript: string; typesNode: string };
+  tools: { tsx: string; typescript: string; typesNode: string; ava: string };
+  /** binfarm's own ava settings (its package.json "ava"): plugin tests run as binfarm's do. */
+  avaSettings: Record<string, unknown>;
   /** Import the smoke subject from @binfarm/plugin-smoke (it resolves from the farm dir), with this spec. */
   smokePlugin: boolean;
   smokeSpec?: string;
@@ -91,16 +93,17 @@ export function packageJsonTemplate(n: InitNames): string {
       build: 'binfarm run',
       doctor: 'binfarm doctor',
       typecheck: 'tsc -p .',
-      ...(n.plugin ? { test: 'node --import tsx --test plugins/*/test/*.test.ts' } : {}),
+      ...(n.plugin ? { test: 'ava' } : {}),
     },
     ...(n.plugin ? { workspaces: ['plugins/*'] } : {}),
+    ...(n.plugin ? { ava: { ...n.avaSettings, files: ['plugins/*/test/**/*.test.ts'] } } : {}),
     dependencies: {
       binfarm: n.binfarmSpec,
       ...(n.smokePlugin ? { '@binfarm/plugin-smoke': n.smokeSpec ?? '*' } : {}),
       ...(n.plugin ? { [n.plugin.pkg]: '*' } : {}),
     },
     devDependencies: {
-      ...(n.plugin ? { tsx: n.tools.tsx } : {}),
+      ...(n.plugin ? { ava: n.tools.ava, tsx: n.tools.tsx } : {}),
       typescript: n.tools.typescript,
       '@types/node': n.tools.typesNode,
     },
@@ -209,18 +212,24 @@ export default ${p.factory};
 }
 
 export function pluginTestTemplate(p: { name: string; factory: string }): string {
-  return `// Run with \`npm test\` (node's test runner; TypeScript through tsx).
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
-import { ConfigSchema, createFarm } from 'binfarm';
+  return `// Run with \`npm test\`: ava, with the settings binfarm's own tests use (package.json "ava").
+import test from 'ava';
+import { ConfigSchema, createFarm, renderSubject } from 'binfarm';
 import { ${p.factory} } from '../index.ts';
 
-test('${p.name} adds its layer on top of its parent', () => {
-  const options = ConfigSchema.parse({ plugins: [${p.factory}({ atoms: { 'sci-libs/gsl': {} } })] });
-  const farm = createFarm({ options, rootDir: process.cwd(), builtins: false });
-  const layer = farm.subject(${q(p.name)});
-  assert.equal(layer.parent, 'base');
-  assert.deepEqual(Object.keys(layer.sets[${q(p.name)}] ?? {}), ['app-misc/jq', 'sci-libs/gsl']);
+const farmWith = (options: Parameters<typeof ${p.factory}>[0]) =>
+  createFarm({ options: ConfigSchema.parse({ plugins: [${p.factory}(options)] }), rootDir: process.cwd(), builtins: false });
+
+test('${p.name} adds its layer on top of its parent', (t) => {
+  const layer = farmWith({ atoms: { 'sci-libs/gsl': {} } }).subject(${q(p.name)});
+  t.is(layer.parent, 'base');
+  t.deepEqual(Object.keys(layer.sets[${q(p.name)}] ?? {}), ['app-misc/jq', 'sci-libs/gsl']);
+});
+
+test('${p.name} renders its package set and USE flags into /etc/portage', async (t) => {
+  const { files } = await renderSubject(farmWith({ atoms: { 'sci-libs/gsl': { use: ['cblas'] } } }), ${q(p.name)});
+  t.regex(files.get(${q(`sets/${p.name}`)}) ?? '', /^sci-libs\\/gsl$/m);
+  t.regex([...files].filter(([path]) => path.startsWith('package.use/')).map(([, text]) => text).join('\\n'), /sci-libs\\/gsl .*cblas/);
 });
 `;
 }

@@ -81,7 +81,7 @@ export async function keepFailedPending(build: SubjectBuild, pending: PendingIma
     return new BinfarmError(error.code, error.message, {
       cause: error.cause,
       details: { ...error.details, kept },
-      hint: `The image was kept as ${kept} (run.keepFailed): \`docker run --rm -it ${kept} /bin/sh\` to look inside; the run will rebuild the subject.`,
+      hint: `The image was kept as ${kept} (run.keepFailed): \`binfarm shell --failed ${build.subject.name}\` opens a shell in it with the tree mounted; the run will rebuild the subject.`,
     });
   }
   return error;

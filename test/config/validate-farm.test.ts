@@ -61,12 +61,16 @@ test('an atom hook for a package no set contains is a warning naming the plugin 
   const plugin = `{ name: 'root-tuner', apply(farm) {
     farm.hooks.atom.for('sci-physic/root').tap('root-tuner', (spec) => spec);
     farm.hooks.atom.for('app-misc/viewer').tap('root-tuner', (spec) => spec);
+    farm.hooks.atom.for('dev-libs/mylib').tap('root-tuner', (spec) => spec);
   } }`;
+  // dev-libs/mylib is only a dep of the viewer: the atom hook runs for deps too, so no warning
+  const sets = `{ s: { 'app-misc/viewer': { deps: { 'dev-libs/mylib': { use: ['static'] } } }, '>=sci-physics/root-6.30': {} } }`;
   const dir = makeProject(t, {
-    'binfarm.config.ts': configTs(`{ subjects: { science: { sets: { s: { 'app-misc/viewer': {}, '>=sci-physics/root-6.30': {} } } } }, plugins: [${plugin}] }`),
+    'binfarm.config.ts': configTs(`{ subjects: { science: { sets: ${sets} } }, plugins: [${plugin}] }`),
   });
   const r = await cli(['plan'], { cwd: dir, env: NO_DOCKER });
   t.is(r.exitCode, 0, r.stderr);
   t.regex(r.stderr, /warning: plugin "root-tuner" taps hooks\.atom for "sci-physic\/root", which no package set of any subject contains: the tap never runs \(did you mean "sci-physics\/root"\?\)/);
   t.false(r.stderr.includes('"app-misc/viewer", which no package set'));
+  t.false(r.stderr.includes('"dev-libs/mylib", which no package set'), r.stderr);
 });

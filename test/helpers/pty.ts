@@ -13,6 +13,8 @@ export interface PtyProcess {
   waitFor(re: RegExp, ms?: number): Promise<void>;
   /** Types Ctrl-C into the terminal. */
   ctrlC(): void;
+  /** Types text into the terminal (`\r` is Enter). */
+  type(text: string): void;
   /** The command's exit code (`script -e` passes it through; a signal death is 128+n). */
   exited: Promise<number>;
   kill(): void;
@@ -65,6 +67,7 @@ export function runInPty(argv: string[], opts: { cwd: string; env: NodeJS.Proces
       });
     },
     ctrlC: () => child.stdin.write('\x03'),
+    type: (text) => child.stdin.write(text),
     exited,
     kill: () => {
       if (!done) child.kill('SIGKILL');

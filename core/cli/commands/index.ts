@@ -16,6 +16,7 @@ export const COMMAND_MODULES: ReadonlyArray<readonly [string, () => Promise<Comm
   ['ls', () => import('./ls.ts')],
   ['runs', () => import('./runs.ts')],
   ['logs', () => import('./logs.ts')],
+  ['shell', () => import('./shell.ts')],
   ['clean', () => import('./clean.ts')],
   ['assemble', () => import('./assemble.ts')],
   ['config', () => import('./config.ts')],

@@ -2,6 +2,7 @@ import type { ListrTask, ListrTaskWrapper } from 'listr2';
 import { PHASES, type PhaseName } from '../context.ts';
 import { PHASE_LABELS, type ErrorInfo, type PlannedSubject, type RunEvent, type RunReporter } from './events.ts';
 import { isPluginLine } from './line-reporter.ts';
+import { formatElapsed } from './elapsed.ts';
 
 export interface ListrReporterOptions {
   /** `default`: the live tree (a terminal); `silent`: nothing (--quiet). */
@@ -14,6 +15,8 @@ type Gate = { kind: 'start' } | { kind: 'skip'; reason: string } | { kind: 'fail
 type PhaseMessage =
   | { kind: 'output'; line: string }
   | { kind: 'title'; title: string }
+  /** The running phase's elapsed time, shown after its title (sent every second by the ticker). */
+  | { kind: 'elapsed'; text: string }
   | { kind: 'end'; title: string; skipped?: string }
   | { kind: 'fail'; error: ErrorInfo };
 
@@ -27,7 +30,10 @@ export function createListrReporter(opts: ListrReporterOptions): RunReporter {
   const gates = new Map<string, Deferred<Gate>>();
   const channels = new Map<string, Channel<PhaseMessage>>();
   const current = new Map<string, PhaseName>();
-  const inFlight = new Map<string, Map<string, boolean>>();
+  /** Packages being built per subject: cpv → binary?, start time. */
+  const inFlight = new Map<string, Map<string, { binary: boolean; at: number }>>();
+  const phaseStarted = new Map<string, number>();
+  let ticker: NodeJS.Timeout | undefined;
   const subjectTasks = new Map<string, ListrTaskWrapper<any, any, any>>();
   const endTitles = new Map<string, string>();
   // Loading starts now, while the runner plans, not when the first event arrives.
@@ -54,10 +60,15 @@ export function createListrReporter(opts: ListrReporterOptions): RunReporter {
     rendererOptions: { outputBar: 3, persistentOutput: false },
     task: (_ctx, task) =>
       new Promise<void>((resolve, reject) => {
+        let base: string = PHASE_LABELS[phase];
+        let elapsed = '';
         channel(subject, phase).attach((m) => {
           if (m.kind === 'output') task.output = m.line;
-          else if (m.kind === 'title') task.title = m.title;
-          else if (m.kind === 'end') {
+          else if (m.kind === 'title' || m.kind === 'elapsed') {
+            if (m.kind === 'title') base = m.title;
+            else elapsed = m.text;
+            task.title = elapsed ? `${base} [${elapsed}]` : base;
+          } else if (m.kind === 'end') {
             task.title = m.title;
             if (m.skipped !== undefined) task.skip(m.skipped);
             resolve();
@@ -88,6 +99,23 @@ export function createListrReporter(opts: ListrReporterOptions): RunReporter {
       );
     },
   });
+
+  /** Every second: the elapsed time of each running phase, and of each package in flight. */
+  function tick(): void {
+    const now = Date.now();
+    for (const [subject, phase] of current) {
+      const c = channel(subject, phase);
+      if (!c.attached) continue;
+      const at = phaseStarted.get(`${subject}\0${phase}`);
+      if (at !== undefined) c.push({ kind: 'elapsed', text: formatElapsed(now - at) });
+      const set = inFlight.get(subject);
+      if (phase === 'emerge' && set?.size) c.push({ kind: 'title', title: packagesTitle(set, now) });
+    }
+  }
+  function stopTicker(): void {
+    if (ticker) clearInterval(ticker);
+    ticker = undefined;
+  }
 
   async function start(subjects: PlannedSubject[]): Promise<void> {
     const { Listr, ListrLogger, ProcessOutput, PRESET_TIMER } = await listr2;
@@ -154,11 +182,16 @@ export function createListrReporter(opts: ListrReporterOptions): RunReporter {
         case 'package:start':
         case 'package:end': {
           // Every package in flight (emerge --jobs builds several at once), in the emerge phase's title.
-          const set = inFlight.get(e.subject) ?? new Map<string, boolean>();
+          const set = inFlight.get(e.subject) ?? new Map<string, { binary: boolean; at: number }>();
           inFlight.set(e.subject, set);
-          if (e.event === 'package:start') set.set(e.cpv, e.binary);
-          else set.delete(e.cpv);
-          if (set.size) channel(e.subject, 'emerge').push({ kind: 'title', title: `emerge: ${[...set].map(([cpv, bin]) => (bin ? `${cpv} (binary)` : cpv)).join(', ')}` });
+          if (e.event === 'package:start') set.set(e.cpv, { binary: e.binary, at: Date.now() });
+          else {
+            set.delete(e.cpv);
+            // Each package's own time, as it ends (what `binfarm status` later lists as build times).
+            const how = e.status === 'failed' ? 'failed after' : e.binary ? 'merged (binary) in' : 'built in';
+            channel(e.subject, 'emerge').push({ kind: 'output', line: `${e.cpv} ${how} ${formatElapsed(e.ms)}` });
+          }
+          if (set.size) channel(e.subject, 'emerge').push({ kind: 'title', title: packagesTitle(set) });
           break;
         }
         case 'run:plan':
@@ -190,6 +223,8 @@ export function createListrReporter(opts: ListrReporterOptions): RunReporter {
         }
         case 'phase:start':
           current.set(e.subject, e.phase);
+          phaseStarted.set(`${e.subject}\0${e.phase}`, Date.now());
+          if (liveTree) ticker ??= setInterval(tick, 1000).unref();
           break;
         case 'phase:end': {
           const r = e.record;
@@ -218,16 +253,27 @@ export function createListrReporter(opts: ListrReporterOptions): RunReporter {
           const reason = e.status === 'interrupted' ? 'run interrupted' : 'not run';
           for (const g of gates.values()) g.resolve({ kind: 'skip', reason });
           for (const c of channels.values()) if (!c.settled) c.push({ kind: 'fail', error: { code: 'E_INTERRUPTED', message: reason } });
+          stopTicker();
           break;
         }
       }
     },
     async close() {
+      stopTicker();
       await running;
       running = undefined;
       for (const l of deferredLogs.splice(0)) opts.stderr.write(l);
     },
   };
+}
+
+/** `emerge: cat/pf (1m05s), cat/pf (binary, 2.1s)`: every package in flight, with its time so far once known. */
+function packagesTitle(set: Map<string, { binary: boolean; at: number }>, now?: number): string {
+  const one = ([cpv, p]: [string, { binary: boolean; at: number }]) => {
+    const notes = [...(p.binary ? ['binary'] : []), ...(now !== undefined ? [formatElapsed(now - p.at)] : [])];
+    return notes.length ? `${cpv} (${notes.join(', ')})` : cpv;
+  };
+  return `emerge: ${[...set].map(one).join(', ')}`;
 }
 
 const JOBS_LINE = /^(?:\x1b\[[0-9;]*m)*>>> Jobs: \d+ of \d+ complete/;
@@ -261,6 +307,9 @@ class Channel<T extends { kind: string }> {
     if (m.kind === 'end' || m.kind === 'fail') this.settled = true;
     if (this.handler) this.handler(m);
     else this.queue.push(m);
+  }
+  get attached(): boolean {
+    return this.handler !== undefined;
   }
   attach(h: (m: T) => void): void {
     this.handler = h;
