@@ -45,8 +45,10 @@ export function runGpg(home: GpgHome, args: string[], io: { input?: Uint8Array |
     // gpg may exit before reading a pipe (bad key, bad input): that EPIPE is not our error, its exit code is.
     fd3.on('error', () => undefined);
     child.stdin!.on('error', () => undefined);
-    fd3.end(io.fd3);
-    child.stdin!.end(io.input);
+    if (io.fd3 === undefined) fd3.end();
+    else fd3.end(io.fd3);
+    if (io.input === undefined) child.stdin!.end();
+    else child.stdin!.end(io.input);
     child.on('error', (e: NodeJS.ErrnoException) => {
       reject(
         e.code === 'ENOENT'
