@@ -24,6 +24,7 @@ import type { RecordedSlice } from '../plan/tree-slice.ts';
 import { ensureBuildContainer, ensurePartition, releaseBuildContainer, restoreChanges } from '../build/build-container.ts';
 import { commitPending, discardPending, keepFailedPending, pendingTag, promote } from './promote-image.ts';
 import { runSmokeTests } from './smoke.ts';
+import { signPartition } from '../signing/sign-partition.ts';
 import { relative, sep } from 'node:path';
 
 export async function packagePhase(farm: Farm, build: SubjectBuild): Promise<string> {
@@ -35,6 +36,12 @@ export async function packagePhase(farm: Farm, build: SubjectBuild): Promise<str
   const partition = await ensurePartition(build);
   const record = (build.data.get(EMERGE_DATA) as EmergeRecord | undefined) ?? emptyRecord();
 
+  // Signed on the host, before the index is regenerated: signing changes sizes and digests (docs/security.md).
+  if (o.binhost.signing) {
+    build.progress.title('sign new binpkgs');
+    const signed = await signPartition(o.binhost.signing, farm.rootDir, partition, (rel) => build.progress.output(`signed ${rel}`));
+    if (signed.length) build.logger.info(`signed ${signed.length} new binpkg${signed.length === 1 ? '' : 's'} in ${partition}`);
+  }
   build.progress.title('emaint binhost --fix');
   const fix = await container.exec(['emaint', 'binhost', '--fix'], { onLine: (l) => build.progress.output(l) });
   if (fix.exitCode !== 0) {
