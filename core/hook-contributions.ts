@@ -10,7 +10,7 @@
  *   of their context (for `atom`, the subject that owns the atom).
  * - Taps of hooks that can act on any build (the build phases but publish, which runs after the
  *   image and binpkgs are made; `emergeArgs`; `patchStrategies`) count for every subject.
- * - Lifecycle hooks (beforeRun, done, failed, shutdown, environment, afterPlugins,
+ * - Lifecycle hooks (beforeRun, done, failed, shutdown, afterPlugins,
  *   infrastructureLog) and `publish` count for none.
  * Tap names are plugin names (docs/internals/architecture.md#plugin). Built-in taps (`binfarm:` names) are covered by
  * the binfarm version input and are not recorded.
@@ -61,10 +61,10 @@ export function contributionsTo(hooks: object, subject: string): ReadonlyMap<str
 }
 
 /** Tap names (built-ins excluded) on hooks that act on every build, with those hooks. */
-export function everySubjectTaps(hooks: Record<string, unknown>): Map<string, Set<string>> {
+export function everySubjectTaps(hooks: object): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
   for (const hookName of EVERY_SUBJECT_HOOKS) {
-    for (const tap of (hooks[hookName] as Interceptable).taps ?? []) {
+    for (const tap of ((hooks as Record<string, unknown>)[hookName] as Interceptable).taps ?? []) {
       if (tap.name.startsWith(BUILTIN_TAP_PREFIX)) continue;
       let set = out.get(tap.name);
       if (!set) out.set(tap.name, (set = new Set()));

@@ -7,50 +7,34 @@ import {
   SyncHook,
   SyncWaterfallHook,
 } from 'tapable';
-import type { Farm } from './farm.ts';
-import type { LogType } from './log/logger.ts';
-import type { PortageModel } from './portage/model.ts';
-import type { PatchStrategy } from './portage/strategy.ts';
-import type { MountStrategy } from './tree/mount/types.ts';
-import type { RunContext, SubjectBuild } from './run/context.ts';
-import type { AtomSpec, SubjectSpec } from './subject/types.ts';
+import type {
+  AtomContext,
+  AtomSpec,
+  FarmContext,
+  FarmHooks,
+  LogType,
+  MountStrategy,
+  PatchStrategy,
+  PhaseClaim,
+  PortageModel,
+  RenderContext,
+  RunContext,
+  RunSummary,
+  SubjectBuild,
+  SubjectSpec,
+} from './types.ts';
 import { PluginError } from './errors.ts';
 import { trackAtomHookKeys } from './portage/atom-hook-keys.ts';
 import { watchContributions } from './hook-contributions.ts';
 
-/**
- * A phase tap returns `undefined` to let later taps (the built-in among them) run, or any
- * other value to claim the phase: later taps are skipped. A string is shown as the note;
- * `{ skipped: reason }` claims the phase as not needed (shown as skipped with the reason).
- */
-export type PhaseClaim = true | string | { skipped: string } | undefined | void;
+// The plugin-facing types live in the contract module (core/types.ts); re-exported for old import paths.
+export type { AtomContext, FarmHooks, HookName, PhaseClaim, RenderContext, RunSummary } from './types.ts';
 
-/** Context of per-atom and model hooks: the subject being rendered. */
-export interface RenderContext {
-  readonly subject: import('./subject/types.ts').Subject;
-  readonly options: import('./config/schema/index.ts').BinfarmOptions;
-}
-
-/** Context of the per-atom hook. */
-export interface AtomContext extends RenderContext {
-  readonly set: string;
-  readonly atom: string;
-}
-
-/** A summary of a finished run, given to `done`. */
-export interface RunSummary {
-  built: string[];
-  skipped: string[];
-  failed: string[];
-}
-
-export function createHooks() {
+export function createHooks(): FarmHooks {
   const hooks = {
     // ── lifecycle ───────────────────────────────────────────────────────────
-    /** After user plugins are applied, before the built-in ones. */
-    environment: new SyncHook<[]>([]),
     /** Every plugin is applied. */
-    afterPlugins: new SyncHook<[Farm]>(['farm']),
+    afterPlugins: new SyncHook<[FarmContext]>(['farm']),
     /** Plugins add or change subjects (waterfall over name → spec). */
     subjects: new SyncWaterfallHook<[Record<string, SubjectSpec>]>(['subjects']),
     /** A run is about to start (run dir exists, lock held). */
@@ -99,9 +83,6 @@ export function createHooks() {
   watchContributions(hooks);
   return Object.freeze(hooks);
 }
-
-export type FarmHooks = ReturnType<typeof createHooks>;
-export type HookName = keyof FarmHooks;
 
 type AnyHook = { intercept(i: { register?: (tap: any) => any }): void };
 

@@ -1,19 +1,7 @@
-import type { Farm } from './farm.ts';
+import type { Plugin } from './types.ts';
 import { BinfarmError } from './errors.ts';
 
-/**
- * A plugin is `{ name, apply(farm) }`: a class instance or a plain object. Tap names are the
- * plugin name, so errors and traces say which plugin did what.
- */
-export interface Plugin {
-  readonly name: string;
-  /** Optional version; part of the content key of every subject the plugin contributed to (core/hook-contributions.ts). */
-  readonly version?: string;
-  apply(farm: Farm): void;
-}
-
-/** What `plugins: [...]` accepts: nested arrays and falsy entries (`cond && plugin()`). */
-export type PluginOption = Plugin | false | null | undefined | 0 | '' | PluginOption[];
+export type { Plugin, PluginOption } from './types.ts';
 
 /** Identity helper for inference (the unjs `define*` pattern). */
 export function definePlugin<T extends Plugin>(plugin: T): T {

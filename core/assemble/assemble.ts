@@ -17,7 +17,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import { BinfarmError, isBinfarmError } from '../errors.ts';
 import type { ContainerHandle, Engine } from '../engine/types.ts';
 import type { SubjectBuild } from '../run/context.ts';
@@ -41,6 +41,7 @@ import { silentReporter, type AssembleReporter } from './progress.ts';
 import { writeAssemblyRecord } from './record.ts';
 import { resolveFrom, staleReasons, type AssemblyBase } from './resolve-from.ts';
 import { openSession, stepError, type AssemblySession } from './session.ts';
+import { withLogScope } from '../log/run-sink.ts';
 import { importRoot } from './slim-image.ts';
 import { resolveAssemblySpec, type AssembleFlags, type AssemblySpec } from './spec.ts';
 
@@ -76,7 +77,12 @@ export interface AssembleResult {
   ms: number;
 }
 
-export async function assembleImage(farm: Farm, name: string, opts: AssembleOptions = {}): Promise<AssembleResult> {
+export function assembleImage(farm: FarmContext, name: string, opts: AssembleOptions = {}): Promise<AssembleResult> {
+  // farm loggers used by the assembly write to its log, not to a run's (core/log/run-sink.ts)
+  return withLogScope(() => assembleInScope(farm, name, opts));
+}
+
+async function assembleInScope(farm: FarmContext, name: string, opts: AssembleOptions): Promise<AssembleResult> {
   // Usage and grammar errors come before any Docker work or run directory.
   const spec = resolveAssemblySpec(farm.options, name, opts.flags ?? {}, farm.subjects().keys());
   const reporter = opts.reporter ?? silentReporter;
@@ -106,7 +112,7 @@ export async function assembleImage(farm: Farm, name: string, opts: AssembleOpti
   }
 }
 
-async function steps(farm: Farm, spec: AssemblySpec, session: AssemblySession, opts: AssembleOptions): Promise<Omit<AssembleResult, 'ms'>> {
+async function steps(farm: FarmContext, spec: AssemblySpec, session: AssemblySession, opts: AssembleOptions): Promise<Omit<AssembleResult, 'ms'>> {
   const { run } = session;
   const o = run.options;
   const { engine, base } = await resolveBase(farm, spec, session);
@@ -221,7 +227,7 @@ async function steps(farm: Farm, spec: AssemblySpec, session: AssemblySession, o
   };
 }
 
-async function resolveBase(farm: Farm, spec: AssemblySpec, session: AssemblySession): Promise<{ engine: Engine; base: AssemblyBase }> {
+async function resolveBase(farm: FarmContext, spec: AssemblySpec, session: AssemblySession): Promise<{ engine: Engine; base: AssemblyBase }> {
   return session.step(
     'resolve',
     async () => {

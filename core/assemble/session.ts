@@ -6,10 +6,11 @@
  * reported, logged). `close()` removes the container and releases the tree mounts.
  */
 import { join } from 'node:path';
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import type { Engine } from '../engine/types.ts';
 import { isBinfarmError } from '../errors.ts';
 import { createLogger, formatLogArgs, type LogType } from '../log/logger.ts';
+import { setScopeSink } from '../log/run-sink.ts';
 import type { Progress, RunContext, SubjectBuild } from '../run/context.ts';
 import { LogFile, stamp } from '../run/log-file.ts';
 import { createRunId } from '../run/run-id.ts';
@@ -40,7 +41,7 @@ export interface SessionOptions {
   engine?: (run: RunContext) => Promise<Engine>;
 }
 
-export function openSession(farm: Farm, opts: SessionOptions): AssemblySession {
+export function openSession(farm: FarmContext, opts: SessionOptions): AssemblySession {
   const runId = opts.runId ?? createRunId();
   const signal = opts.signal ?? new AbortController().signal;
   const { run, engineIfCreated } = createRunContext({
@@ -71,8 +72,8 @@ export function openSession(farm: Farm, opts: SessionOptions): AssemblySession {
     if (farm.hooks.infrastructureLog.call(origin, type, args) === true) return;
     sink(origin, type, args);
   };
-  const previousSink = farm.logSink;
-  farm.logSink = sink;
+  // farm loggers of the assembly's steps write here (assembleImage runs in a log scope of its own)
+  setScopeSink(sink);
 
 
   const progress: Progress = {
@@ -137,7 +138,7 @@ export function openSession(farm: Farm, opts: SessionOptions): AssemblySession {
       } catch (e) {
         log.line(`${stamp()} error [binfarm:assemble] cleanup: ${stepError(e).message}`);
       } finally {
-        farm.logSink = previousSink;
+        setScopeSink(undefined);
         log.close();
       }
     },

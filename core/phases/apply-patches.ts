@@ -1,4 +1,4 @@
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import type { Plugin } from '../plugin.ts';
 
 /**
@@ -9,7 +9,7 @@ import type { Plugin } from '../plugin.ts';
 export class ApplyPatchesPlugin implements Plugin {
   readonly name = 'binfarm:apply-patches';
 
-  apply(farm: Farm): void {
+  apply(farm: FarmContext): void {
     farm.hooks.applyPatches.tapPromise(this.name, async (build) => {
       const { applyPatchesToBuild } = await import('../portage/apply/phase.ts');
       await applyPatchesToBuild(farm, build);

@@ -1,4 +1,4 @@
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import type { Plugin } from '../plugin.ts';
 
 /**
@@ -9,7 +9,7 @@ import type { Plugin } from '../plugin.ts';
 export class FetchStage3Plugin implements Plugin {
   readonly name = 'binfarm:fetch-stage3';
 
-  apply(farm: Farm): void {
+  apply(farm: FarmContext): void {
     farm.hooks.fetchStage3.tapPromise(this.name, async (build) => {
       const { resolveBaseImage } = await import('../stage3/resolve.ts');
       await resolveBaseImage(build);

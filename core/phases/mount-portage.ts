@@ -1,4 +1,4 @@
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import type { Plugin } from '../plugin.ts';
 import { resolveMountStrategies } from '../tree/mount/registry.ts';
 
@@ -12,7 +12,7 @@ import { resolveMountStrategies } from '../tree/mount/registry.ts';
 export class MountPortagePlugin implements Plugin {
   readonly name = 'binfarm:mount-portage';
 
-  apply(farm: Farm): void {
+  apply(farm: FarmContext): void {
     farm.hooks.mountPortage.tapPromise(this.name, async (build) => {
       const { mountTrees } = await import('../tree/provide.ts');
       await mountTrees(build, resolveMountStrategies(farm));

@@ -5,7 +5,7 @@
  * so not in the image), run the smoke tests, promote it to `<imagePrefix>/<subject>:<key12>`,
  * and only then record the build in the state directory.
  */
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import { BinfarmError } from '../errors.ts';
 import type { ContainerHandle } from '../engine/types.ts';
 import type { SubjectBuild } from '../run/context.ts';
@@ -26,10 +26,8 @@ import { commitPending, discardPending, keepFailedPending, pendingTag, promote }
 import { runSmokeTests } from './smoke.ts';
 import { relative, sep } from 'node:path';
 
-/** The plugin itself is in pipeline-plugins.ts (light; it imports this module when the phase runs). */
-export { PackagePlugin } from './pipeline-plugins.ts';
 
-export async function packagePhase(farm: Farm, build: SubjectBuild): Promise<string> {
+export async function packagePhase(farm: FarmContext, build: SubjectBuild): Promise<string> {
   const { run, subject } = build;
   const o = run.options;
   const container = await ensureBuildContainer(build);

@@ -3,18 +3,13 @@
  * also for commands that never build (config, plan, render), so this module stays light: each
  * tap imports its phase's implementation (emerge.ts, package.ts, publish.ts) when it runs.
  */
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import type { Plugin } from '../plugin.ts';
-import { FARM_DATA } from '../plan/run-data.ts';
 
 export class EmergePlugin implements Plugin {
   readonly name = 'binfarm:emerge';
 
-  apply(farm: Farm): void {
-    // Key computation and the build container need the farm outside the phase taps.
-    farm.hooks.beforeRun.tap(this.name, (run) => {
-      if (!run.farm) run.data.set(FARM_DATA, farm);
-    });
+  apply(farm: FarmContext): void {
     farm.hooks.emerge.tapPromise(this.name, async (build) => (await import('./emerge.ts')).emergePhase(farm, build));
   }
 }
@@ -22,7 +17,7 @@ export class EmergePlugin implements Plugin {
 export class PackagePlugin implements Plugin {
   readonly name = 'binfarm:package';
 
-  apply(farm: Farm): void {
+  apply(farm: FarmContext): void {
     farm.hooks.package.tapPromise(this.name, async (build) => (await import('./package.ts')).packagePhase(farm, build));
   }
 }
@@ -30,7 +25,7 @@ export class PackagePlugin implements Plugin {
 export class PublishPlugin implements Plugin {
   readonly name = 'binfarm:publish';
 
-  apply(farm: Farm): void {
+  apply(farm: FarmContext): void {
     farm.hooks.publish.tapPromise(this.name, async (build) => (await import('./publish.ts')).stagePublish(build));
     farm.hooks.done.tapPromise(this.name, async (run, summary) => {
       const { publishingEnabled, publishRun } = await import('../publish/publish-run.ts');

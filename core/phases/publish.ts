@@ -10,8 +10,6 @@ import { relative, sep } from 'node:path';
 import { binhostRoot } from '../binhost/partition.ts';
 import { publishingEnabled, stagedOf } from '../publish/publish-run.ts';
 
-/** The plugin itself is in pipeline-plugins.ts (light; it imports this module when the phase runs). */
-export { PublishPlugin } from './pipeline-plugins.ts';
 
 /** The publish tap: stages the subject for the `done` hook (which pushes once the whole run succeeded). */
 export async function stagePublish(build: SubjectBuild): Promise<string> {

@@ -1,4 +1,4 @@
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import type { PhaseClaim } from '../hooks.ts';
 import { PHASES, type PhaseName, type PhaseRecord } from './context.ts';
 
@@ -10,7 +10,7 @@ import { PHASES, type PhaseName, type PhaseRecord } from './context.ts';
  */
 const claims = new WeakMap<object, Map<PhaseName, string>>();
 const builtinNotes = new WeakMap<object, Map<PhaseName, Exclude<PhaseClaim, undefined | void | true>>>();
-const instrumented = new WeakSet<Farm>();
+const instrumented = new WeakSet<FarmContext>();
 
 /**
  * Built-in phase plugins name their taps `binfarm:<phase>`; their value is a note, not a claim:
@@ -21,7 +21,7 @@ export const BUILTIN_TAP_PREFIX = 'binfarm:';
 
 type Tap = { name: string; type: 'sync' | 'async' | 'promise'; fn: (...a: any[]) => any };
 
-export function instrumentPhaseHooks(farm: Farm): void {
+export function instrumentPhaseHooks(farm: FarmContext): void {
   if (instrumented.has(farm)) return;
   instrumented.add(farm);
   for (const phase of PHASES) {
@@ -57,7 +57,7 @@ export function instrumentPhaseHooks(farm: Farm): void {
 }
 
 /** The record of a finished phase from what its hook returned. */
-export function phaseRecord(farm: Farm, build: object, phase: PhaseName, result: PhaseClaim, ms: number): PhaseRecord {
+export function phaseRecord(farm: FarmContext, build: object, phase: PhaseName, result: PhaseClaim, ms: number): PhaseRecord {
   if (result === undefined) {
     if (!farm.hooks[phase].isUsed() || farm.hooks[phase].taps.length === 0) {
       return { phase, status: 'skipped', ms, note: 'no plugin handles this phase' };

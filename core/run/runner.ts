@@ -4,6 +4,7 @@ import type { RunSummary } from '../hooks.ts';
 import type { RunPlan, SubjectPlan } from '../plan/types.ts';
 import { BinfarmError, isBinfarmError } from '../errors.ts';
 import { formatLogArgs, type LogType } from '../log/logger.ts';
+import { setScopeSink, withLogScope } from '../log/run-sink.ts';
 import { instrumentPhaseHooks } from './claims.ts';
 import { guardTapResults } from './tap-results.ts';
 import type { PhaseName, SubjectBuild } from './context.ts';
@@ -52,7 +53,12 @@ export interface RunResult {
  * subjects → done(summary) | failed(error) → shutdown (always) → engine cleanup (always).
  * Every log line goes to `<runDir>/run.log`; each subject has `<runDir>/<subject>.log`.
  */
-export async function runFarm(farm: Farm, opts: RunFarmOptions = {}): Promise<RunResult> {
+export function runFarm(farm: Farm, opts: RunFarmOptions = {}): Promise<RunResult> {
+  // Farm loggers used during the run write to this run's log, not another run's (core/log/run-sink.ts).
+  return withLogScope(() => runInScope(farm, opts));
+}
+
+async function runInScope(farm: Farm, opts: RunFarmOptions): Promise<RunResult> {
   const options = farm.options;
   const collab = { ...defaultCollaborators, ...opts.collaborators };
   const runId = opts.runId ?? createRunId();
@@ -75,13 +81,12 @@ export async function runFarm(farm: Farm, opts: RunFarmOptions = {}): Promise<Ru
   if (opts.signal?.aborted) onAbort();
   else opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-  const previousSink = farm.logSink;
   const sink = (origin: string, type: LogType, args: unknown[], subject?: string, phase?: PhaseName) => {
     const message = formatLogArgs(args);
     runLog.line(`${stamp()} ${type.padEnd(5)} [${subject ? `${subject}:` : ''}${origin}] ${message}`);
     reporter.emit({ event: 'log', level: type, origin, ...(subject ? { subject } : {}), ...(phase ? { phase } : {}), message });
   };
-  farm.logSink = (origin, type, args) => sink(origin, type, args);
+  setScopeSink((origin, type, args) => sink(origin, type, args));
 
   const t0 = performance.now();
   const builds = new Map<string, SubjectBuild>();
@@ -151,7 +156,7 @@ export async function runFarm(farm: Farm, opts: RunFarmOptions = {}): Promise<Ru
     const engine = engineIfCreated();
     if (engine) await safelyAsync(async () => (await engine).cleanup(), runLog);
     if (release) await safelyAsync(async () => release!(), runLog);
-    farm.logSink = previousSink;
+    setScopeSink(undefined);
     opts.signal?.removeEventListener('abort', onAbort);
   }
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import { BinfarmError, isBinfarmError, rootCause } from '../errors.ts';
 import { createLogger, type LogType } from '../log/logger.ts';
 import type { SubjectPlan } from '../plan/types.ts';
@@ -9,7 +9,7 @@ import { LogFile } from './log-file.ts';
 import type { ErrorInfo, RunReporter } from './progress/events.ts';
 
 export interface SubjectRunDeps {
-  farm: Farm;
+  farm: FarmContext;
   run: RunContext;
   reporter: RunReporter;
   /** Writes one log line to run.log and the reporter (after the infrastructureLog hook). */

@@ -3,13 +3,13 @@
  * ("plugin "x" returned ... from hook emergeArgs") instead of a TypeError surfacing later in a
  * built-in that used the value.
  */
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import { BinfarmError, PluginError } from '../errors.ts';
 import { PHASES } from './context.ts';
 
 type Tap = { name: string; type: 'sync' | 'async' | 'promise'; fn: (...a: any[]) => any };
 
-const guarded = new WeakSet<Farm>();
+const guarded = new WeakSet<FarmContext>();
 
 function describe(v: unknown): string {
   if (v === null) return 'null';
@@ -68,7 +68,7 @@ function guard(hookName: string, hook: { intercept(i: unknown): void }, problem:
 }
 
 /** Installs the checks on the phase hooks and emergeArgs (once per farm; taps added later are covered too). */
-export function guardTapResults(farm: Farm): void {
+export function guardTapResults(farm: FarmContext): void {
   if (guarded.has(farm)) return;
   guarded.add(farm);
   for (const phase of PHASES) guard(phase, farm.hooks[phase], claimProblem);

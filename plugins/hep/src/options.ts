@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BinfarmError, parseAtom, type AtomSpec } from 'binfarm';
-import { LAYER_NAMES, VARIANTS, type LayerName, type Variant } from './types.ts';
+import { LAYER_NAMES, VARIANTS, type LayerName, type Variant } from './layer-names.ts';
 
 const isLayer = (name: string): name is LayerName => (LAYER_NAMES as readonly string[]).includes(name);
 const layerList = LAYER_NAMES.join(', ');
