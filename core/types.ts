@@ -346,5 +346,17 @@ export interface FarmHooks {
 
 export type HookName = keyof FarmHooks;
 
-/** The hooks Portage rendering calls (core/portage takes these, not the farm). */
-export type PortageHooks = Pick<FarmHooks, 'atom' | 'makeConf' | 'portageModel' | 'renderedFiles' | 'patchStrategies' | 'keyInputs'>;
+/** The five hooks Portage rendering calls. */
+export type PortageHooks = Pick<FarmHooks, 'atom' | 'makeConf' | 'portageModel' | 'renderedFiles' | 'patchStrategies'>;
+
+/**
+ * What core/portage reads to render a subject: the hooks that shape Portage content, the options,
+ * the config's directory and the subjects; not the whole farm (a FarmContext is one).
+ */
+export interface PortageContext {
+  readonly hooks: PortageHooks;
+  readonly options: BinfarmOptions;
+  readonly rootDir: string;
+  subjects(): Map<string, Subject>;
+  subject(name: string): Subject;
+}

@@ -1,4 +1,4 @@
-import type { FarmContext } from '../types.ts';
+import type { PortageContext } from '../types.ts';
 import { BinfarmError } from '../errors.ts';
 import type { AtomContext } from '../hooks.ts';
 import type { AtomSpec } from '../subject/types.ts';
@@ -42,7 +42,7 @@ interface Contribution {
 }
 
 /** farm → subject object → contributor → contribution (a new subject resolution gives new objects). */
-const recorded = new WeakMap<FarmContext, WeakMap<object, Map<string, Contribution>>>();
+const recorded = new WeakMap<PortageContext, WeakMap<object, Map<string, Contribution>>>();
 
 /**
  * Adds one subject's package sets to the model: `sets/<name>` lists the set's atoms; each atom
@@ -50,7 +50,7 @@ const recorded = new WeakMap<FarmContext, WeakMap<object, Map<string, Contributi
  * are not put into the set: Portage pulls them in. The `farm.hooks.atom` waterfall for the
  * atom's `cat/pn` may change the spec first.
  */
-export function addSubjectSets(farm: FarmContext, link: ChainLink, model: PortageModel, origins: EntryOrigins): void {
+export function addSubjectSets(farm: PortageContext, link: ChainLink, model: PortageModel, origins: EntryOrigins): void {
   let bySubject = recorded.get(farm);
   if (!bySubject) recorded.set(farm, (bySubject = new WeakMap()));
   let byContributor = bySubject.get(link.subject);
@@ -91,7 +91,7 @@ function checkSetOwner(model: PortageModel, set: string, contributor: string, wh
   }
 }
 
-function tappedSince(farm: FarmContext, c: Contribution): boolean {
+function tappedSince(farm: PortageContext, c: Contribution): boolean {
   for (const key of c.atomKeys) if (farm.hooks.atom.get(key)) return true;
   return false;
 }
@@ -115,7 +115,7 @@ function replay(c: Contribution, link: ChainLink, model: PortageModel, origins: 
 }
 
 function addAtom(
-  farm: FarmContext,
+  farm: PortageContext,
   options: BinfarmOptions,
   link: ChainLink,
   model: PortageModel,

@@ -1,4 +1,4 @@
-import type { FarmContext } from '../../types.ts';
+import type { PortageContext } from '../../types.ts';
 import type { ContainerHandle } from '../../engine/types.ts';
 import type { SubjectBuild } from '../../run/context.ts';
 import { DEFAULT_PROFILE_REPO, PORTAGE_DIR } from '../render/conventions.ts';
@@ -15,7 +15,7 @@ import { readImagePaths } from './read-image.ts';
  * has, plan every file operation with the chosen strategies (plus the subject's root
  * overlays and build context), and carry the plan out through the Engine API. Records `build.portage`.
  */
-export async function applyPatchesToBuild(farm: FarmContext, build: SubjectBuild, opts: { container?: ContainerHandle } = {}): Promise<void> {
+export async function applyPatchesToBuild(farm: PortageContext, build: SubjectBuild, opts: { container?: ContainerHandle } = {}): Promise<void> {
   build.progress.title('render /etc/portage');
   const rendered = await renderSubject(farm, build.subject);
   build.portage = rendered;
