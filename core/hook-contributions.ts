@@ -15,7 +15,8 @@
  * Tap names are plugin names (docs/internals/architecture.md#plugin). Built-in taps (`binfarm:` names) are covered by
  * the binfarm version input and are not recorded.
  *
- * It also guards `keyInputs`: a tap may add inputs but not remove or change built-in ones.
+ * It also guards `keyInputs`: a tap may add inputs but not remove or change the ones it was given
+ * (built-in, or added by an earlier tap).
  */
 import { BinfarmError, PluginError } from './errors.ts';
 import { stableStringify } from './util/hash.ts';
@@ -74,7 +75,7 @@ export function everySubjectTaps(hooks: object): Map<string, Set<string>> {
   return out;
 }
 
-/** Runs a keyInputs call; a tap that removes or changes one of `builtin` fails with E_PLUGIN naming it. */
+/** Runs a keyInputs call for `subject`, whose built-in inputs are `builtin` (named so in the error of a tap that changes one). */
 export function guardKeyInputs<T>(hooks: object, subject: string, builtin: Readonly<Record<string, string>>, call: () => T): T {
   const rec = recorderOf(hooks);
   rec.guard = { subject, builtin };
@@ -98,10 +99,14 @@ function watch(hookName: string, hook: Interceptable, rec: Recorder): void {
     register(tap: Tap) {
       const builtin = tap.name.startsWith(BUILTIN_TAP_PREFIX);
       if (builtin && !isKeyInputs) return tap;
-      const before = (args: unknown[]) => (isSubjects ? specsSnapshot(args[0]) : snapshot(hookName, args[0]));
-      const after = (args: unknown[], snap: unknown, ret: unknown) => {
+      // keyInputs: a copy of what the tap was given, so that it may only add (checked after the call)
+      const before = (args: unknown[]) => ({
+        snap: isSubjects ? specsSnapshot(args[0]) : snapshot(hookName, args[0]),
+        given: isKeyInputs ? { ...((args[0] ?? {}) as Record<string, unknown>) } : undefined,
+      });
+      const after = (args: unknown[], { snap, given }: ReturnType<typeof before>, ret: unknown) => {
         const output = ret === undefined ? args[0] : ret; // a waterfall passes the input on when a tap returns undefined
-        if (isKeyInputs) checkGuard(rec, tap.name, output);
+        if (given) checkOnlyAdds(rec, tap.name, subjectOf(args), given, output);
         if (builtin) return;
         if (isSubjects) {
           for (const name of changedSpecs(snap as Map<string, string>, output)) record(rec, name, tap.name, hookName);
@@ -153,19 +158,23 @@ function record(rec: Recorder, subject: string, tap: string, hookName: string): 
   hooks.add(hookName.startsWith('atom[') ? 'atom' : hookName);
 }
 
-function checkGuard(rec: Recorder, tapName: string, output: unknown): void {
-  const guard = rec.guard;
-  if (!guard) return;
+/**
+ * A keyInputs tap may only add: every input it was given (built-in, or added by an earlier tap)
+ * must come out unchanged, else E_PLUGIN naming the tap and the input.
+ */
+function checkOnlyAdds(rec: Recorder, tapName: string, subject: string | undefined, given: Record<string, unknown>, output: unknown): void {
+  const builtin = rec.guard?.builtin ?? {};
   const out = (output ?? {}) as Record<string, unknown>;
-  for (const [name, value] of Object.entries(guard.builtin)) {
+  for (const [name, value] of Object.entries(given)) {
     if (out[name] === value) continue;
     const what = out[name] === undefined ? 'removed' : `changed (${JSON.stringify(value)} → ${JSON.stringify(out[name])})`;
+    const whose = builtin[name] === value ? 'the built-in key input' : 'the key input';
     throw new PluginError(
       tapName,
       'keyInputs',
-      guard.subject,
-      new BinfarmError('E_PLUGIN', `the built-in key input "${name}" was ${what}`, {
-        hint: 'A keyInputs tap may only add inputs (return { ...inputs, "my-plugin:thing": digest }); built-in inputs cannot be removed or changed.',
+      rec.guard?.subject ?? subject,
+      new BinfarmError('E_PLUGIN', `${whose} "${name}" was ${what}`, {
+        hint: 'A keyInputs tap may only add inputs (return { ...inputs, "my-plugin:thing": digest }); inputs given to it (built-in or added by an earlier tap) cannot be removed or changed.',
       }),
     );
   }
