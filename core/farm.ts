@@ -2,6 +2,7 @@ import { createHooks } from './hooks.ts';
 import { createLogger } from './log/logger.ts';
 import { currentLogSink } from './log/run-sink.ts';
 import { normalizePlugins } from './plugin.ts';
+import { applyingBuiltin, isBuiltinName } from './builtin-taps.ts';
 import { BinfarmError, PluginError } from './errors.ts';
 import type { BinfarmOptions } from './config/schema/index.ts';
 import { builtinPlugins } from './options-apply.ts';
@@ -57,7 +58,9 @@ export class Farm implements FarmContext {
   /** Applies one plugin; an error is reported with the plugin's name. */
   apply(plugin: Plugin): void {
     try {
-      plugin.apply(this);
+      // a built-in's taps are marked as such (core/builtin-taps.ts); users cannot take the prefix (normalizePlugins)
+      if (isBuiltinName(plugin.name)) applyingBuiltin(() => plugin.apply(this));
+      else plugin.apply(this);
     } catch (e) {
       throw e instanceof PluginError ? e : new PluginError(plugin.name, 'apply', undefined, e);
     }

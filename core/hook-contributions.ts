@@ -12,7 +12,7 @@
  *   image and binpkgs are made; `emergeArgs`; `patchStrategies`) count for every subject.
  * - Lifecycle hooks (beforeRun, done, failed, shutdown, afterPlugins,
  *   infrastructureLog) and `publish` count for none.
- * Tap names are plugin names (docs/internals/architecture.md#plugin). Built-in taps (`binfarm:` names) are covered by
+ * Tap names are plugin names (docs/internals/architecture.md#plugin). Built-in taps (core/builtin-taps.ts) are covered by
  * the binfarm version input and are not recorded.
  *
  * It also guards `keyInputs`: a tap may add inputs but not remove or change the ones it was given
@@ -21,8 +21,8 @@
 import { BinfarmError, PluginError } from './errors.ts';
 import { stableStringify } from './util/hash.ts';
 import { fileInputs, keyedAssignments } from './plan/file-inputs.ts';
-
-export const BUILTIN_TAP_PREFIX = 'binfarm:';
+import { isBuiltinTap } from './builtin-taps.ts';
+import { wrapTaps, type Tap } from './tap-wrap.ts';
 
 /** Hooks whose taps can act on any build: tapping one counts for every subject. */
 export const EVERY_SUBJECT_HOOKS = ['fetchStage3', 'mountPortage', 'applyPatches', 'emerge', 'package', 'emergeArgs', 'patchStrategies'] as const;
@@ -30,7 +30,6 @@ export const EVERY_SUBJECT_HOOKS = ['fetchStage3', 'mountPortage', 'applyPatches
 /** Content hooks watched per call (waterfalls: the first argument is the value passed on). */
 const CONTENT_HOOKS = ['subjects', 'makeConf', 'portageModel', 'renderedFiles', 'keyInputs'] as const;
 
-type Tap = { name: string; type: 'sync' | 'async' | 'promise'; fn: (...a: any[]) => any };
 type Interceptable = { intercept(i: { register?: (tap: any) => any }): void; taps?: Tap[] };
 type HookMapLike = { intercept(i: { factory?: (key: any, hook: any) => any }): void };
 
@@ -66,7 +65,7 @@ export function everySubjectTaps(hooks: object): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
   for (const hookName of EVERY_SUBJECT_HOOKS) {
     for (const tap of ((hooks as Record<string, unknown>)[hookName] as Interceptable).taps ?? []) {
-      if (tap.name.startsWith(BUILTIN_TAP_PREFIX)) continue;
+      if (isBuiltinTap(tap)) continue;
       let set = out.get(tap.name);
       if (!set) out.set(tap.name, (set = new Set()));
       set.add(hookName);
@@ -95,58 +94,28 @@ function recorderOf(hooks: object): Recorder {
 function watch(hookName: string, hook: Interceptable, rec: Recorder): void {
   const isSubjects = hookName === 'subjects';
   const isKeyInputs = hookName === 'keyInputs';
-  hook.intercept({
-    register(tap: Tap) {
-      const builtin = tap.name.startsWith(BUILTIN_TAP_PREFIX);
-      if (builtin && !isKeyInputs) return tap;
+  wrapTaps(hook, (tap) => {
+    const builtin = isBuiltinTap(tap);
+    if (builtin && !isKeyInputs) return undefined;
+    return {
       // keyInputs: a copy of what the tap was given, so that it may only add (checked after the call)
-      const before = (args: unknown[]) => ({
+      before: (args: unknown[]) => ({
         snap: isSubjects ? specsSnapshot(args[0]) : snapshot(hookName, args[0]),
         given: isKeyInputs ? { ...((args[0] ?? {}) as Record<string, unknown>) } : undefined,
-      });
-      const after = (args: unknown[], { snap, given }: ReturnType<typeof before>, ret: unknown) => {
+      }),
+      after(args: unknown[], ret: unknown, { snap, given }: { snap: unknown; given: Record<string, unknown> | undefined }) {
         const output = ret === undefined ? args[0] : ret; // a waterfall passes the input on when a tap returns undefined
         if (given) checkOnlyAdds(rec, tap.name, subjectOf(args), given, output);
-        if (builtin) return;
+        if (builtin) return ret;
         if (isSubjects) {
           for (const name of changedSpecs(snap as Map<string, string>, output)) record(rec, name, tap.name, hookName);
-          return;
+          return ret;
         }
         const subject = subjectOf(args);
         if (subject !== undefined && snapshot(hookName, output) !== snap) record(rec, subject, tap.name, hookName);
-      };
-      const fn = tap.fn;
-      if (tap.type === 'sync') {
-        tap.fn = (...args: unknown[]) => {
-          const snap = before(args);
-          const ret = fn(...args);
-          after(args, snap, ret);
-          return ret;
-        };
-      } else if (tap.type === 'promise') {
-        tap.fn = async (...args: unknown[]) => {
-          const snap = before(args);
-          const ret = await fn(...args);
-          after(args, snap, ret);
-          return ret;
-        };
-      } else {
-        tap.fn = (...argsAndCb: unknown[]) => {
-          const cb = argsAndCb.pop() as (err?: unknown, result?: unknown) => void;
-          const snap = before(argsAndCb);
-          fn(...argsAndCb, (err: unknown, ret: unknown) => {
-            if (err) return cb(err);
-            try {
-              after(argsAndCb, snap, ret);
-            } catch (e) {
-              return cb(e);
-            }
-            cb(err, ret);
-          });
-        };
-      }
-      return tap;
-    },
+        return ret;
+      },
+    };
   });
 }
 

@@ -26,6 +26,8 @@ import type {
 import { PluginError } from './errors.ts';
 import { trackAtomHookKeys } from './portage/atom-hook-keys.ts';
 import { watchContributions } from './hook-contributions.ts';
+import { markBuiltinTaps } from './builtin-taps.ts';
+import { wrapTaps } from './tap-wrap.ts';
 
 // The plugin-facing types live in the contract module (core/types.ts); re-exported for old import paths.
 export type { AtomContext, FarmHooks, HookName, PhaseClaim, RenderContext, RunSummary } from './types.ts';
@@ -76,6 +78,8 @@ export function createHooks(): FarmHooks {
     /** Every log line; return true to swallow it. */
     infrastructureLog: new SyncBailHook<[string, LogType, unknown[]], true | undefined>(['origin', 'type', 'args']),
   };
+  // first, so that later register interceptors see which taps are built-in
+  markBuiltinTaps(hooks as never, ['atom']);
   for (const [name, hook] of Object.entries(hooks)) {
     if (!(hook instanceof HookMap)) wrapHook(name, hook as AnyHook);
   }
@@ -102,42 +106,5 @@ function wrapError(tapName: string, hookName: string, args: unknown[], e: unknow
 
 /** Wraps every tap so that an error names the plugin, the hook and the subject. */
 export function wrapHook<H extends AnyHook>(hookName: string, hook: H): H {
-  hook.intercept({
-    register(tap: { name: string; type: 'sync' | 'async' | 'promise'; fn: (...a: any[]) => any }) {
-      const fn = tap.fn;
-      if (tap.type === 'sync') {
-        tap.fn = (...args: unknown[]) => {
-          try {
-            return fn(...args);
-          } catch (e) {
-            throw wrapError(tap.name, hookName, args, e);
-          }
-        };
-      } else if (tap.type === 'promise') {
-        tap.fn = (...args: unknown[]) => {
-          let p: Promise<unknown>;
-          try {
-            p = fn(...args);
-          } catch (e) {
-            return Promise.reject(wrapError(tap.name, hookName, args, e));
-          }
-          return Promise.resolve(p).catch((e: unknown) => {
-            throw wrapError(tap.name, hookName, args, e);
-          });
-        };
-      } else {
-        tap.fn = (...argsAndCb: unknown[]) => {
-          const cb = argsAndCb.pop() as (err?: unknown, result?: unknown) => void;
-          const args = argsAndCb;
-          try {
-            fn(...args, (err: unknown, result: unknown) => cb(err ? wrapError(tap.name, hookName, args, err) : err, result));
-          } catch (e) {
-            cb(wrapError(tap.name, hookName, args, e));
-          }
-        };
-      }
-      return tap;
-    },
-  });
-  return hook;
+  return wrapTaps(hook, (tap) => ({ error: (args, e) => wrapError(tap.name, hookName, args, e) }));
 }

@@ -1,5 +1,6 @@
 import type { Plugin } from './types.ts';
 import { BinfarmError } from './errors.ts';
+import { BUILTIN_PREFIX, isBuiltinName } from './builtin-taps.ts';
 
 export type { Plugin, PluginOption } from './types.ts';
 
@@ -40,6 +41,11 @@ export function normalizePlugins(option: unknown, source = 'plugins'): Plugin[] 
   walk(option, source);
   const seen = new Set<string>();
   for (const p of out) {
+    if (isBuiltinName(p.name)) {
+      throw new BinfarmError('E_PLUGIN_INVALID', `the plugin "${p.name}" uses the prefix "${BUILTIN_PREFIX}", which is reserved for binfarm's built-in plugins`, {
+        hint: `Rename the plugin (e.g. "${p.name.slice(BUILTIN_PREFIX.length) || 'my-plugin'}"); binfarm treats taps of "${BUILTIN_PREFIX}" plugins as its own.`,
+      });
+    }
     if (seen.has(p.name)) {
       throw new BinfarmError('E_PLUGIN_INVALID', `two plugins are named "${p.name}"`, {
         hint: 'Tap names identify plugins; give each plugin instance its own name.',
