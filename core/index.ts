@@ -3,6 +3,7 @@
 export * from './types.ts';
 export { defineConfig, type BinfarmConfig, type ConfigEnv, type ConfigExport } from './config/define.ts';
 export { ConfigSchema, type BinfarmOptions, type BinfarmConfigInput } from './config/schema/index.ts';
+export { AtomSpecSchema } from './config/schema/subject.ts';
 export { definePlugin } from './plugin.ts';
 export { Farm, createFarm, type FarmInit } from './farm.ts';
 export { defineSubject, definePackageSets, BASE_SUBJECT } from './subject/types.ts';

@@ -40,7 +40,8 @@ import type { MergeEntry } from './pretend-output.ts';
 import { silentReporter, type AssembleReporter } from './progress.ts';
 import { writeAssemblyRecord } from './record.ts';
 import { resolveFrom, staleReasons, type AssemblyBase } from './resolve-from.ts';
-import { openSession, stepError, type AssemblySession } from './session.ts';
+import { openSession, type AssemblySession } from './session.ts';
+import { errorReport } from '../error-report.ts';
 import { withLogScope } from '../log/run-sink.ts';
 import { importRoot } from './slim-image.ts';
 import { resolveAssemblySpec, type AssembleFlags, type AssemblySpec } from './spec.ts';
@@ -104,7 +105,7 @@ async function assembleInScope(farm: FarmContext, name: string, opts: AssembleOp
   } catch (e) {
     const interrupted = run.signal.aborted || (isBinfarmError(e) && e.code === 'E_INTERRUPTED');
     const err = interrupted && !(isBinfarmError(e) && e.code === 'E_INTERRUPTED') ? new BinfarmError('E_INTERRUPTED', `assembly "${name}" was interrupted`, { cause: e }) : e;
-    reporter.emit({ event: 'assemble:end', status: interrupted ? 'interrupted' : 'failed', ms: Math.round(performance.now() - t0), error: stepError(err) });
+    reporter.emit({ event: 'assemble:end', status: interrupted ? 'interrupted' : 'failed', ms: Math.round(performance.now() - t0), error: errorReport(err) });
     throw err;
   } finally {
     await session.close();

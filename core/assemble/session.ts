@@ -8,7 +8,6 @@
 import { join } from 'node:path';
 import type { FarmContext } from '../types.ts';
 import type { Engine } from '../engine/types.ts';
-import { isBinfarmError } from '../errors.ts';
 import { createLogger, formatLogArgs, type LogType } from '../log/logger.ts';
 import { setScopeSink } from '../log/run-sink.ts';
 import type { Progress, RunContext, SubjectBuild } from '../run/context.ts';
@@ -16,7 +15,8 @@ import { LogFile, stamp } from '../run/log-file.ts';
 import { createRunId } from '../run/run-id.ts';
 import { createRunContext } from '../run/create-run-context.ts';
 import type { Subject } from '../subject/types.ts';
-import type { AssembleReporter, AssembleStep, StepError } from './progress.ts';
+import type { AssembleReporter, AssembleStep } from './progress.ts';
+import { errorReport } from '../error-report.ts';
 
 export interface AssemblySession {
   readonly run: RunContext;
@@ -105,7 +105,7 @@ export function openSession(farm: FarmContext, opts: SessionOptions): AssemblySe
         return value;
       } catch (e) {
         const ms = Math.round(performance.now() - t0);
-        const error = stepError(e);
+        const error = errorReport(e);
         log.line(`== step ${id} FAILED after ${ms} ms: ${error.message}${error.hint ? `\n   hint: ${error.hint}` : ''}`);
         reporter.emit({ event: 'step:fail', step: id, ms, error });
         throw e;
@@ -136,17 +136,11 @@ export function openSession(farm: FarmContext, opts: SessionOptions): AssemblySe
         const engine = engineIfCreated();
         if (engine) await (await engine).cleanup();
       } catch (e) {
-        log.line(`${stamp()} error [binfarm:assemble] cleanup: ${stepError(e).message}`);
+        log.line(`${stamp()} error [binfarm:assemble] cleanup: ${errorReport(e).message}`);
       } finally {
         setScopeSink(undefined);
         log.close();
       }
     },
   };
-}
-
-export function stepError(e: unknown): StepError {
-  const err = e instanceof Error ? e : new Error(String(e));
-  const hint = (err as { hint?: string }).hint;
-  return { code: isBinfarmError(err) ? err.code : 'E_INTERNAL', message: err.message, ...(hint ? { hint } : {}) };
 }

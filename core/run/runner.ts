@@ -12,7 +12,8 @@ import { LogFile, stamp } from './log-file.ts';
 import type { RunFailure, RunReporter } from './progress/events.ts';
 import { createRunId } from './run-id.ts';
 import { runSchedule } from './schedule.ts';
-import { createSubjectBuild, errorInfo, runPhases, type SubjectRunDeps } from './subject-build.ts';
+import { createSubjectBuild, runPhases, type SubjectRunDeps } from './subject-build.ts';
+import { errorReport } from '../error-report.ts';
 import { defaultCollaborators, type RunCollaborators } from './collaborators.ts';
 import { createRunContext } from './create-run-context.ts';
 import { createJournalReporter, teeReporters } from './journal.ts';
@@ -167,9 +168,9 @@ async function runInScope(farm: Farm, opts: RunFarmOptions): Promise<RunResult> 
     `${stamp()} info  [binfarm:run] ${status}: built ${summary.built.length}, skipped ${summary.skipped.length}, failed ${summary.failed.length} in ${ms} ms`,
   );
   if (firstError !== undefined && !failures.length) {
-    runLog.line(`${stamp()} error [binfarm:run] ${errorInfo(firstError).message}`);
+    runLog.line(`${stamp()} error [binfarm:run] ${errorReport(firstError).message}`);
   }
-  const reported: RunFailure[] = failures.map(({ error, ...f }) => ({ ...f, error: errorInfo(error) }));
+  const reported: RunFailure[] = failures.map(({ error, ...f }) => ({ ...f, error: errorReport(error) }));
   reporter.emit({ event: 'run:end', status, summary, runDir, ms, failures: reported });
   await reporter.close();
   runLog.close();
@@ -209,7 +210,7 @@ async function buildOne(
     summary.failed.push(name);
     const failedPhase = build.phases.find((p) => p.status === 'failed')?.phase;
     failures.push({ subject: name, ...(failedPhase ? { phase: failedPhase } : {}), error: e, logFile: log.path, tail: log.tail() });
-    deps.reporter.emit({ event: 'subject:end', subject: name, status: 'failed', ms: Math.round(performance.now() - t0), error: errorInfo(e) });
+    deps.reporter.emit({ event: 'subject:end', subject: name, status: 'failed', ms: Math.round(performance.now() - t0), error: errorReport(e) });
     throw e;
   } finally {
     log.close();
@@ -249,7 +250,7 @@ function safely(fn: () => void, log: LogFile): void {
   try {
     fn();
   } catch (e) {
-    log.line(`${stamp()} error [binfarm:run] ${errorInfo(e).message}`);
+    log.line(`${stamp()} error [binfarm:run] ${errorReport(e).message}`);
   }
 }
 
@@ -257,7 +258,7 @@ async function safelyAsync(fn: () => Promise<unknown>, log: LogFile): Promise<vo
   try {
     await fn();
   } catch (e) {
-    log.line(`${stamp()} error [binfarm:run] cleanup: ${errorInfo(e).message}`);
+    log.line(`${stamp()} error [binfarm:run] cleanup: ${errorReport(e).message}`);
   }
 }
 

@@ -6,7 +6,8 @@ import type { SubjectPlan } from '../plan/types.ts';
 import { phaseRecord } from './claims.ts';
 import { PHASES, type PhaseName, type RunContext, type SubjectBuild } from './context.ts';
 import { LogFile } from './log-file.ts';
-import type { ErrorInfo, RunReporter } from './progress/events.ts';
+import type { RunReporter } from './progress/events.ts';
+import { errorReport as errorInfo } from '../error-report.ts';
 
 export interface SubjectRunDeps {
   farm: FarmContext;
@@ -96,22 +97,6 @@ export async function runPhases(deps: SubjectRunDeps, build: SubjectBuild, log: 
       log.line(`== content key ${build.key ?? '(none)'}`);
     }
   }
-}
-
-export function errorInfo(e: unknown): ErrorInfo {
-  const err = e instanceof Error ? e : new Error(String(e));
-  const code = isBinfarmError(err) ? err.code : 'E_INTERNAL';
-  const hint = (err as { hint?: string }).hint;
-  const root = rootCause(err);
-  const causeCode = root !== err && isBinfarmError(root) ? root.code : undefined;
-  const plugin = (err as { plugin?: unknown }).plugin;
-  return {
-    code,
-    message: err.message,
-    ...(hint ? { hint } : {}),
-    ...(causeCode ? { causeCode } : {}),
-    ...(typeof plugin === 'string' ? { plugin } : {}),
-  };
 }
 
 function interrupted(reason: unknown, cause?: unknown): BinfarmError {
