@@ -124,8 +124,7 @@ export interface Progress {
 }
 
 export type PackageProgress =
-  | { kind: 'start'; cpv: string; binary: boolean }
-  | { kind: 'end'; cpv: string; binary: boolean; status: 'done' | 'failed'; ms: number };
+  { kind: 'start'; cpv: string; binary: boolean } | { kind: 'end'; cpv: string; binary: boolean; status: 'done' | 'failed'; ms: number };
 
 /** One `binfarm run` (or plan/assemble): shared by all subjects of the run. */
 export interface RunContext {

@@ -24,7 +24,7 @@ test('a user plugin named with the reserved "binfarm:" prefix is refused, naming
   t.regex(viaConfig!.message, /"binfarm:emerge" uses the prefix "binfarm:"/);
 });
 
-test('a user tap named like a built-in is still the user\'s: its value claims the phase and later taps do not run', async (t) => {
+test("a user tap named like a built-in is still the user's: its value claims the phase and later taps do not run", async (t) => {
   const ran: string[] = [];
   const mimic: Plugin = {
     name: 'mimic',
