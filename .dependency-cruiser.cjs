@@ -1,7 +1,6 @@
-// Import cycles in core/ and plugins/, type-only imports included: `npm run check:cycles`.
-// Not in CI yet: today a large type-import cycle runs through core/hooks.ts, core/farm.ts,
-// core/run/context.ts and core/plugin.ts; the change that moves the plugin contract into one
-// module that imports nothing back removes it. Add this script to .ci/run after that change.
+// Import cycles in core/ and plugins/, type-only imports included: `npm run check:cycles`, a CI
+// step (.ci/run). The plugin contract (core/types.ts) is the bottom layer: it may import only the
+// data shapes listed in `contract-bottom` (docs/internals/lint.md#cycles).
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -11,6 +10,16 @@ module.exports = {
       comment: 'Modules in core/ and plugins/ must not import each other in a circle, not even for types (docs/internals/lint.md#cycles).',
       from: { path: '^(core|plugins)/' },
       to: { circular: true },
+    },
+    {
+      name: 'contract-bottom',
+      severity: 'error',
+      comment: 'core/types.ts (the plugin contract) imports only data shapes, never the farm, hooks, run, phases or planner (docs/internals/lint.md#cycles).',
+      from: { path: '^core/types\\.ts$' },
+      to: {
+        path: '^core/',
+        pathNot: '^core/(config/schema/|config/image-name\\.ts$|engine/types\\.ts$|portage/model\\.ts$|subject/types\\.ts$|tree/sources/types\\.ts$)',
+      },
     },
   ],
   options: {

@@ -105,4 +105,10 @@ export default tseslint.config(
     ['(^|\\x2F)farm(\\.ts)?$|(^|\\x2F)run\\x2F|(^|\\x2F)phases\\x2F'],
     'core/engine and core/portage/{grammar,makeconf,render} must not import core/farm.ts, core/run or core/phases (docs/internals/lint.md#boundaries).',
   ),
+  // The plugin contract is the bottom layer: data shapes only, no implementation.
+  boundary(
+    ['core/types.ts'],
+    ['(^|\\x2F)(farm|hooks|plugin)(\\.ts)?$|(^|\\x2F)(run|phases|plan)\\x2F'],
+    'core/types.ts (the plugin contract) must not import the farm, hooks, plugin, run, phases or planner (docs/internals/lint.md#boundaries).',
+  ),
 );

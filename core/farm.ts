@@ -1,9 +1,12 @@
-import { createHooks, type FarmHooks } from './hooks.ts';
-import { createLogger, type Logger, type LogSink, type LogType } from './log/logger.ts';
-import { normalizePlugins, type Plugin } from './plugin.ts';
+import { createHooks } from './hooks.ts';
+import { createLogger } from './log/logger.ts';
+import { currentLogSink } from './log/run-sink.ts';
+import { normalizePlugins } from './plugin.ts';
+import { applyingBuiltin, isBuiltinName } from './builtin-taps.ts';
 import { BinfarmError, PluginError } from './errors.ts';
 import type { BinfarmOptions } from './config/schema/index.ts';
-import { applyBuiltins } from './options-apply.ts';
+import { builtinPlugins } from './options-apply.ts';
+import type { FarmContext, FarmHooks, Logger, LogType, Plugin } from './types.ts';
 import { resolveSubjects } from './subject/resolve.ts';
 import { didYouMean } from './config/suggest.ts';
 import type { Subject } from './subject/types.ts';
@@ -24,7 +27,7 @@ export interface FarmInit {
  * The Farm holds the frozen hooks object and the applied plugins (webpack's Compiler).
  * It does no work itself: phases are plugins on its hooks, driven by core/run/runner.ts.
  */
-export class Farm {
+export class Farm implements FarmContext {
   readonly hooks: FarmHooks = createHooks();
   readonly options: BinfarmOptions;
   readonly rootDir: string;
@@ -32,8 +35,6 @@ export class Farm {
   readonly command: string;
   /** Every applied plugin, user plugins first, then built-ins. */
   readonly plugins: Plugin[] = [];
-  /** Where log lines go once no infrastructureLog tap swallowed them. */
-  logSink: LogSink = defaultSink;
   private subjectCache: Map<string, Subject> | undefined;
 
   constructor(init: FarmInit) {
@@ -50,13 +51,16 @@ export class Farm {
 
   private log(origin: string, type: LogType, args: unknown[]): void {
     if (this.hooks.infrastructureLog.call(origin, type, args) === true) return;
-    this.logSink(origin, type, args);
+    // the sink of the run this line belongs to (core/log/run-sink.ts), else stderr
+    (currentLogSink() ?? defaultSink)(origin, type, args);
   }
 
   /** Applies one plugin; an error is reported with the plugin's name. */
   apply(plugin: Plugin): void {
     try {
-      plugin.apply(this);
+      // a built-in's taps are marked as such (core/builtin-taps.ts); users cannot take the prefix (normalizePlugins)
+      if (isBuiltinName(plugin.name)) applyingBuiltin(() => plugin.apply(this));
+      else plugin.apply(this);
     } catch (e) {
       throw e instanceof PluginError ? e : new PluginError(plugin.name, 'apply', undefined, e);
     }
@@ -90,15 +94,11 @@ function defaultSink(origin: string, type: LogType, args: unknown[]): void {
   process.stderr.write(`[${origin}] ${type}: ${args.map(String).join(' ')}\n`);
 }
 
-/**
- * Builds a farm: user plugins, then `environment`, then the built-in plugins (options-apply.ts),
- * then `afterPlugins`.
- */
+/** Builds a farm: user plugins, then the built-in plugins (options-apply.ts), then `afterPlugins`. */
 export function createFarm(init: FarmInit): Farm {
   const farm = new Farm(init);
   for (const plugin of normalizePlugins(init.options.plugins)) farm.apply(plugin);
-  farm.hooks.environment.call();
-  if (init.builtins !== false) applyBuiltins(farm);
+  if (init.builtins !== false) for (const plugin of builtinPlugins()) farm.apply(plugin);
   farm.hooks.afterPlugins.call(farm);
   return farm;
 }

@@ -10,18 +10,19 @@
  *   of their context (for `atom`, the subject that owns the atom).
  * - Taps of hooks that can act on any build (the build phases but publish, which runs after the
  *   image and binpkgs are made; `emergeArgs`; `patchStrategies`) count for every subject.
- * - Lifecycle hooks (beforeRun, done, failed, shutdown, environment, afterPlugins,
+ * - Lifecycle hooks (beforeRun, done, failed, shutdown, afterPlugins,
  *   infrastructureLog) and `publish` count for none.
- * Tap names are plugin names (docs/internals/architecture.md#plugin). Built-in taps (`binfarm:` names) are covered by
+ * Tap names are plugin names (docs/internals/architecture.md#plugin). Built-in taps (core/builtin-taps.ts) are covered by
  * the binfarm version input and are not recorded.
  *
- * It also guards `keyInputs`: a tap may add inputs but not remove or change built-in ones.
+ * It also guards `keyInputs`: a tap may add inputs but not remove or change the ones it was given
+ * (built-in, or added by an earlier tap).
  */
 import { BinfarmError, PluginError } from './errors.ts';
 import { stableStringify } from './util/hash.ts';
 import { fileInputs, keyedAssignments } from './plan/file-inputs.ts';
-
-export const BUILTIN_TAP_PREFIX = 'binfarm:';
+import { isBuiltinTap } from './builtin-taps.ts';
+import { wrapTaps, type Tap } from './tap-wrap.ts';
 
 /** Hooks whose taps can act on any build: tapping one counts for every subject. */
 export const EVERY_SUBJECT_HOOKS = ['fetchStage3', 'mountPortage', 'applyPatches', 'emerge', 'package', 'emergeArgs', 'patchStrategies'] as const;
@@ -29,7 +30,6 @@ export const EVERY_SUBJECT_HOOKS = ['fetchStage3', 'mountPortage', 'applyPatches
 /** Content hooks watched per call (waterfalls: the first argument is the value passed on). */
 const CONTENT_HOOKS = ['subjects', 'makeConf', 'portageModel', 'renderedFiles', 'keyInputs'] as const;
 
-type Tap = { name: string; type: 'sync' | 'async' | 'promise'; fn: (...a: any[]) => any };
 type Interceptable = { intercept(i: { register?: (tap: any) => any }): void; taps?: Tap[] };
 type HookMapLike = { intercept(i: { factory?: (key: any, hook: any) => any }): void };
 
@@ -61,11 +61,11 @@ export function contributionsTo(hooks: object, subject: string): ReadonlyMap<str
 }
 
 /** Tap names (built-ins excluded) on hooks that act on every build, with those hooks. */
-export function everySubjectTaps(hooks: Record<string, unknown>): Map<string, Set<string>> {
+export function everySubjectTaps(hooks: object): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
   for (const hookName of EVERY_SUBJECT_HOOKS) {
-    for (const tap of (hooks[hookName] as Interceptable).taps ?? []) {
-      if (tap.name.startsWith(BUILTIN_TAP_PREFIX)) continue;
+    for (const tap of ((hooks as Record<string, unknown>)[hookName] as Interceptable).taps ?? []) {
+      if (isBuiltinTap(tap)) continue;
       let set = out.get(tap.name);
       if (!set) out.set(tap.name, (set = new Set()));
       set.add(hookName);
@@ -74,7 +74,7 @@ export function everySubjectTaps(hooks: Record<string, unknown>): Map<string, Se
   return out;
 }
 
-/** Runs a keyInputs call; a tap that removes or changes one of `builtin` fails with E_PLUGIN naming it. */
+/** Runs a keyInputs call for `subject`, whose built-in inputs are `builtin` (named so in the error of a tap that changes one). */
 export function guardKeyInputs<T>(hooks: object, subject: string, builtin: Readonly<Record<string, string>>, call: () => T): T {
   const rec = recorderOf(hooks);
   rec.guard = { subject, builtin };
@@ -94,54 +94,28 @@ function recorderOf(hooks: object): Recorder {
 function watch(hookName: string, hook: Interceptable, rec: Recorder): void {
   const isSubjects = hookName === 'subjects';
   const isKeyInputs = hookName === 'keyInputs';
-  hook.intercept({
-    register(tap: Tap) {
-      const builtin = tap.name.startsWith(BUILTIN_TAP_PREFIX);
-      if (builtin && !isKeyInputs) return tap;
-      const before = (args: unknown[]) => (isSubjects ? specsSnapshot(args[0]) : snapshot(hookName, args[0]));
-      const after = (args: unknown[], snap: unknown, ret: unknown) => {
+  wrapTaps(hook, (tap) => {
+    const builtin = isBuiltinTap(tap);
+    if (builtin && !isKeyInputs) return undefined;
+    return {
+      // keyInputs: a copy of what the tap was given, so that it may only add (checked after the call)
+      before: (args: unknown[]) => ({
+        snap: isSubjects ? specsSnapshot(args[0]) : snapshot(hookName, args[0]),
+        given: isKeyInputs ? { ...((args[0] ?? {}) as Record<string, unknown>) } : undefined,
+      }),
+      after(args: unknown[], ret: unknown, { snap, given }: { snap: unknown; given: Record<string, unknown> | undefined }) {
         const output = ret === undefined ? args[0] : ret; // a waterfall passes the input on when a tap returns undefined
-        if (isKeyInputs) checkGuard(rec, tap.name, output);
-        if (builtin) return;
+        if (given) checkOnlyAdds(rec, tap.name, subjectOf(args), given, output);
+        if (builtin) return ret;
         if (isSubjects) {
           for (const name of changedSpecs(snap as Map<string, string>, output)) record(rec, name, tap.name, hookName);
-          return;
+          return ret;
         }
         const subject = subjectOf(args);
         if (subject !== undefined && snapshot(hookName, output) !== snap) record(rec, subject, tap.name, hookName);
-      };
-      const fn = tap.fn;
-      if (tap.type === 'sync') {
-        tap.fn = (...args: unknown[]) => {
-          const snap = before(args);
-          const ret = fn(...args);
-          after(args, snap, ret);
-          return ret;
-        };
-      } else if (tap.type === 'promise') {
-        tap.fn = async (...args: unknown[]) => {
-          const snap = before(args);
-          const ret = await fn(...args);
-          after(args, snap, ret);
-          return ret;
-        };
-      } else {
-        tap.fn = (...argsAndCb: unknown[]) => {
-          const cb = argsAndCb.pop() as (err?: unknown, result?: unknown) => void;
-          const snap = before(argsAndCb);
-          fn(...argsAndCb, (err: unknown, ret: unknown) => {
-            if (err) return cb(err);
-            try {
-              after(argsAndCb, snap, ret);
-            } catch (e) {
-              return cb(e);
-            }
-            cb(err, ret);
-          });
-        };
-      }
-      return tap;
-    },
+        return ret;
+      },
+    };
   });
 }
 
@@ -153,19 +127,23 @@ function record(rec: Recorder, subject: string, tap: string, hookName: string): 
   hooks.add(hookName.startsWith('atom[') ? 'atom' : hookName);
 }
 
-function checkGuard(rec: Recorder, tapName: string, output: unknown): void {
-  const guard = rec.guard;
-  if (!guard) return;
+/**
+ * A keyInputs tap may only add: every input it was given (built-in, or added by an earlier tap)
+ * must come out unchanged, else E_PLUGIN naming the tap and the input.
+ */
+function checkOnlyAdds(rec: Recorder, tapName: string, subject: string | undefined, given: Record<string, unknown>, output: unknown): void {
+  const builtin = rec.guard?.builtin ?? {};
   const out = (output ?? {}) as Record<string, unknown>;
-  for (const [name, value] of Object.entries(guard.builtin)) {
+  for (const [name, value] of Object.entries(given)) {
     if (out[name] === value) continue;
     const what = out[name] === undefined ? 'removed' : `changed (${JSON.stringify(value)} → ${JSON.stringify(out[name])})`;
+    const whose = builtin[name] === value ? 'the built-in key input' : 'the key input';
     throw new PluginError(
       tapName,
       'keyInputs',
-      guard.subject,
-      new BinfarmError('E_PLUGIN', `the built-in key input "${name}" was ${what}`, {
-        hint: 'A keyInputs tap may only add inputs (return { ...inputs, "my-plugin:thing": digest }); built-in inputs cannot be removed or changed.',
+      rec.guard?.subject ?? subject,
+      new BinfarmError('E_PLUGIN', `${whose} "${name}" was ${what}`, {
+        hint: 'A keyInputs tap may only add inputs (return { ...inputs, "my-plugin:thing": digest }); inputs given to it (built-in or added by an earlier tap) cannot be removed or changed.',
       }),
     );
   }

@@ -7,50 +7,36 @@ import {
   SyncHook,
   SyncWaterfallHook,
 } from 'tapable';
-import type { Farm } from './farm.ts';
-import type { LogType } from './log/logger.ts';
-import type { PortageModel } from './portage/model.ts';
-import type { PatchStrategy } from './portage/strategy.ts';
-import type { MountStrategy } from './tree/mount/types.ts';
-import type { RunContext, SubjectBuild } from './run/context.ts';
-import type { AtomSpec, SubjectSpec } from './subject/types.ts';
+import type {
+  AtomContext,
+  AtomSpec,
+  FarmContext,
+  FarmHooks,
+  LogType,
+  MountStrategy,
+  PatchStrategy,
+  PhaseClaim,
+  PortageModel,
+  RenderContext,
+  RunContext,
+  RunSummary,
+  SubjectBuild,
+  SubjectSpec,
+} from './types.ts';
 import { PluginError } from './errors.ts';
 import { trackAtomHookKeys } from './portage/atom-hook-keys.ts';
 import { watchContributions } from './hook-contributions.ts';
+import { markBuiltinTaps } from './builtin-taps.ts';
+import { wrapTaps } from './tap-wrap.ts';
 
-/**
- * A phase tap returns `undefined` to let later taps (the built-in among them) run, or any
- * other value to claim the phase: later taps are skipped. A string is shown as the note;
- * `{ skipped: reason }` claims the phase as not needed (shown as skipped with the reason).
- */
-export type PhaseClaim = true | string | { skipped: string } | undefined | void;
+// The plugin-facing types live in the contract module (core/types.ts); re-exported for old import paths.
+export type { AtomContext, FarmHooks, HookName, PhaseClaim, RenderContext, RunSummary } from './types.ts';
 
-/** Context of per-atom and model hooks: the subject being rendered. */
-export interface RenderContext {
-  readonly subject: import('./subject/types.ts').Subject;
-  readonly options: import('./config/schema/index.ts').BinfarmOptions;
-}
-
-/** Context of the per-atom hook. */
-export interface AtomContext extends RenderContext {
-  readonly set: string;
-  readonly atom: string;
-}
-
-/** A summary of a finished run, given to `done`. */
-export interface RunSummary {
-  built: string[];
-  skipped: string[];
-  failed: string[];
-}
-
-export function createHooks() {
+export function createHooks(): FarmHooks {
   const hooks = {
     // ── lifecycle ───────────────────────────────────────────────────────────
-    /** After user plugins are applied, before the built-in ones. */
-    environment: new SyncHook<[]>([]),
     /** Every plugin is applied. */
-    afterPlugins: new SyncHook<[Farm]>(['farm']),
+    afterPlugins: new SyncHook<[FarmContext]>(['farm']),
     /** Plugins add or change subjects (waterfall over name → spec). */
     subjects: new SyncWaterfallHook<[Record<string, SubjectSpec>]>(['subjects']),
     /** A run is about to start (run dir exists, lock held). */
@@ -92,6 +78,8 @@ export function createHooks() {
     /** Every log line; return true to swallow it. */
     infrastructureLog: new SyncBailHook<[string, LogType, unknown[]], true | undefined>(['origin', 'type', 'args']),
   };
+  // first, so that later register interceptors see which taps are built-in
+  markBuiltinTaps(hooks as never, ['atom']);
   for (const [name, hook] of Object.entries(hooks)) {
     if (!(hook instanceof HookMap)) wrapHook(name, hook as AnyHook);
   }
@@ -99,9 +87,6 @@ export function createHooks() {
   watchContributions(hooks);
   return Object.freeze(hooks);
 }
-
-export type FarmHooks = ReturnType<typeof createHooks>;
-export type HookName = keyof FarmHooks;
 
 type AnyHook = { intercept(i: { register?: (tap: any) => any }): void };
 
@@ -121,42 +106,5 @@ function wrapError(tapName: string, hookName: string, args: unknown[], e: unknow
 
 /** Wraps every tap so that an error names the plugin, the hook and the subject. */
 export function wrapHook<H extends AnyHook>(hookName: string, hook: H): H {
-  hook.intercept({
-    register(tap: { name: string; type: 'sync' | 'async' | 'promise'; fn: (...a: any[]) => any }) {
-      const fn = tap.fn;
-      if (tap.type === 'sync') {
-        tap.fn = (...args: unknown[]) => {
-          try {
-            return fn(...args);
-          } catch (e) {
-            throw wrapError(tap.name, hookName, args, e);
-          }
-        };
-      } else if (tap.type === 'promise') {
-        tap.fn = (...args: unknown[]) => {
-          let p: Promise<unknown>;
-          try {
-            p = fn(...args);
-          } catch (e) {
-            return Promise.reject(wrapError(tap.name, hookName, args, e));
-          }
-          return Promise.resolve(p).catch((e: unknown) => {
-            throw wrapError(tap.name, hookName, args, e);
-          });
-        };
-      } else {
-        tap.fn = (...argsAndCb: unknown[]) => {
-          const cb = argsAndCb.pop() as (err?: unknown, result?: unknown) => void;
-          const args = argsAndCb;
-          try {
-            fn(...args, (err: unknown, result: unknown) => cb(err ? wrapError(tap.name, hookName, args, err) : err, result));
-          } catch (e) {
-            cb(wrapError(tap.name, hookName, args, e));
-          }
-        };
-      }
-      return tap;
-    },
-  });
-  return hook;
+  return wrapTaps(hook, (tap) => ({ error: (args, e) => wrapError(tap.name, hookName, args, e) }));
 }

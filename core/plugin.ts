@@ -1,19 +1,8 @@
-import type { Farm } from './farm.ts';
+import type { Plugin } from './types.ts';
 import { BinfarmError } from './errors.ts';
+import { BUILTIN_PREFIX, isBuiltinName } from './builtin-taps.ts';
 
-/**
- * A plugin is `{ name, apply(farm) }`: a class instance or a plain object. Tap names are the
- * plugin name, so errors and traces say which plugin did what.
- */
-export interface Plugin {
-  readonly name: string;
-  /** Optional version; part of the content key of every subject the plugin contributed to (core/hook-contributions.ts). */
-  readonly version?: string;
-  apply(farm: Farm): void;
-}
-
-/** What `plugins: [...]` accepts: nested arrays and falsy entries (`cond && plugin()`). */
-export type PluginOption = Plugin | false | null | undefined | 0 | '' | PluginOption[];
+export type { Plugin, PluginOption } from './types.ts';
 
 /** Identity helper for inference (the unjs `define*` pattern). */
 export function definePlugin<T extends Plugin>(plugin: T): T {
@@ -52,6 +41,11 @@ export function normalizePlugins(option: unknown, source = 'plugins'): Plugin[] 
   walk(option, source);
   const seen = new Set<string>();
   for (const p of out) {
+    if (isBuiltinName(p.name)) {
+      throw new BinfarmError('E_PLUGIN_INVALID', `the plugin "${p.name}" uses the prefix "${BUILTIN_PREFIX}", which is reserved for binfarm's built-in plugins`, {
+        hint: `Rename the plugin (e.g. "${p.name.slice(BUILTIN_PREFIX.length) || 'my-plugin'}"); binfarm treats taps of "${BUILTIN_PREFIX}" plugins as its own.`,
+      });
+    }
     if (seen.has(p.name)) {
       throw new BinfarmError('E_PLUGIN_INVALID', `two plugins are named "${p.name}"`, {
         hint: 'Tap names identify plugins; give each plugin instance its own name.',

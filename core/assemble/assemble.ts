@@ -20,7 +20,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import { BinfarmError, isBinfarmError } from '../errors.ts';
 import type { ContainerHandle, Engine } from '../engine/types.ts';
 import type { SubjectBuild } from '../run/context.ts';
@@ -43,7 +43,9 @@ import type { MergeEntry } from './pretend-output.ts';
 import { silentReporter, type AssembleReporter } from './progress.ts';
 import { writeAssemblyRecord } from './record.ts';
 import { resolveFrom, staleReasons, type AssemblyBase } from './resolve-from.ts';
-import { openSession, stepError, type AssemblySession } from './session.ts';
+import { openSession, type AssemblySession } from './session.ts';
+import { errorReport } from '../error-report.ts';
+import { withLogScope } from '../log/run-sink.ts';
 import { importRoot } from './slim-image.ts';
 import { assembleDirect } from './direct-step.ts';
 import { describeFallbacks } from './direct/fallback.ts';
@@ -82,7 +84,12 @@ export interface AssembleResult {
   ms: number;
 }
 
-export async function assembleImage(farm: Farm, name: string, opts: AssembleOptions = {}): Promise<AssembleResult> {
+export function assembleImage(farm: FarmContext, name: string, opts: AssembleOptions = {}): Promise<AssembleResult> {
+  // farm loggers used by the assembly write to its log, not to a run's (core/log/run-sink.ts)
+  return withLogScope(() => assembleInScope(farm, name, opts));
+}
+
+async function assembleInScope(farm: FarmContext, name: string, opts: AssembleOptions): Promise<AssembleResult> {
   // Usage and grammar errors come before any Docker work or run directory.
   const spec = resolveAssemblySpec(farm.options, name, opts.flags ?? {}, farm.subjects().keys());
   const reporter = opts.reporter ?? silentReporter;
@@ -104,7 +111,7 @@ export async function assembleImage(farm: Farm, name: string, opts: AssembleOpti
   } catch (e) {
     const interrupted = run.signal.aborted || (isBinfarmError(e) && e.code === 'E_INTERRUPTED');
     const err = interrupted && !(isBinfarmError(e) && e.code === 'E_INTERRUPTED') ? new BinfarmError('E_INTERRUPTED', `assembly "${name}" was interrupted`, { cause: e }) : e;
-    reporter.emit({ event: 'assemble:end', status: interrupted ? 'interrupted' : 'failed', ms: Math.round(performance.now() - t0), error: stepError(err) });
+    reporter.emit({ event: 'assemble:end', status: interrupted ? 'interrupted' : 'failed', ms: Math.round(performance.now() - t0), error: errorReport(err) });
     throw err;
   } finally {
     await session.close();
@@ -112,7 +119,7 @@ export async function assembleImage(farm: Farm, name: string, opts: AssembleOpti
   }
 }
 
-async function steps(farm: Farm, spec: AssemblySpec, session: AssemblySession, opts: AssembleOptions): Promise<Omit<AssembleResult, 'ms'>> {
+async function steps(farm: FarmContext, spec: AssemblySpec, session: AssemblySession, opts: AssembleOptions): Promise<Omit<AssembleResult, 'ms'>> {
   const { run } = session;
   const o = run.options;
   const { engine, base } = await resolveBase(farm, spec, session);
@@ -235,7 +242,7 @@ async function steps(farm: Farm, spec: AssemblySpec, session: AssemblySession, o
   };
 }
 
-async function resolveBase(farm: Farm, spec: AssemblySpec, session: AssemblySession): Promise<{ engine: Engine; base: AssemblyBase }> {
+async function resolveBase(farm: FarmContext, spec: AssemblySpec, session: AssemblySession): Promise<{ engine: Engine; base: AssemblyBase }> {
   return session.step(
     'resolve',
     async () => {

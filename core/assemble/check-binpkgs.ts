@@ -10,7 +10,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import { BinfarmError } from '../errors.ts';
 import type { ContainerHandle } from '../engine/types.ts';
 import type { SubjectBuild } from '../run/context.ts';
@@ -23,7 +23,7 @@ import type { AssemblySpec } from './spec.ts';
 import { BuilderIndex, cpnOfAtom, cpnOfCpv } from './who-builds.ts';
 
 export interface CheckInput {
-  farm: Farm;
+  farm: FarmContext;
   build: SubjectBuild;
   container: ContainerHandle;
   spec: AssemblySpec;
@@ -186,7 +186,7 @@ async function installedPackages(c: ContainerHandle): Promise<Set<string>> {
 }
 
 /** Set name → its atoms, over every subject of the farm (a name used twice merges both). */
-export function farmSets(farm: Farm): Map<string, string[]> {
+export function farmSets(farm: FarmContext): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const s of farm.subjects().values()) {
     for (const [name, atoms] of Object.entries(s.sets)) {

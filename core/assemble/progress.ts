@@ -1,3 +1,4 @@
+import type { ErrorReport } from '../error-report.ts';
 /**
  * What an assembly reports while it goes, and the three ways to show it, chosen like `run`'s
  * (core/run/progress/select-renderer.ts): listr2's live task list in a terminal (or nothing with
@@ -18,11 +19,8 @@ export const ASSEMBLE_STEPS = [
 ] as const;
 export type AssembleStep = (typeof ASSEMBLE_STEPS)[number]['id'];
 
-export interface StepError {
-  code: string;
-  message: string;
-  hint?: string;
-}
+/** An error as report data (core/error-report.ts). */
+export type StepError = ErrorReport;
 
 export type AssembleEvent =
   | { event: 'assemble:start'; name: string; runId: string; runDir: string }

@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import { BinfarmError } from '../errors.ts';
 import type { Engine, ImageInfo } from '../engine/types.ts';
 import type { Subject } from '../subject/types.ts';
@@ -25,7 +25,7 @@ export interface AssemblyBase {
   via: 'state' | 'labels';
 }
 
-export async function resolveFrom(farm: Farm, engine: Engine, stateDir: string, name: string): Promise<AssemblyBase> {
+export async function resolveFrom(farm: FarmContext, engine: Engine, stateDir: string, name: string): Promise<AssemblyBase> {
   const subject = farm.subject(name);
   const root = binhostRoot(farm.options, stateDir);
   const state = await readSubjectState(stateDir, name);
@@ -78,7 +78,7 @@ export async function resolveFrom(farm: Farm, engine: Engine, stateDir: string, 
 }
 
 /** Why the subject would be rebuilt now (empty when up to date or unknown); never throws. */
-export async function staleReasons(farm: Farm, name: string): Promise<string[]> {
+export async function staleReasons(farm: FarmContext, name: string): Promise<string[]> {
   try {
     const { planRun } = await import('../plan/plan.ts');
     const plan = await planRun(farm, [name], { offline: true });

@@ -6,17 +6,18 @@
  * reported, logged). `close()` removes the container and releases the tree mounts.
  */
 import { join } from 'node:path';
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import type { Engine } from '../engine/types.ts';
-import { isBinfarmError } from '../errors.ts';
 import { createLogger, formatLogArgs, type LogType } from '../log/logger.ts';
+import { setScopeSink } from '../log/run-sink.ts';
 import type { Progress, RunContext, SubjectBuild } from '../run/context.ts';
 import { LogFile, stamp } from '../run/log-file.ts';
 import { createRunId } from '../run/run-id.ts';
 import { createRunContext } from '../run/create-run-context.ts';
 import { newSubjectBuild } from '../run/new-subject-build.ts';
 import type { Subject } from '../subject/types.ts';
-import type { AssembleReporter, AssembleStep, StepError } from './progress.ts';
+import type { AssembleReporter, AssembleStep } from './progress.ts';
+import { errorReport } from '../error-report.ts';
 
 export interface AssemblySession {
   readonly run: RunContext;
@@ -41,7 +42,7 @@ export interface SessionOptions {
   engine?: (run: RunContext) => Promise<Engine>;
 }
 
-export function openSession(farm: Farm, opts: SessionOptions): AssemblySession {
+export function openSession(farm: FarmContext, opts: SessionOptions): AssemblySession {
   const runId = opts.runId ?? createRunId();
   const signal = opts.signal ?? new AbortController().signal;
   const { run, engineIfCreated } = createRunContext({
@@ -72,8 +73,8 @@ export function openSession(farm: Farm, opts: SessionOptions): AssemblySession {
     if (farm.hooks.infrastructureLog.call(origin, type, args) === true) return;
     sink(origin, type, args);
   };
-  const previousSink = farm.logSink;
-  farm.logSink = sink;
+  // farm loggers of the assembly's steps write here (assembleImage runs in a log scope of its own)
+  setScopeSink(sink);
 
 
   const progress: Progress = {
@@ -105,7 +106,7 @@ export function openSession(farm: Farm, opts: SessionOptions): AssemblySession {
         return value;
       } catch (e) {
         const ms = Math.round(performance.now() - t0);
-        const error = stepError(e);
+        const error = errorReport(e);
         log.line(`== step ${id} FAILED after ${ms} ms: ${error.message}${error.hint ? `\n   hint: ${error.hint}` : ''}`);
         reporter.emit({ event: 'step:fail', step: id, ms, error });
         throw e;
@@ -126,17 +127,11 @@ export function openSession(farm: Farm, opts: SessionOptions): AssemblySession {
         const engine = engineIfCreated();
         if (engine) await (await engine).cleanup();
       } catch (e) {
-        log.line(`${stamp()} error [binfarm:assemble] cleanup: ${stepError(e).message}`);
+        log.line(`${stamp()} error [binfarm:assemble] cleanup: ${errorReport(e).message}`);
       } finally {
-        farm.logSink = previousSink;
+        setScopeSink(undefined);
         log.close();
       }
     },
   };
-}
-
-export function stepError(e: unknown): StepError {
-  const err = e instanceof Error ? e : new Error(String(e));
-  const hint = (err as { hint?: string }).hint;
-  return { code: isBinfarmError(err) ? err.code : 'E_INTERNAL', message: err.message, ...(hint ? { hint } : {}) };
 }

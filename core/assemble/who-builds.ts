@@ -4,7 +4,7 @@
  * as a dependency (state file). A builder whose binpkgs land in another binhost partition (other
  * compiler flags, FEATURES or build type) cannot help this assembly, and is marked so.
  */
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import { atomKey } from '../portage/grammar/index.ts';
 import { PN_VERSION_RE } from '../portage/grammar/version.ts';
 import { partitionOf } from '../binhost/partition.ts';
@@ -47,7 +47,7 @@ export class BuilderIndex {
   private partitions = new Map<string, Promise<string>>();
 
   constructor(
-    private readonly farm: Farm,
+    private readonly farm: FarmContext,
     private readonly stateDir: string,
     /** Partition directory of the assembly's `from` subject. */
     private readonly fromPartition: string,

@@ -5,7 +5,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import { BinfarmError } from '../errors.ts';
 import { readSubjectState, type SubjectState } from '../plan/state.ts';
 import { resolveStateDir } from '../run/paths.ts';
@@ -61,7 +61,7 @@ async function generationsByPath(t: NamedTarget, partition: string): Promise<Map
 
 const trimSlashes = (p: string) => p.replace(/^\/+|\/+$/g, '');
 
-export async function listBinhost(farm: Farm, opts: { partition?: string; subject?: string } = {}): Promise<LsResult> {
+export async function listBinhost(farm: FarmContext, opts: { partition?: string; subject?: string } = {}): Promise<LsResult> {
   const stateDir = resolveStateDir(farm.options, farm.rootDir);
   const root = binhostRoot(farm.options, stateDir);
   let partitions = await findPartitions(root).catch((): string[] => []);
@@ -129,7 +129,7 @@ export interface LocalPartition {
 }
 
 /** The local binhost's partitions (what `binhost list` shows when nothing is published). */
-export async function listLocalPartitions(farm: Farm): Promise<{ root: string; partitions: LocalPartition[] }> {
+export async function listLocalPartitions(farm: FarmContext): Promise<{ root: string; partitions: LocalPartition[] }> {
   const root = binhostRoot(farm.options, resolveStateDir(farm.options, farm.rootDir));
   const partitions: LocalPartition[] = [];
   for (const partition of await findPartitions(root).catch((): string[] => [])) {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { BinfarmError, EXIT, exitCodeFor } from '../errors.ts';
@@ -7,8 +6,7 @@ import { createCommandContext, type Streams } from './context.ts';
 import { errorJson, formatError } from './report-error.ts';
 import { loadCommands } from './commands/index.ts';
 import { commandWord } from './command-word.ts';
-
-export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+import { binfarmVersion } from '../plan/binfarm-version.ts';
 
 /** Runs the CLI; resolves to the process exit code (never calls process.exit itself). */
 export async function main(argv: readonly string[] = process.argv, streams: Streams = process): Promise<number> {
@@ -40,7 +38,7 @@ export async function main(argv: readonly string[] = process.argv, streams: Stre
 export function buildProgram(streams: Streams, outcome: { code: number }, commands: ReadonlyArray<CommandDefinition<any>>): Command {
   const program = new Command('binfarm')
     .description('Build and publish a Gentoo-based micro-distribution on Docker: a factory image, binary packages built once, images assembled from them.')
-    .version(VERSION, '-V, --version', 'print the binfarm version')
+    .version(binfarmVersion(), '-V, --version', 'print the binfarm version')
     .option('-c, --config <path>', 'use this config file (skips discovery)')
     .addOption(new Option('--set <key=value>', 'override a config value (repeatable; see docs/config.md)').argParser(collect))
     .option('-q, --quiet', 'print nothing but errors and requested data')

@@ -1,4 +1,5 @@
-import { exitCodeFor, isBinfarmError, type BinfarmError } from '../errors.ts';
+import { isBinfarmError } from '../errors.ts';
+import { errorReport, firstHint } from '../error-report.ts';
 
 /**
  * How a failure reaches the user: `binfarm: <message>`, `hint: <what to do>`, and with
@@ -9,7 +10,7 @@ export function formatError(e: unknown, verbose: boolean): string {
   const lines: string[] = [];
   const err = e instanceof Error ? e : new Error(String(e));
   lines.push(`binfarm: ${err.message}`);
-  const hint = findHint(err);
+  const hint = firstHint(err);
   if (hint) lines.push(`hint: ${hint}`);
   if (!isBinfarmError(err) && !verbose) lines.push('(an unexpected error; run with --verbose for the stack trace)');
   if (verbose) {
@@ -27,28 +28,9 @@ export function formatError(e: unknown, verbose: boolean): string {
   return lines.join('\n');
 }
 
+/** The `--json` error line: the same report data as run and assemble events (core/error-report.ts). */
 export function errorJson(e: unknown): Record<string, unknown> {
-  const err = e instanceof Error ? e : new Error(String(e));
-  const b = isBinfarmError(err) ? (err as BinfarmError) : undefined;
-  return {
-    event: 'error',
-    code: b?.code ?? 'E_INTERNAL',
-    message: err.message,
-    hint: findHint(err),
-    exitCode: exitCodeFor(err),
-    ...(b?.details ? { details: jsonSafe(b.details) } : {}),
-  };
-}
-
-/** The first hint along the cause chain. */
-function findHint(e: unknown): string | undefined {
-  let cur = e;
-  for (let i = 0; i < 10 && cur instanceof Error; i++) {
-    const h = (cur as { hint?: unknown }).hint;
-    if (typeof h === 'string' && h) return h;
-    cur = cur.cause;
-  }
-  return undefined;
+  return { event: 'error', ...errorReport(e) };
 }
 
 function indent(text: string): string {
@@ -58,10 +40,3 @@ function indent(text: string): string {
     .join('\n');
 }
 
-function jsonSafe(v: unknown): unknown {
-  try {
-    return JSON.parse(JSON.stringify(v));
-  } catch {
-    return undefined;
-  }
-}

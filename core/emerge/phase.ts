@@ -4,7 +4,7 @@
  * subject's sets with binpkgs built and reused. Any failed package fails the subject; the
  * binpkgs that did get built stay in the partition for the next run.
  */
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import { BinfarmError } from '../errors.ts';
 import type { SubjectBuild } from '../run/context.ts';
 import { recordAttempt } from '../plan/state.ts';
@@ -17,7 +17,7 @@ import { runEmerge, type EmergeInvocation } from './run-emerge.ts';
 import { excludeStaleBinpkgs, exclusionNote, recordBuiltBinpkgs } from './binpkg-reuse.ts';
 import { CONTAINER_LOGDIR, ensureBuildContainer, ensurePartition, hostLogDir, releaseBuildContainer, restoreChanges } from '../build/build-container.ts';
 
-export async function emergePhase(farm: Farm, build: SubjectBuild): Promise<string> {
+export async function emergePhase(farm: FarmContext, build: SubjectBuild): Promise<string> {
   const { subject, run } = build;
   const o = run.options;
   const container = await ensureBuildContainer(build);

@@ -1,17 +1,7 @@
 /** Infrastructure logging (webpack's getInfrastructureLogger): every line goes through a hook. */
-export type LogType = 'error' | 'warn' | 'info' | 'debug';
+import type { Logger, LogSink } from '../types.ts';
 
-export interface Logger {
-  error(...args: unknown[]): void;
-  warn(...args: unknown[]): void;
-  info(...args: unknown[]): void;
-  debug(...args: unknown[]): void;
-  /** A child logger named `parent/child`. */
-  child(name: string): Logger;
-}
-
-/** Where log lines end up once no tap swallowed them. */
-export type LogSink = (origin: string, type: LogType, args: unknown[]) => void;
+export type { Logger, LogSink, LogType } from '../types.ts';
 
 export function createLogger(origin: string, emit: LogSink): Logger {
   return {

@@ -5,7 +5,7 @@
  * so not in the image), run the smoke tests, promote it to `<imagePrefix>/<subject>:<key12>`,
  * and only then record the build in the state directory.
  */
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import { BinfarmError } from '../errors.ts';
 import type { ContainerHandle } from '../engine/types.ts';
 import type { SubjectBuild } from '../run/context.ts';
@@ -27,7 +27,7 @@ import { runSmokeTests } from './smoke.ts';
 import { signPartition } from '../signing/sign-partition.ts';
 import { relative, sep } from 'node:path';
 
-export async function packagePhase(farm: Farm, build: SubjectBuild): Promise<string> {
+export async function packagePhase(farm: FarmContext, build: SubjectBuild): Promise<string> {
   const { run, subject } = build;
   const o = run.options;
   const container = await ensureBuildContainer(build);

@@ -6,7 +6,7 @@
  *   core/portage/apply/overlays.ts    the subject's root overlays and build context
  *   core/build/build-container.ts     the build container the phase writes into
  */
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import type { Plugin } from '../plugin.ts';
 
 /**
@@ -17,7 +17,7 @@ import type { Plugin } from '../plugin.ts';
 export class ApplyPatchesPlugin implements Plugin {
   readonly name = 'binfarm:apply-patches';
 
-  apply(farm: Farm): void {
+  apply(farm: FarmContext): void {
     farm.hooks.applyPatches.tapPromise(this.name, async (build) => {
       const { applyPatchesToBuild } = await import('../portage/apply/phase.ts');
       await applyPatchesToBuild(farm, build);

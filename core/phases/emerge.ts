@@ -11,18 +11,13 @@
  * This module stays light (options-apply.ts applies it for every command): the tap imports the
  * implementation when the phase runs.
  */
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import type { Plugin } from '../plugin.ts';
-import { FARM_DATA } from '../plan/run-data.ts';
 
 export class EmergePlugin implements Plugin {
   readonly name = 'binfarm:emerge';
 
-  apply(farm: Farm): void {
-    // Key computation and the build container need the farm outside the phase taps.
-    farm.hooks.beforeRun.tap(this.name, (run) => {
-      if (!run.farm) run.data.set(FARM_DATA, farm);
-    });
+  apply(farm: FarmContext): void {
     farm.hooks.emerge.tapPromise(this.name, async (build) => (await import('../emerge/phase.ts')).emergePhase(farm, build));
   }
 }

@@ -3,7 +3,7 @@
  *   core/stage3/resolve.ts   the base image: the stage3 (image or tarball, core/stage3/tarball.ts) for
  *                            the base subject, the parent's image for the others
  */
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import type { Plugin } from '../plugin.ts';
 
 /**
@@ -14,7 +14,7 @@ import type { Plugin } from '../plugin.ts';
 export class FetchStage3Plugin implements Plugin {
   readonly name = 'binfarm:fetch-stage3';
 
-  apply(farm: Farm): void {
+  apply(farm: FarmContext): void {
     farm.hooks.fetchStage3.tapPromise(this.name, async (build) => {
       const { resolveBaseImage } = await import('../stage3/resolve.ts');
       await resolveBaseImage(build);

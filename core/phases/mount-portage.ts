@@ -4,7 +4,7 @@
  *   core/tree/sources/            where the tree comes from (dir, snapshot, image, git, squashfs)
  *   core/tree/mount/registry.ts   the mount strategies (squashfs, bind, volume, copy) and their hook
  */
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import type { Plugin } from '../plugin.ts';
 import { resolveMountStrategies } from '../tree/mount/registry.ts';
 
@@ -18,7 +18,7 @@ import { resolveMountStrategies } from '../tree/mount/registry.ts';
 export class MountPortagePlugin implements Plugin {
   readonly name = 'binfarm:mount-portage';
 
-  apply(farm: Farm): void {
+  apply(farm: FarmContext): void {
     farm.hooks.mountPortage.tapPromise(this.name, async (build) => {
       const { mountTrees } = await import('../tree/provide.ts');
       await mountTrees(build, resolveMountStrategies(farm));

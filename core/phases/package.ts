@@ -9,13 +9,13 @@
  *   core/build/build-container.ts  the build container, committed and then removed
  * Light for the same reason as emerge.ts: the tap imports the implementation when the phase runs.
  */
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import type { Plugin } from '../plugin.ts';
 
 export class PackagePlugin implements Plugin {
   readonly name = 'binfarm:package';
 
-  apply(farm: Farm): void {
+  apply(farm: FarmContext): void {
     farm.hooks.package.tapPromise(this.name, async (build) => (await import('../package/phase.ts')).packagePhase(farm, build));
   }
 }

@@ -6,13 +6,13 @@
  *   core/publish/targets.ts        where binhosts are published (dir, rsync, ...)
  * Light for the same reason as emerge.ts: the taps import the implementation when they run.
  */
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import type { Plugin } from '../plugin.ts';
 
 export class PublishPlugin implements Plugin {
   readonly name = 'binfarm:publish';
 
-  apply(farm: Farm): void {
+  apply(farm: FarmContext): void {
     farm.hooks.publish.tapPromise(this.name, async (build) => (await import('../publish/stage.ts')).stagePublish(build));
     farm.hooks.done.tapPromise(this.name, async (run, summary) => {
       const { publishingEnabled, publishRun } = await import('../publish/publish-run.ts');

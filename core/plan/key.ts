@@ -7,7 +7,7 @@
  * add through `hooks.keyInputs` (adding only). Each input keeps its own digest so
  * `plan --explain` can name what changed.
  */
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import { BinfarmError } from '../errors.ts';
 import type { PortageModel } from '../portage/model.ts';
 import type { RunContext, SubjectBuild } from '../run/context.ts';
@@ -18,7 +18,6 @@ import { binfarmVersion } from './binfarm-version.ts';
 import { renderSubject } from '../portage/render-subject.ts';
 import { portageOfBuild } from '../portage/portage-of-build.ts';
 import { hashTree } from './tree-digest.ts';
-import { FARM_DATA } from './run-data.ts';
 import { fileInputs, type KeyContent } from './file-inputs.ts';
 import { pluginInputs } from './plugin-inputs.ts';
 import { guardKeyInputs } from '../hook-contributions.ts';
@@ -55,7 +54,7 @@ export function shortKey(key: string): string {
 
 /** `rendered`: the subject's Portage model when the caller has it (a build's, core/portage/portage-of-build.ts); rendered here otherwise. */
 export async function computeKey(
-  farm: Farm,
+  farm: FarmContext,
   subject: Subject,
   basis: KeyBasis,
   stateDir: string,
@@ -104,8 +103,8 @@ export async function computeKey(
  * the tree slice is known). Sets `build.key` and `build.partition`; the inputs go to
  * `build.data.get('binfarm:key')` for the state file.
  */
-export async function computeSubjectKey(build: SubjectBuild, farm: Farm | undefined = farmOf(build.run)): Promise<string> {
-  if (!farm) throw new BinfarmError('E_INTERNAL', 'computeSubjectKey needs the farm: set RunContext.farm (or run.data "binfarm:farm")');
+export async function computeSubjectKey(build: SubjectBuild, farm: FarmContext | undefined = farmOf(build.run)): Promise<string> {
+  if (!farm) throw new BinfarmError('E_INTERNAL', 'computeSubjectKey needs the farm: set RunContext.farm');
   const parentKey = build.subject.parent === null ? null : build.parent?.key;
   // The tree input is the subject's tree slice (what it emerged), not the whole tree's digest.
   const treeDigest = (await (await import('./tree-slice-build.ts')).treeSliceOf(build))?.digest ?? build.tree?.digest;
@@ -125,12 +124,10 @@ export async function computeSubjectKey(build: SubjectBuild, farm: Farm | undefi
   return result.key;
 }
 
-/** The farm of a run: RunContext.farm, or the one the built-in phases registered in run.data. */
-export function farmOf(run: RunContext): Farm | undefined {
-  return run.farm ?? (run.data.get(FARM_DATA) as Farm | undefined);
+/** The farm of a run (RunContext.farm, set by createRunContext). */
+export function farmOf(run: RunContext): FarmContext | undefined {
+  return run.farm;
 }
-
-export { FARM_DATA };
 
 export const KEY_DATA = 'binfarm:key';
 

@@ -3,7 +3,7 @@
  * labelled with its content key exists and its binpkgs are still in its binhost partition;
  * otherwise it is built, with the reasons `plan --explain` prints.
  */
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import type { Engine, ImageInfo } from '../engine/types.ts';
 import { resolveStateDir } from '../run/paths.ts';
 import { stableHash } from '../util/hash.ts';
@@ -36,7 +36,7 @@ export function sourceHashes(options: BinfarmOptions): { stage3: string; tree: s
   return { stage3: stableHash(options.stage3), tree: stableHash({ tree: options.tree, overlays: options.overlays }) };
 }
 
-export async function planRun(farm: Farm, targets: string[], opts: PlanOptions = {}): Promise<RunPlan> {
+export async function planRun(farm: FarmContext, targets: string[], opts: PlanOptions = {}): Promise<RunPlan> {
   const subjects = farm.subjects();
   const requested = targets.length ? targets : (farm.options.targets ?? [...subjects.keys()]);
   const ordered = planOrder(subjects, requested);
@@ -130,7 +130,7 @@ function imageRef(image: ImageInfo, comp: KeyComputation): { ref: string; id: st
 }
 
 /** `plan`: the sources resolved without network (Docker only with --docker). */
-async function planSources(farm: Farm, opts: PlanOptions): Promise<ResolvedSources> {
+async function planSources(farm: FarmContext, opts: PlanOptions): Promise<ResolvedSources> {
   const { resolveSources } = await import('../sources/resolve.ts');
   const engine = opts.engine && !opts.offline ? opts.engine : undefined;
   return resolveSources({ options: farm.options, rootDir: farm.rootDir, cacheDir: resolveCacheDir(farm.options, farm.rootDir), engine });

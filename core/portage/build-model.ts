@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
-import type { Farm } from '../farm.ts';
+import type { PortageContext } from '../types.ts';
 import { BinfarmError } from '../errors.ts';
 import type { RenderContext } from '../hooks.ts';
 import type { Subject } from '../subject/types.ts';
@@ -22,7 +22,7 @@ export const CONFIG_CONTRIBUTOR = '00-binfarm';
  * the settings' variables, and `portageModel` on the whole model. Everything is validated;
  * errors say `subject "x", set "y", atom "z": ...`.
  */
-export async function buildPortageModel(farm: Farm, subjectOrName: Subject | string): Promise<PortageModel> {
+export async function buildPortageModel(farm: PortageContext, subjectOrName: Subject | string): Promise<PortageModel> {
   const subject = typeof subjectOrName === 'string' ? farm.subject(subjectOrName) : subjectOrName;
   const p = farm.options.portage;
   const ctx: RenderContext = { subject, options: farm.options };
@@ -85,7 +85,7 @@ export async function buildPortageModel(farm: Farm, subjectOrName: Subject | str
   return final;
 }
 
-function customProfile(farm: Farm): ProfileSpec {
+function customProfile(farm: PortageContext): ProfileSpec {
   const p = farm.options.portage;
   const version = /(?:^|\/)(\d+\.\d+)(?:\/|$)/.exec(p.profile)?.[1] ?? 'custom';
   const c = p.profileContent;
@@ -152,7 +152,7 @@ function checkFile(f: FileEntry, where: string): FileEntry {
 }
 
 /** Every package.env file must exist: rendered by binfarm, given in `files`, or in an overlay of the subject or its ancestors. */
-async function checkEnvFiles(farm: Farm, model: PortageModel, chain: ChainLink[], origins: EntryOrigins): Promise<void> {
+async function checkEnvFiles(farm: PortageContext, model: PortageModel, chain: ChainLink[], origins: EntryOrigins): Promise<void> {
   const known = new Set(Object.keys(model.env));
   for (const f of model.files) if (f.path.startsWith('env/')) known.add(f.path.slice(4));
   const overlayDirs = chain.flatMap((l) => l.subject.overlays.map((o) => join(farm.rootDir, o, 'etc/portage/env')));

@@ -1,4 +1,4 @@
-import type { Farm } from '../farm.ts';
+import type { PortageContext } from '../types.ts';
 import { BinfarmError } from '../errors.ts';
 import type { AtomContext } from '../hooks.ts';
 import type { AtomSpec } from '../subject/types.ts';
@@ -17,9 +17,10 @@ import {
 import type { PackageEntry, PortageModel } from './model.ts';
 import type { ChainLink } from './subject-chain.ts';
 import { DBG_ENV_FILES } from './build-settings.ts';
+import { ATOM_SPEC_KEYS } from '../config/schema/subject.ts';
 
 const PATCH_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9+_.-]*\.(patch|diff)$/;
-const SPEC_KEYS = new Set(['use', 'accept_keywords', 'license', 'mask', 'unmask', 'env', 'patches', 'deps']);
+const SPEC_KEYS = new Set(ATOM_SPEC_KEYS);
 
 /** Where an entry came from, for error messages raised after the model is complete. */
 export type EntryOrigins = Map<PackageEntry, string>;
@@ -42,7 +43,7 @@ interface Contribution {
 }
 
 /** farm → subject object → contributor → contribution (a new subject resolution gives new objects). */
-const recorded = new WeakMap<Farm, WeakMap<object, Map<string, Contribution>>>();
+const recorded = new WeakMap<PortageContext, WeakMap<object, Map<string, Contribution>>>();
 
 /**
  * Adds one subject's package sets to the model: `sets/<name>` lists the set's atoms; each atom
@@ -50,7 +51,7 @@ const recorded = new WeakMap<Farm, WeakMap<object, Map<string, Contribution>>>()
  * are not put into the set: Portage pulls them in. The `farm.hooks.atom` waterfall for the
  * atom's `cat/pn` may change the spec first.
  */
-export function addSubjectSets(farm: Farm, link: ChainLink, model: PortageModel, origins: EntryOrigins): void {
+export function addSubjectSets(farm: PortageContext, link: ChainLink, model: PortageModel, origins: EntryOrigins): void {
   let bySubject = recorded.get(farm);
   if (!bySubject) recorded.set(farm, (bySubject = new WeakMap()));
   let byContributor = bySubject.get(link.subject);
@@ -91,7 +92,7 @@ function checkSetOwner(model: PortageModel, set: string, contributor: string, wh
   }
 }
 
-function tappedSince(farm: Farm, c: Contribution): boolean {
+function tappedSince(farm: PortageContext, c: Contribution): boolean {
   for (const key of c.atomKeys) if (farm.hooks.atom.get(key)) return true;
   return false;
 }
@@ -115,7 +116,7 @@ function replay(c: Contribution, link: ChainLink, model: PortageModel, origins: 
 }
 
 function addAtom(
-  farm: Farm,
+  farm: PortageContext,
   options: BinfarmOptions,
   link: ChainLink,
   model: PortageModel,

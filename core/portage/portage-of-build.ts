@@ -6,7 +6,7 @@
  * with the plan's rendering (core/run/subject-build.ts), so a built subject is rendered once per
  * run and the `portageModel` hook (the hep rule check among its taps) runs once for it.
  */
-import type { Farm } from '../farm.ts';
+import type { PortageContext } from '../types.ts';
 import type { SubjectBuild } from '../run/context.ts';
 import { renderSubject } from './render-subject.ts';
 
@@ -15,7 +15,7 @@ export type BuildPortage = NonNullable<SubjectBuild['portage']>;
 /** Memoised render while it runs, so two steps asking at once do not render twice. */
 const RENDERING = 'binfarm:portage-rendering';
 
-export async function portageOfBuild(build: SubjectBuild, farm: Farm): Promise<BuildPortage> {
+export async function portageOfBuild(build: SubjectBuild, farm: PortageContext): Promise<BuildPortage> {
   if (build.portage) return build.portage;
   let rendering = build.data.get(RENDERING) as Promise<BuildPortage> | undefined;
   if (!rendering) {

@@ -1,7 +1,6 @@
 /**
  * The light part of the Portage API that 'binfarm' re-exports: grammars, the rendered-file
- * conventions, and the patch strategy contract. Loaded with every config, so nothing heavy
- * here; the model builder, renderer and make.conf tools are in core/portage/index.ts.
+ * conventions, and definePatchStrategy. Loaded with every config, so nothing heavy here.
  */
 export {
   parseAtom,
@@ -22,11 +21,5 @@ export {
   type ParseAtomOptions,
 } from './grammar/index.ts';
 export { symlinkTarget, symlinkValue, absolutePath, SYMLINK_PREFIX, PORTAGE_DIR, DEFAULT_PROFILE_REPO } from './render/conventions.ts';
-export {
-  definePatchStrategy,
-  type PatchStrategy,
-  type StrategyInput,
-  type StrategyResult,
-  type StrategyTools,
-  type FileOp,
-} from './strategy.ts';
+// the strategy types are in the plugin contract (core/types.ts)
+export { definePatchStrategy } from './strategy.ts';

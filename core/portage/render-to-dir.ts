@@ -1,7 +1,7 @@
 import { lstat, mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { BinfarmError } from '../errors.ts';
-import type { Farm } from '../farm.ts';
+import type { PortageContext } from '../types.ts';
 import { SUBJECT_CONTEXT_DIR, type Subject } from '../subject/types.ts';
 import { tempSibling } from '../util/fs.ts';
 import { collectOverlayFiles } from './apply/overlays.ts';
@@ -32,7 +32,7 @@ export interface RenderToDirResult {
  * against the previous render in outDir.
  */
 export async function renderSubjectToDir(
-  farm: Farm,
+  farm: PortageContext,
   subjectOrName: Subject | string,
   outDirArg: string,
   opts: { diff?: boolean } = {},

@@ -1,5 +1,5 @@
 import { BinfarmError } from '../errors.ts';
-import type { FarmHooks } from '../hooks.ts';
+import type { FarmHooks, PatchStrategy } from '../types.ts';
 import { globToRegExp } from './glob.ts';
 
 /**
@@ -8,54 +8,9 @@ import { globToRegExp } from './glob.ts';
  * operations (applied in order) and log lines. Strategies are registered by name on
  * `farm.hooks.patchStrategies`: binfarm's own (./strategies/) by a built-in plugin, others by any
  * plugin, replacing a built-in of the same name; `portage.strategies` (glob → name) chooses one per file.
+ * Their types are part of the plugin contract (core/types.ts).
  */
-export type FileOp =
-  | { op: 'write'; path: string; content: string | Uint8Array; mode?: number }
-  | { op: 'remove'; path: string }
-  | { op: 'rename'; from: string; to: string }
-  | { op: 'symlink'; path: string; target: string };
-
-/**
- * Helpers a strategy may use, handed in by the caller so that strategies stay small and import
- * nothing heavy at start-up (the built-ins are loaded with every farm).
- */
-export interface StrategyTools {
-  /** make.conf-aware merge (core/portage/makeconf/merge-existing.ts). */
-  mergeMakeConf(
-    existingText: string,
-    renderedText: string,
-    existingFile?: string,
-    renderedFile?: string,
-  ): { text: string; mode: 'in-place' | 'append' | 'unchanged'; log: string[] };
-  /** Unified diff of two texts; '' when equal (core/portage/diff.ts). */
-  unifiedDiff(oldText: string | undefined, newText: string | undefined, oldName: string, newName?: string): string;
-}
-
-export interface StrategyInput {
-  /** The rendered key (`make.conf`, `package.use/51-hep-core`, `/var/db/repos/...`). */
-  key: string;
-  /** Absolute path in the image. */
-  path: string;
-  /** The new content; `symlink:<target>` for a link (render/conventions.ts). */
-  content: string;
-  /** The image's current content, undefined when the file does not exist. */
-  existing: string | undefined;
-  /** Names present in the file's directory in the image (for `._cfg0000_` numbering). */
-  siblings: ReadonlySet<string>;
-  tools: StrategyTools;
-}
-
-export interface StrategyResult {
-  ops: FileOp[];
-  log: string[];
-}
-
-export interface PatchStrategy {
-  readonly name: string;
-  /** One line for docs and `binfarm render` output. */
-  readonly description: string;
-  apply(input: StrategyInput): StrategyResult;
-}
+export type { FileOp, PatchStrategy, StrategyInput, StrategyResult, StrategyTools } from '../types.ts';
 
 /** Identity helper for typing a strategy. */
 export function definePatchStrategy<T extends PatchStrategy>(s: T): T {

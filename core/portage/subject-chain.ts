@@ -1,4 +1,4 @@
-import type { Farm } from '../farm.ts';
+import type { PortageContext } from '../types.ts';
 import type { Subject } from '../subject/types.ts';
 
 export interface ChainLink {
@@ -20,7 +20,7 @@ export function subjectContributor(name: string, depth: number): string {
  * The subject and its ancestors, base first. A subject's image is built on its parent's, so
  * its /etc/portage holds the ancestors' files too: the model includes them.
  */
-export function subjectChain(farm: Farm, subject: Subject | string): ChainLink[] {
+export function subjectChain(farm: PortageContext, subject: Subject | string): ChainLink[] {
   const all = farm.subjects();
   const list: Subject[] = [];
   let cur: Subject | undefined = typeof subject === 'string' ? farm.subject(subject) : subject;

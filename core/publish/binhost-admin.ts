@@ -1,5 +1,5 @@
 /** `binfarm binhost list|rollback`: generations of the published partitions, per target. */
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import { BinfarmError } from '../errors.ts';
 import { binhostRoot } from '../binhost/partition.ts';
 import { findPartitions } from '../binhost/serve.ts';
@@ -8,7 +8,7 @@ import { describePartition, rollbackGeneration, type GenerationInfo } from './ge
 import { publishTargets, type NamedTarget } from './targets.ts';
 import { LocalFs } from './target-fs.ts';
 
-function targetsOf(farm: Farm, wanted: string | undefined): NamedTarget[] {
+function targetsOf(farm: FarmContext, wanted: string | undefined): NamedTarget[] {
   const all = publishTargets(farm.options, farm.rootDir);
   if (!all.length) {
     throw new BinfarmError('E_USAGE', 'binhost.publish has no targets', {
@@ -22,12 +22,12 @@ function targetsOf(farm: Farm, wanted: string | undefined): NamedTarget[] {
 }
 
 /** Partitions of a target: found in it when it is local, else those of the local binhost. */
-async function partitionsOf(farm: Farm, t: NamedTarget): Promise<string[]> {
+async function partitionsOf(farm: FarmContext, t: NamedTarget): Promise<string[]> {
   if (t.fs instanceof LocalFs) return findPartitions(t.root);
   return findPartitions(binhostRoot(farm.options, resolveStateDir(farm.options, farm.rootDir)));
 }
 
-export async function listGenerations(farm: Farm, opts: { target?: string } = {}): Promise<Array<{ target: string; partitions: GenerationInfo[] }>> {
+export async function listGenerations(farm: FarmContext, opts: { target?: string } = {}): Promise<Array<{ target: string; partitions: GenerationInfo[] }>> {
   const out = [];
   for (const t of targetsOf(farm, opts.target)) {
     const partitions = [];
@@ -38,7 +38,7 @@ export async function listGenerations(farm: Farm, opts: { target?: string } = {}
 }
 
 export async function rollback(
-  farm: Farm,
+  farm: FarmContext,
   opts: { partition?: string; target?: string } = {},
 ): Promise<Array<{ target: string; partition: string; from: number; to: number }>> {
   const out = [];

@@ -4,7 +4,7 @@
  * `--fix` quarantines the bad files of local partitions and rewrites their index (reconcile.ts);
  * published generations are immutable and never touched — a new publish replaces a damaged one.
  */
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import { binhostRoot } from '../binhost/partition.ts';
 import { reconcilePartition } from '../binhost/reconcile.ts';
 import { findPartitions } from '../binhost/serve.ts';
@@ -47,7 +47,7 @@ export function badCount(r: VerifyReport): number {
   return (r.fixed ? 0 : r.partitions.reduce((n, p) => n + p.bad.length, 0)) + r.generations.reduce((n, g) => n + g.bad.length, 0);
 }
 
-export async function verifyBinhost(farm: Farm, opts: { fix?: boolean; log?: (line: string) => void } = {}): Promise<VerifyReport> {
+export async function verifyBinhost(farm: FarmContext, opts: { fix?: boolean; log?: (line: string) => void } = {}): Promise<VerifyReport> {
   const stateDir = resolveStateDir(farm.options, farm.rootDir);
   const root = binhostRoot(farm.options, stateDir);
   const cacheDir = verifyCacheDir(stateDir);

@@ -1,4 +1,4 @@
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import type { Engine } from '../engine/types.ts';
 import type { RunPlan } from '../plan/types.ts';
 import type { RunContext, SubjectBuild } from './context.ts';
@@ -9,7 +9,7 @@ import type { RunContext, SubjectBuild } from './context.ts';
  */
 export interface RunCollaborators {
   /** The ordered plan of the run (ancestors included, stale subjects `build`). */
-  plan(farm: Farm, targets: string[], run: RunContext): Promise<RunPlan>;
+  plan(farm: FarmContext, targets: string[], run: RunContext): Promise<RunPlan>;
   /** The container engine of the run (created on first use). */
   engine(run: RunContext): Promise<Engine>;
   /** The subject's final content key, after its emerge (the tree slice is known then). */

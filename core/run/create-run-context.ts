@@ -1,12 +1,12 @@
 import { mkdirSync } from 'node:fs';
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import type { Engine } from '../engine/types.ts';
 import type { Logger } from '../log/logger.ts';
 import type { RunContext } from './context.ts';
 import { resolveCacheDir, resolveStateDir, runDirOf } from './paths.ts';
 
 export interface RunContextInit {
-  farm: Farm;
+  farm: FarmContext;
   runId: string;
   command: string;
   publish: boolean;

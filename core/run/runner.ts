@@ -4,6 +4,7 @@ import type { RunSummary } from '../hooks.ts';
 import type { RunPlan, SubjectPlan } from '../plan/types.ts';
 import { BinfarmError, isBinfarmError } from '../errors.ts';
 import { formatLogArgs, type LogType } from '../log/logger.ts';
+import { setScopeSink, withLogScope } from '../log/run-sink.ts';
 import { instrumentPhaseHooks } from './claims.ts';
 import { guardTapResults } from './tap-results.ts';
 import type { PhaseName, SubjectBuild } from './context.ts';
@@ -11,9 +12,10 @@ import { LogFile, stamp } from './log-file.ts';
 import type { RunFailure, RunReporter } from './progress/events.ts';
 import { createRunId } from './run-id.ts';
 import { runSchedule } from './schedule.ts';
-import { createSubjectBuild, errorInfo, type SubjectRunDeps } from './subject-build.ts';
+import { createSubjectBuild, type SubjectRunDeps } from './subject-build.ts';
 import { walkSubject } from './walk.ts';
 import { newSubjectBuild } from './new-subject-build.ts';
+import { errorReport } from '../error-report.ts';
 import { defaultCollaborators, type RunCollaborators } from './collaborators.ts';
 import { createRunContext } from './create-run-context.ts';
 import { createJournalReporter, teeReporters } from './journal.ts';
@@ -56,7 +58,12 @@ export interface RunResult {
  * subjects → done(summary) | failed(error) → shutdown (always) → engine cleanup (always).
  * Every log line goes to `<runDir>/run.log`; each subject has `<runDir>/<subject>.log`.
  */
-export async function runFarm(farm: Farm, opts: RunFarmOptions = {}): Promise<RunResult> {
+export function runFarm(farm: Farm, opts: RunFarmOptions = {}): Promise<RunResult> {
+  // Farm loggers used during the run write to this run's log, not another run's (core/log/run-sink.ts).
+  return withLogScope(() => runInScope(farm, opts));
+}
+
+async function runInScope(farm: Farm, opts: RunFarmOptions): Promise<RunResult> {
   const options = farm.options;
   const collab = { ...defaultCollaborators, ...opts.collaborators };
   const runId = opts.runId ?? createRunId();
@@ -79,13 +86,12 @@ export async function runFarm(farm: Farm, opts: RunFarmOptions = {}): Promise<Ru
   if (opts.signal?.aborted) onAbort();
   else opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-  const previousSink = farm.logSink;
   const sink = (origin: string, type: LogType, args: unknown[], subject?: string, phase?: PhaseName) => {
     const message = formatLogArgs(args);
     runLog.line(`${stamp()} ${type.padEnd(5)} [${subject ? `${subject}:` : ''}${origin}] ${message}`);
     reporter.emit({ event: 'log', level: type, origin, ...(subject ? { subject } : {}), ...(phase ? { phase } : {}), message });
   };
-  farm.logSink = (origin, type, args) => sink(origin, type, args);
+  setScopeSink((origin, type, args) => sink(origin, type, args));
 
   const t0 = performance.now();
   const builds = new Map<string, SubjectBuild>();
@@ -156,7 +162,7 @@ export async function runFarm(farm: Farm, opts: RunFarmOptions = {}): Promise<Ru
     const engine = engineIfCreated();
     if (engine) await safelyAsync(async () => (await engine).cleanup(), runLog);
     if (release) await safelyAsync(async () => release!(), runLog);
-    farm.logSink = previousSink;
+    setScopeSink(undefined);
     opts.signal?.removeEventListener('abort', onAbort);
   }
 
@@ -167,9 +173,9 @@ export async function runFarm(farm: Farm, opts: RunFarmOptions = {}): Promise<Ru
     `${stamp()} info  [binfarm:run] ${status}: built ${summary.built.length}, skipped ${summary.skipped.length}, failed ${summary.failed.length} in ${ms} ms`,
   );
   if (firstError !== undefined && !failures.length) {
-    runLog.line(`${stamp()} error [binfarm:run] ${errorInfo(firstError).message}`);
+    runLog.line(`${stamp()} error [binfarm:run] ${errorReport(firstError).message}`);
   }
-  const reported: RunFailure[] = failures.map(({ error, ...f }) => ({ ...f, error: errorInfo(error) }));
+  const reported: RunFailure[] = failures.map(({ error, ...f }) => ({ ...f, error: errorReport(error) }));
   reporter.emit({ event: 'run:end', status, summary, runDir, ms, failures: reported });
   await reporter.close();
   runLog.close();
@@ -209,7 +215,7 @@ async function buildOne(
     summary.failed.push(name);
     const failedPhase = build.phases.find((p) => p.status === 'failed')?.phase;
     failures.push({ subject: name, ...(failedPhase ? { phase: failedPhase } : {}), error: e, logFile: log.path, tail: log.tail() });
-    deps.reporter.emit({ event: 'subject:end', subject: name, status: 'failed', ms: Math.round(performance.now() - t0), error: errorInfo(e) });
+    deps.reporter.emit({ event: 'subject:end', subject: name, status: 'failed', ms: Math.round(performance.now() - t0), error: errorReport(e) });
     throw e;
   } finally {
     log.close();
@@ -238,7 +244,7 @@ function safely(fn: () => void, log: LogFile): void {
   try {
     fn();
   } catch (e) {
-    log.line(`${stamp()} error [binfarm:run] ${errorInfo(e).message}`);
+    log.line(`${stamp()} error [binfarm:run] ${errorReport(e).message}`);
   }
 }
 
@@ -246,7 +252,7 @@ async function safelyAsync(fn: () => Promise<unknown>, log: LogFile): Promise<vo
   try {
     await fn();
   } catch (e) {
-    log.line(`${stamp()} error [binfarm:run] cleanup: ${errorInfo(e).message}`);
+    log.line(`${stamp()} error [binfarm:run] cleanup: ${errorReport(e).message}`);
   }
 }
 

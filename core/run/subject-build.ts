@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import { BinfarmError, isBinfarmError, rootCause } from '../errors.ts';
 import { createLogger, type LogType } from '../log/logger.ts';
 import type { SubjectPlan } from '../plan/types.ts';
@@ -7,10 +7,11 @@ import { phaseRecord } from './claims.ts';
 import { type PhaseName, type RunContext, type SubjectBuild } from './context.ts';
 import { LogFile } from './log-file.ts';
 import { newSubjectBuild } from './new-subject-build.ts';
-import type { ErrorInfo, RunReporter } from './progress/events.ts';
+import type { RunReporter } from './progress/events.ts';
+import { errorReport as errorInfo } from '../error-report.ts';
 
 export interface SubjectRunDeps {
-  farm: Farm;
+  farm: FarmContext;
   run: RunContext;
   reporter: RunReporter;
   /** Writes one log line to run.log and the reporter (after the infrastructureLog hook). */
@@ -88,22 +89,6 @@ export async function runPhase(deps: SubjectRunDeps, build: SubjectBuild, log: L
   } finally {
     phase.current = undefined;
   }
-}
-
-export function errorInfo(e: unknown): ErrorInfo {
-  const err = e instanceof Error ? e : new Error(String(e));
-  const code = isBinfarmError(err) ? err.code : 'E_INTERNAL';
-  const hint = (err as { hint?: string }).hint;
-  const root = rootCause(err);
-  const causeCode = root !== err && isBinfarmError(root) ? root.code : undefined;
-  const plugin = (err as { plugin?: unknown }).plugin;
-  return {
-    code,
-    message: err.message,
-    ...(hint ? { hint } : {}),
-    ...(causeCode ? { causeCode } : {}),
-    ...(typeof plugin === 'string' ? { plugin } : {}),
-  };
 }
 
 function interrupted(reason: unknown, cause?: unknown): BinfarmError {

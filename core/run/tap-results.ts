@@ -3,13 +3,12 @@
  * ("plugin "x" returned ... from hook emergeArgs") instead of a TypeError surfacing later in a
  * built-in that used the value.
  */
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import { BinfarmError, PluginError } from '../errors.ts';
+import { wrapTaps } from '../tap-wrap.ts';
 import { PHASES } from './context.ts';
 
-type Tap = { name: string; type: 'sync' | 'async' | 'promise'; fn: (...a: any[]) => any };
-
-const guarded = new WeakSet<Farm>();
+const guarded = new WeakSet<object>();
 
 function describe(v: unknown): string {
   if (v === null) return 'null';
@@ -38,39 +37,20 @@ function subjectOf(arg: unknown): string | undefined {
   return typeof name === 'string' ? name : undefined;
 }
 
-function guard(hookName: string, hook: { intercept(i: unknown): void }, problem: (v: unknown) => string | undefined): void {
-  hook.intercept({
-    register(tap: Tap) {
-      const fn = tap.fn;
-      const check = (arg: unknown, v: unknown) => {
-        const why = problem(v);
-        if (why) throw new PluginError(tap.name, hookName, subjectOf(arg), new BinfarmError('E_PLUGIN', `it returned ${why}`));
-        return v;
-      };
-      if (tap.type === 'promise') tap.fn = (...a: unknown[]) => Promise.resolve(fn(...a)).then((v) => check(a[a.length - 1], v));
-      else if (tap.type === 'sync') tap.fn = (...a: unknown[]) => check(a[a.length - 1], fn(...a));
-      else {
-        tap.fn = (...a: unknown[]) => {
-          const cb = a.pop() as (err?: unknown, r?: unknown) => void;
-          fn(...a, (err: unknown, r: unknown) => {
-            if (err) return cb(err);
-            try {
-              cb(undefined, check(a[a.length - 1], r));
-            } catch (e) {
-              cb(e);
-            }
-          });
-        };
-      }
-      return tap;
+function guard(hookName: string, hook: Parameters<typeof wrapTaps>[0], problem: (v: unknown) => string | undefined): void {
+  wrapTaps(hook, (tap) => ({
+    after(args: unknown[], v: unknown) {
+      const why = problem(v);
+      if (why) throw new PluginError(tap.name, hookName, subjectOf(args[args.length - 1]), new BinfarmError('E_PLUGIN', `it returned ${why}`));
+      return v;
     },
-  });
+  }));
 }
 
 /** Installs the checks on the phase hooks and emergeArgs (once per farm; taps added later are covered too). */
-export function guardTapResults(farm: Farm): void {
-  if (guarded.has(farm)) return;
-  guarded.add(farm);
+export function guardTapResults(farm: FarmContext): void {
+  if (guarded.has(farm.hooks)) return;
+  guarded.add(farm.hooks);
   for (const phase of PHASES) guard(phase, farm.hooks[phase], claimProblem);
   guard('emergeArgs', farm.hooks.emergeArgs, argvProblem);
 }

@@ -1,4 +1,4 @@
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import { BinfarmError } from '../errors.ts';
 import { SubjectNameSchema, SubjectSpecSchema } from '../config/schema/subject.ts';
 import { formatZodIssues } from '../config/format-issues.ts';
@@ -10,7 +10,7 @@ import { BASE_SUBJECT, type Subject, type SubjectSpec } from './types.ts';
  * whatever plugins add through `hooks.subjects`. Each is validated; an error names the
  * plugin that contributed the subject.
  */
-export function resolveSubjects(farm: Farm): Map<string, Subject> {
+export function resolveSubjects(farm: FarmContext): Map<string, Subject> {
   const o = farm.options;
   if (BASE_SUBJECT in o.subjects) {
     throw new BinfarmError('E_SUBJECT', `"subjects.${BASE_SUBJECT}" is reserved for the stage3-derived base image`, {

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { BinfarmError, definePackageSets, type Farm, type Plugin, type RunContext } from 'binfarm';
+import { BinfarmError, definePackageSets, STAGE_AFTER_BUILTIN, STAGE_BEFORE_BUILTIN, STAGE_LAST, type Farm, type Plugin, type RunContext } from 'binfarm';
 import { imageManifest, writeManifest, type ImageManifest } from './src/manifest.ts';
 import { parseOptions, type ExampleGroupOptions } from './src/options.ts';
 
@@ -35,7 +35,7 @@ export function exampleGroup(input: ExampleGroupOptions): Plugin {
     version: '0.1.0',
     apply(farm: Farm) {
       // 1. the group's layer; a later stage, so the HEP layers are there whatever the plugin order
-      farm.hooks.subjects.tap({ name: PLUGIN_NAME, stage: 10 }, (subjects) => {
+      farm.hooks.subjects.tap({ name: PLUGIN_NAME, stage: STAGE_AFTER_BUILTIN }, (subjects) => {
         if (subjects[o.name])
           throw new BinfarmError('E_SUBJECT', `subject "${o.name}" already exists (from ${subjects[o.name]!.contributedBy ?? 'the config'})`, {
             hint: 'Pass another name: exampleGroup({ name: "..." }).',
@@ -66,7 +66,7 @@ export function exampleGroup(input: ExampleGroupOptions): Plugin {
       //    them in `done` once the whole run succeeded; the group's catalogue follows the same
       //    rhythm: note the image while publishing (before the built-in, returning undefined so
       //    the phase goes on), write the manifests at a later stage of `done`, after the pushes.
-      farm.hooks.publish.tapPromise({ name: PLUGIN_NAME, stage: -10 }, async (build) => {
+      farm.hooks.publish.tapPromise({ name: PLUGIN_NAME, stage: STAGE_BEFORE_BUILTIN }, async (build) => {
         const subject = build.subject.name;
         if (o.manifestSubjects !== 'all' && !o.manifestSubjects.includes(subject)) return undefined;
         if (!publishing(build.run)) return undefined;
@@ -78,7 +78,7 @@ export function exampleGroup(input: ExampleGroupOptions): Plugin {
         staged(build.run).set(subject, imageManifest(build));
         return undefined;
       });
-      farm.hooks.done.tapPromise({ name: PLUGIN_NAME, stage: 100 }, async (run) => {
+      farm.hooks.done.tapPromise({ name: PLUGIN_NAME, stage: STAGE_LAST }, async (run) => {
         const manifests = staged(run);
         for (const [subject, manifest] of manifests) {
           const path = resolve(run.rootDir, o.manifestDir, `${subject}.json`);

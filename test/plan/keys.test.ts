@@ -242,6 +242,31 @@ test('a keyInputs tap that removes or changes a built-in input fails naming the 
   t.is(ok.order[0]!.inputs['plugin:key-trimmer'], '0');
 });
 
+test('a keyInputs tap may only add: replacing or removing an input an earlier plugin added fails naming the later plugin', async (t) => {
+  const adder = { name: 'adds-input', apply: (farm: Farm) => farm.hooks.keyInputs.tap('adds-input', (inputs) => ({ ...inputs, 'adds-input:x': '1' })) };
+  const later = (mutate: (inputs: Record<string, string>) => Record<string, string>) => ({
+    name: 'later',
+    apply: (farm: Farm) => farm.hooks.keyInputs.tap('later', (inputs) => mutate(inputs)),
+  });
+  const replaced = await t.throwsAsync(
+    planRun(makeFarm({ ...dagConfig(), plugins: [adder, later((inputs) => ({ ...inputs, 'adds-input:x': '2' }))] }), ['base'], { offline: true }),
+  );
+  t.is((replaced as { code?: string }).code, 'E_PLUGIN');
+  t.regex(replaced!.message, /plugin "later" failed in hook "keyInputs" for subject "base": the key input "adds-input:x" was changed \("1" → "2"\)/);
+  const removed = await t.throwsAsync(
+    planRun(makeFarm({ ...dagConfig(), plugins: [adder, later(({ 'adds-input:x': _x, ...rest }) => rest)] }), ['base'], { offline: true }),
+  );
+  t.regex(removed!.message, /plugin "later" failed in hook "keyInputs" for subject "base": the key input "adds-input:x" was removed/);
+  // in place counts too: the tap is checked against a copy of what it was given
+  const inPlace = await t.throwsAsync(
+    planRun(makeFarm({ ...dagConfig(), plugins: [adder, later((inputs) => { delete inputs['adds-input:x']; return inputs; })] }), ['base'], { offline: true }),
+  );
+  t.regex(inPlace!.message, /"later".*"adds-input:x" was removed/);
+  const both = await planRun(makeFarm({ ...dagConfig(), plugins: [adder, later((inputs) => ({ ...inputs, 'later:y': '3' }))] }), ['base'], { offline: true });
+  t.is(both.order[0]!.inputs['adds-input:x'], '1');
+  t.is(both.order[0]!.inputs['later:y'], '3');
+});
+
 test('file inputs: emerge options and FEATURES filtered word by word; a make.conf that cannot be evaluated is keyed by its bytes', (t) => {
   const text = 'FEATURES="${FEATURES} -sandbox nodoc parallel-fetch"\nEMERGE_DEFAULT_OPTS="-j 4 -l3 --jobs=2 --exclude dev-lang/rust --quiet-build=y"\nMAKEOPTS="-j9"\n';
   const { inputs, content } = fileInputs(new Map([['make.conf', text], ['binrepos.conf/x.conf', '[x]\n'], ['package.mask/10-x', '# h\n=a/b-1\n']]));

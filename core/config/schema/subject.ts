@@ -1,18 +1,35 @@
 import { z } from 'zod';
 
-/** One atom's settings; `null` (YAML `~`) and `{}` both mean "no settings". */
-export const AtomSpecSchema: z.ZodType<import('../../subject/types.ts').AtomSpec> = z.lazy(() =>
-  z.strictObject({
-    use: z.array(z.string()).optional(),
-    accept_keywords: z.array(z.string()).optional(),
-    license: z.array(z.string()).optional(),
-    mask: z.boolean().optional(),
-    unmask: z.boolean().optional(),
-    env: z.array(z.string()).optional(),
-    patches: z.record(z.string(), z.string()).optional(),
-    deps: z.record(z.string(), z.preprocess((v) => v ?? {}, AtomSpecSchema)).optional(),
-  }),
-);
+/**
+ * One atom's settings; `null` (YAML `~`) and `{}` both mean "no settings". The one check of an
+ * atom's settings: typed against AtomSpec (core/subject/types.ts), so the two cannot drift;
+ * ATOM_SPEC_KEYS is derived from it and the hep plugin reuses it.
+ */
+const atomSpecShape = {
+  /** USE flags for this atom, `-flag` to disable (package.use). */
+  use: z.array(z.string()).optional(),
+  /** Keywords to accept (package.accept_keywords); `[]` or `['~amd64']`. */
+  accept_keywords: z.array(z.string()).optional(),
+  /** Licences to accept (package.license). */
+  license: z.array(z.string()).optional(),
+  /** Mask this atom (package.mask). */
+  mask: z.boolean().optional(),
+  /** Unmask this atom (package.unmask). */
+  unmask: z.boolean().optional(),
+  /** Files from /etc/portage/env to apply (package.env), e.g. `['no-tmpfs.conf']`. */
+  env: z.array(z.string()).optional(),
+  /** User patches: file name → patch text, written to /etc/portage/patches/<cat>/<pn>[-ver]/. */
+  patches: z.record(z.string(), z.string()).optional(),
+  /**
+   * Dependencies that need settings of their own. They get Portage entries but are not put
+   * into the set: Portage pulls them in as dependencies (the original spec's `deps`).
+   */
+  deps: z.record(z.string(), z.preprocess((v) => v ?? {}, z.lazy(() => AtomSpecSchema))).optional(),
+};
+export const AtomSpecSchema: z.ZodType<import('../../subject/types.ts').AtomSpec> = z.strictObject(atomSpecShape);
+
+/** The settings an atom may have (the keys of AtomSpecSchema). */
+export const ATOM_SPEC_KEYS: readonly string[] = Object.keys(atomSpecShape);
 
 export const PackageSetsSchema = z.record(
   z.string(),

@@ -1,4 +1,4 @@
-import type { Farm } from '../../farm.ts';
+import type { PortageContext } from '../../types.ts';
 import type { ContainerHandle } from '../../engine/types.ts';
 import type { SubjectBuild } from '../../run/context.ts';
 import { DEFAULT_PROFILE_REPO, PORTAGE_DIR } from '../render/conventions.ts';
@@ -15,7 +15,7 @@ import { readImagePaths } from './read-image.ts';
  * has, plan every file operation with the chosen strategies (plus the subject's root
  * overlays and build context), and carry the plan out through the Engine API. Applies `build.portage`, the files the key hashes.
  */
-export async function applyPatchesToBuild(farm: Farm, build: SubjectBuild, opts: { container?: ContainerHandle } = {}): Promise<void> {
+export async function applyPatchesToBuild(farm: PortageContext, build: SubjectBuild, opts: { container?: ContainerHandle } = {}): Promise<void> {
   build.progress.title('render /etc/portage');
   const rendered = await portageOfBuild(build, farm);
   // the mountPortage phase mounts repositories where repos.conf must point; they should agree

@@ -1,4 +1,4 @@
-import type { Farm } from '../../farm.ts';
+import type { FarmContext } from '../../types.ts';
 import type { Plugin } from '../../plugin.ts';
 import type { PatchStrategy } from '../strategy.ts';
 import { appendStrategy } from './append.ts';
@@ -20,7 +20,7 @@ export const BUILTIN_PATCH_STRATEGIES: Readonly<Record<string, PatchStrategy>> =
 export class PatchStrategiesPlugin implements Plugin {
   readonly name = 'binfarm:patch-strategies';
 
-  apply(farm: Farm): void {
+  apply(farm: FarmContext): void {
     farm.hooks.patchStrategies.tap(this.name, (strategies) => ({ ...BUILTIN_PATCH_STRATEGIES, ...strategies }));
   }
 }

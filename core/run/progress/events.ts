@@ -1,3 +1,4 @@
+import type { ErrorReport } from '../../error-report.ts';
 import type { LogType } from '../../log/logger.ts';
 import type { RunSummary } from '../../hooks.ts';
 import type { PhaseName, PhaseRecord } from '../context.ts';
@@ -6,15 +7,8 @@ import type { PhaseName, PhaseRecord } from '../context.ts';
  * What a run reports while it goes: the runner emits these, a reporter shows them (a listr2
  * task tree, or one JSON object per line with --json). The runner never prints directly.
  */
-export interface ErrorInfo {
-  code: string;
-  message: string;
-  hint?: string;
-  /** For an error thrown in a plugin tap (code E_PLUGIN): the real reason's code, e.g. E_SMOKE. */
-  causeCode?: string;
-  /** For E_PLUGIN: the tap that threw. */
-  plugin?: string;
-}
+/** An error as report data (core/error-report.ts). */
+export type ErrorInfo = ErrorReport;
 
 export interface PlannedSubject {
   name: string;

@@ -1,6 +1,7 @@
 import type { ListrTask, ListrTaskWrapper } from 'listr2';
 import { PHASES, type PhaseName } from '../context.ts';
 import { PHASE_LABELS, type ErrorInfo, type PlannedSubject, type RunEvent, type RunReporter } from './events.ts';
+import { EXIT } from '../../errors.ts';
 import { isPluginLine } from './line-reporter.ts';
 import { formatElapsed } from './elapsed.ts';
 
@@ -252,7 +253,7 @@ export function createListrReporter(opts: ListrReporterOptions): RunReporter {
           // Anything never started or finished (e.g. after an interrupt) is released so listr can finish.
           const reason = e.status === 'interrupted' ? 'run interrupted' : 'not run';
           for (const g of gates.values()) g.resolve({ kind: 'skip', reason });
-          for (const c of channels.values()) if (!c.settled) c.push({ kind: 'fail', error: { code: 'E_INTERRUPTED', message: reason } });
+          for (const c of channels.values()) if (!c.settled) c.push({ kind: 'fail', error: { code: 'E_INTERRUPTED', message: reason, exitCode: EXIT.interrupted } });
           stopTicker();
           break;
         }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { BinfarmError, parseAtom, type AtomSpec } from 'binfarm';
-import { LAYER_NAMES, VARIANTS, type LayerName, type Variant } from './types.ts';
+import { AtomSpecSchema, BinfarmError, parseAtom, type AtomSpec } from 'binfarm';
+import { LAYER_NAMES, VARIANTS, type LayerName, type Variant } from './layer-names.ts';
 
 const isLayer = (name: string): name is LayerName => (LAYER_NAMES as readonly string[]).includes(name);
 const layerList = LAYER_NAMES.join(', ');
@@ -8,16 +8,8 @@ const layerList = LAYER_NAMES.join(', ');
 const LayerNameSchema = z.string().refine(isLayer, { error: (iss) => `unknown layer ${JSON.stringify(iss.input)}; known layers: ${layerList}` });
 const VariantSchema = z.enum(VARIANTS, { error: (iss) => `unsupported variant ${JSON.stringify(iss.input)}; variants are ${VARIANTS.join(' and ')}` });
 
-/** One atom's settings in `extraAtoms` (the subject model's AtomSpec, checked here so errors name the option). */
-const ExtraAtomSchema: z.ZodType<AtomSpec> = z.strictObject({
-  use: z.array(z.string()).optional(),
-  accept_keywords: z.array(z.string()).optional(),
-  license: z.array(z.string()).optional(),
-  mask: z.boolean().optional(),
-  unmask: z.boolean().optional(),
-  env: z.array(z.string()).optional(),
-  patches: z.record(z.string(), z.string()).optional(),
-});
+/** One atom's settings in `extraAtoms`: binfarm's own AtomSpec schema, checked here so errors name the option. */
+const ExtraAtomSchema = AtomSpecSchema;
 
 /** A record keyed by layer name; unknown keys are reported with the list of layers. */
 const byLayer = <T extends z.ZodType>(value: T) =>

@@ -1,4 +1,4 @@
-import { BinfarmError, type Farm, type Plugin, type Subject } from 'binfarm';
+import { BinfarmError, STAGE_LAST, type Farm, type Plugin, type Subject } from 'binfarm';
 import { parseHepOptions, type HepOptions, type HepOptionsInput } from './options.ts';
 import { resolveHep, type HepResolution } from './resolve.ts';
 import { checkPackageRules, optionViolation, ruleError } from './rules.ts';
@@ -50,7 +50,7 @@ export function hep(input: HepOptionsInput = {}): HepPlugin {
         }
         return subjects;
       });
-      farm.hooks.portageModel.tapPromise({ name: PLUGIN_NAME, stage: 100 }, async (model, ctx) => {
+      farm.hooks.portageModel.tapPromise({ name: PLUGIN_NAME, stage: STAGE_LAST }, async (model, ctx) => {
         if (!standsOnHep(farm, ctx.subject, resolution)) return model;
         const violations = checkPackageRules(viewFromModel(ctx.subject.name, model));
         if (violations.length) throw ruleError(violations);

@@ -1,13 +1,9 @@
 import type { PackageSets, SmokeTest } from 'binfarm';
 import type { HepOptions } from './options.ts';
+import type { LayerName, Variant } from './layer-names.ts';
 
-/** The HEP layers, in the order of docs/hep.md (parents before children). */
-export const LAYER_NAMES = ['hep-core', 'hep-root', 'mc-sim', 'mc-gen', 'mc-sim-vmc', 'analysis', 'serving', 'dev-tools'] as const;
-export type LayerName = (typeof LAYER_NAMES)[number];
-
-export const VARIANTS = ['headless', 'graphics'] as const;
-/** `headless`: no X, OpenGL or Qt anywhere; `graphics`: adds them where docs/internals/hep-layers.md says. */
-export type Variant = (typeof VARIANTS)[number];
+// Layer and variant names live in their own module, which options.ts imports too (no import cycle).
+export { LAYER_NAMES, VARIANTS, type LayerName, type Variant } from './layer-names.ts';
 
 /** Where the subject's build context (context.01.d) lands in the container and its image. */
 export const CONTEXT_MOUNT = '/var/lib/binfarm/context';
