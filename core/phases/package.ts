@@ -24,6 +24,8 @@ import type { RecordedSlice } from '../plan/tree-slice.ts';
 import { ensureBuildContainer, ensurePartition, releaseBuildContainer, restoreChanges } from './build-container.ts';
 import { commitPending, discardPending, keepFailedPending, pendingTag, promote } from './promote-image.ts';
 import { runSmokeTests } from './smoke.ts';
+import { addSubjectSbom } from '../sbom/subject-sbom.ts';
+import { recordSubjectProvenance } from '../provenance/subject-provenance.ts';
 import { relative, sep } from 'node:path';
 
 /** The plugin itself is in pipeline-plugins.ts (light; it imports this module when the phase runs). */
@@ -71,6 +73,7 @@ export async function packagePhase(farm: Farm, build: SubjectBuild): Promise<str
     [IMAGE_LABEL.builtBy]: run.runId,
     'org.opencontainers.image.created': new Date().toISOString(),
   };
+  Object.assign(labels, await addSubjectSbom(build, container, verified.index));
   // Committed pending, promoted after the smoke tests: an image counts only once they passed (promote-image.ts).
   build.progress.title(`commit ${ref}:${pendingTag(key)}`);
   const pending = await commitPending(build, container, { repo: ref, key, labels, changes: await restoreChanges(build), comment: `binfarm ${subject.name} ${key}` });
@@ -84,6 +87,7 @@ export async function packagePhase(farm: Farm, build: SubjectBuild): Promise<str
     }
   }
   build.image = await promote(build, pending);
+  await recordSubjectProvenance(build);
 
   const keyData = build.data.get(KEY_DATA) as KeyData;
   await writeSubjectState(run.stateDir, {

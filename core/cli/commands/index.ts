@@ -14,6 +14,8 @@ import { command as logs } from './logs.ts';
 import { command as ls } from './ls.ts';
 import { command as clean } from './clean.ts';
 import { command as status } from './status.ts';
+import { command as sbom } from './sbom.ts';
+import { command as verify } from './verify.ts';
 
 /**
  * Every CLI command, in `--help` order. One module per command; add yours here. Modules must
@@ -35,4 +37,6 @@ export const commands: ReadonlyArray<CommandDefinition<any>> = [
   importSpec,
   binhost,
   serve,
+  sbom,
+  verify,
 ];
