@@ -10,10 +10,11 @@ import { join, resolve } from 'node:path';
 import type { BinfarmOptions } from '../config/schema/index.ts';
 import { BinfarmError } from '../errors.ts';
 import { importKeys, signDetached, verifyDetached } from '../signing/gpg.ts';
+import { signingOf } from './signing-config.ts';
 
 /** The signature, or undefined when the farm has no signing key (`binhost.signing` unset). */
 export async function signStatement(run: { options: BinfarmOptions; rootDir: string }, statement: string): Promise<string | undefined> {
-  const s = run.options.binhost.signing;
+  const s = signingOf(run.options);
   if (!s) return undefined;
   return signDetached({ gpgHome: s.gpgHome ? resolve(run.rootDir, s.gpgHome) : undefined }, s.key, statement);
 }

@@ -3,12 +3,13 @@ import { resolve } from 'node:path';
 import type { CommandContext } from '../cli/command.ts';
 import { BinfarmError } from '../errors.ts';
 import type { TrustedKeys } from '../provenance/sign.ts';
+import { signingOf } from '../provenance/signing-config.ts';
 import { engineFor, optionalConfig } from './cli-support.ts';
 import { verifyImage } from './verify-image.ts';
 
 export async function runVerify(image: string, opts: { key?: string[] }, ctx: CommandContext): Promise<number> {
   const farm = await optionalConfig(ctx);
-  const signing = farm.config?.options.binhost.signing;
+  const signing = farm.config ? signingOf(farm.config.options) : undefined;
   const keys: TrustedKeys = opts.key?.length
     ? { keyFiles: opts.key.map((k) => resolve(ctx.global.cwd, k)) }
     : signing
