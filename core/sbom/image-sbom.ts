@@ -30,12 +30,13 @@ export function sha256Of(text: string | Uint8Array): string {
   return `sha256:${createHash('sha256').update(text).digest('hex')}`;
 }
 
-export async function installedPackagesOf(c: ContainerHandle): Promise<InstalledPackage[]> {
+/** `root`: the ROOT the packages were merged into (`/assemble-root` for a slim assembly), `''` for `/`. */
+export async function installedPackagesOf(c: ContainerHandle, root = ''): Promise<InstalledPackage[]> {
   let tar: Readable;
   try {
-    tar = await c.getArchive('/var/db/pkg');
+    tar = await c.getArchive(`${root}/var/db/pkg`);
   } catch (e) {
-    throw new BinfarmError('E_SBOM', `cannot read /var/db/pkg of the image: ${(e as Error).message}`, {
+    throw new BinfarmError('E_SBOM', `cannot read ${root}/var/db/pkg of the image: ${(e as Error).message}`, {
       cause: e,
       hint: 'An SBOM is made from the Portage database; an image without /var/db/pkg is not a Gentoo image binfarm built.',
     });
@@ -43,21 +44,22 @@ export async function installedPackagesOf(c: ContainerHandle): Promise<Installed
   return readVdbTar(tar);
 }
 
-export async function makeSbom(c: ContainerHandle, name: string, binpkgOf: (p: InstalledPackage) => BinpkgFacts | undefined): Promise<MadeSbom> {
-  const packages = await installedPackagesOf(c);
+export async function makeSbom(c: ContainerHandle, name: string, binpkgOf: (p: InstalledPackage) => BinpkgFacts | undefined, root = ''): Promise<MadeSbom> {
+  const packages = await installedPackagesOf(c, root);
   const doc = buildSpdx({ name, packages, binpkgOf });
   const text = serializeSpdx(doc);
   return { doc, text, digest: sha256Of(text), packages };
 }
 
 /** Writes the SBOM to SBOM_PATH in a container (mode 0644, root, mtime = the SBOM's creation time). */
-export async function putSbom(c: ContainerHandle, sbom: MadeSbom): Promise<void> {
-  const mk = await c.exec(['mkdir', '-p', SBOM_DIR]);
-  if (mk.exitCode !== 0) throw new BinfarmError('E_SBOM', `cannot create ${SBOM_DIR} in the container: ${(mk.stderr || mk.stdout).trim()}`);
+export async function putSbom(c: ContainerHandle, sbom: MadeSbom, root = ''): Promise<void> {
+  const dir = `${root}${SBOM_DIR}`;
+  const mk = await c.exec(['mkdir', '-p', dir]);
+  if (mk.exitCode !== 0) throw new BinfarmError('E_SBOM', `cannot create ${dir} in the container: ${(mk.stderr || mk.stdout).trim()}`);
   const tar = pack();
   tar.entry({ name: SBOM_FILE, mode: 0o644, uid: 0, gid: 0, mtime: new Date(sbom.doc.creationInfo.created) }, sbom.text);
   tar.finalize();
-  await c.putArchive(tar as unknown as Readable, SBOM_DIR);
+  await c.putArchive(tar as unknown as Readable, dir);
 }
 
 export function sbomLabels(sbom: Pick<MadeSbom, 'digest'>): Record<string, string> {

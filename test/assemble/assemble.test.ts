@@ -14,6 +14,10 @@ import { assembleEnv, buildScience, imagePaths, runIn, type AssembleEnv } from '
 import { readCalls } from '../pipeline/helpers.ts';
 import { startRegistry } from '../engine/registry.ts';
 import { dateTag } from '../../core/publish/registry.ts';
+import { createHash } from 'node:crypto';
+import { readLocalAttestation } from '../../core/provenance/store.ts';
+import { SBOM_PATH } from '../../core/sbom/image-sbom.ts';
+import type { SpdxDocument } from '../../core/sbom/spdx.ts';
 
 let env: AssembleEnv;
 
@@ -66,6 +70,17 @@ test.serial('an assembly installs the requested package and its runtime deps fro
   t.is(record.key, r.key);
   t.true(existsSync(r.logFile));
   t.true(events.some((e) => e.event === 'step:end' && e.step === 'image'));
+
+  // an SBOM of exactly the image's /var/db/pkg, in the image and beside the run; a provenance naming the image
+  const vdb = await runIn(r.image.ref, ['find', '/var/db/pkg', '-mindepth', '2', '-maxdepth', '2', '-type', 'd']);
+  const sbom = JSON.parse((await runIn(r.image.ref, ['cat', SBOM_PATH])).out) as SpdxDocument;
+  const installed = vdb.out.split('\n').filter(Boolean).map((l) => l.replace('/var/db/pkg/', '')).sort();
+  t.true(installed.includes('app-misc/viewer-2.1'));
+  t.deepEqual(sbom.packages.slice(1).map((p) => `${p.name}-${p.versionInfo}`), installed);
+  t.is(labels['binfarm.sbom.digest'], `sha256:${createHash('sha256').update(readFileSync(join(r.runDir, 'sbom', 'viewer.spdx.json'))).digest('hex')}`);
+  const provenance = (await readLocalAttestation(join(env.dir, 'state'), r.image.id))!;
+  t.deepEqual(JSON.parse(provenance.statement).subject[0].digest, { sha256: r.image.id.slice(7) });
+  t.is(JSON.parse(provenance.statement).predicate.buildDefinition.internalParameters.contentKey, r.key);
 
   // unchanged inputs: found by key, nothing merged again
   const again = await assembleImage(env.farm(), 'viewer', { flags: { from: 'base', with: ['app-misc/viewer'] } });
@@ -127,6 +142,12 @@ test.serial('--slim ships the ROOT alone: packages and runtime deps, no Portage,
   t.is(info.Config.Labels?.['binfarm.key'], undefined);
   t.falsy(info.Config.Cmd, 'no shell in the ROOT, so no CMD');
   t.is(info.RootFS.Layers?.length, 1);
+  // the SBOM went into the ROOT, and lists exactly the packages merged there
+  t.true(paths.includes('usr/share/binfarm/sbom.spdx.json'));
+  const sbom = JSON.parse(readFileSync(join(r.runDir, 'sbom', 'viewer-slim.spdx.json'), 'utf8')) as SpdxDocument;
+  const vdb = paths.filter((p) => /^var\/db\/pkg\/[^/]+\/[^/]+$/.test(p)).map((p) => p.slice('var/db/pkg/'.length)).sort();
+  t.deepEqual(sbom.packages.slice(1).map((p) => `${p.name}-${p.versionInfo}`), vdb);
+  t.is(vdb.length, 5);
   const base = await docker.getImage(env.prefix + '/science:' + r.from.image.split(':').pop()).inspect();
   t.true(info.Size < base.Size / 10, `slim ${info.Size} B vs ${base.Size} B`);
 });
