@@ -9,7 +9,7 @@
  *   (docs/security.md#the-passphrase).
  */
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { BinfarmError } from '../errors.ts';
 import { parseVerifyStatus, type KeyValidity, type SignatureReport } from './gpg-status.ts';
 
@@ -23,6 +23,9 @@ export interface GpgHome {
   gpgHome?: string | undefined;
 }
 
+/** Bytes for gpg: a buffer, a string, or a stream (a binpkg member read straight from the file). */
+export type GpgInput = Uint8Array | string | NodeJS.ReadableStream;
+
 export interface GpgRun {
   exitCode: number;
   stdout: Buffer;
@@ -31,7 +34,7 @@ export interface GpgRun {
 }
 
 /** Runs gpg with `args` after the common options; `input` goes to stdin, `fd3` to a pipe gpg sees as fd 3; status lines come on fd 4. */
-export function runGpg(home: GpgHome, args: string[], io: { input?: Uint8Array | string; fd3?: Uint8Array | string } = {}): Promise<GpgRun> {
+export function runGpg(home: GpgHome, args: string[], io: { input?: GpgInput; fd3?: Uint8Array | string } = {}): Promise<GpgRun> {
   const argv = ['--batch', '--no-tty', '--status-fd', '4', ...(home.gpgHome ? ['--homedir', home.gpgHome] : []), ...args];
   return new Promise((resolvePromise, reject) => {
     const child = spawn('gpg', argv, { stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'] });
@@ -45,8 +48,11 @@ export function runGpg(home: GpgHome, args: string[], io: { input?: Uint8Array |
     // gpg may exit before reading a pipe (bad key, bad input): that EPIPE is not our error, its exit code is.
     fd3.on('error', () => undefined);
     child.stdin!.on('error', () => undefined);
-    fd3.end(io.fd3);
-    child.stdin!.end(io.input);
+    if (io.fd3 === undefined) fd3.end();
+    else fd3.end(io.fd3);
+    if (io.input === undefined) child.stdin!.end();
+    else if (typeof io.input === 'string' || io.input instanceof Uint8Array) child.stdin!.end(io.input);
+    else io.input.pipe(child.stdin!);
     child.on('error', (e: NodeJS.ErrnoException) => {
       reject(
         e.code === 'ENOENT'
@@ -128,7 +134,7 @@ function passphraseFromEnv(): string | undefined {
   return p === undefined || p === '' ? undefined : p;
 }
 
-async function sign(home: GpgHome, key: string, mode: '--detach-sign' | '--clearsign', data: Uint8Array | string): Promise<string> {
+async function sign(home: GpgHome, key: string, mode: '--detach-sign' | '--clearsign', data: GpgInput): Promise<string> {
   const passphrase = passphraseFromEnv();
   const loopback = passphrase === undefined ? [] : ['--pinentry-mode', 'loopback', '--passphrase-fd', '3'];
   const args = [...loopback, '--armor', '--local-user', key, '--digest-algo', 'SHA512', mode, '--output', '-'];
@@ -147,13 +153,13 @@ async function sign(home: GpgHome, key: string, mode: '--detach-sign' | '--clear
 }
 
 /** An armoured detached signature (`-----BEGIN PGP SIGNATURE-----`) over exactly `data`. */
-export function signDetached(home: GpgHome, key: string, data: Uint8Array | string): Promise<string> {
+export function signDetached(home: GpgHome, key: string, data: GpgInput): Promise<string> {
   return sign(home, key, '--detach-sign', data);
 }
 
 /** An armoured detached signature over the bytes of `file`. */
 export async function signDetachedFile(home: GpgHome, key: string, file: string): Promise<string> {
-  return sign(home, key, '--detach-sign', await readFile(file));
+  return sign(home, key, '--detach-sign', createReadStream(file));
 }
 
 /** `text` wrapped in a cleartext signature (`-----BEGIN PGP SIGNED MESSAGE-----`), as Portage's Manifest. */
@@ -193,7 +199,7 @@ function verdict(r: GpgRun): VerifyResult {
 }
 
 /** Checks a detached signature (armoured or binary, in `signature`) over exactly `data`. Never throws for a bad signature. */
-export async function verifyDetached(home: GpgHome, data: Uint8Array | string, signature: Uint8Array | string): Promise<VerifyResult> {
+export async function verifyDetached(home: GpgHome, data: GpgInput, signature: Uint8Array | string): Promise<VerifyResult> {
   // The signature goes through a pipe of its own (fd 3; sockets cannot be opened as /dev/fd/3, hence `-&3`), the data on stdin.
   const r = await runGpg(home, ['--enable-special-filenames', '--verify', '--', '-&3', '-'], { input: data, fd3: signature });
   return verdict(r);
