@@ -198,7 +198,10 @@ async function steps(farm: Farm, spec: AssemblySpec, session: AssemblySession, o
     published = await session.step(
       'publish',
       async () => {
-        const pushed = await pushSubjectImage(engine, o, spec.name, image, key, { onProgress: (l) => build.progress.output(l), ...(spec.tag ? { extraTags: [spec.tag] } : {}) });
+        const pushed = await pushSubjectImage(engine, o, spec.name, image, key, {
+          onProgress: (l) => build.progress.output(l),
+          ...(spec.tag ? { extraTags: [spec.tag] } : {}),
+        });
         const att = await pushProvenance(o, run.stateDir, image, pushed);
         if (!att) run.logger.warn(`no provenance recorded for ${image.ref} (assembled before binfarm recorded provenance): none pushed`);
         return pushed;

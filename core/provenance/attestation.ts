@@ -62,7 +62,8 @@ export async function fetchAttestation(client: RegistryClient, repo: string, man
     return d ? (await client.getBlob(repo, d)).toString('utf8') : undefined;
   };
   const statement = await blob(STATEMENT_MEDIA_TYPE);
-  if (statement === undefined) throw new BinfarmError('E_PROVENANCE', `${client.host}/${repo}:${attestationTag(manifestDigest)} holds no ${STATEMENT_MEDIA_TYPE} layer`);
+  if (statement === undefined)
+    throw new BinfarmError('E_PROVENANCE', `${client.host}/${repo}:${attestationTag(manifestDigest)} holds no ${STATEMENT_MEDIA_TYPE} layer`);
   const signature = await blob(SIGNATURE_MEDIA_TYPE);
   return { statement, ...(signature ? { signature } : {}) };
 }

@@ -50,16 +50,28 @@ export function registryClient(opts: { host: string; scheme?: 'http' | 'https'; 
     const headers: Record<string, string> = {};
     if (opts.auth?.username) headers.Authorization = basic(opts.auth);
     const r = await fetch(url, { headers });
-    if (!r.ok) throw new BinfarmError('E_AUTH', `registry ${opts.host}: the token service ${url.origin} answered ${r.status}`, { hint: 'Check registry.username/password or `docker login`.' });
+    if (!r.ok)
+      throw new BinfarmError('E_AUTH', `registry ${opts.host}: the token service ${url.origin} answered ${r.status}`, {
+        hint: 'Check registry.username/password or `docker login`.',
+      });
     const j = (await r.json()) as { token?: string; access_token?: string };
     return `Bearer ${j.token ?? j.access_token ?? ''}`;
   }
 
-  async function request(method: string, path: string, repo: string, init: { headers?: Record<string, string>; body?: Uint8Array | string } = {}): Promise<Response> {
+  async function request(
+    method: string,
+    path: string,
+    repo: string,
+    init: { headers?: Record<string, string>; body?: Uint8Array | string } = {},
+  ): Promise<Response> {
     const scope = `repository:${repo}:pull${method === 'GET' || method === 'HEAD' ? '' : ',push'}`;
     const url = path.startsWith('http') ? path : `${base}${path}`;
     const send = (authz?: string) =>
-      fetch(url, { method, headers: { ...(init.headers ?? {}), ...(authz ? { Authorization: authz } : {}) }, ...(init.body !== undefined ? { body: init.body } : {}) });
+      fetch(url, {
+        method,
+        headers: { ...(init.headers ?? {}), ...(authz ? { Authorization: authz } : {}) },
+        ...(init.body !== undefined ? { body: init.body } : {}),
+      });
     let r = await send(tokens.get(scope));
     if (r.status !== 401) return r;
     const challenge = r.headers.get('www-authenticate') ?? '';
@@ -67,10 +79,16 @@ export function registryClient(opts: { host: string; scheme?: 'http' | 'https'; 
     let authz: string;
     if (/^bearer/i.test(challenge)) authz = await bearer(challenge, scope);
     else if (opts.auth?.username) authz = basic(opts.auth);
-    else throw new BinfarmError('E_AUTH', `registry ${opts.host} wants credentials for ${repo}`, { hint: 'Set registry.username and registry.password, or `docker login`.' });
+    else
+      throw new BinfarmError('E_AUTH', `registry ${opts.host} wants credentials for ${repo}`, {
+        hint: 'Set registry.username and registry.password, or `docker login`.',
+      });
     tokens.set(scope, authz);
     r = await send(authz);
-    if (r.status === 401) throw new BinfarmError('E_AUTH', `registry ${opts.host} refused the credentials for ${repo}`, { hint: 'Check registry.username/password or `docker login`.' });
+    if (r.status === 401)
+      throw new BinfarmError('E_AUTH', `registry ${opts.host} refused the credentials for ${repo}`, {
+        hint: 'Check registry.username/password or `docker login`.',
+      });
     return r;
   }
 

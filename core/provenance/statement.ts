@@ -74,7 +74,11 @@ export function buildStatement(f: ProvenanceFacts): Statement {
     predicate: {
       buildDefinition: {
         buildType: BUILD_TYPE,
-        externalParameters: { kind: f.kind, name: f.name, ...(f.config ? { config: { uri: `file:${f.config.path}`, digest: digestSet(f.config.digest) } } : {}) },
+        externalParameters: {
+          kind: f.kind,
+          name: f.name,
+          ...(f.config ? { config: { uri: `file:${f.config.path}`, digest: digestSet(f.config.digest) } } : {}),
+        },
         internalParameters: { ...(f.contentKey ? { contentKey: f.contentKey } : {}), binfarmVersion: f.binfarmVersion },
         resolvedDependencies: deps,
       },

@@ -25,10 +25,13 @@ export async function configDigestOf(run: RunContext): Promise<ProvenanceFacts['
 export async function attest(run: RunContext, facts: ProvenanceFacts): Promise<boolean> {
   const statement = serializeStatement(buildStatement(facts));
   const signature = await signStatement(run, statement);
-  await storeAttestation({ stateDir: run.stateDir, runDir: run.runDir, name: facts.name.split('/').pop()!, imageId: facts.imageId }, {
-    statement,
-    ...(signature ? { signature } : {}),
-  });
+  await storeAttestation(
+    { stateDir: run.stateDir, runDir: run.runDir, name: facts.name.split('/').pop()!, imageId: facts.imageId },
+    {
+      statement,
+      ...(signature ? { signature } : {}),
+    },
+  );
   return !!signature;
 }
 

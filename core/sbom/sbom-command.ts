@@ -21,13 +21,19 @@ async function fromImage(engine: Engine, ref: string, pull: boolean): Promise<st
   if (!info) return undefined;
   const path = info.labels[SBOM_LABEL] || SBOM_PATH;
   const bytes = await withImageContainer(engine, info.id, (c) => readImageSbom(c, path));
-  if (!bytes) throw new BinfarmError('E_SBOM', `image ${ref} has no SBOM at ${path}`, { hint: 'Images built before binfarm made SBOMs have none: build the subject again.' });
+  if (!bytes)
+    throw new BinfarmError('E_SBOM', `image ${ref} has no SBOM at ${path}`, {
+      hint: 'Images built before binfarm made SBOMs have none: build the subject again.',
+    });
   return bytes.toString('utf8');
 }
 
 async function fromFile(path: string): Promise<string> {
   return readFile(path, 'utf8').catch((e: unknown) => {
-    throw new BinfarmError('E_SBOM', `no SBOM at ${path}: ${(e as Error).message}`, { cause: e, hint: 'That run did not build the subject (see `binfarm runs`).' });
+    throw new BinfarmError('E_SBOM', `no SBOM at ${path}: ${(e as Error).message}`, {
+      cause: e,
+      hint: 'That run did not build the subject (see `binfarm runs`).',
+    });
   });
 }
 
@@ -35,7 +41,7 @@ export async function sbomText(target: string, opts: { run?: string }, ctx: Comm
   const farm = await optionalConfig(ctx);
   const state = farm.stateDir && !target.includes('/') && !target.includes(':') ? await readSubjectState(farm.stateDir, target) : undefined;
   if (opts.run) {
-    if (!farm.stateDir) throw new BinfarmError('E_USAGE', '--run needs the farm\'s config (the run directories are in its state dir)');
+    if (!farm.stateDir) throw new BinfarmError('E_USAGE', "--run needs the farm's config (the run directories are in its state dir)");
     return fromFile(runSbomPath(runDirOf(farm.stateDir, opts.run), target));
   }
   const engine = await engineFor(ctx, farm, 'sbom');

@@ -40,7 +40,10 @@ export async function readVdbTar(tar: Readable): Promise<InstalledPackage[]> {
   const ex = extract();
   const done = new Promise<void>((resolve, reject) => {
     ex.on('entry', (header, stream, next) => {
-      const parts = header.name.replace(/^\.?\//, '').split('/').filter(Boolean);
+      const parts = header.name
+        .replace(/^\.?\//, '')
+        .split('/')
+        .filter(Boolean);
       // pkg/<category>/<PF>[/<KEY>]; also accept a tar rooted at the category level.
       const rel = parts[0] === 'pkg' ? parts.slice(1) : parts;
       const [category, pf, key] = rel;

@@ -17,12 +17,18 @@ export async function runVerify(image: string, opts: { key?: string[] }, ctx: Co
       : {};
   if (!opts.key?.length && !signing) {
     throw new BinfarmError('E_USAGE', 'no key to check the signature with', {
-      hint: 'Pass the group\'s public key with --key <file.asc> (what `binfarm serve` publishes), or run inside a farm with binhost.signing set.',
+      hint: "Pass the group's public key with --key <file.asc> (what `binfarm serve` publishes), or run inside a farm with binhost.signing set.",
     });
   }
   const engine = await engineFor(ctx, farm, 'verify');
   try {
-    const report = await verifyImage({ engine, ref: image, keys, ...(farm.config ? { options: farm.config.options } : {}), ...(farm.stateDir ? { stateDir: farm.stateDir } : {}) });
+    const report = await verifyImage({
+      engine,
+      ref: image,
+      keys,
+      ...(farm.config ? { options: farm.config.options } : {}),
+      ...(farm.stateDir ? { stateDir: farm.stateDir } : {}),
+    });
     if (ctx.global.json) ctx.printJson(report);
     else {
       ctx.print(`${report.image} (${report.imageId}${report.manifestDigest ? `, manifest ${report.manifestDigest}` : ''})`, true);

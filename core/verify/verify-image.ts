@@ -60,13 +60,24 @@ async function locate(o: VerifyImageOptions): Promise<Located> {
   if (parsed.registry !== DOCKER_HUB) {
     const { client, repo } = await clientFor(o.ref, o.options);
     const m = await client.getManifest(repo, parsed.digest ?? parsed.tag ?? 'latest');
-    if (!m) throw new BinfarmError('E_IMAGE_NOT_FOUND', `registry ${parsed.registry} has no ${o.ref}`, { hint: 'Check the repository and tag (binfarm run --publish pushes them).' });
+    if (!m)
+      throw new BinfarmError('E_IMAGE_NOT_FOUND', `registry ${parsed.registry} has no ${o.ref}`, {
+        hint: 'Check the repository and tag (binfarm run --publish pushes them).',
+      });
     // Pulled by digest: the content checked below is the content the registry serves under that manifest.
     const info = await o.engine.pull(`${parsed.registry}/${repo}@${m.digest}`);
-    return { info, manifestDigest: m.digest, attestation: await fetchAttestation(client, repo, m.digest), where: `${parsed.registry}/${repo}:${attestationTag(m.digest)}` };
+    return {
+      info,
+      manifestDigest: m.digest,
+      attestation: await fetchAttestation(client, repo, m.digest),
+      where: `${parsed.registry}/${repo}:${attestationTag(m.digest)}`,
+    };
   }
   const info = await o.engine.inspectImage(o.ref);
-  if (!info) throw new BinfarmError('E_IMAGE_NOT_FOUND', `no image ${o.ref} in ${o.engine.host}`, { hint: 'Name a local image, or a pushed one as <registry>/<repo>:<tag>.' });
+  if (!info)
+    throw new BinfarmError('E_IMAGE_NOT_FOUND', `no image ${o.ref} in ${o.engine.host}`, {
+      hint: 'Name a local image, or a pushed one as <registry>/<repo>:<tag>.',
+    });
   const attestation = o.stateDir ? await readLocalAttestation(o.stateDir, info.id) : undefined;
   return { info, attestation, where: o.stateDir ? localAttestationPath(o.stateDir, info.id) : '(no state dir: run inside the farm that built it)' };
 }
@@ -94,7 +105,11 @@ export async function verifyImage(o: VerifyImageOptions): Promise<VerifyReport> 
   }
   if (statement) {
     const named = subjectDigests(statement);
-    add('subject', named.includes(info.id), named.includes(info.id) ? `the provenance names ${info.id}` : `the provenance names ${named.join(', ') || 'no digest'}, not this image ${info.id}`);
+    add(
+      'subject',
+      named.includes(info.id),
+      named.includes(info.id) ? `the provenance names ${info.id}` : `the provenance names ${named.join(', ') || 'no digest'}, not this image ${info.id}`,
+    );
   }
 
   await withImageContainer(o.engine, info.id, async (c) => {
@@ -130,5 +145,11 @@ export async function verifyImage(o: VerifyImageOptions): Promise<VerifyReport> 
       add('sbom-packages', false, parts.join('; '));
     }
   });
-  return { image: o.ref, imageId: info.id, ...(manifestDigest ? { manifestDigest } : {}), checks, ok: checks.every((c) => c.ok) && checks.some((c) => c.check === 'signature') };
+  return {
+    image: o.ref,
+    imageId: info.id,
+    ...(manifestDigest ? { manifestDigest } : {}),
+    checks,
+    ok: checks.every((c) => c.ok) && checks.some((c) => c.check === 'signature'),
+  };
 }

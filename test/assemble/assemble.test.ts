@@ -178,7 +178,8 @@ test.serial('--publish pushes like subject images: key, date and --tag, with the
   t.regex(r.published?.digest ?? '', /^sha256:[0-9a-f]{64}$/);
   const auth = `Basic ${Buffer.from(`${registry.user}:${registry.password}`).toString('base64')}`;
   const tags = (await (await fetch(`http://${registry.host}/v2/asm/viewer-pub/tags/list`, { headers: { authorization: auth } })).json()) as { tags: string[] };
-  t.deepEqual(tags.tags.sort(), [r.key.slice(0, 12), dateTag(), 'v2'].sort());
+  // and its provenance next to it, under the tag of its manifest digest (docs/sbom.md)
+  t.deepEqual(tags.tags.sort(), [r.key.slice(0, 12), dateTag(), 'v2', `sha256-${r.published!.digest!.slice(7)}.att`].sort());
   const record = JSON.parse(readFileSync(join(env.dir, 'state', 'assemblies', 'viewer-pub.json'), 'utf8')) as { published: { images: string[] } };
   t.deepEqual(record.published.images, r.published?.refs);
   const docker = await dockerForTests();

@@ -65,7 +65,13 @@ test('a signed statement checks with the public key; a changed statement or anot
   const untrusted = await checkStatementSignature(statement, forged!, { keyFiles: [pub] });
   t.false(untrusted.ok);
   t.regex(untrusted.detail, /untrusted|bad/);
-  t.is(await signStatement({ options: ConfigSchema.parse({ name: 't', stage3: { type: 'local', image: 'x' }, tree: { type: 'dir', path: '/t' } }), rootDir: '/' }, statement), undefined);
+  t.is(
+    await signStatement(
+      { options: ConfigSchema.parse({ name: 't', stage3: { type: 'local', image: 'x' }, tree: { type: 'dir', path: '/t' } }), rootDir: '/' },
+      statement,
+    ),
+    undefined,
+  );
 });
 
 test('an attestation goes to a real registry (distribution 2.8) under sha256-<digest>.att and comes back intact', async (t) => {

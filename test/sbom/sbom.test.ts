@@ -21,8 +21,22 @@ function vdbTar(pkgs: Record<string, Record<string, string>>): Readable {
 }
 
 const VDB = {
-  'sci-libs/gsl-2.8': { SLOT: '0/28', repository: 'gentoo', USE: 'abi_x86_64 cblas', LICENSE: 'GPL-3+', BUILD_ID: '2', BUILD_TIME: '1764590000', CONTENTS: 'obj /x' },
-  'dev-libs/boost-1.88.0-r1': { repository: 'gentoo', USE: 'python', LICENSE: 'Boost-1.0 python? ( PSF-2 ) doc? ( FDL )', BUILD_ID: '1', BUILD_TIME: '1764580000' },
+  'sci-libs/gsl-2.8': {
+    SLOT: '0/28',
+    repository: 'gentoo',
+    USE: 'abi_x86_64 cblas',
+    LICENSE: 'GPL-3+',
+    BUILD_ID: '2',
+    BUILD_TIME: '1764590000',
+    CONTENTS: 'obj /x',
+  },
+  'dev-libs/boost-1.88.0-r1': {
+    repository: 'gentoo',
+    USE: 'python',
+    LICENSE: 'Boost-1.0 python? ( PSF-2 ) doc? ( FDL )',
+    BUILD_ID: '1',
+    BUILD_TIME: '1764580000',
+  },
   'sys-libs/glibc-2.41': { SLOT: '2.2', repository: 'gentoo', USE: '', LICENSE: 'LGPL-2.1+ BSD HPND ISC inner-net rc PCRE' },
 };
 

@@ -5,7 +5,7 @@ export const command = defineCommand<{ run?: string }>({
   name: 'sbom',
   summary: 'print the SPDX SBOM of a subject or an image (made from its /var/db/pkg)',
   description:
-    "A subject: the SBOM in its current image, or the copy beside the run that built it when the image is gone (--run <id>: that " +
+    'A subject: the SBOM in its current image, or the copy beside the run that built it when the image is gone (--run <id>: that ' +
     "run's copy). An image reference: the file its binfarm.sbom label names (/usr/share/binfarm/sbom.spdx.json); an image " +
     'not present locally is pulled from its registry.',
   configure: (cmd) =>

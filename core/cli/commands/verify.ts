@@ -6,7 +6,7 @@ export const command = defineCommand<{ key?: string[] }>({
   summary: "check an image's signed provenance and that its SBOM matches its /var/db/pkg",
   description:
     'An image in a registry (<registry>/<repo>:<tag>) is pulled by its manifest digest and its provenance read from ' +
-    '<repo>:sha256-<hex>.att; a local image\'s provenance is read from the state dir. Checks: the provenance is an in-toto ' +
+    "<repo>:sha256-<hex>.att; a local image's provenance is read from the state dir. Checks: the provenance is an in-toto " +
     'statement with a SLSA predicate, signed by a trusted key (--key files, else the keyring of binhost.signing), naming ' +
     "this image's id; the SBOM file has the digest its label and the provenance record and lists exactly the packages of " +
     "the image's /var/db/pkg. Exits non-zero naming the checks that failed.",
