@@ -104,6 +104,27 @@ test.serial(
     t.is(ok.exitCode, 0, `${ok.stdout}\n${ok.stderr}`);
     for (const check of ['provenance', 'signature', 'subject', 'sbom', 'sbom-packages']) t.regex(ok.stdout, new RegExp(`ok +${check} `));
     t.regex(ok.stdout, /3 packages, as in \/var\/db\/pkg/);
+    // `binfarm sbom`: a subject of the farm (config file), its run's copy, and a pushed image without any config
+    const fileConfig = env.config((c) => {
+      c.targets = ['hep-core'];
+    });
+    for (const sub of Object.values(fileConfig.subjects ?? {})) delete sub.smoke;
+    delete fileConfig.base!.smoke;
+    writeFileSync(join(env.dir, '.binfarmrc.json'), JSON.stringify(fileConfig));
+    const sbomCli = (cwd: string, ...args: string[]) =>
+      execa('node', [BIN, '--cwd', cwd, 'sbom', ...args], { reject: false, env: { DOCKER_CONFIG: dockerConfig } });
+    for (const [cwd, args] of [
+      [env.dir, ['hep-core']],
+      [env.dir, ['hep-core', '--run', r.runId]],
+      [nowhere, [ref]],
+    ] as const) {
+      const out = await sbomCli(cwd, ...args);
+      t.is(out.exitCode, 0, out.stderr);
+      t.is(out.stdout, sbomText, `binfarm sbom ${args.join(' ')}`);
+    }
+    const unknown = await sbomCli(nowhere, 'no-such-image:1');
+    t.not(unknown.exitCode, 0);
+    t.regex(unknown.stderr, /neither a built subject of this farm nor an image/);
     // and the local image, inside the farm (keys from binhost.signing)
     const engine = await createEngine(options, `verify-${process.pid}`, farm.getLogger('test'));
     t.teardown(() => engine.cleanup());
