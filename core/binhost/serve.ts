@@ -20,6 +20,8 @@ export interface ServeOptions {
   partition?: string;
   /** Called once per request (method, path, status). */
   log?: (line: string) => void;
+  /** Extra documents at fixed top-level names, e.g. the binhost's public keys (core/signing/client-setup.ts). */
+  documents?: Record<string, { type: string; body: string }>;
 }
 
 const TYPES: Array<[RegExp, string]> = [
@@ -85,6 +87,11 @@ async function handle(opts: ServeOptions, realRoot: string, req: IncomingMessage
   };
   // Dotfiles are internal: generation markers (they name local paths), switchLink's temporaries.
   if (!segs || segs.some((s) => s.startsWith('.'))) return notFound();
+  const doc = segs.length === 1 ? opts.documents?.[segs[0]!] : undefined;
+  if (doc) {
+    res.writeHead(200, { 'Content-Type': doc.type, 'Content-Length': String(Buffer.byteLength(doc.body)) }).end(req.method === 'HEAD' ? undefined : doc.body);
+    return 200;
+  }
   const file = segs.length ? await resolveFile(opts.root, segs, opts.partition) : undefined;
   if (!file)
     return (await answerPage({ root: opts.root, partition: opts.partition, partitions: () => findPartitions(opts.root) }, segs, req, res)) ?? notFound();

@@ -13,6 +13,7 @@ import { binhostRoot, partitionOf } from '../binhost/partition.ts';
 import { reconcileOnce } from '../binhost/reconcile.ts';
 import { farmOf, KEY_DATA, type KeyData } from '../plan/key.ts';
 import { renderSubject } from '../portage/render-subject.ts';
+import { signingMounts } from '../signing/container-mounts.ts';
 
 /** Where Portage writes build logs inside the container (make.conf PORTAGE_LOGDIR, core/portage). */
 export const CONTAINER_LOGDIR = '/var/log/portage';
@@ -135,6 +136,7 @@ async function start(build: SubjectBuild): Promise<{ handle: ContainerHandle; re
     { type: 'bind', source: partition, target: o.portage.pkgdir, ...(pkgdirReadOnly(build) ? { readOnly: true } : {}) },
     { type: 'bind', source: distDir, target: o.portage.distdir },
     { type: 'bind', source: logDir, target: CONTAINER_LOGDIR },
+    ...(await signingMounts(o.binhost.signing, run.rootDir, run.stateDir)),
   ];
   build.progress.title(`start build container from ${build.baseImage.ref}`);
   const handle = await engine.start({

@@ -26,6 +26,7 @@ import { commitPending, discardPending, keepFailedPending, pendingTag, promote }
 import { runSmokeTests } from './smoke.ts';
 import { addSubjectSbom } from '../sbom/subject-sbom.ts';
 import { recordSubjectProvenance } from '../provenance/subject-provenance.ts';
+import { signPartition } from '../signing/sign-partition.ts';
 import { relative, sep } from 'node:path';
 
 /** The plugin itself is in pipeline-plugins.ts (light; it imports this module when the phase runs). */
@@ -40,6 +41,12 @@ export async function packagePhase(farm: Farm, build: SubjectBuild): Promise<str
   const partition = await ensurePartition(build);
   const record = (build.data.get(EMERGE_DATA) as EmergeRecord | undefined) ?? emptyRecord();
 
+  // Signed on the host, before the index is regenerated: signing changes sizes and digests (docs/security.md).
+  if (o.binhost.signing) {
+    build.progress.title('sign new binpkgs');
+    const signed = await signPartition(o.binhost.signing, farm.rootDir, partition, (rel) => build.progress.output(`signed ${rel}`));
+    if (signed.length) build.logger.info(`signed ${signed.length} new binpkg${signed.length === 1 ? '' : 's'} in ${partition}`);
+  }
   build.progress.title('emaint binhost --fix');
   const fix = await container.exec(['emaint', 'binhost', '--fix'], { onLine: (l) => build.progress.output(l) });
   if (fix.exitCode !== 0) {

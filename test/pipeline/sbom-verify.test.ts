@@ -45,8 +45,8 @@ test.serial(
         c.run = { ...c.run, publish: true };
       }),
     );
-    // binhost.signing (the group key): its schema comes with binpkg signing, so it is set after parsing here.
-    const options = { ...parsed, binhost: { ...parsed.binhost, signing: { key: fpr, gpgHome: ring.gpgHome } } };
+    // binhost.signing, the group key (set after parsing: the gpg home is a per-test temp dir)
+    const options = { ...parsed, binhost: { ...parsed.binhost, signing: { key: fpr, gpgHome: ring.gpgHome, previousKeys: [] } } };
     const farm = createFarm({ options, rootDir: env.dir, command: 'run' });
     const r = await env.run(farm);
     t.is(r.status, 'done', JSON.stringify(r.failures));
@@ -145,7 +145,7 @@ test.serial(
         runDetails: { ...statement.predicate.runDetails, metadata: { ...statement.predicate.runDetails.metadata, invocationId: 'forged' } },
       },
     });
-    const mOptions = { ...parsed, binhost: { ...parsed.binhost, signing: { key: mFpr, gpgHome: mallory.gpgHome } } };
+    const mOptions = { ...parsed, binhost: { ...parsed.binhost, signing: { key: mFpr, gpgHome: mallory.gpgHome, previousKeys: [] } } };
     await pushAttestation(client, 'binfarm-test/hep-core', manifestDigest, {
       statement: forgedStatement,
       signature: (await signStatement({ options: mOptions, rootDir: '/' }, forgedStatement))!,

@@ -26,10 +26,9 @@ const facts = {
   finishedOn: '2026-12-01T13:40:00.000Z',
 };
 
-/** Options with the signing key set (binhost.signing's schema is on the signing branch: set after parsing). */
+/** Options with the signing key set (binhost.signing). */
 function optionsWithKey(gpgHome: string, key: string) {
-  const o = ConfigSchema.parse({ name: 't', stage3: { type: 'local', image: 'x' }, tree: { type: 'dir', path: '/t' } });
-  return { ...o, binhost: { ...o.binhost, signing: { key, gpgHome } } };
+  return ConfigSchema.parse({ name: 't', stage3: { type: 'local', image: 'x' }, tree: { type: 'dir', path: '/t' }, binhost: { signing: { key, gpgHome } } });
 }
 
 test('the statement is in-toto v1 with a SLSA v1 predicate naming the image, its inputs and its SBOM', (t) => {

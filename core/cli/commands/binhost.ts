@@ -50,22 +50,26 @@ const rollback = defineCommand<TargetOption & { partition?: string }>({
 
 const verify = defineCommand<{ fix?: boolean }>({
   name: 'verify',
-  summary: 'hash every binpkg of the local partitions and the published generations against their Packages index',
+  summary: 'hash every binpkg of the local partitions and the published generations against their Packages index, and check their signatures',
   description:
     'Checks SIZE and every digest of each file the index lists, in every local partition and every complete generation of the publish ' +
     'targets on this machine. Names each bad file and exits 1 when anything is bad. --fix moves the bad files of local partitions to ' +
     '<stateDir>/quarantine/ and rewrites their index; the subjects that used them are then stale and `binfarm run` rebuilds them. ' +
-    'Published generations are immutable and never changed: publish again (a fresh generation) or roll back.',
+    'Published generations are immutable and never changed: publish again (a fresh generation) or roll back. With binhost.signing, every ' +
+    'GPKG\'s signatures are checked as Portage checks them (docs/security.md), naming the bad or unsigned ones and which key signed what.',
   configure: (cmd) => cmd.option('--fix', 'quarantine the bad binpkgs of local partitions and rewrite their Packages index'),
   async run(_args, opts, ctx) {
     const farm = await ctx.farm();
     const { verifyBinhost, badCount } = await import('../../publish/verify-binhost.ts');
     const report = await verifyBinhost(farm, { fix: !!opts.fix });
-    const bad = badCount(report);
+    const { verifyBinhostSignatures, printSignatureReport } = await import('../../signing/verify-binhost-signatures.ts');
+    const signatures = await verifyBinhostSignatures(farm);
+    const bad = badCount(report) + (signatures?.dirs.reduce((n, d) => n + d.bad.length, 0) ?? 0);
     if (ctx.global.json) {
-      ctx.printJson(report);
+      ctx.printJson(signatures ? { ...report, signatures } : report);
       return bad ? 1 : 0;
     }
+    if (signatures) printSignatureReport(signatures, (l) => ctx.print(l, true));
     const line = (b: { path: string; name: string; cpv: string; kind: string; what: string }) => `    BAD ${b.path} (${b.cpv}): ${b.kind}: ${b.what}`;
     for (const p of report.partitions) {
       ctx.print(`partition ${p.rel}: ${p.checked} binpkg${p.checked === 1 ? '' : 's'}, ${p.bad.length ? `${p.bad.length} bad` : 'ok'}`, true);

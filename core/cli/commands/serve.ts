@@ -46,8 +46,12 @@ export const command = defineCommand<ServeCliOptions>({
         hint: partitions.length ? `Partitions: ${partitions.join(', ')}.` : 'Nothing is published there yet.',
       });
     }
+    // Signing farms serve their public keys at a fixed URL and print how clients import them (docs/security.md).
+    const { clientSigning } = await import('../../signing/serve-keys.ts');
+    const signing = await clientSigning(o.binhost.signing, farm.rootDir);
     const server = await serveBinhost({
       root,
+      ...(signing ? { documents: signing.documents } : {}),
       ...(opts.partition ? { partition: opts.partition.replace(/^\/+|\/+$/g, '') } : {}),
       port,
       host: opts.host,
@@ -58,8 +62,9 @@ export const command = defineCommand<ServeCliOptions>({
     if (!shown.length) ctx.print('no partition published yet', true);
     for (const p of shown) {
       ctx.print(`\n# /etc/portage/binrepos.conf/binfarm.conf${p ? ` (${p})` : ''}`, true);
-      ctx.print(binreposSnippet(`${server.url}/${p}`).trimEnd(), true);
+      ctx.print(binreposSnippet(`${server.url}/${p}`, 'binfarm', !!signing).trimEnd(), true);
     }
+    if (signing) for (const l of signing.instructions(server.url)) ctx.print(l, true);
     await new Promise<void>((r) => (ctx.signal.aborted ? r() : ctx.signal.addEventListener('abort', () => r(), { once: true })));
     await server.close();
   },

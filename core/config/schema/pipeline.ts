@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { repositoryProblem } from '../image-name.ts';
+import { BinhostSigningSchema } from './signing.ts';
 
 export const RegistrySchema = z.strictObject({
   /** e.g. `127.0.0.1:5000/hep` — images are pushed as `<url>/<subject>:<tag>`. */
@@ -27,6 +28,8 @@ export const BinhostSchema = z.strictObject({
   publish: z.array(BinhostPublishSchema).default([]),
   /** Generations kept after publishing. */
   keep: z.number().int().positive().default(5),
+  /** Sign new binpkgs on the host and have clients verify them (docs/security.md). */
+  signing: BinhostSigningSchema.optional(),
 });
 
 export const RunSchema = z.strictObject({
