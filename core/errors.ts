@@ -37,6 +37,9 @@ export type ErrorCode =
   | 'E_ASSEMBLE'
   | 'E_BINPKG_CORRUPT'
   | 'E_SMOKE'
+  | 'E_SBOM'
+  | 'E_PROVENANCE'
+  | 'E_VERIFY'
   | 'E_INTERRUPTED'
   | 'E_USAGE'
   | 'E_INTERNAL';

@@ -74,6 +74,8 @@ export interface FarmContext {
   readonly options: BinfarmOptions;
   /** Directory of the config file (relative paths in the config resolve against it). */
   readonly rootDir: string;
+  /** The config file the farm was loaded from, when there is one (its digest goes into provenance). */
+  readonly configFile?: string | undefined;
   /** All subjects (config + plugin contributions), validated, the base included. */
   subjects(): Map<string, Subject>;
   /** One subject; an unknown name is an E_SUBJECT error naming the known ones. */

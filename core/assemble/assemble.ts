@@ -50,6 +50,10 @@ import { importRoot } from './slim-image.ts';
 import { assembleDirect } from './direct-step.ts';
 import { describeFallbacks } from './direct/fallback.ts';
 import type { DirectResult } from './direct/write-image.ts';
+import { addAssemblySbom } from '../sbom/assembly-sbom.ts';
+import { sbomOfBuild } from '../sbom/subject-sbom.ts';
+import { recordAssemblyProvenance } from '../provenance/assembly-provenance.ts';
+import { pushProvenance } from '../provenance/push-provenance.ts';
 import { resolveAssemblySpec, type AssembleFlags, type AssemblySpec } from './spec.ts';
 
 export interface AssembleOptions {
@@ -186,6 +190,7 @@ async function steps(farm: FarmContext, spec: AssemblySpec, session: AssemblySes
       await session.step('emerge', () => mergeVerified(build, container, spec, check, base.partition.dir), (n) => `merged ${n} binary package${n === 1 ? '' : 's'}${spec.slim ? ` into ${ASSEMBLE_ROOT}` : ''}`);
       image = await session.step('image', () => makeImage(engine, build, container, spec, base, check, key), (i) => `${i.ref}${spec.slim ? ' (slim)' : ''}`);
     }
+    await recordAssemblyProvenance(run, { repo, image, key, from: base.image, ...(sbomOfBuild(build) ? { sbomDigest: sbomOfBuild(build)!.digest } : {}) });
     status = 'assembled';
   }
   const refs = [image.ref];
@@ -213,7 +218,15 @@ async function steps(farm: FarmContext, spec: AssemblySpec, session: AssemblySes
   if (spec.publish) {
     published = await session.step(
       'publish',
-      () => pushSubjectImage(engine, o, spec.name, image, key, { onProgress: (l) => build.progress.output(l), ...(spec.tag ? { extraTags: [spec.tag] } : {}) }),
+      async () => {
+        const pushed = await pushSubjectImage(engine, o, spec.name, image, key, {
+          onProgress: (l) => build.progress.output(l),
+          ...(spec.tag ? { extraTags: [spec.tag] } : {}),
+        });
+        const att = await pushProvenance(o, run.stateDir, image, pushed);
+        if (!att) run.logger.warn(`no provenance recorded for ${image.ref} (assembled before binfarm recorded provenance): none pushed`);
+        return pushed;
+      },
       (p) => p.refs.join(', '),
     );
     await writeAssemblyRecord(run.stateDir, {
@@ -342,6 +355,8 @@ async function makeImage(
     'org.opencontainers.image.created': new Date().toISOString(),
     ...(spec.slim ? {} : { 'org.opencontainers.image.base.name': base.image.ref }),
   };
+  // Into the ROOT before the image is made, so every way of making it carries the SBOM (core/sbom/assembly-sbom.ts).
+  Object.assign(labels, (await addAssemblySbom(build, container, { name: spec.name, repo, root: spec.slim ? ASSEMBLE_ROOT : '', partitionDir: base.partition.dir })).labels);
   if (!spec.slim) {
     build.progress.title(`commit ${repo}:${tag}`);
     const inherited = (await engine.inspectImage(base.image.id))?.labels ?? {};

@@ -25,6 +25,8 @@ import { ensureBuildContainer, ensurePartition, releaseBuildContainer, restoreCh
 import { commitPending, discardPending, keepFailedPending, pendingTag, promote } from './promote-image.ts';
 import { runSmokeTests } from './smoke.ts';
 import { signPartition } from '../signing/sign-partition.ts';
+import { addSubjectSbom } from '../sbom/subject-sbom.ts';
+import { recordSubjectProvenance } from '../provenance/subject-provenance.ts';
 import { relative, sep } from 'node:path';
 
 export async function packagePhase(farm: FarmContext, build: SubjectBuild): Promise<string> {
@@ -75,6 +77,7 @@ export async function packagePhase(farm: FarmContext, build: SubjectBuild): Prom
     [IMAGE_LABEL.builtBy]: run.runId,
     'org.opencontainers.image.created': new Date().toISOString(),
   };
+  Object.assign(labels, await addSubjectSbom(build, container, verified.index));
   // Committed pending, promoted after the smoke tests: an image counts only once they passed (promote-image.ts).
   build.progress.title(`commit ${ref}:${pendingTag(key)}`);
   const pending = await commitPending(build, container, { repo: ref, key, labels, changes: await restoreChanges(build), comment: `binfarm ${subject.name} ${key}` });
@@ -88,6 +91,7 @@ export async function packagePhase(farm: FarmContext, build: SubjectBuild): Prom
     }
   }
   build.image = await promote(build, pending);
+  await recordSubjectProvenance(build);
 
   const keyData = build.data.get(KEY_DATA) as KeyData;
   await writeSubjectState(run.stateDir, {

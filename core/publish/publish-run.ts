@@ -13,6 +13,7 @@ import { publishGeneration } from './generations.ts';
 import { publishingInterrupted } from './interrupted.ts';
 import { pushSubjectImage, type PushedImage } from './registry.ts';
 import { publishTargets } from './targets.ts';
+import { pushProvenance } from '../provenance/push-provenance.ts';
 
 export const PUBLISH_DATA = 'binfarm:publish';
 
@@ -91,6 +92,9 @@ export async function publishRun(run: RunContext, summary: RunSummary): Promise<
         const pushed = await pushSubjectImage(engine, o, s.subject, s.image, s.key, { onProgress: (l) => log.debug(l) });
         report.images.push(pushed);
         log.info(`pushed ${pushed.refs.join(', ')}${pushed.digest ? ` (${pushed.digest})` : ''}`);
+        const attestation = await pushProvenance(o, run.stateDir, s.image, pushed);
+        if (attestation) log.info(`pushed its provenance as ${attestation}`);
+        else log.warn(`no provenance recorded for ${s.image.ref} (built before binfarm recorded provenance): none pushed`);
       }
     } else {
       log.warn('registry.url is not set: images were not pushed');

@@ -14,6 +14,10 @@ import { assembleEnv, buildScience, imagePaths, runIn, type AssembleEnv } from '
 import { readCalls } from '../pipeline/helpers.ts';
 import { startRegistry } from '../engine/registry.ts';
 import { dateTag } from '../../core/publish/registry.ts';
+import { createHash } from 'node:crypto';
+import { readLocalAttestation } from '../../core/provenance/store.ts';
+import { SBOM_PATH } from '../../core/sbom/image-sbom.ts';
+import type { SpdxDocument } from '../../core/sbom/spdx.ts';
 
 let env: AssembleEnv;
 
@@ -75,6 +79,17 @@ test.serial('an assembly installs the requested package and its runtime deps fro
   t.is((await docker.getImage(merged.image.ref).inspect()).Config.Labels?.['binfarm.assembled-via'], undefined);
   t.not(merged.key, r.key, 'the two ways have their own keys');
 
+  // an SBOM of exactly the image's /var/db/pkg, in the image and beside the run; a provenance naming the image
+  const vdb = await runIn(r.image.ref, ['find', '/var/db/pkg', '-mindepth', '2', '-maxdepth', '2', '-type', 'd']);
+  const sbom = JSON.parse((await runIn(r.image.ref, ['cat', SBOM_PATH])).out) as SpdxDocument;
+  const installed = vdb.out.split('\n').filter(Boolean).map((l) => l.replace('/var/db/pkg/', '')).sort();
+  t.true(installed.includes('app-misc/viewer-2.1'));
+  t.deepEqual(sbom.packages.slice(1).map((p) => `${p.name}-${p.versionInfo}`), installed);
+  t.is(labels['binfarm.sbom.digest'], `sha256:${createHash('sha256').update(readFileSync(join(r.runDir, 'sbom', 'viewer.spdx.json'))).digest('hex')}`);
+  const provenance = (await readLocalAttestation(join(env.dir, 'state'), r.image.id))!;
+  t.deepEqual(JSON.parse(provenance.statement).subject[0].digest, { sha256: r.image.id.slice(7) });
+  t.is(JSON.parse(provenance.statement).predicate.buildDefinition.internalParameters.contentKey, r.key);
+
   // unchanged inputs: found by key, nothing merged again
   const again = await assembleImage(env.farm(), 'viewer', { flags: { from: 'base', with: ['app-misc/viewer'] } });
   t.is(again.status, 'up-to-date');
@@ -135,6 +150,12 @@ test.serial('--slim ships the ROOT alone: packages and runtime deps, no Portage,
   t.is(info.Config.Labels?.['binfarm.key'], undefined);
   t.falsy(info.Config.Cmd, 'no shell in the ROOT, so no CMD');
   t.is(info.RootFS.Layers?.length, r.packages.length + 1, 'one layer per package and the last one');
+  // the SBOM went into the ROOT, and lists exactly the packages merged there
+  t.true(paths.includes('usr/share/binfarm/sbom.spdx.json'));
+  const sbom = JSON.parse(readFileSync(join(r.runDir, 'sbom', 'viewer-slim.spdx.json'), 'utf8')) as SpdxDocument;
+  const vdb = paths.filter((p) => /^var\/db\/pkg\/[^/]+\/[^/]+$/.test(p)).map((p) => p.slice('var/db/pkg/'.length)).sort();
+  t.deepEqual(sbom.packages.slice(1).map((p) => `${p.name}-${p.versionInfo}`), vdb);
+  t.is(vdb.length, 5);
   const base = await docker.getImage(env.prefix + '/science:' + r.from.image.split(':').pop()).inspect();
   t.true(info.Size < base.Size / 10, `slim ${info.Size} B vs ${base.Size} B`);
 });
@@ -165,7 +186,8 @@ test.serial('--publish pushes like subject images: key, date and --tag, with the
   t.regex(r.published?.digest ?? '', /^sha256:[0-9a-f]{64}$/);
   const auth = `Basic ${Buffer.from(`${registry.user}:${registry.password}`).toString('base64')}`;
   const tags = (await (await fetch(`http://${registry.host}/v2/asm/viewer-pub/tags/list`, { headers: { authorization: auth } })).json()) as { tags: string[] };
-  t.deepEqual(tags.tags.sort(), [r.key.slice(0, 12), dateTag(), 'v2'].sort());
+  // and its provenance next to it, under the tag of its manifest digest (docs/sbom.md)
+  t.deepEqual(tags.tags.sort(), [r.key.slice(0, 12), dateTag(), 'v2', `sha256-${r.published!.digest!.slice(7)}.att`].sort());
   const record = JSON.parse(readFileSync(join(env.dir, 'state', 'assemblies', 'viewer-pub.json'), 'utf8')) as { published: { images: string[] } };
   t.deepEqual(record.published.images, r.published?.refs);
   const docker = await dockerForTests();

@@ -36,7 +36,7 @@ test('--version prints the package version; --help lists the commands and exit c
   t.is(v.stdout.trim(), pkg.version);
   const h = await cli(['--help'], { cwd: dir });
   t.is(h.exitCode, 0);
-  for (const c of ['run', 'plan', 'lock', 'status', 'ls', 'runs', 'logs', 'clean', 'assemble', 'render', 'import-spec', 'config', 'doctor', 'init', 'binhost', 'serve']) t.regex(h.stdout, new RegExp(`^  ${c}\\b`, 'm'));
+  for (const c of ['run', 'plan', 'lock', 'status', 'ls', 'runs', 'logs', 'clean', 'assemble', 'render', 'import-spec', 'config', 'doctor', 'init', 'binhost', 'serve', 'sbom', 'verify', 'shell']) t.regex(h.stdout, new RegExp(`^  ${c}\\b`, 'm'));
   t.regex(h.stdout, /Exit codes: 0 ok, 1 failure, 2 invalid config, 64 usage error, 130 interrupted/);
   const runHelp = await cli(['run', '--help'], { cwd: dir });
   t.regex(runHelp.stdout, /--fail-fast/);

@@ -39,7 +39,9 @@ test.serial('publish: images pushed with auth and pulled back; binhost generatio
   const tags = (await (await fetch(`http://${registry.host}/v2/binfarm-test/hep-core/tags/list`, { headers: { Authorization: auth } })).json()) as {
     tags: string[];
   };
-  t.deepEqual(tags.tags.sort(), [dateTag(), key12, 'latest'].sort());
+  t.deepEqual(tags.tags.filter((x) => !x.endsWith('.att')).sort(), [dateTag(), key12, 'latest'].sort());
+  // and its provenance next to it, under the tag of its manifest digest (docs/sbom.md)
+  t.is(tags.tags.filter((x) => /^sha256-[0-9a-f]{64}\.att$/.test(x)).length, 1);
   t.truthy(core.published?.images?.includes(`${registry.host}/binfarm-test/hep-core:${key12}`));
 
   // pull it back after removing the local copy of that name

@@ -26,6 +26,8 @@ export const COMMAND_MODULES: ReadonlyArray<readonly [string, () => Promise<Comm
   ['import-spec', () => import('./import-spec.ts')],
   ['binhost', () => import('./binhost.ts')],
   ['serve', () => import('./serve.ts')],
+  ['sbom', () => import('./sbom.ts')],
+  ['verify', () => import('./verify.ts')],
 ];
 
 /** The named command's definition alone, none for '', or every command's when `name` is not one of them. */
