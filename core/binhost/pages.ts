@@ -67,7 +67,7 @@ function generationsTable(view: PartitionView): string {
 }
 
 /** A partition: its packages, its generations and the binrepos.conf a client copies. */
-export function renderPartitionPage(view: PartitionView, opts: { syncUri: string }): string {
+export function renderPartitionPage(view: PartitionView, opts: { syncUri: string; verifySignature?: boolean }): string {
   const title = `binhost: ${view.rel}`;
   const body = [
     `<nav><a href="/">binhost</a> / ${esc(view.rel)}</nav>`,
@@ -77,7 +77,7 @@ export function renderPartitionPage(view: PartitionView, opts: { syncUri: string
       `<a href="${esc(hrefOf(view.rel, 'Packages'))}">Packages</a></p>`,
     `<h2>Use it</h2>`,
     `<p>Put this in <code>/etc/portage/binrepos.conf/binfarm.conf</code>, then <code>emerge --getbinpkg …</code>:</p>`,
-    `<pre id="binrepos">${esc(binreposSnippet(opts.syncUri))}</pre>`,
+    `<pre id="binrepos">${esc(binreposSnippet(opts.syncUri, 'binfarm', opts.verifySignature ?? false))}</pre>`,
     `<h2>Packages</h2>`,
     packagesTable(view, view.rel),
     `<h2>Generations</h2>`,

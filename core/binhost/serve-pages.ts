@@ -13,6 +13,8 @@ export interface PageContext {
   partition?: string;
   /** Partitions below the root (serve.ts findPartitions). */
   partitions(): Promise<string[]>;
+  /** The binpkgs are signed (binhost.signing): snippets say `verify-signature = true`. */
+  verifySignature?: boolean;
 }
 
 /** A Host header we are willing to print into a sync-uri: a name or address and a port. */
@@ -46,13 +48,13 @@ export async function answerPage(ctx: PageContext, segs: string[], req: Incoming
   const base = baseUrlOf(req);
   if (ctx.partition && !segs.length) {
     const view = await readPartitionView(ctx.root, ctx.partition);
-    return view ? send(req, res, renderPartitionPage(view, { syncUri: base })) : undefined;
+    return view ? send(req, res, renderPartitionPage(view, { syncUri: base, verifySignature: ctx.verifySignature ?? false })) : undefined;
   }
   const rel = segs.join('/');
   const partitions = await ctx.partitions();
   if (rel && partitions.includes(rel)) {
     const view = await readPartitionView(ctx.root, rel);
-    return view ? send(req, res, renderPartitionPage(view, { syncUri: `${base}/${rel}` })) : undefined;
+    return view ? send(req, res, renderPartitionPage(view, { syncUri: `${base}/${rel}`, verifySignature: ctx.verifySignature ?? false })) : undefined;
   }
   const below = rel ? partitions.filter((p) => p.startsWith(`${rel}/`)) : partitions;
   if (rel && !below.length) return undefined;

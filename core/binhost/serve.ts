@@ -22,6 +22,8 @@ export interface ServeOptions {
   log?: (line: string) => void;
   /** Extra documents at fixed top-level names, e.g. the binhost's public keys (core/signing/client-setup.ts). */
   documents?: Record<string, { type: string; body: string }>;
+  /** The binpkgs are signed: the pages' binrepos.conf snippet turns verification on. */
+  verifySignature?: boolean;
 }
 
 const TYPES: Array<[RegExp, string]> = [
@@ -93,8 +95,10 @@ async function handle(opts: ServeOptions, realRoot: string, req: IncomingMessage
     return 200;
   }
   const file = segs.length ? await resolveFile(opts.root, segs, opts.partition) : undefined;
-  if (!file)
-    return (await answerPage({ root: opts.root, partition: opts.partition, partitions: () => findPartitions(opts.root) }, segs, req, res)) ?? notFound();
+  if (!file) {
+    const pages = { root: opts.root, partition: opts.partition, partitions: () => findPartitions(opts.root), verifySignature: opts.verifySignature ?? false };
+    return (await answerPage(pages, segs, req, res)) ?? notFound();
+  }
   // Symlinks (`current`, or anything planted in a target) must still end inside the root, and not at a dotfile.
   const real = await realpath(file).catch(() => undefined);
   if (!real || (real !== realRoot && !real.startsWith(realRoot + sep))) return notFound();

@@ -23,6 +23,7 @@ export function keyImportCommands(keysUrl: string, signing: Pick<ResolvedSigning
   const g = `gpg --homedir ${PORTAGE_GNUPG} --batch`;
   return [
     `getuto   # creates ${PORTAGE_GNUPG}, Portage's verification keyring, when it is missing (app-portage/getuto)`,
+    `install -d -m 0755 ${PORTAGE_GNUPG}   # Portage verifies as an unprivileged user: a 0700 keyring reads as "No public key"`,
     `wget -O /tmp/binfarm-keys.asc ${keysUrl}`,
     `gpg --show-keys --with-fingerprint /tmp/binfarm-keys.asc   # compare with: ${signing.published.join(', ')}`,
     `${g} --import /tmp/binfarm-keys.asc`,

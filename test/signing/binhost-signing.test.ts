@@ -134,6 +134,10 @@ test('serve turns verify-signature on, serves the keys, and the printed import m
   const url = /at (http:\/\/\S+\/binfarm-keys\.asc)/.exec(out)![1]!;
   const keys = await (await fetch(url)).text();
   t.regex(keys, /^-----BEGIN PGP PUBLIC KEY BLOCK-----/);
+  // the partition's page gives the same snippet, verification on
+  const pageHtml = await (await fetch(url.replace(/binfarm-keys\.asc$/, `${PARTITION}/`))).text();
+  t.regex(pageHtml, /verify-signature = true/);
+  t.regex(out, /^install -d -m 0755 \/etc\/portage\/gnupg /m);
   t.regex(out, new RegExp(`printf '%s:6:\\\\n' ${newKey} ${oldKey} \\| gpg --homedir /etc/portage/gnupg --batch --import-ownertrust`));
 
   // The printed commands, run against a client keyring instead of /etc/portage/gnupg.

@@ -51,7 +51,7 @@ export const command = defineCommand<ServeCliOptions>({
     const signing = await clientSigning(o.binhost.signing, farm.rootDir);
     const server = await serveBinhost({
       root,
-      ...(signing ? { documents: signing.documents } : {}),
+      ...(signing ? { documents: signing.documents, verifySignature: true } : {}),
       ...(opts.partition ? { partition: opts.partition.replace(/^\/+|\/+$/g, '') } : {}),
       port,
       host: opts.host,
