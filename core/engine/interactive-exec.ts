@@ -24,16 +24,16 @@ export interface InteractiveIo {
   signal?: AbortSignal;
 }
 
-/** The dockerode client behind an Engine (core/engine/docker-engine.ts keeps it public). */
-function dockerOf(engine: Engine): Docker {
-  const docker = (engine as { docker?: Docker }).docker;
+/** The dockerode client behind an Engine (core/engine/docker-engine.ts loads it on first use: `dockerode()`). */
+async function dockerOf(engine: Engine): Promise<Docker> {
+  const docker = await (engine as { dockerode?: () => Promise<Docker> }).dockerode?.();
   if (!docker) throw new BinfarmError('E_INTERNAL', 'an interactive exec needs the Docker engine (core/engine/docker-engine.ts)');
   return docker;
 }
 
 /** Runs argv in the container with the user's terminal attached; resolves to its exit code. */
 export async function interactiveExec(engine: Engine, containerId: string, argv: string[], io: InteractiveIo): Promise<number> {
-  const docker = dockerOf(engine);
+  const docker = await dockerOf(engine);
   const ctx = { action: `exec ${argv[0] ?? ''}`, host: engine.host };
   let exec: Docker.Exec;
   let stream: Duplex;
