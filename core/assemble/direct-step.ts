@@ -2,7 +2,7 @@
  * The `direct` step of an assembly (docs/assemble.md#direct): gathers what the writer needs from
  * the check's container and the engine (CONFIG_PROTECT from `portageq`, the from image's
  * filesystem, the binpkg files and digests of the Packages index), and writes the image
- * (direct/write-image.ts). The labels are those of the emerge path without the two that would
+ * (direct/write-image.ts) with its SBOM (direct/direct-sbom.ts). The labels are those of the emerge path without the two that would
  * make each run's image differ (`binfarm.built-by`, and `org.opencontainers.image.created`, which
  * is the fixed creation time here).
  */
@@ -11,6 +11,8 @@ import { BinfarmError } from '../errors.ts';
 import type { ContainerHandle, Engine } from '../engine/types.ts';
 import type { IndexBlock } from '../binhost/packages-index.ts';
 import { binfarmVersion } from '../plan/binfarm-version.ts';
+import { keepAssemblySbom } from '../sbom/assembly-sbom.ts';
+import { binpkgLookup } from '../sbom/binpkg-facts.ts';
 import { IMAGE_LABEL } from '../plan/image-labels.ts';
 import type { SubjectBuild } from '../run/context.ts';
 import type { AssemblyBase } from './resolve-from.ts';
@@ -56,7 +58,7 @@ export async function assembleDirect(input: DirectStepInput): Promise<DirectResu
   const inherited = spec.slim ? {} : ((await engine.inspectImage(base.image.id))?.labels ?? {});
   const epoch = sourceDateEpoch(process.env.SOURCE_DATE_EPOCH);
   build.progress.title(`write ${input.repo}:${input.tag} from ${packages.length} binpkg${packages.length === 1 ? '' : 's'}`);
-  return writeDirectImage({
+  const result = await writeDirectImage({
     engine,
     packages,
     worldAtoms: check.args.filter((a) => !a.startsWith('@')).map(worldAtom),
@@ -66,10 +68,14 @@ export async function assembleDirect(input: DirectStepInput): Promise<DirectResu
     repo: input.repo,
     tag: input.tag,
     labels: directLabels(input, inherited[IMAGE_LABEL.portageVersion]),
+    // the same document as the emerge path's (core/sbom/assembly-sbom.ts), from the same index
+    sbom: { name: input.repo, binpkgOf: binpkgLookup([{ header: {}, packages: input.index }]) },
     workDir: join(build.run.runDir, `direct-${spec.name}`),
     ...(epoch !== undefined ? { sourceDateEpoch: epoch } : {}),
     progress: (l) => build.progress.output(l),
   });
+  if (result.kind === 'image' && result.sbom) await keepAssemblySbom(build, spec.name, result.sbom);
+  return result;
 }
 
 /** `portageq envvar CONFIG_PROTECT CONFIG_PROTECT_MASK` in the check's container (the from image's Portage config). */

@@ -3,6 +3,7 @@
  * assembly merged into: `/` for a committed image, /assemble-root for a slim one. It is written
  * into that ROOT before the image is made, so whatever turns the ROOT into an image (commit,
  * import, an OCI writer) carries it; checksums come from the from-subject's partition index.
+ * The direct path makes the same document on the host (core/assemble/direct/direct-sbom.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,8 +25,13 @@ export async function addAssemblySbom(
   const index = parsePackagesIndex(await readFile(join(opts.partitionDir, 'Packages'), 'utf8').catch(() => ''));
   const sbom = await makeSbom(container, opts.repo, binpkgLookup([index]), opts.root);
   await putSbom(container, sbom, opts.root);
-  await writeFileAtomic(runSbomPath(build.run.runDir, opts.name), sbom.text);
+  await keepAssemblySbom(build, opts.name, sbom);
+  return { sbom, labels: sbomLabels(sbom) };
+}
+
+/** The copy beside the run and the build's SBOM_DATA (for the provenance), on either assembly path. */
+export async function keepAssemblySbom(build: SubjectBuild, name: string, sbom: MadeSbom): Promise<void> {
+  await writeFileAtomic(runSbomPath(build.run.runDir, name), sbom.text);
   build.data.set(SBOM_DATA, sbom);
   build.progress.output(`SBOM: ${sbom.packages.length} packages, ${sbom.digest}`);
-  return { sbom, labels: sbomLabels(sbom) };
 }

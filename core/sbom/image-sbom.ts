@@ -45,7 +45,11 @@ export async function installedPackagesOf(c: ContainerHandle, root = ''): Promis
 }
 
 export async function makeSbom(c: ContainerHandle, name: string, binpkgOf: (p: InstalledPackage) => BinpkgFacts | undefined, root = ''): Promise<MadeSbom> {
-  const packages = await installedPackagesOf(c, root);
+  return makeSbomOf(name, await installedPackagesOf(c, root), binpkgOf);
+}
+
+/** The SBOM of a package list read elsewhere (the direct assembly reads it on the host, core/assemble/direct/direct-sbom.ts). */
+export function makeSbomOf(name: string, packages: InstalledPackage[], binpkgOf: (p: InstalledPackage) => BinpkgFacts | undefined): MadeSbom {
   const doc = buildSpdx({ name, packages, binpkgOf });
   const text = serializeSpdx(doc);
   return { doc, text, digest: sha256Of(text), packages };

@@ -28,7 +28,8 @@ export interface InstalledPackage {
   buildTime: string;
 }
 
-const KEYS = new Set(['SLOT', 'repository', 'USE', 'LICENSE', 'BUILD_ID', 'BUILD_TIME']);
+/** The vdb files an SBOM reads (core/assemble/direct/ keeps only these of a from image). */
+export const VDB_SBOM_KEYS: ReadonlySet<string> = new Set(['SLOT', 'repository', 'USE', 'LICENSE', 'BUILD_ID', 'BUILD_TIME']);
 
 export function cpvOf(p: Pick<InstalledPackage, 'category' | 'name' | 'version'>): string {
   return `${p.category}/${p.name}-${p.version}`;
@@ -50,7 +51,7 @@ export async function readVdbTar(tar: Readable): Promise<InstalledPackage[]> {
       if (category && pf && !category.startsWith('.') && !pf.startsWith('-')) {
         const id = `${category}/${pf}`;
         if (!found.has(id)) found.set(id, new Map());
-        if (key && rel.length === 3 && KEYS.has(key) && header.type === 'file') {
+        if (key && rel.length === 3 && VDB_SBOM_KEYS.has(key) && header.type === 'file') {
           const chunks: Buffer[] = [];
           stream.on('data', (c: unknown) => chunks.push(c as Buffer));
           stream.on('end', () => {

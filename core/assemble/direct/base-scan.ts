@@ -4,7 +4,8 @@
  * symlinked directories such as /bin -> usr/bin and to keep existing directories' attributes, as a
  * merge does), the md5 of regular files under CONFIG_PROTECT (a merge does not overwrite them),
  * the installed packages of /var/db/pkg (their COUNTER, SLOT and the files CONTENTS gives them,
- * for collisions and the next COUNTER), Portage's global counter and the world files.
+ * for collisions and the next COUNTER), its files an SBOM reads (direct-sbom.ts), Portage's global
+ * counter and the world files.
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -14,6 +15,7 @@ import { drain } from './decompress.ts';
 import type { EntryType } from './gpkg-read.ts';
 import { parseContentsLine } from './contents.ts';
 import { isProtected, type ProtectConfig } from './config-protect.ts';
+import { VDB_SBOM_KEYS } from '../../sbom/vdb.ts';
 
 export interface Node {
   type: EntryType;
@@ -39,6 +41,8 @@ export interface BaseScan {
   /** Path (no leading slash) → cat/pf of the installed package whose CONTENTS lists it (files and symlinks). */
   owners: Map<string, string>;
   installed: InstalledPackage[];
+  /** /var/db/pkg/<cat>/<pf>/<KEY> files an SBOM reads (VDB_SBOM_KEYS): path (no leading slash) → content. */
+  vdbFiles: Map<string, Buffer>;
   /** /var/cache/edb/counter, or -1 when absent. */
   counter: number;
   world: string;
@@ -46,10 +50,11 @@ export interface BaseScan {
 }
 
 export function emptyScan(): BaseScan {
-  return { nodes: new Map(), protectedMd5: new Map(), owners: new Map(), installed: [], counter: -1, world: '', worldSets: '' };
+  return { nodes: new Map(), protectedMd5: new Map(), owners: new Map(), installed: [], vdbFiles: new Map(), counter: -1, world: '', worldSets: '' };
 }
 
 const VDB_FILE = /^var\/db\/pkg\/([^/]+\/[^/]+)\/(CONTENTS|COUNTER|SLOT)$/;
+const VDB_KEY = /^var\/db\/pkg\/[^/]+\/[^/]+\/([^/]+)$/;
 
 export async function scanBase(exported: Readable, protect: ProtectConfig): Promise<BaseScan> {
   const scan = emptyScan();
@@ -73,9 +78,11 @@ export async function scanBase(exported: Readable, protect: ProtectConfig): Prom
         });
       }
       const m = VDB_FILE.exec(path);
+      const sbomKey = VDB_SBOM_KEYS.has(VDB_KEY.exec(path)?.[1] ?? '');
       const wanted =
         type === 'file' &&
         (m ||
+          sbomKey ||
           path === 'var/cache/edb/counter' ||
           path === 'var/lib/portage/world' ||
           path === 'var/lib/portage/world_sets' ||
@@ -85,6 +92,7 @@ export async function scanBase(exported: Readable, protect: ProtectConfig): Prom
         continue;
       }
       const data = await drain(e);
+      if (sbomKey) scan.vdbFiles.set(path, data);
       if (m) {
         const p = vdb.get(m[1]!) ?? { slot: '0', counter: -1, contents: '' };
         const text = data.toString('utf8');
@@ -95,7 +103,7 @@ export async function scanBase(exported: Readable, protect: ProtectConfig): Prom
       } else if (path === 'var/cache/edb/counter') scan.counter = Number.parseInt(data.toString('utf8').trim(), 10) || -1;
       else if (path === 'var/lib/portage/world') scan.world = data.toString('utf8');
       else if (path === 'var/lib/portage/world_sets') scan.worldSets = data.toString('utf8');
-      else scan.protectedMd5.set(path, createHash('md5').update(data).digest('hex'));
+      else if (!sbomKey) scan.protectedMd5.set(path, createHash('md5').update(data).digest('hex'));
     }
     await done;
   } catch (err) {

@@ -3,17 +3,19 @@
  * chose are read on the host and written as an image, no emerge run. Packages are placed in merge
  * order on a view of the `from` image (place-package.ts); each becomes a layer with its
  * /var/db/pkg entry; the last layer holds what differs per image (COUNTERs, the global counter,
- * the world files). The image archive is loaded into the engine, never committed from a container.
+ * the world files, the SBOM, direct-sbom.ts). The image archive is loaded into the engine, never committed from a container.
  * Returns the fallbacks instead when any package needs emerge (fallback.ts); nothing is loaded then.
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BinfarmError } from '../../errors.ts';
 import type { Engine } from '../../engine/types.ts';
+import { sbomLabels, type MadeSbom } from '../../sbom/image-sbom.ts';
 import type { MergeEntry } from '../pretend-output.ts';
 import { emptyScan, type BaseScan } from './base-scan.ts';
 import type { ProtectConfig } from './config-protect.ts';
 import { formatContents } from './contents.ts';
+import { directSbom, sbomEntry, type DirectSbomSpec } from './direct-sbom.ts';
 import { packageFallbacks, type Fallback } from './fallback.ts';
 import { metaText, readGpkg, type Gpkg } from './gpkg-read.ts';
 import { imageArchive } from './image-archive.ts';
@@ -38,12 +40,14 @@ export interface DirectInput {
   labels: Record<string, string>;
   /** Scratch space for the layer files (removed afterwards). */
   workDir: string;
+  /** Makes the image's SBOM (written into the last layer, named by its labels); none when omitted. */
+  sbom?: DirectSbomSpec;
   /** SOURCE_DATE_EPOCH, when set: every mtime and `created`. */
   sourceDateEpoch?: number;
   progress?: (line: string) => void;
 }
 
-export type DirectResult = { kind: 'image'; id: string; layers: number } | { kind: 'fallback'; fallbacks: Fallback[] };
+export type DirectResult = { kind: 'image'; id: string; layers: number; sbom?: MadeSbom } | { kind: 'fallback'; fallbacks: Fallback[] };
 
 export async function writeDirectImage(input: DirectInput): Promise<DirectResult> {
   const log = input.progress ?? (() => undefined);
@@ -73,6 +77,7 @@ export async function writeDirectImage(input: DirectInput): Promise<DirectResult
     withParents(placed.entries, view, mtimeOf(g));
     perPackage.push(placed.entries);
   }
+  const sbom = input.sbom ? await directSbom(input.sbom, scan.nodes, scan.vdbFiles, perPackage.flatMap((m) => [...m.values()])) : undefined;
 
   await mkdir(input.workDir, { recursive: true });
   try {
@@ -88,10 +93,10 @@ export async function writeDirectImage(input: DirectInput): Promise<DirectResult
       layers.push(await writeLayer(merged.values(), join(input.workDir, `layer-${n}.tar`)));
     }
     const created = input.sourceDateEpoch ?? Math.max(0, ...gpkgs.map((g) => Number.parseInt(metaText(g, 'BUILD_TIME'), 10) || 0));
-    layers.push(await writeLayer(lastLayer(input, scan, view, gpkgs, created).values(), join(input.workDir, 'layer-last.tar')));
+    layers.push(await writeLayer(lastLayer(input, scan, view, gpkgs, created, sbom).values(), join(input.workDir, 'layer-last.tar')));
     log(`wrote ${layers.length} layers (${(layers.reduce((s, l) => s + l.size, 0) / 1048576).toFixed(1)} MiB)`);
 
-    const config = imageConfig(fromConfig?.config, input.labels, view);
+    const config = imageConfig(fromConfig?.config, { ...input.labels, ...(sbom ? sbomLabels(sbom) : {}) }, view);
     const archive = imageArchive({
       config,
       os: fromConfig?.os ?? 'linux',
@@ -107,14 +112,14 @@ export async function writeDirectImage(input: DirectInput): Promise<DirectResult
         hint: 'The engine rewrote the image config; report this with `docker version`.',
       });
     }
-    return { kind: 'image', id: archive.id, layers: layers.length };
+    return { kind: 'image', id: archive.id, layers: layers.length, ...(sbom ? { sbom } : {}) };
   } finally {
     await rm(input.workDir, { recursive: true, force: true });
   }
 }
 
-/** COUNTERs, the global counter and the world files: what depends on the whole assembly. */
-function lastLayer(input: DirectInput, scan: BaseScan, view: PathView, gpkgs: Gpkg[], mtime: number): Map<string, LayerEntry> {
+/** COUNTERs, the global counter, the world files and the SBOM: what depends on the whole assembly. */
+function lastLayer(input: DirectInput, scan: BaseScan, view: PathView, gpkgs: Gpkg[], mtime: number, sbom: MadeSbom | undefined): Map<string, LayerEntry> {
   const start = Math.max(scan.counter, ...scan.installed.map((i) => i.counter));
   const cpvs = gpkgs.map((g) => `${metaText(g, 'CATEGORY')}/${metaText(g, 'PF')}`);
   const entries = new Map<string, LayerEntry>();
@@ -133,6 +138,10 @@ function lastLayer(input: DirectInput, scan: BaseScan, view: PathView, gpkgs: Gp
   entries.set('var/lib/portage/world', file('var/lib/portage/world', worldText(scan.world, input.worldAtoms)));
   if (input.worldSets.length || scan.worldSets)
     entries.set('var/lib/portage/world_sets', file('var/lib/portage/world_sets', worldText(scan.worldSets, input.worldSets)));
+  if (sbom) {
+    const e = sbomEntry(sbom, input.sourceDateEpoch);
+    entries.set(e.path, e);
+  }
   withParents(entries, view, mtime);
   return entries;
 }

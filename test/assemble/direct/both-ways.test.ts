@@ -1,8 +1,9 @@
 /**
  * The direct assembly against the emerge path, on the real engine with the fixture emerge: the
  * same packages assembled both ways give the same files (content, mode, owner, symlinks) and the
- * same /var/db/pkg (COUNTER values and mtimes aside); inside the direct image the fixture's
- * `emerge --pretend --usepkgonly` finds nothing new to merge; two direct assemblies give one image ID.
+ * same /var/db/pkg (COUNTER values and mtimes aside) and the same SBOM (the image's name aside);
+ * inside the direct image the fixture's `emerge --pretend --usepkgonly` finds nothing new to
+ * merge; two direct assemblies give one image ID.
  */
 import test from 'ava';
 import { createHash } from 'node:crypto';
@@ -11,6 +12,8 @@ import { join } from 'node:path';
 import { extract } from 'tar-stream';
 import { assembleImage } from '../../../core/assemble/assemble.ts';
 import { collectingAssembleReporter } from '../../../core/assemble/progress.ts';
+import { SBOM_PATH } from '../../../core/sbom/image-sbom.ts';
+import type { SpdxDocument } from '../../../core/sbom/spdx.ts';
 import { dockerForTests } from '../../helpers/docker.ts';
 import { assembleEnv, buildScience, type AssembleEnv } from '../_env.ts';
 
@@ -40,6 +43,12 @@ interface Seen {
  */
 const RUN_ONLY = /^(var\/log(\/|$)|var\/tmp(\/|$)|tmp(\/|$)|\.dockerenv$|etc\/(hosts|hostname|resolv\.conf)$|proc$|sys$|dev(\/|$)|assemble-root$)/;
 
+/** An SBOM without what the image's name decides (its name, the image package's name, the namespace): the rest must be equal. */
+function withoutName(data: Buffer): string {
+  const doc = JSON.parse(data.toString('utf8')) as SpdxDocument;
+  return JSON.stringify({ ...doc, name: '', documentNamespace: '', packages: doc.packages.map((p, i) => (i === 0 ? { ...p, name: '' } : p)) });
+}
+
 async function fsOf(image: string): Promise<Map<string, Seen>> {
   const docker = await dockerForTests();
   const c = await docker.createContainer({ Image: image, Cmd: ['/nonexistent'], Labels: { 'binfarm.owned': '1', 'binfarm.test': 'assemble' } });
@@ -57,6 +66,7 @@ async function fsOf(image: string): Promise<Map<string, Seen>> {
       let data = Buffer.concat(chunks);
       if (/^var\/db\/pkg\/.+\/CONTENTS$/.test(path)) data = Buffer.from(data.toString().replace(/ \d+$/gm, '')); // mtimes
       if (/^var\/db\/pkg\/.+\/COUNTER$|^var\/cache\/edb\/counter$/.test(path)) data = Buffer.from('N');
+      if (path === SBOM_PATH.slice(1)) data = Buffer.from(withoutName(data)); // each assembly is named differently
       out.set(path, {
         type: h.type ?? 'file',
         mode: (h.mode ?? 0) & 0o7777,
@@ -98,6 +108,7 @@ test.serial('direct and emerge assemblies of the same packages give the same fil
   t.true(a.has('usr/share/binfarm-fixture/app-misc/viewer'));
   t.true(a.has('var/db/pkg/app-misc/viewer-2.1/CONTENTS'));
   t.true(a.has('var/db/pkg/dev-libs/mylib-1.4.2/COUNTER'));
+  t.true(a.has(SBOM_PATH.slice(1)), 'the direct image has its SBOM');
 
   // Portage's own view (the fixture's): nothing new to merge in the direct image
   const partition = join(env.dir, 'binhost', direct.from.partition);
