@@ -43,11 +43,14 @@ export async function resolveFrom(farm: FarmContext, engine: Engine, stateDir: s
   }
   if (!base) {
     const images = await engine.listImages({ label: [`${IMAGE_LABEL.subject}=${name}`, IMAGE_LABEL.key, IMAGE_LABEL.partition] });
-    // Only promoted images: a pending one (smoke tests never passed) must not be assembled from.
-    const newest = images.filter((img) => trustedKey(img.labels)).sort((a, b) => created(b).localeCompare(created(a)))[0];
+    // Only promoted images (a pending one never passed its smoke tests), and only this farm's: another
+    // farm on the engine may have a subject of the same name, whose binpkgs are in another binhost.
+    const repo = `${farm.options.imagePrefix}/${name}:`;
+    const ours = images.filter((img) => trustedKey(img.labels) && img.repoTags.some((t) => t.startsWith(repo)));
+    const newest = ours.sort((a, b) => created(b).localeCompare(created(a)))[0];
     if (newest) {
       const rel = newest.labels[IMAGE_LABEL.partition]!;
-      const ref = newest.repoTags.find((t) => t.startsWith(`${farm.options.imagePrefix}/${name}:`)) ?? newest.repoTags[0] ?? newest.id;
+      const ref = newest.repoTags.find((t) => t.startsWith(repo))!;
       base = {
         subject,
         image: { ref, id: newest.id },
