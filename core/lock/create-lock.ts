@@ -3,7 +3,7 @@
  * up to date (the plan skips it): a lock of builds the config no longer makes would pin nothing
  * reproducible. Sources are those the plan resolved, so the lock and the builds agree on them.
  */
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import type { Engine } from '../engine/types.ts';
 import { BinfarmError } from '../errors.ts';
 import { UNKNOWN } from '../plan/key.ts';
@@ -21,7 +21,7 @@ export interface CreatedLock {
   warnings: string[];
 }
 
-export async function createLock(farm: Farm, opts: { engine?: () => Promise<Engine> } = {}): Promise<CreatedLock> {
+export async function createLock(farm: FarmContext, opts: { engine?: () => Promise<Engine> } = {}): Promise<CreatedLock> {
   const names = [...farm.subjects().keys()];
   const sources = await resolveSources({
     options: farm.options,

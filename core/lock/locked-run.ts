@@ -9,7 +9,7 @@
  *      lines must merge exactly the locked packages, versions and USE (binpkgs: the locked build);
  *   3. in the package phase, before the commit: what emerge really merged is the locked set.
  */
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import { BinfarmError } from '../errors.ts';
 import { EMERGE_DATA, type EmergeRecord } from '../emerge/record.ts';
 import type { RunPlan } from '../plan/types.ts';
@@ -23,12 +23,12 @@ import { checkPretend } from './pretend-check.ts';
 /** run.data: the lock of a `--locked` run (the taps below do nothing without it). */
 export const LOCK_DATA = 'binfarm:lockfile';
 const TAP = { name: 'binfarm:lock', stage: -100 };
-const tapped = new WeakSet<Farm>();
+const tapped = new WeakSet<FarmContext>();
 
 const ACCEPT = 'run without --locked, check the result, then `binfarm lock` and commit binfarm.lock';
 const ACCEPT_HINT = `To accept the change instead: ${ACCEPT}.`;
 
-export async function enforceLock(farm: Farm, run: RunContext, plan: RunPlan): Promise<void> {
+export async function enforceLock(farm: FarmContext, run: RunContext, plan: RunPlan): Promise<void> {
   const file = lockPathOf(farm);
   const lock = await readLock(file);
   if (!lock) {
@@ -84,7 +84,7 @@ function lockOf(build: SubjectBuild): { file: string; lock: LockFile } | undefin
 }
 
 /** Taps run before the built-in emerge and package taps; idle in runs without --locked. */
-function tapPhases(farm: Farm): void {
+function tapPhases(farm: FarmContext): void {
   if (tapped.has(farm)) return;
   tapped.add(farm);
   farm.hooks.emerge.tapPromise(TAP, async (build) => {

@@ -5,7 +5,7 @@
  * locked USE, and reuse the locked binpkg build where it reuses one. Built from source, a new
  * build id is expected; the version and USE are what the lock pins.
  */
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import { BinfarmError } from '../errors.ts';
 import { emergeEnv, emergeSetsArgv, emergeWorldArgv } from '../emerge/argv.ts';
 import { ensureBuildContainer } from '../build/build-container.ts';
@@ -14,7 +14,7 @@ import type { LockedSubject } from './format.ts';
 import { pretendPackages, type PretendPackage } from './pretend-packages.ts';
 import { cpnOf } from '../plan/tree-slice.ts';
 
-export async function checkPretend(farm: Farm, build: SubjectBuild, locked: LockedSubject, file: string): Promise<void> {
+export async function checkPretend(farm: FarmContext, build: SubjectBuild, locked: LockedSubject, file: string): Promise<void> {
   const o = build.run.options;
   const argvs = [
     ...(build.subject.parent === null && o.base.updateWorld ? [emergeWorldArgv(o)] : []),

@@ -7,7 +7,7 @@
  */
 import type { Engine, ImageInfo } from '../engine/types.ts';
 import { BinfarmError } from '../errors.ts';
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import { readSubjectState } from '../plan/state.ts';
 
 export interface ShellImage {
@@ -43,7 +43,7 @@ export async function currentImage(connect: () => Promise<Engine>, stateDir: str
   return { ref: state.image.ref, id: info.id, partitionDir: state.partition.dir, what: `current image ${state.image.ref}` };
 }
 
-export async function failedImage(farm: Farm, engine: Engine, name: string): Promise<ShellImage> {
+export async function failedImage(farm: FarmContext, engine: Engine, name: string): Promise<ShellImage> {
   const repo = `${farm.options.imagePrefix}/${name}`;
   const images = await engine.listImages({ reference: [`${repo}:failed-*`] });
   const kept = images

@@ -13,7 +13,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { BinfarmError } from '../errors.ts';
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import { createLogger, formatLogArgs, type LogType } from '../log/logger.ts';
 import { ensureBuildContainer, PKGDIR_READONLY } from '../build/build-container.ts';
 import type { SubjectBuild } from '../run/context.ts';
@@ -32,7 +32,7 @@ export interface ShellOptions {
 }
 
 /** Opens the shell; resolves to the exit code of the command run in it. */
-export async function openShell(farm: Farm, name: string, opts: ShellOptions): Promise<number> {
+export async function openShell(farm: FarmContext, name: string, opts: ShellOptions): Promise<number> {
   const subject = farm.subject(name);
   const { run, engineIfCreated } = createRunContext({
     farm,

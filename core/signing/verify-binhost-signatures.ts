@@ -4,7 +4,7 @@
  * (gpkg-verify.ts) against the farm's published keys (current + previous), and the report says
  * which key signed how many packages and names every bad or unsigned one.
  */
-import type { Farm } from '../farm.ts';
+import type { FarmContext } from '../types.ts';
 import { binhostRoot } from '../binhost/partition.ts';
 import { findPartitions } from '../binhost/serve.ts';
 import { completeGenerations } from '../publish/generations.ts';
@@ -43,7 +43,7 @@ export async function checkDirSignatures(dir: string, where: string, signing: Re
 }
 
 /** Undefined when the farm does not sign (`binhost.signing` unset). */
-export async function verifyBinhostSignatures(farm: Farm, log?: (line: string) => void): Promise<SignatureReport | undefined> {
+export async function verifyBinhostSignatures(farm: FarmContext, log?: (line: string) => void): Promise<SignatureReport | undefined> {
   const cfg = farm.options.binhost.signing;
   if (!cfg) return undefined;
   const signing = await resolveSigning(cfg, farm.rootDir, { secret: false });
