@@ -13,7 +13,7 @@ import type { BinpkgFacts } from '../../sbom/spdx.ts';
 import { readVdbTar, VDB_SBOM_KEYS, type InstalledPackage } from '../../sbom/vdb.ts';
 import type { Node } from './base-scan.ts';
 import type { LayerEntry } from './layer-tar.ts';
-import { VDB } from './vdb-entry.ts';
+import { rootFile, VDB } from './vdb-entry.ts';
 
 export interface DirectSbomSpec {
   /** What the image is called (its repository), as on the emerge path. */
@@ -73,15 +73,5 @@ export async function directSbom(
 
 /** The SBOM file as a layer entry: mode 0644, root, mtime = its creation time (or SOURCE_DATE_EPOCH, as every mtime of the image). */
 export function sbomEntry(sbom: MadeSbom, sourceDateEpoch?: number): LayerEntry {
-  return {
-    path: SBOM_PATH.slice(1),
-    type: 'file',
-    mode: 0o644,
-    uid: 0,
-    gid: 0,
-    uname: 'root',
-    gname: 'root',
-    mtime: sourceDateEpoch ?? Math.floor(Date.parse(sbom.doc.creationInfo.created) / 1000),
-    data: Buffer.from(sbom.text),
-  };
+  return rootFile(SBOM_PATH.slice(1), Buffer.from(sbom.text), sourceDateEpoch ?? Math.floor(Date.parse(sbom.doc.creationInfo.created) / 1000));
 }

@@ -40,21 +40,7 @@ export function placePackage(cpv: string, pkg: Gpkg, mtime: number, ctx: PlaceCo
   const byPath = new Map(pkg.entries.map((e) => [e.path, e]));
   const sorted = [...pkg.entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
-  const ensureParents = (real: string) => {
-    const parts = real.split('/');
-    for (let i = 1; i < parts.length; i++) {
-      const p = parts.slice(0, i).join('/');
-      if (entries.has(p)) continue;
-      const n = view.get(p);
-      entries.set(
-        p,
-        n?.type === 'directory'
-          ? { path: p, type: 'directory', mode: n.mode, uid: n.uid, gid: n.gid, uname: n.uname, gname: n.gname, mtime }
-          : rootDir(p, mtime),
-      );
-      if (!n) view.set(p, { type: 'directory', mode: 0o755, uid: 0, gid: 0, uname: 'root', gname: 'root' });
-    }
-  };
+  const ensureParents = (real: string) => addParentDirs(entries, view, real, mtime);
   const owner = (imagePath: string, real: string) => base.owners.get(imagePath) ?? base.owners.get(real) ?? placedOwners.get(real);
   const put = (e: ImageEntry, real: string, extra: Partial<LayerEntry>) => {
     ensureParents(real);
@@ -121,4 +107,19 @@ export function placePackage(cpv: string, pkg: Gpkg, mtime: number, ctx: PlaceCo
     put(e, real, { type: 'file', data });
   }
   return { entries, contents };
+}
+
+/** Adds every missing parent directory of `path`, with the attributes it has in the view (root 0755 when new). */
+export function addParentDirs(entries: Map<string, LayerEntry>, view: PathView, path: string, mtime: number): void {
+  const parts = path.split('/');
+  for (let i = 1; i < parts.length; i++) {
+    const p = parts.slice(0, i).join('/');
+    if (entries.has(p)) continue;
+    const n = view.get(p);
+    entries.set(
+      p,
+      n?.type === 'directory' ? { path: p, type: 'directory', mode: n.mode, uid: n.uid, gid: n.gid, uname: n.uname, gname: n.gname, mtime } : rootDir(p, mtime),
+    );
+    if (!n) view.set(p, { type: 'directory', mode: 0o755, uid: 0, gid: 0, uname: 'root', gname: 'root' });
+  }
 }

@@ -10,7 +10,8 @@ import type { LayerEntry } from './layer-tar.ts';
 
 export const VDB = 'var/db/pkg';
 
-const file = (path: string, data: Buffer, mtime: number): LayerEntry => ({
+/** A root-owned 0644 file of the assembly's own (vdb files, counters, world files). */
+export const rootFile = (path: string, data: Buffer, mtime: number): LayerEntry => ({
   path,
   type: 'file',
   mode: 0o644,
@@ -35,16 +36,16 @@ export const rootDir = (path: string, mtime: number): LayerEntry => ({
 export function vdbEntries(cpv: string, metadata: Map<string, Buffer>, contents: string, binpkgMd5: string | undefined, mtime: number): LayerEntry[] {
   const dir = `${VDB}/${cpv}`;
   const out: LayerEntry[] = [rootDir(dir, mtime)];
-  for (const [key, data] of metadata) out.push(file(`${dir}/${key}`, data, mtime));
-  if (binpkgMd5) out.push(file(`${dir}/BINPKGMD5`, Buffer.from(`${binpkgMd5}\n`), mtime));
-  out.push(file(`${dir}/CONTENTS`, Buffer.from(contents), mtime));
+  for (const [key, data] of metadata) out.push(rootFile(`${dir}/${key}`, data, mtime));
+  if (binpkgMd5) out.push(rootFile(`${dir}/BINPKGMD5`, Buffer.from(`${binpkgMd5}\n`), mtime));
+  out.push(rootFile(`${dir}/CONTENTS`, Buffer.from(contents), mtime));
   return out;
 }
 
 /** COUNTER of each package (in merge order, from `start + 1`) and Portage's global counter file. */
 export function counterEntries(cpvs: string[], start: number, mtime: number): LayerEntry[] {
-  const out = cpvs.map((cpv, i) => file(`${VDB}/${cpv}/COUNTER`, Buffer.from(String(start + 1 + i)), mtime));
-  out.push(file('var/cache/edb/counter', Buffer.from(String(start + cpvs.length)), mtime));
+  const out = cpvs.map((cpv, i) => rootFile(`${VDB}/${cpv}/COUNTER`, Buffer.from(String(start + 1 + i)), mtime));
+  out.push(rootFile('var/cache/edb/counter', Buffer.from(String(start + cpvs.length)), mtime));
   return out;
 }
 

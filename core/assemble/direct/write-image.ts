@@ -22,8 +22,8 @@ import { imageArchive } from './image-archive.ts';
 import { layerGroups } from './layer-groups.ts';
 import { writeLayer, type LayerEntry, type WrittenLayer } from './layer-tar.ts';
 import { PathView } from './path-view.ts';
-import { placePackage } from './place-package.ts';
-import { counterEntries, rootDir, vdbEntries, worldText } from './vdb-entry.ts';
+import { addParentDirs, placePackage } from './place-package.ts';
+import { counterEntries, rootFile, vdbEntries, worldText } from './vdb-entry.ts';
 
 export interface DirectInput {
   engine: Engine;
@@ -77,7 +77,14 @@ export async function writeDirectImage(input: DirectInput): Promise<DirectResult
     withParents(placed.entries, view, mtimeOf(g));
     perPackage.push(placed.entries);
   }
-  const sbom = input.sbom ? await directSbom(input.sbom, scan.nodes, scan.vdbFiles, perPackage.flatMap((m) => [...m.values()])) : undefined;
+  const sbom = input.sbom
+    ? await directSbom(
+        input.sbom,
+        scan.nodes,
+        scan.vdbFiles,
+        perPackage.flatMap((m) => [...m.values()]),
+      )
+    : undefined;
 
   await mkdir(input.workDir, { recursive: true });
   try {
@@ -124,17 +131,7 @@ function lastLayer(input: DirectInput, scan: BaseScan, view: PathView, gpkgs: Gp
   const cpvs = gpkgs.map((g) => `${metaText(g, 'CATEGORY')}/${metaText(g, 'PF')}`);
   const entries = new Map<string, LayerEntry>();
   for (const e of counterEntries(cpvs, start, mtime)) entries.set(e.path, e);
-  const file = (path: string, text: string): LayerEntry => ({
-    path,
-    type: 'file',
-    mode: 0o644,
-    uid: 0,
-    gid: 0,
-    uname: 'root',
-    gname: 'root',
-    mtime,
-    data: Buffer.from(text),
-  });
+  const file = (path: string, text: string): LayerEntry => rootFile(path, Buffer.from(text), mtime);
   entries.set('var/lib/portage/world', file('var/lib/portage/world', worldText(scan.world, input.worldAtoms)));
   if (input.worldSets.length || scan.worldSets)
     entries.set('var/lib/portage/world_sets', file('var/lib/portage/world_sets', worldText(scan.worldSets, input.worldSets)));
@@ -146,23 +143,9 @@ function lastLayer(input: DirectInput, scan: BaseScan, view: PathView, gpkgs: Gp
   return entries;
 }
 
-/** Adds every missing parent directory, with the attributes it has in the view (root 0755 when new). */
+/** Adds every missing parent directory of the entries (place-package.ts addParentDirs). */
 function withParents(entries: Map<string, LayerEntry>, view: PathView, mtime: number): void {
-  for (const path of [...entries.keys()]) {
-    const parts = path.split('/');
-    for (let i = 1; i < parts.length; i++) {
-      const p = parts.slice(0, i).join('/');
-      if (entries.has(p)) continue;
-      const n = view.get(p);
-      entries.set(
-        p,
-        n?.type === 'directory'
-          ? { path: p, type: 'directory', mode: n.mode, uid: n.uid, gid: n.gid, uname: n.uname, gname: n.gname, mtime }
-          : rootDir(p, mtime),
-      );
-      if (!n) view.set(p, { type: 'directory', mode: 0o755, uid: 0, gid: 0, uname: 'root', gname: 'root' });
-    }
-  }
+  for (const path of [...entries.keys()]) addParentDirs(entries, view, path, mtime);
 }
 
 /** The from image's config with the assembly's labels (binfarm's own labels of the from image dropped). */
