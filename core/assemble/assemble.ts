@@ -187,7 +187,9 @@ async function steps(farm: FarmContext, spec: AssemblySpec, session: AssemblySes
       session.skip('image', 'written directly from the binpkgs');
     } else {
       if (!direct) session.skip('direct', '--via emerge');
-      await session.step('emerge', () => mergeVerified(build, container, spec, check, base.partition.dir), (n) => `merged ${n} binary package${n === 1 ? '' : 's'}${spec.slim ? ` into ${ASSEMBLE_ROOT}` : ''}`);
+      // A fallback has verified the binpkgs already (directOrFallback): merge them without hashing them twice.
+      const merge = direct ? mergePackages : mergeVerified;
+      await session.step('emerge', () => merge(build, container, spec, check, base.partition.dir), (n) => `merged ${n} binary package${n === 1 ? '' : 's'}${spec.slim ? ` into ${ASSEMBLE_ROOT}` : ''}`);
       image = await session.step('image', () => makeImage(engine, build, container, spec, base, check, key), (i) => `${i.ref}${spec.slim ? ' (slim)' : ''}`);
     }
     await recordAssemblyProvenance(run, { repo, image, key, from: base.image, ...(sbomOfBuild(build) ? { sbomDigest: sbomOfBuild(build)!.digest } : {}) });
@@ -273,11 +275,18 @@ async function resolveBase(farm: FarmContext, spec: AssemblySpec, session: Assem
   );
 }
 
-/** Checks the binpkgs to merge against the index (binpkg-digests.ts), then merges them. */
-async function mergeVerified(build: SubjectBuild, container: ContainerHandle, spec: AssemblySpec, check: CheckResult, partitionDir: string): Promise<number> {
+/** Checks the binpkgs to merge against the index (binpkg-digests.ts); returns the index. */
+async function verifiedIndex(build: SubjectBuild, spec: AssemblySpec, check: CheckResult, partitionDir: string): Promise<IndexBlock[]> {
   build.progress.title('verify the binpkgs against the Packages index');
-  const bad = await corruptBinpkgs(partitionDir, mergedEntries(await readIndex(partitionDir), check.merges));
+  const index = await readIndex(partitionDir);
+  const bad = await corruptBinpkgs(partitionDir, mergedEntries(index, check.merges));
   if (bad.length) throw binpkgCorruptError(spec.name, partitionDir, bad);
+  return index;
+}
+
+/** Checks the binpkgs to merge, then merges them. */
+async function mergeVerified(build: SubjectBuild, container: ContainerHandle, spec: AssemblySpec, check: CheckResult, partitionDir: string): Promise<number> {
+  await verifiedIndex(build, spec, check, partitionDir);
   return mergePackages(build, container, spec, check, partitionDir);
 }
 
@@ -291,10 +300,7 @@ async function directOrFallback(
   check: CheckResult,
   key: string,
 ): Promise<DirectResult> {
-  build.progress.title('verify the binpkgs against the Packages index');
-  const index = await readIndex(base.partition.dir);
-  const bad = await corruptBinpkgs(base.partition.dir, mergedEntries(index, check.merges));
-  if (bad.length) throw binpkgCorruptError(spec.name, base.partition.dir, bad);
+  const index = await verifiedIndex(build, spec, check, base.partition.dir);
   const repo = `${build.run.options.imagePrefix}/${spec.name}`;
   const r = await assembleDirect({ engine, build, container, spec, base, check, index, key, repo, tag: shortKey(key) });
   if (r.kind === 'fallback') {
