@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'E_SIGNATURE'
   | 'E_TREE'
   | 'E_MOUNT'
+  | 'E_EXECUTOR'
   | 'E_EMERGE'
   | 'E_BINHOST'
   | 'E_PUBLISH'

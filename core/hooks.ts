@@ -13,6 +13,7 @@ import type {
   FarmContext,
   FarmHooks,
   LogType,
+  Executor,
   MountStrategy,
   PatchStrategy,
   PhaseClaim,
@@ -67,6 +68,8 @@ export function createHooks(): FarmHooks {
     patchStrategies: new SyncWaterfallHook<[Record<string, PatchStrategy>]>(['strategies']),
     /** Mount strategies by name (`squashfs`, `bind`, ...): plugins add theirs (core/tree/mount/registry.ts). */
     mountStrategies: new SyncWaterfallHook<[Record<string, MountStrategy>]>(['strategies']),
+    /** Executors by name (`local`, `swarm`): plugins add theirs (core/executor/registry.ts). */
+    executors: new SyncWaterfallHook<[Record<string, Executor>]>(['executors']),
     /** Rendered files (path relative to /etc/portage → content), before they are applied. */
     renderedFiles: new SyncWaterfallHook<[Map<string, string>, RenderContext]>(['files', 'context']),
     /** The emerge argv for a subject. */

@@ -1,6 +1,7 @@
 import type { Plugin } from './types.ts';
 import { ApplyPatchesPlugin } from './phases/apply-patches.ts';
 import { EmergePlugin } from './phases/emerge.ts';
+import { ExecutorsPlugin } from './executor/registry.ts';
 import { FetchStage3Plugin } from './phases/fetch-stage3.ts';
 import { MountPortagePlugin } from './phases/mount-portage.ts';
 import { PackagePlugin } from './phases/package.ts';
@@ -22,7 +23,7 @@ export function builtinPlugins(): Plugin[] {
   builtins.push(new FetchStage3Plugin(), new MountStrategiesPlugin(), new MountPortagePlugin());
   // Portage: the applyPatches phase and the patch strategies it chooses from
   builtins.push(new PatchStrategiesPlugin(), new ApplyPatchesPlugin());
-  // Pipeline: emerge the sets, package (index, commit, smoke tests, state), publish after success
-  builtins.push(new EmergePlugin(), new PackagePlugin(), new PublishPlugin());
+  // Pipeline: the executors (where emerge runs), emerge the sets, package (index, commit, smoke tests, state), publish after success
+  builtins.push(new ExecutorsPlugin(), new EmergePlugin(), new PackagePlugin(), new PublishPlugin());
   return builtins;
 }

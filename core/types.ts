@@ -296,6 +296,21 @@ export interface MountStrategy {
   prepareBuild?(build: SubjectBuild, repos: RepoMount[], ctx: StrategyContext): Promise<void>;
 }
 
+/**
+ * Where the emerge of a subject runs (core/executor/). Registered by name on
+ * `farm.hooks.executors`; `run.executor` (or `--executor`) picks one: `local` runs emerge in the
+ * subject's build container, `swarm` as a job on a Docker Swarm node. Whatever runs it, the
+ * binpkgs end in the subject's partition and the packages are installed in the build container,
+ * which the package phase then commits: where a package was built never enters its key.
+ */
+export interface Executor {
+  readonly name: string;
+  /** Why the executor cannot run with these options, with the fix; undefined when it can. Checked once per run. */
+  unavailable?(run: RunContext): Promise<string | undefined>;
+  /** The emerge phase of one subject; returns the phase's note (e.g. `built 3, reused 2 binary packages`). */
+  emerge(build: SubjectBuild, farm: FarmContext): Promise<string>;
+}
+
 // ── the hooks ───────────────────────────────────────────────────────────────
 
 /** Every hook of a farm (created by core/hooks.ts, frozen). */
@@ -333,6 +348,8 @@ export interface FarmHooks {
   readonly patchStrategies: SyncWaterfallHook<[Record<string, PatchStrategy>]>;
   /** Mount strategies by name (`squashfs`, `bind`, ...): plugins add theirs (core/tree/mount/registry.ts). */
   readonly mountStrategies: SyncWaterfallHook<[Record<string, MountStrategy>]>;
+  /** Executors by name (`local`, `swarm`): plugins add theirs (core/executor/registry.ts). */
+  readonly executors: SyncWaterfallHook<[Record<string, Executor>]>;
   /** Rendered files (path relative to /etc/portage → content), before they are applied. */
   readonly renderedFiles: SyncWaterfallHook<[Map<string, string>, RenderContext]>;
   /** The emerge argv for a subject. */

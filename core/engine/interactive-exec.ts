@@ -9,6 +9,7 @@
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { BinfarmError } from '../errors.ts';
+import { dockerodeOf } from './dockerode-of.ts';
 import type { Engine } from './types.ts';
 import { translateDockerError } from './errors.ts';
 
@@ -24,16 +25,10 @@ export interface InteractiveIo {
   signal?: AbortSignal;
 }
 
-/** The dockerode client behind an Engine (core/engine/docker-engine.ts loads it on first use: `dockerode()`). */
-async function dockerOf(engine: Engine): Promise<Docker> {
-  const docker = await (engine as { dockerode?: () => Promise<Docker> }).dockerode?.();
-  if (!docker) throw new BinfarmError('E_INTERNAL', 'an interactive exec needs the Docker engine (core/engine/docker-engine.ts)');
-  return docker;
-}
 
 /** Runs argv in the container with the user's terminal attached; resolves to its exit code. */
 export async function interactiveExec(engine: Engine, containerId: string, argv: string[], io: InteractiveIo): Promise<number> {
-  const docker = await dockerOf(engine);
+  const docker = await dockerodeOf(engine, 'an interactive exec');
   const ctx = { action: `exec ${argv[0] ?? ''}`, host: engine.host };
   let exec: Docker.Exec;
   let stream: Duplex;

@@ -1,7 +1,9 @@
 /**
  * Phase 4 of a subject's walk (docs/internals/walk.md): emerge. After it, the walk re-keys the
  * subject (core/run/walk.ts): what it emerged decides its tree slice and so its final key.
- *   core/emerge/phase.ts           the phase: base bootstrap, then `emerge` of the subject's sets
+ *   core/executor/registry.ts      where emerge runs: the run's executor (local or swarm)
+ *   core/emerge/phase.ts           the local executor's phase: base bootstrap, then `emerge` of the subject's sets
+ *   core/executor/swarm/           the swarm executor: the emerge as a job on a swarm node (docs/scale-out.md)
  *   core/emerge/argv.ts            emerge's argv and environment
  *   core/emerge/bootstrap.ts       the base's profile check and build user
  *   core/emerge/run-emerge.ts      one emerge run in the build container; parse-output.ts reads it
@@ -18,6 +20,10 @@ export class EmergePlugin implements Plugin {
   readonly name = 'binfarm:emerge';
 
   apply(farm: FarmContext): void {
-    farm.hooks.emerge.tapPromise(this.name, async (build) => (await import('../emerge/phase.ts')).emergePhase(farm, build));
+    // Where emerge runs is the run's executor's business (run.executor: local or swarm; core/executor/registry.ts).
+    farm.hooks.emerge.tapPromise(this.name, async (build) => {
+      const { executorOf } = await import('../executor/registry.ts');
+      return (await executorOf(farm, build.run)).emerge(build, farm);
+    });
   }
 }

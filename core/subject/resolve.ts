@@ -25,6 +25,8 @@ export function resolveSubjects(farm: FarmContext): Map<string, Subject> {
       overlays: o.base.overlays,
       ...(o.base.portage ? { portage: o.base.portage } : {}),
       smoke: o.base.smoke,
+      ...(o.base.resources ? { resources: o.base.resources } : {}),
+      ...(o.base.placement ? { placement: o.base.placement } : {}),
       contributedBy: 'config',
     },
   };

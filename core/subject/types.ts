@@ -65,6 +65,10 @@ export interface SubjectSpec {
   labels?: Record<string, string>;
   /** Name of the plugin that contributed this subject (filled in by the core). */
   contributedBy?: string;
+  /** What the subject's job reserves on a swarm node (docs/scale-out.md). */
+  resources?: { cpus?: number; memory?: string };
+  /** Swarm placement constraints of the subject's job, e.g. `node.labels.arch==amd64`. */
+  placement?: string[];
 }
 
 /** A subject after defaults: name and parent resolved. */

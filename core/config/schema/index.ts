@@ -5,6 +5,7 @@ import { DockerSchema, MountStrategyNameSchema, OverlaySchema, Stage3SourceSchem
 import { BinhostSchema, CleanSchema, RegistrySchema, RunSchema } from './pipeline.ts';
 import { PackageSetsSchema, PortageFragmentSchema, SmokeTestSchema, SubjectsSchema } from './subject.ts';
 import { AssembliesSchema } from './assemble.ts';
+import { SubjectResourcesSchema, SwarmSchema } from './executor.ts';
 
 /** The base subject: the stage3 turned into the farm's factory image (tier 1). */
 export const BaseSchema = z.strictObject({
@@ -17,6 +18,10 @@ export const BaseSchema = z.strictObject({
   overlays: z.array(z.string()).default([]),
   portage: PortageFragmentSchema.optional(),
   smoke: z.array(SmokeTestSchema).default([]),
+  /** What the base's job reserves on a swarm node (run.executor = swarm). */
+  resources: SubjectResourcesSchema.optional(),
+  /** Swarm placement constraints of the base's job. */
+  placement: z.array(z.string().min(1)).optional(),
 });
 
 /**
@@ -50,6 +55,8 @@ export const ConfigSchema = z.strictObject({
   targets: z.array(z.string()).optional(),
   binhost: BinhostSchema.default(BinhostSchema.parse({})),
   registry: RegistrySchema.optional(),
+  /** The swarm executor's endpoint and job settings (run.executor = swarm; docs/scale-out.md). */
+  swarm: SwarmSchema.default(SwarmSchema.parse({})),
   run: RunSchema.default(RunSchema.parse({})),
   clean: CleanSchema.default(CleanSchema.parse({})),
   /** Custom images assembled from binpkgs (`binfarm assemble <name>`; core/config/schema/assemble.ts). */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { repositoryProblem } from '../image-name.ts';
 import { BinhostSigningSchema } from './signing.ts';
+import { ExecutorNameSchema } from './executor.ts';
 
 export const RegistrySchema = z.strictObject({
   /** e.g. `127.0.0.1:5000/hep` — images are pushed as `<url>/<subject>:<tag>`. */
@@ -33,7 +34,7 @@ export const BinhostSchema = z.strictObject({
 });
 
 export const RunSchema = z.strictObject({
-  /** Subjects built at once. */
+  /** Subjects built at once (with the swarm executor: jobs on the cluster at once). */
   concurrency: z.number().int().positive().default(1),
   /** emerge --jobs */
   jobs: z.number().int().positive().default(2),
@@ -43,6 +44,8 @@ export const RunSchema = z.strictObject({
   keepFailed: z.boolean().default(false),
   /** Publish after a successful build. */
   publish: z.boolean().default(false),
+  /** Where subjects' emerge runs: `local` (the build container) or `swarm` (jobs on a Docker Swarm; docs/scale-out.md). */
+  executor: ExecutorNameSchema.default('local'),
 });
 
 /** What `binfarm clean` keeps (core/clean). */

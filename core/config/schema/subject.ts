@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SubjectResourcesSchema } from './executor.ts';
 
 /**
  * One atom's settings; `null` (YAML `~`) and `{}` both mean "no settings". The one check of an
@@ -58,6 +59,10 @@ export const SubjectSpecSchema = z.strictObject({
   smoke: z.array(SmokeTestSchema).optional(),
   labels: z.record(z.string(), z.string()).optional(),
   contributedBy: z.string().optional(),
+  /** What the subject's job reserves on a swarm node (run.executor = swarm). */
+  resources: SubjectResourcesSchema.optional(),
+  /** Swarm placement constraints of the subject's job, e.g. `node.labels.arch==amd64`. */
+  placement: z.array(z.string().min(1)).optional(),
 });
 
 /** Subject names become image names and directory names: keep them to a safe alphabet. */
