@@ -45,7 +45,7 @@ export async function emergePhase(farm: FarmContext, build: SubjectBuild): Promi
     // by whoever ran binfarm, since the errors point to them.
     await container.exec(['chmod', '-R', 'a+rX', CONTAINER_LOGDIR]).catch(() => undefined);
     await recordBuiltBinpkgs(build, container, partition, inv.result.built);
-    if (inv.exitCode !== 0 || inv.result.failed.length) await failed(build, record, inv);
+    if (inv.exitCode !== 0 || inv.result.failed.length) await emergeFailed(build, record, inv);
   };
 
   if (subject.parent === null) {
@@ -61,7 +61,12 @@ export async function emergePhase(farm: FarmContext, build: SubjectBuild): Promi
   return `built ${record.built.length}, reused ${record.binary.length} binary package${record.binary.length === 1 ? '' : 's'}${exclusionNote(build)}`;
 }
 
-async function failed(build: SubjectBuild, record: EmergeRecord, inv: EmergeInvocation): Promise<never> {
+/**
+ * Fails the subject for a failed emerge: the first error and the end of each failing package's
+ * log (read from the host log directory), the attempt recorded in the state directory. The swarm
+ * executor uses it too, once the job's logs are in the same place (core/executor/swarm/emerge.ts).
+ */
+export async function emergeFailed(build: SubjectBuild, record: EmergeRecord, inv: EmergeInvocation): Promise<never> {
   const { subject, run } = build;
   const logDir = hostLogDir(build);
   const shown: string[] = [];
@@ -85,7 +90,8 @@ async function failed(build: SubjectBuild, record: EmergeRecord, inv: EmergeInvo
     binary: record.binary,
     failed: record.failed.map((f) => f.cpv),
   });
-  const snapshot = run.options.run.keepFailed ? await keepFailedState(build) : undefined;
+  // Only a build container that ran the emerge holds the failed state (not the swarm's, whose emerge ran in a job).
+  const snapshot = run.options.run.keepFailed && run.options.run.executor === 'local' ? await keepFailedState(build) : undefined;
   await releaseBuildContainer(build).catch(() => undefined);
   const kept =
     (record.built.length ? ` The ${record.built.length} package(s) that did build are kept as binpkgs for the next run.` : '') +

@@ -19,12 +19,14 @@ export interface SweepReport {
   runs: string[];
   containers: string[];
   volumes: string[];
+  /** Swarm services and secrets (only swept when asked: a swarm run's engine is a manager). */
+  services: string[];
   resources: HostResource[];
   problems: string[];
 }
 
-export async function sweepOrphans(engine: DockerEngine, stateDir: string): Promise<SweepReport> {
-  const report: SweepReport = { runs: [], containers: [], volumes: [], resources: [], problems: [] };
+export async function sweepOrphans(engine: DockerEngine, stateDir: string, opts: { services?: boolean } = {}): Promise<SweepReport> {
+  const report: SweepReport = { runs: [], containers: [], volumes: [], services: [], resources: [], problems: [] };
   const records = await readRunRecords(stateDir);
   const alive = new Set(records.filter(recordAlive).map((r) => r.runId));
   alive.add(engine.runId);
@@ -76,6 +78,45 @@ export async function sweepOrphans(engine: DockerEngine, stateDir: string): Prom
       if ((e as { statusCode?: number }).statusCode !== 404) report.problems.push(`volume ${v.Name}: ${(e as Error).message}`);
     }
   }
+  if (opts.services) await sweepServices(engine, filters, dead, runs, report);
   report.runs = [...runs];
   return report;
+}
+
+/**
+ * A swarm job's service (and its token secret) of a dead run: removing the service makes every
+ * node remove its task containers, wherever they run.
+ */
+async function sweepServices(
+  engine: DockerEngine,
+  filters: { label: string[] },
+  dead: (labels: Record<string, string> | undefined | null) => string | undefined,
+  runs: Set<string>,
+  report: SweepReport,
+): Promise<void> {
+  const docker = await engine.dockerode();
+  const kinds = [
+    { kind: 'service', list: () => docker.listServices({ filters }), remove: (id: string) => docker.getService(id).remove() },
+    { kind: 'secret', list: () => docker.listSecrets({ filters }), remove: (id: string) => docker.getSecret(id).remove() },
+  ];
+  for (const k of kinds) {
+    let items: Array<{ ID: string; Spec?: { Name?: string; Labels?: Record<string, string> } }>;
+    try {
+      items = (await k.list()) as unknown as typeof items;
+    } catch (e) {
+      report.problems.push(`${k.kind}s: ${(e as Error).message}`);
+      continue;
+    }
+    for (const item of items) {
+      const run = dead(item.Spec?.Labels);
+      if (!run) continue;
+      runs.add(run);
+      try {
+        await k.remove(item.ID);
+        report.services.push(`${k.kind} ${item.Spec?.Name ?? item.ID}`);
+      } catch (e) {
+        if ((e as { statusCode?: number }).statusCode !== 404) report.problems.push(`${k.kind} ${item.Spec?.Name ?? item.ID}: ${(e as Error).message}`);
+      }
+    }
+  }
 }

@@ -9,8 +9,9 @@ import { BinfarmError } from '../errors.ts';
 import { didYouMean } from '../config/suggest.ts';
 import type { Executor, FarmContext, Plugin, RunContext } from '../types.ts';
 import { localExecutor } from './local.ts';
+import { swarmExecutor } from './swarm-executor.ts';
 
-export const BUILTIN_EXECUTORS: Readonly<Record<string, Executor>> = Object.freeze({ local: localExecutor });
+export const BUILTIN_EXECUTORS: Readonly<Record<string, Executor>> = Object.freeze({ local: localExecutor, swarm: swarmExecutor });
 
 /** Registers the built-in executors under what earlier taps returned (a plugin's executor of the same name wins). */
 export class ExecutorsPlugin implements Plugin {

@@ -31,8 +31,9 @@ export const defaultCollaborators: RunCollaborators = {
     const logger = run.logger.child('engine');
     const engine = await createEngine(run.options, run.runId, logger, { stateDir: run.stateDir, signal: run.signal, rootDir: run.rootDir });
     // Leftovers of runs that died (Ctrl-C twice, kill -9) are released before new work starts.
-    const swept = await sweepOrphans(engine, run.stateDir);
-    const n = swept.containers.length + swept.volumes.length + swept.resources.length;
+    // Services only with the swarm executor: a plain engine has none (and would refuse the call).
+    const swept = await sweepOrphans(engine, run.stateDir, { services: run.options.run.executor === 'swarm' });
+    const n = swept.containers.length + swept.volumes.length + swept.services.length + swept.resources.length;
     if (n) logger.warn(`removed ${n} leftover(s) of earlier interrupted run(s) ${swept.runs.join(', ')}`);
     for (const p of swept.problems) logger.warn(`orphan sweep: ${p}`);
     return engine;

@@ -90,9 +90,10 @@ export async function createJob(docker: Docker, spec: JobSpec): Promise<string> 
       ...(spec.network ? { Networks: [{ Target: spec.network }] } : {}),
     },
     Mode: spec.global ? { GlobalJob: {} } : { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
-    ...(spec.auth ? { authconfig: spec.auth } : {}),
   };
-  const service = (await docker.createService(body as unknown as Docker.CreateServiceOptions)) as unknown as { id?: string; ID?: string };
+  // Two arguments: with one, dockerode would send the whole body as the registry credentials.
+  const create = docker.createService.bind(docker) as unknown as (auth: unknown, opts: unknown) => Promise<{ id?: string; ID?: string }>;
+  const service = await create(spec.auth, body);
   return (service.id ?? service.ID)!;
 }
 

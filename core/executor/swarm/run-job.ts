@@ -1,0 +1,113 @@
+/**
+ * One swarm job from creation to its end: create the service, show its output as it comes, poll
+ * its tasks (and the nodes they run on) until every task has ended, then remove it. The service
+ * (and its secret) is also registered as a run cleanup, so Ctrl-C or a crash of another subject
+ * removes it; the next run sweeps what a killed process left (core/engine/orphans.ts).
+ * Failures are told apart: a rejected task (an image the node cannot pull), a task that waited
+ * too long for a node with the resources it reserves, a node that went down under a running
+ * task, and a job whose command failed (its exit code; the caller shows its output).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BinfarmError } from '../../errors.ts';
+import type { SubjectBuild } from '../../types.ts';
+import { createJob, FINAL_TASK_STATES, jobTasks, removeJob, serviceLogLines, swarmNodes, type JobSpec, type TaskView } from './services.ts';
+import type { SwarmSession } from './session.ts';
+
+const POLL_MS = 250;
+/** States of a task that has no node or has not started there yet. */
+const WAITING = new Set(['new', 'pending', 'assigned', 'accepted', 'preparing', 'starting']);
+
+export interface JobOutcome {
+  /** The nodes the job's tasks ran on: `<hostname> (<node id, 12 characters>)`. */
+  nodes: string[];
+  /** Every line the job printed (stdout and stderr), from the service log once it ended. */
+  lines: string[];
+  /** The exit code of the (first failed, else last) task; undefined when no container ran. */
+  exitCode: number | undefined;
+  ok: boolean;
+  /** Why the job failed, in words (task error, rejection, lost node). */
+  reason?: string;
+}
+
+export interface JobRequest {
+  /** For messages: `emerge of subject "x"`, `tree volume ...`. */
+  what: string;
+  spec: JobSpec;
+  /** Show the job's lines as they come (progress). */
+  onLine?: (line: string) => void;
+}
+
+export async function runJob(session: SwarmSession, build: SubjectBuild, req: JobRequest): Promise<JobOutcome> {
+  const { docker, engine } = session;
+  const { run } = build;
+  if (run.signal.aborted) throw interrupted(req.what);
+  const id = await createJob(docker, req.spec);
+  let removed = false;
+  const remove = async () => {
+    if (removed) return;
+    removed = true;
+    await removeJob(docker, id);
+  };
+  engine.onCleanup(remove);
+  let follow: { stop(): void } | undefined;
+  try {
+    if (req.onLine) follow = await serviceLogLines(docker, id, (l) => req.onLine!(l), { follow: true }).catch(() => undefined);
+    const tasks = await waitForTasks(session, build, id, req);
+    follow?.stop();
+    const lines: string[] = [];
+    await (await serviceLogLines(docker, id, (l) => lines.push(l))).done;
+    const nodes = await nodeNames(session, tasks);
+    const failed = tasks.find((t) => t.state !== 'complete');
+    const exitCode = (failed ?? tasks.at(-1))?.exitCode;
+    if (!failed) return { nodes, lines, exitCode, ok: true };
+    const reason = failed.state === 'rejected' ? `rejected by its node: ${failed.err ?? failed.message}` : (failed.err ?? `${failed.state}: ${failed.message}`);
+    return { nodes, lines, exitCode, ok: false, reason };
+  } finally {
+    follow?.stop();
+    await remove().catch((e: unknown) => build.logger.warn(`could not remove the swarm job ${req.spec.name}: ${(e as Error).message}`));
+  }
+}
+
+async function waitForTasks(session: SwarmSession, build: SubjectBuild, id: string, req: JobRequest): Promise<TaskView[]> {
+  const { run } = build;
+  const started = Date.now();
+  const pendingLimit = run.options.swarm.pendingTimeout * 1000;
+  let shown = '';
+  for (;;) {
+    if (run.signal.aborted) throw interrupted(req.what);
+    const tasks = await jobTasks(session.docker, id);
+    if (tasks.length && tasks.every((t) => FINAL_TASK_STATES.has(t.state))) return tasks;
+    const waiting = tasks.filter((t) => WAITING.has(t.state) && !t.nodeId);
+    if (waiting.length && Date.now() - started > pendingLimit) {
+      throw new BinfarmError('E_EXECUTOR', `${req.what}: no node took the job within ${run.options.swarm.pendingTimeout} s (${waiting[0]!.message || waiting[0]!.state})`, {
+        hint: 'The job reserves the subject\'s resources and follows its placement constraints: check `docker node ls` and the subject\'s resources/placement, or raise swarm.pendingTimeout.',
+      });
+    }
+    const running = tasks.filter((t) => t.nodeId && !FINAL_TASK_STATES.has(t.state));
+    if (running.length) {
+      const nodes = await swarmNodes(session.docker);
+      for (const t of running) {
+        const node = nodes.find((n) => n.id === t.nodeId);
+        if (node && node.state !== 'ready') {
+          throw new BinfarmError('E_EXECUTOR', `${req.what}: node ${node.hostname} went ${node.state} while the job ran there (task ${t.state})`, {
+            hint: 'Nothing it uploaded enters the binhost; the next run builds the subject again (on a node that is up).',
+            details: { node: node.hostname, task: t.id },
+          });
+        }
+      }
+      const state = running.map((t) => `${t.state} on ${nodes.find((n) => n.id === t.nodeId)?.hostname ?? t.nodeId}`).join(', ');
+      if (state !== shown) build.progress.title(`${req.what}: ${state}`);
+      shown = state;
+    }
+    await sleep(POLL_MS, undefined, { signal: run.signal }).catch(() => undefined);
+  }
+}
+
+async function nodeNames(session: SwarmSession, tasks: TaskView[]): Promise<string[]> {
+  const nodes = await swarmNodes(session.docker).catch(() => []);
+  return tasks.map((t) => (t.nodeId ? `${nodes.find((n) => n.id === t.nodeId)?.hostname ?? 'node'} (${t.nodeId.slice(0, 12)})` : 'no node'));
+}
+
+function interrupted(what: string): BinfarmError {
+  return new BinfarmError('E_INTERRUPTED', `${what} was interrupted; its swarm job is removed`);
+}
