@@ -41,8 +41,6 @@ export default tseslint.config(
       '.binfarm/**',
       'coverage/**',
       'test/fixtures/**/generated/**',
-      // being moved into core/portage/strategies by another change; lint them there
-      'plugins/patch-*/**',
     ],
   },
   js.configs.recommended,

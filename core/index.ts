@@ -3,7 +3,7 @@
 export * from './types.ts';
 export { defineConfig, type BinfarmConfig, type ConfigEnv, type ConfigExport } from './config/define.ts';
 export { ConfigSchema, type BinfarmOptions, type BinfarmConfigInput } from './config/schema/index.ts';
-export { AtomSpecSchema } from './config/schema/subject.ts';
+export { AtomSpecSchema, ATOM_SPEC_KEYS } from './config/schema/subject.ts';
 export { definePlugin } from './plugin.ts';
 export { Farm, createFarm, type FarmInit } from './farm.ts';
 export { renderSubject, type RenderedSubject } from './testing.ts';

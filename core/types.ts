@@ -26,6 +26,11 @@ export type { TreeArtifact, TreeNeeds } from './tree/sources/types.ts';
 // Built-in taps use STAGE_BUILTIN. Built-ins are applied after user plugins, so a user tap at
 // the default stage already runs before the built-in of the same hook; the names say the intent.
 
+/**
+ * Before every other contribution: checks that must run before any plugin can claim the phase
+ * (`binfarm run --locked` compares what emerge will merge with the lock here, core/lock/locked-run.ts).
+ */
+export const STAGE_FIRST = -100;
 /** Before the built-in tap of the hook (e.g. note something before the built-in publish). */
 export const STAGE_BEFORE_BUILTIN = -10;
 /** Where binfarm's built-in taps are (tapable's default stage). */

@@ -10,47 +10,38 @@
  *   direct   (default) binfarm writes the image from the binpkgs the check chose and loads it
  *            (direct-step.ts, docs/assemble.md#direct); when a package needs emerge, it says which
  *            and why, and the next two steps run instead
- *   emerge   `emerge --usepkgonly --with-bdeps=n` (into an empty ROOT with --slim)
+ *   emerge   `emerge --usepkgonly --with-bdeps=n` (into an empty ROOT with --slim; merge-step.ts)
  *   image    commit the container (tree, distfiles and binpkgs are mounts, so never inside), or
- *            with --slim import the ROOT alone; labelled with what it is made of
+ *            with --slim import the ROOT alone; labelled with what it is made of (make-image.ts)
  *   publish  push like subject images (core/publish/registry.ts), with --publish
  *
  * An assembly whose inputs (from-image, the exact binpkgs, request, slim, labels) did not change
- * finds its image by content key and stops after the check.
+ * finds its image by content key (assembly-key.ts) and stops after the check.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { FarmContext } from '../types.ts';
 import { BinfarmError, isBinfarmError } from '../errors.ts';
 import type { ContainerHandle, Engine } from '../engine/types.ts';
 import type { SubjectBuild } from '../run/context.ts';
-import { parsePackagesIndex, type IndexBlock } from '../binhost/packages-index.ts';
-import { emergeEnv } from '../emerge/argv.ts';
-import { runEmerge } from '../emerge/run-emerge.ts';
-import { ensureBuildContainer, PKGDIR_READONLY, restoreChanges } from '../build/build-container.ts';
-import { binpkgCorruptError, corruptBinpkgs, digestFailuresInOutput } from './binpkg-digests.ts';
-import { binfarmVersion } from '../plan/binfarm-version.ts';
-import { IMAGE_LABEL } from '../plan/image-labels.ts';
-import { LABEL } from '../engine/labels.ts';
+import { ensureBuildContainer, PKGDIR_READONLY } from '../build/build-container.ts';
 import { shortKey } from '../plan/key.ts';
 import { pushSubjectImage, type PushedImage } from '../publish/registry.ts';
-import { sha256, stableStringify } from '../util/hash.ts';
-import { ASSEMBLE_ROOT, assembleArgv } from './argv.ts';
+import { ASSEMBLE_ROOT } from './argv.ts';
+import { assemblyKey, displayMerge } from './assembly-key.ts';
 import { checkBinpkgs, type CheckResult } from './check-binpkgs.ts';
 import { ASSEMBLY_LABEL } from './labels.ts';
 import { describeGap, mergedEntries, sonameGaps, type SonameGap } from './linkage.ts';
-import type { MergeEntry } from './pretend-output.ts';
+import { makeImage } from './make-image.ts';
+import { mergePackages, mergeVerified } from './merge-step.ts';
+import { readIndex, verifiedIndex } from './partition-index.ts';
 import { silentReporter, type AssembleReporter } from './progress.ts';
 import { writeAssemblyRecord } from './record.ts';
 import { resolveFrom, staleReasons, type AssemblyBase } from './resolve-from.ts';
 import { openSession, type AssemblySession } from './session.ts';
 import { errorReport } from '../error-report.ts';
 import { withLogScope } from '../log/run-sink.ts';
-import { importRoot } from './slim-image.ts';
 import { assembleDirect } from './direct-step.ts';
 import { describeFallbacks } from './direct/fallback.ts';
 import type { DirectResult } from './direct/write-image.ts';
-import { addAssemblySbom } from '../sbom/assembly-sbom.ts';
 import { sbomOfBuild } from '../sbom/subject-sbom.ts';
 import { recordAssemblyProvenance } from '../provenance/assembly-provenance.ts';
 import { pushProvenance } from '../provenance/push-provenance.ts';
@@ -202,7 +193,7 @@ async function steps(farm: FarmContext, spec: AssemblySpec, session: AssemblySes
   }
 
   const from = { subject: spec.from, image: base.image.ref, partition: base.partition.rel };
-  const packages = check.merges.map(display);
+  const packages = check.merges.map(displayMerge);
   const record = {
     version: 1 as const,
     name: spec.name,
@@ -275,21 +266,6 @@ async function resolveBase(farm: FarmContext, spec: AssemblySpec, session: Assem
   );
 }
 
-/** Checks the binpkgs to merge against the index (binpkg-digests.ts); returns the index. */
-async function verifiedIndex(build: SubjectBuild, spec: AssemblySpec, check: CheckResult, partitionDir: string): Promise<IndexBlock[]> {
-  build.progress.title('verify the binpkgs against the Packages index');
-  const index = await readIndex(partitionDir);
-  const bad = await corruptBinpkgs(partitionDir, mergedEntries(index, check.merges));
-  if (bad.length) throw binpkgCorruptError(spec.name, partitionDir, bad);
-  return index;
-}
-
-/** Checks the binpkgs to merge, then merges them. */
-async function mergeVerified(build: SubjectBuild, container: ContainerHandle, spec: AssemblySpec, check: CheckResult, partitionDir: string): Promise<number> {
-  await verifiedIndex(build, spec, check, partitionDir);
-  return mergePackages(build, container, spec, check, partitionDir);
-}
-
 /** The direct path (direct-step.ts) after the same digest check as a merge; a fallback is logged with its reasons. */
 async function directOrFallback(
   engine: Engine,
@@ -310,120 +286,6 @@ async function directOrFallback(
 }
 
 const directNote = (r: DirectResult) => (r.kind === 'image' ? `${r.layers} layers, image ${r.id.slice(7, 19)}` : `falls back to emerge: ${describeFallbacks(r.fallbacks)}`);
-
-/** `emerge --usepkgonly` for real; returns how many packages were merged. */
-async function mergePackages(build: SubjectBuild, container: ContainerHandle, spec: AssemblySpec, check: CheckResult, partitionDir: string): Promise<number> {
-  const argv = assembleArgv(build.run.options, check.args, { slim: spec.slim, pretend: false });
-  build.progress.output(`$ ${argv.join(' ')}`);
-  const inv = await runEmerge(build, container, argv, { env: emergeEnv(build.run.options) });
-  if (inv.exitCode !== 0 || inv.result.failed.length) {
-    const digest = digestFailuresInOutput(inv.tail);
-    if (digest.length) throw binpkgCorruptError(spec.name, partitionDir, digest);
-    const failed = inv.result.failed.map((f) => `${f.cpv}${f.logFile ? ` (log: ${f.logFile})` : ''}`);
-    throw new BinfarmError('E_ASSEMBLE', `emerge --usepkgonly failed for assembly "${spec.name}" (exit ${inv.exitCode})${failed.length ? `: ${failed.join(', ')}` : ''}:\n  ${inv.tail.filter((l) => l.trim()).slice(-12).join('\n  ')}`, {
-      hint: `The whole output is in ${build.logFile}. A binary merge fails in pkg_preinst/pkg_postinst (users, groups, config files) or on a file collision.`,
-      details: { argv, exitCode: inv.exitCode, failed: inv.result.failed },
-    });
-  }
-  if (inv.result.built.length) build.logger.warn(`emerge reported building ${inv.result.built.join(', ')} from source during an assembly`);
-  return inv.result.binary.length + inv.result.built.length;
-}
-
-async function makeImage(
-  engine: Engine,
-  build: SubjectBuild,
-  container: ContainerHandle,
-  spec: AssemblySpec,
-  base: AssemblyBase,
-  check: CheckResult,
-  key: string,
-): Promise<{ ref: string; id: string }> {
-  const o = build.run.options;
-  const repo = `${o.imagePrefix}/${spec.name}`;
-  const tag = shortKey(key);
-  const labels: Record<string, string> = {
-    ...spec.labels,
-    [ASSEMBLY_LABEL.owned]: '1',
-    [ASSEMBLY_LABEL.assembly]: spec.name,
-    [ASSEMBLY_LABEL.key]: key,
-    [ASSEMBLY_LABEL.from]: spec.from,
-    [ASSEMBLY_LABEL.fromImage]: `${base.image.ref}@${base.image.id}`,
-    [ASSEMBLY_LABEL.with]: [...spec.with, ...spec.runtime].map((i) => i.text).join(' '),
-    [ASSEMBLY_LABEL.packages]: check.merges.map(display).join(' '),
-    [ASSEMBLY_LABEL.binpkgs]: mergedEntries(await readIndex(base.partition.dir), check.merges)
-      .map((p) => p.PATH)
-      .filter(Boolean)
-      .join(' '),
-    [ASSEMBLY_LABEL.partition]: base.partition.rel,
-    [ASSEMBLY_LABEL.slim]: String(spec.slim),
-    [ASSEMBLY_LABEL.version]: binfarmVersion(),
-    [ASSEMBLY_LABEL.builtBy]: build.run.runId,
-    'org.opencontainers.image.created': new Date().toISOString(),
-    ...(spec.slim ? {} : { 'org.opencontainers.image.base.name': base.image.ref }),
-  };
-  // Into the ROOT before the image is made, so every way of making it carries the SBOM (core/sbom/assembly-sbom.ts).
-  Object.assign(labels, (await addAssemblySbom(build, container, { name: spec.name, repo, root: spec.slim ? ASSEMBLE_ROOT : '', partitionDir: base.partition.dir })).labels);
-  if (!spec.slim) {
-    build.progress.title(`commit ${repo}:${tag}`);
-    const inherited = (await engine.inspectImage(base.image.id))?.labels ?? {};
-    // The Portage that merged the packages is the from-image's: that label stays true.
-    const portage = inherited[IMAGE_LABEL.portageVersion];
-    if (portage) labels[IMAGE_LABEL.portageVersion] = portage;
-    const cleared = clearedLabels([...Object.keys(inherited), ...CONTAINER_LABELS], labels);
-    const id = await container.commit({
-      repo,
-      tag,
-      labels: { ...cleared, ...labels },
-      changes: await restoreChanges(build),
-      comment: `binfarm assemble ${spec.name} from ${spec.from}`,
-    });
-    return { ref: `${repo}:${tag}`, id };
-  }
-  build.progress.title(`import ${ASSEMBLE_ROOT} as ${repo}:${tag}`);
-  // A shell in the ROOT makes `docker run <image>` useful; without one the image has no CMD.
-  const sh = await container.exec(['ls', '-d', `${ASSEMBLE_ROOT}/bin/sh`]);
-  const info = await importRoot(engine, container, { repo, tag }, labels, sh.exitCode === 0 ? ['CMD ["/bin/sh"]'] : []);
-  return { ref: `${repo}:${tag}`, id: info.id };
-}
-
-/** Labels the build container carries (engine run labels, build-container.ts), which a commit keeps. */
-const CONTAINER_LABELS = [LABEL.run, LABEL.host, LABEL.state, IMAGE_LABEL.subject, 'binfarm.role'];
-
-/**
- * A commit keeps the labels of the from-image and of the container, and Docker cannot delete a
- * label, only set it. binfarm's own are blanked: an assembled image must not pass for its subject's
- * image (`binfarm.key`, `binfarm.subject`), and a user's container started from it must never look
- * like a leftover of a binfarm run to the orphan sweep (`binfarm.run`, `binfarm.host`, `binfarm.state`).
- */
-export function clearedLabels(keys: Iterable<string>, keep: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const k of keys) if (k.startsWith('binfarm.') && !(k in keep)) out[k] = '';
-  return out;
-}
-
-/** Content key of an assembly: what its image is made of. */
-export function assemblyKey(base: AssemblyBase, spec: AssemblySpec, merges: MergeEntry[]): string {
-  return sha256(
-    stableStringify({
-      v: 1,
-      from: base.image.id,
-      with: spec.with.map((i) => i.text),
-      runtime: spec.runtime.map((i) => i.text),
-      slim: spec.slim,
-      labels: spec.labels,
-      merges: merges.map((m) => `${m.type} ${display(m)}::${m.repo ?? ''}`),
-      ...(spec.via === 'emerge' ? { via: 'emerge' } : {}),
-      binfarm: binfarmVersion(),
-    }),
-  );
-}
-
-const display = (m: MergeEntry) => `${m.cpv}${m.buildId ? `-${m.buildId}` : ''}`;
-
-/** The partition's Packages entries (none when it has no index). */
-async function readIndex(partition: string): Promise<IndexBlock[]> {
-  return parsePackagesIndex(await readFile(join(partition, 'Packages'), 'utf8').catch(() => '')).packages;
-}
 
 async function mustExec(c: ContainerHandle, argv: string[], what: string): Promise<void> {
   const r = await c.exec(argv);

@@ -3,25 +3,24 @@
  * socket), checks the API version, and returns an engine that labels everything it creates with
  * `binfarm.owned=1` + `binfarm.run=<runId>` and removes it all in `cleanup()`. The queries of a
  * run that builds nothing go through engine-api.ts; dockerode is loaded on the first call that
- * changes something or streams (docs/internals/startup.md).
+ * changes something or streams (docs/internals/startup.md). The operations live by what they
+ * act on: image-ops.ts, container-ops.ts, volume-ops.ts, and run-cleanup.ts for the end of a run;
+ * they share a DockerSession (docker-session.ts).
  */
-import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { BinfarmError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { compareApiVersions, resolveConnection, type DockerConnectionConfig } from './connect.ts';
+import { createContainer, listContainers, runContainer, startContainer } from './container-ops.ts';
+import { dockerSession, type DockerSession } from './docker-session.ts';
 import { dockerodeApi, httpEngineApi, type EngineApi, type Filters, type RawContainer } from './engine-api.ts';
-import { DockerContainer } from './container.ts';
-import { buildLabelledImage } from './label-image.ts';
 import { translateDockerError, unreachable } from './errors.ts';
-import { LABEL, cacheLabels, labelChanges, runLabels } from './labels.ts';
-import { OutputCollector } from './output.ts';
-import { followProgress, layerProgressReporter } from './progress.ts';
-import { repoAndTag } from './reference.ts';
-import { resolveRegistryAuth } from './registry-auth.ts';
+import * as images from './image-ops.ts';
+import { cleanUpRun, type Cleanup } from './run-cleanup.ts';
 import { RunRecordFile } from './run-record.ts';
 import type { ContainerHandle, ContainerSpec, Engine, ExecResult, HostResource, ImageConfigInfo, ImageInfo, RegistryAuth, StreamHandlers } from './types.ts';
+import { createVolume, listVolumes, removeVolume } from './volume-ops.ts';
 
 export interface EngineOptions {
   docker: DockerConnectionConfig & { minApiVersion?: string };
@@ -37,15 +36,10 @@ export interface CreateEngineExtras {
   env?: NodeJS.ProcessEnv;
 }
 
-interface Cleanup {
-  fn: () => Promise<void> | void;
-  resource: HostResource | undefined;
-}
-
 export class DockerEngine implements Engine {
   private readonly cleanups: Cleanup[] = [];
-  private readonly live = new Set<string>();
   private cleaning: Promise<void> | undefined;
+  private readonly session: DockerSession;
 
   constructor(
     /** The engine's queries (engine-api.ts): no dockerode needed. */
@@ -58,18 +52,12 @@ export class DockerEngine implements Engine {
     private readonly logger: Logger,
     private readonly extras: CreateEngineExtras,
     private readonly record: RunRecordFile | undefined,
-  ) {}
+  ) {
+    this.session = dockerSession({ api, dockerode, runId, host, logger, signal: extras.signal, env: extras.env, stateDir: extras.stateDir });
+  }
 
   get signal(): AbortSignal | undefined {
     return this.extras.signal;
-  }
-
-  private labels(extra?: Record<string, string>): Record<string, string> {
-    return { ...extra, ...runLabels({ runId: this.runId, stateDir: this.extras.stateDir }) };
-  }
-
-  private fail(e: unknown, action: string, ref?: string): never {
-    throw translateDockerError(e, { action, ref, host: this.host });
   }
 
   async ping(): Promise<{ version: string; apiVersion: string }> {
@@ -77,296 +65,75 @@ export class DockerEngine implements Engine {
       const v = await this.api.version();
       return { version: v.Version, apiVersion: v.ApiVersion };
     } catch (e) {
-      this.fail(e, 'version');
+      this.session.fail(e, 'version');
     }
   }
 
-  async inspectImage(ref: string): Promise<ImageInfo | undefined> {
-    try {
-      const i = await this.api.inspectImage(ref);
-      return {
-        id: i.Id,
-        repoTags: i.RepoTags ?? [],
-        repoDigests: i.RepoDigests ?? [],
-        labels: i.Config?.Labels ?? {},
-        size: i.Size,
-        config: { cmd: toArgv(i.Config?.Cmd), entrypoint: toArgv(i.Config?.Entrypoint) },
-      };
-    } catch (e) {
-      if ((e as { statusCode?: number }).statusCode === 404) return undefined;
-      this.fail(e, 'inspect image', ref);
-    }
+  // images (image-ops.ts)
+  inspectImage(ref: string): Promise<ImageInfo | undefined> {
+    return images.inspectImage(this.session, ref);
+  }
+  imageConfig(ref: string): Promise<ImageConfigInfo | undefined> {
+    return images.imageConfig(this.session, ref);
+  }
+  exportImage(ref: string): Promise<Readable> {
+    return images.exportImage(this.session, ref);
+  }
+  loadImage(archive: Readable): Promise<void> {
+    return images.loadImage(this.session, archive);
+  }
+  listImages(filters: { label?: string[]; reference?: string[] }): Promise<ImageInfo[]> {
+    return images.listImages(this.session, filters);
+  }
+  pull(ref: string, opts: { onProgress?: (line: string) => void; signal?: AbortSignal } = {}): Promise<ImageInfo> {
+    return images.pull(this.session, ref, opts);
+  }
+  importTarball(tar: Readable, ref: { repo: string; tag: string }, labels: Record<string, string> = {}, opts: { changes?: string[] } = {}): Promise<ImageInfo> {
+    return images.importTarball(this.session, tar, ref, labels, opts);
+  }
+  tag(image: string, repo: string, tag: string): Promise<void> {
+    return images.tag(this.session, image, repo, tag);
+  }
+  labelImage(image: string, ref: { repo: string; tag: string }, labels: Record<string, string>): Promise<string> {
+    return images.labelImage(this.session, image, ref, labels);
+  }
+  push(ref: string, opts: { auth?: RegistryAuth; onProgress?: (line: string) => void } = {}): Promise<{ digest?: string }> {
+    return images.push(this.session, ref, opts);
+  }
+  removeImage(ref: string, opts: { force?: boolean } = {}): Promise<void> {
+    return images.removeImage(this.session, ref, opts);
   }
 
-  async imageConfig(ref: string): Promise<ImageConfigInfo | undefined> {
-    try {
-      const i = await this.api.inspectImage(ref);
-      const config = (i.Config ?? {}) as unknown as Record<string, unknown>;
-      return { id: i.Id, config, diffIds: i.RootFS?.Layers ?? [], os: i.Os ?? "linux", architecture: i.Architecture ?? "amd64" };
-    } catch (e) {
-      if ((e as { statusCode?: number }).statusCode === 404) return undefined;
-      this.fail(e, 'inspect image', ref);
-    }
-  }
-
-  async exportImage(ref: string): Promise<Readable> {
-    try {
-      // Never started: no process runs; the container is removed when the stream ends (or by cleanup).
-      const docker = await this.dockerode();
-      const c = await docker.createContainer({ Image: ref, Cmd: ['/nonexistent'], Labels: this.labels({ [LABEL.owned]: '1' }), NetworkDisabled: true });
-      this.live.add(c.id);
-      const stream = (await c.export()) as unknown as Readable;
-      const remove = () => {
-        this.live.delete(c.id);
-        c.remove({ force: true }).catch(() => undefined);
-      };
-      stream.once('close', remove);
-      stream.once('end', remove);
-      return stream;
-    } catch (e) {
-      this.fail(e, 'export image', ref);
-    }
-  }
-
-  async loadImage(archive: Readable): Promise<void> {
-    try {
-      const docker = await this.dockerode();
-      const stream = await docker.loadImage(archive as unknown as NodeJS.ReadableStream, { quiet: true } as Record<string, unknown>);
-      await followProgress(docker, stream, { action: 'load image', host: this.host });
-    } catch (e) {
-      this.fail(e, 'load image');
-    }
-  }
-
-  private async mustInspect(ref: string, action: string): Promise<ImageInfo> {
-    const info = await this.inspectImage(ref);
-    if (!info) throw translateDockerError(Object.assign(new Error(`No such image: ${ref}`), { statusCode: 404 }), { action, ref, host: this.host });
-    return info;
-  }
-
-  async listImages(filters: { label?: string[]; reference?: string[] }): Promise<ImageInfo[]> {
-    try {
-      const list = await this.api.listImages(filters as Filters);
-      return list.map((i) => ({
-        id: i.Id,
-        repoTags: i.RepoTags ?? [],
-        repoDigests: i.RepoDigests ?? [],
-        labels: i.Labels ?? {},
-        size: i.Size,
-        created: i.Created as number,
-      }));
-    } catch (e) {
-      this.fail(e, 'list images');
-    }
-  }
-
-  async pull(ref: string, opts: { onProgress?: (line: string) => void; signal?: AbortSignal } = {}): Promise<ImageInfo> {
-    const auth = await resolveRegistryAuth(ref, this.extras.env);
-    const ctx = { action: 'pull', ref, host: this.host };
-    try {
-      const pullOpts: Record<string, unknown> = {};
-      if (auth) pullOpts.authconfig = auth;
-      const signal = opts.signal ?? this.extras.signal;
-      if (signal) pullOpts.abortSignal = signal;
-      const docker = await this.dockerode();
-      const stream = await docker.pull(ref, pullOpts);
-      await followProgress(docker, stream, ctx, opts.onProgress ? layerProgressReporter(ref, opts.onProgress) : undefined);
-    } catch (e) {
-      this.fail(e, 'pull', ref);
-    }
-    return this.mustInspect(ref, 'pull');
-  }
-
-  async importTarball(
-    tar: Readable,
-    ref: { repo: string; tag: string },
-    labels: Record<string, string> = {},
-    opts: { changes?: string[] } = {},
-  ): Promise<ImageInfo> {
-    const name = `${ref.repo}:${ref.tag}`;
-    const ctx = { action: 'import', ref: name, host: this.host };
-    try {
-      const importOpts: Record<string, unknown> = {
-        repo: ref.repo,
-        tag: ref.tag,
-        changes: [...labelChanges({ ...labels, [LABEL.owned]: '1' }), ...(opts.changes ?? [])],
-      };
-      if (this.extras.signal) importOpts.abortSignal = this.extras.signal;
-      const docker = await this.dockerode();
-      const stream = await docker.importImage(tar as unknown as NodeJS.ReadableStream, importOpts);
-      await followProgress(docker, stream, ctx);
-    } catch (e) {
-      this.fail(e, 'import', name);
-    }
-    return this.mustInspect(name, 'import');
-  }
-
-  private async createContainer(spec: ContainerSpec): Promise<DockerContainer> {
-    const mounts = (spec.mounts ?? []).filter((m) => m.type !== 'tmpfs');
-    const tmpfs = Object.fromEntries((spec.mounts ?? []).filter((m) => m.type === 'tmpfs').map((m) => [m.target, m.tmpfsOptions ?? '']));
-    try {
-      const docker = await this.dockerode();
-      const c = await docker.createContainer({
-        Image: spec.image,
-        Cmd: spec.cmd,
-        Entrypoint: spec.entrypoint,
-        Env: spec.env ? Object.entries(spec.env).map(([k, v]) => `${k}=${v}`) : undefined,
-        WorkingDir: spec.workdir,
-        User: spec.user,
-        name: spec.name,
-        Tty: false,
-        OpenStdin: false,
-        AttachStdout: true,
-        AttachStderr: true,
-        Labels: this.labels(spec.labels),
-        HostConfig: {
-          Mounts: mounts.map((m) => ({
-            Type: m.type as 'bind' | 'volume',
-            Source: m.source ?? '',
-            Target: m.target,
-            ReadOnly: m.readOnly ?? false,
-          })),
-          Tmpfs: Object.keys(tmpfs).length ? tmpfs : undefined,
-          CapAdd: spec.capAdd,
-          ...(spec.network ? { NetworkMode: spec.network } : {}),
-        },
-      });
-      this.live.add(c.id);
-      return new DockerContainer(docker, c, this.host, (id) => this.live.delete(id));
-    } catch (e) {
-      this.fail(e, 'create container', spec.image);
-    }
-  }
-
+  // containers (container-ops.ts)
   async create(spec: ContainerSpec): Promise<ContainerHandle> {
-    return this.createContainer(spec);
+    return createContainer(this.session, spec);
   }
-
   async start(spec: ContainerSpec): Promise<ContainerHandle> {
-    const c = await this.createContainer(spec);
-    try {
-      await c.start();
-    } catch (e) {
-      await c.remove().catch(() => undefined);
-      throw e;
-    }
-    return c;
+    return startContainer(this.session, spec);
+  }
+  run(spec: ContainerSpec, opts: StreamHandlers = {}): Promise<ExecResult> {
+    return runContainer(this.session, spec, opts);
+  }
+  /** Containers (running or not) matching the filters, e.g. `{ label: ['binfarm.owned=1'] }`. */
+  listContainers(filters: Filters): Promise<RawContainer[]> {
+    return listContainers(this.session, filters);
   }
 
-  async run(spec: ContainerSpec, opts: StreamHandlers = {}): Promise<ExecResult> {
-    const handle = await this.createContainer(spec);
-    const docker = await this.dockerode();
-    const container = docker.getContainer(handle.id);
-    const signal = opts.signal ?? this.extras.signal;
-    const onAbort = () => void container.kill().catch(() => undefined);
-    try {
-      // Attach before start, or a short-lived container's output is lost (docs/internals/architecture.md#docker-engine-api).
-      const stream = await container.attach({ stream: true, stdout: true, stderr: true });
-      const out = new OutputCollector(opts.onLine, opts.keepBytes);
-      docker.modem.demuxStream(stream, out.stdout, out.stderr);
-      const ended = once(stream, 'end');
-      signal?.addEventListener('abort', onAbort, { once: true });
-      await handle.start();
-      const [waited] = await Promise.all([container.wait() as Promise<{ StatusCode: number }>, ended]);
-      if (signal?.aborted) throw new BinfarmError('E_INTERRUPTED', `interrupted while running ${spec.image}`);
-      const { stdout, stderr } = out.finish();
-      return { exitCode: waited.StatusCode, stdout, stderr };
-    } catch (e) {
-      return this.fail(e, 'run container', spec.image);
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-      await handle.remove().catch((e: unknown) => this.logger.warn(`could not remove container ${handle.id.slice(0, 12)}: ${(e as Error).message}`));
-    }
-  }
-
-  async tag(image: string, repo: string, tag: string): Promise<void> {
-    try {
-      await (await this.dockerode()).getImage(image).tag({ repo, tag });
-    } catch (e) {
-      this.fail(e, 'tag', image);
-    }
-  }
-
-  async labelImage(image: string, ref: { repo: string; tag: string }, labels: Record<string, string>): Promise<string> {
-    try {
-      return await buildLabelledImage(await this.dockerode(), image, ref, labels);
-    } catch (e) {
-      this.fail(e, 'label image', `${ref.repo}:${ref.tag}`);
-    }
-  }
-
-  async push(ref: string, opts: { auth?: RegistryAuth; onProgress?: (line: string) => void } = {}): Promise<{ digest?: string }> {
-    const auth = opts.auth ?? (await resolveRegistryAuth(ref, this.extras.env));
-    const { repo, tag } = repoAndTag(ref);
-    const ctx = { action: 'push', ref, host: this.host, credentials: opts.auth ? ('config' as const) : auth ? ('docker' as const) : ('none' as const) };
-    let digest: string | undefined;
-    try {
-      const pushOpts: Record<string, unknown> = { tag };
-      // The daemon wants an X-Registry-Auth header even for anonymous pushes.
-      pushOpts.authconfig = auth ?? {};
-      if (this.extras.signal) pushOpts.abortSignal = this.extras.signal;
-      const docker = await this.dockerode();
-      const stream = await docker.getImage(repo).push(pushOpts);
-      const report = opts.onProgress ? layerProgressReporter(ref, opts.onProgress) : undefined;
-      await followProgress(docker, stream, ctx, (e) => {
-        if (e.aux?.Digest) digest = e.aux.Digest;
-        report?.(e);
-      });
-    } catch (e) {
-      throw translateDockerError(e, ctx);
-    }
-    return digest ? { digest } : {};
-  }
-
-  async removeImage(ref: string, opts: { force?: boolean } = {}): Promise<void> {
-    try {
-      await (await this.dockerode()).getImage(ref).remove({ force: opts.force ?? false });
-    } catch (e) {
-      if ((e as { statusCode?: number }).statusCode === 404) return;
-      this.fail(e, 'remove image', ref);
-    }
-  }
-
-  async createVolume(
+  // volumes (volume-ops.ts)
+  createVolume(
     name: string,
     opts: { driver?: string; driverOpts?: Record<string, string>; labels?: Record<string, string>; cache?: string } = {},
   ): Promise<string> {
-    const labels = opts.cache ? { ...opts.labels, ...cacheLabels(opts.cache) } : this.labels(opts.labels);
-    try {
-      const v = await (await this.dockerode()).createVolume({ Name: name, Driver: opts.driver ?? 'local', DriverOpts: opts.driverOpts ?? {}, Labels: labels });
-      return (v as unknown as { Name?: string }).Name ?? name;
-    } catch (e) {
-      this.fail(e, `create volume ${name}`);
-    }
+    return createVolume(this.session, name, opts);
+  }
+  removeVolume(name: string): Promise<void> {
+    return removeVolume(this.session, name);
+  }
+  listVolumes(filters: { label?: string[]; name?: string[] }): Promise<Array<{ name: string; labels: Record<string, string> }>> {
+    return listVolumes(this.session, filters);
   }
 
-  async removeVolume(name: string): Promise<void> {
-    try {
-      await (await this.dockerode()).getVolume(name).remove();
-    } catch (e) {
-      if ((e as { statusCode?: number }).statusCode === 404) return;
-      this.fail(e, `remove volume ${name}`);
-    }
-  }
-
-  /** Containers (running or not) matching the filters, e.g. `{ label: ['binfarm.owned=1'] }`. */
-  async listContainers(filters: Filters): Promise<RawContainer[]> {
-    try {
-      return await this.api.listContainers(filters);
-    } catch (e) {
-      this.fail(e, 'list containers');
-    }
-  }
-
-  async listVolumes(filters: { label?: string[]; name?: string[] }): Promise<Array<{ name: string; labels: Record<string, string> }>> {
-    try {
-      const res = await this.api.listVolumes(filters as Filters);
-      return (res.Volumes ?? []).map((v) => ({ name: v.Name, labels: (v.Labels as Record<string, string> | null) ?? {} }));
-    } catch (e) {
-      this.fail(e, 'list volumes');
-    }
-  }
-
+  // the end of the run (run-cleanup.ts)
   onCleanup(fn: () => Promise<void> | void, resource?: HostResource): void {
     this.cleanups.push({ fn, resource });
     if (resource && this.record) {
@@ -376,60 +143,10 @@ export class DockerEngine implements Engine {
 
   cleanup(): Promise<void> {
     // Concurrent callers (runner and signal handler) share one pass; a later call starts a new one.
-    this.cleaning ??= this.cleanupOnce().finally(() => {
+    this.cleaning ??= cleanUpRun(this.session, this.cleanups, this.record).finally(() => {
       this.cleaning = undefined;
     });
     return this.cleaning;
-  }
-
-  private async cleanupOnce(): Promise<void> {
-    const problems: string[] = [];
-    const label = `${LABEL.run}=${this.runId}`;
-    try {
-      const containers = await this.api.listContainers({ label: [label] });
-      const ids = new Set([...containers.map((c) => c.Id), ...this.live]);
-      await Promise.all(
-        [...ids].map(async (id) => {
-          try {
-            await (await this.dockerode()).getContainer(id).remove({ force: true, v: true });
-          } catch (e) {
-            const code = (e as { statusCode?: number }).statusCode;
-            if (code !== 404 && code !== 409) problems.push(`container ${id.slice(0, 12)}: ${(e as Error).message}`);
-          }
-          this.live.delete(id);
-        }),
-      );
-    } catch (e) {
-      problems.push(`listing containers: ${(e as Error).message}`);
-    }
-    // Registered cleanups (unmount, detach loop devices...) after the containers that used them.
-    while (this.cleanups.length) {
-      const c = this.cleanups.pop()!;
-      try {
-        await c.fn();
-        if (c.resource) await this.record?.removeResource(c.resource);
-      } catch (e) {
-        problems.push(`${c.resource ? `${c.resource.kind} ${c.resource.path}` : 'cleanup'}: ${(e as Error).message}`);
-      }
-    }
-    try {
-      const { Volumes } = await this.api.listVolumes({ label: [label] });
-      for (const v of Volumes ?? []) {
-        try {
-          await (await this.dockerode()).getVolume(v.Name).remove();
-        } catch (e) {
-          if ((e as { statusCode?: number }).statusCode !== 404) problems.push(`volume ${v.Name}: ${(e as Error).message}`);
-        }
-      }
-    } catch (e) {
-      problems.push(`listing volumes: ${(e as Error).message}`);
-    }
-    if (problems.length) {
-      for (const p of problems) this.logger.warn(`cleanup: ${p}`);
-      // Keep the record: the next run's sweep retries what is left.
-      return;
-    }
-    await this.record?.remove();
   }
 }
 
@@ -467,10 +184,4 @@ export async function createEngine(options: EngineOptions, runId: string, logger
     await record.create();
   }
   return new DockerEngine(api, dockerode, runId, conn.display, conn.local, logger, extras, record);
-}
-
-/** Docker reports Cmd/Entrypoint as an argv array, a string (shell form) or null. */
-function toArgv(v: string | string[] | null | undefined): string[] | null {
-  if (v === null || v === undefined) return null;
-  return Array.isArray(v) ? v : ['/bin/sh', '-c', v];
 }

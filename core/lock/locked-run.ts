@@ -9,7 +9,7 @@
  *      lines must merge exactly the locked packages, versions and USE (binpkgs: the locked build);
  *   3. in the package phase, before the commit: what emerge really merged is the locked set.
  */
-import type { FarmContext } from '../types.ts';
+import { STAGE_FIRST, type FarmContext } from '../types.ts';
 import { BinfarmError } from '../errors.ts';
 import { EMERGE_DATA, type EmergeRecord } from '../emerge/record.ts';
 import type { RunPlan } from '../plan/types.ts';
@@ -22,7 +22,7 @@ import { checkPretend } from './pretend-check.ts';
 
 /** run.data: the lock of a `--locked` run (the taps below do nothing without it). */
 export const LOCK_DATA = 'binfarm:lockfile';
-const TAP = { name: 'binfarm:lock', stage: -100 };
+const TAP = { name: 'binfarm:lock', stage: STAGE_FIRST };
 const tapped = new WeakSet<FarmContext>();
 
 const ACCEPT = 'run without --locked, check the result, then `binfarm lock` and commit binfarm.lock';

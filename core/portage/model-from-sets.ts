@@ -20,7 +20,7 @@ import { DBG_ENV_FILES } from './build-settings.ts';
 import { ATOM_SPEC_KEYS } from '../config/schema/subject.ts';
 
 const PATCH_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9+_.-]*\.(patch|diff)$/;
-const SPEC_KEYS = new Set(ATOM_SPEC_KEYS);
+const SPEC_KEYS = new Set<string>(ATOM_SPEC_KEYS);
 
 /** Where an entry came from, for error messages raised after the model is complete. */
 export type EntryOrigins = Map<PackageEntry, string>;

@@ -109,7 +109,7 @@ export async function keyInfo(home: GpgHome, spec: string, opts: { secret?: bool
   if (!keys.length) {
     throw new BinfarmError('E_SIGNATURE', `the ${kind} key "${spec}" is not in ${where(home)}`, {
       hint: opts.secret
-        ? `Create or import the signing key there (docs/security.md#key-setup), e.g. \`gpg${home.gpgHome ? ` --homedir ${home.gpgHome}` : ''} --import key.asc\`, or fix binhost.signing.key / gpgHome.`
+        ? `Create or import the signing key there (docs/security.md#key-setup-step-by-step), e.g. \`gpg${home.gpgHome ? ` --homedir ${home.gpgHome}` : ''} --import key.asc\`, or fix binhost.signing.key / gpgHome.`
         : `Import the public key there (\`gpg${home.gpgHome ? ` --homedir ${home.gpgHome}` : ''} --import key.asc\`).`,
       details: { key: spec, gpgHome: home.gpgHome, gpg: lastLine(r.stderr) },
     });

@@ -3,29 +3,14 @@
  * binary packages it builds); subjects form a DAG through `parent`. The base subject is built
  * from the stage3 and has no parent.
  */
+import type { z } from 'zod';
+import type { AtomSpecSchema } from '../config/schema/subject.ts';
 
-/** Settings for one atom inside a package set (the original YAML spec's shape, extended). */
-export interface AtomSpec {
-  /** USE flags for this atom, `-flag` to disable (package.use). */
-  use?: string[];
-  /** Keywords to accept (package.accept_keywords); `[]` or `['~amd64']`. */
-  accept_keywords?: string[];
-  /** Licences to accept (package.license). */
-  license?: string[];
-  /** Mask this atom (package.mask). */
-  mask?: boolean;
-  /** Unmask this atom (package.unmask). */
-  unmask?: boolean;
-  /** Files from /etc/portage/env to apply (package.env), e.g. `['no-tmpfs.conf']`. */
-  env?: string[];
-  /** User patches: file name → patch text, written to /etc/portage/patches/<cat>/<pn>[-ver]/. */
-  patches?: Record<string, string>;
-  /**
-   * Dependencies that need settings of their own. They get Portage entries but are not put
-   * into the set: Portage pulls them in as dependencies (the original spec's `deps`).
-   */
-  deps?: Record<string, AtomSpec>;
-}
+/**
+ * Settings for one atom inside a package set (the original YAML spec's shape, extended): the
+ * output of AtomSpecSchema (core/config/schema/subject.ts), where each setting is documented.
+ */
+export interface AtomSpec extends z.output<typeof AtomSpecSchema> {}
 
 /** set name → atom → settings. An atom may map to `{}` (or null in YAML) for "no settings". */
 export type PackageSets = Record<string, Record<string, AtomSpec>>;

@@ -10,7 +10,7 @@ import { ConfigSchema } from '../../core/config/schema/index.ts';
 import { createFarm } from '../../core/farm.ts';
 import { normalizePlugins } from '../../core/plugin.ts';
 import { runFarm } from '../../core/run/runner.ts';
-import type { FarmContext, Plugin } from '../../core/types.ts';
+import { STAGE_AFTER_BUILTIN, STAGE_BEFORE_BUILTIN, STAGE_BUILTIN, STAGE_FIRST, STAGE_LAST, type FarmContext, type Plugin } from '../../core/types.ts';
 import { offlineCollaborators, planOf, testFarm } from '../run/_farm.ts';
 
 test('a user plugin named with the reserved "binfarm:" prefix is refused, naming it', (t) => {
@@ -22,6 +22,15 @@ test('a user plugin named with the reserved "binfarm:" prefix is refused, naming
   // the same through a config's plugins
   const viaConfig = t.throws(() => createFarm({ options: ConfigSchema.parse({ plugins: [squatter] }), rootDir: '/nonexistent', builtins: false }));
   t.regex(viaConfig!.message, /"binfarm:emerge" uses the prefix "binfarm:"/);
+});
+
+test('the named stages order the taps of one hook, whatever the order they were registered in', (t) => {
+  const farm = createFarm({ options: ConfigSchema.parse({}), rootDir: '/nonexistent', builtins: false });
+  const ran: string[] = [];
+  const stages = { last: STAGE_LAST, builtin: STAGE_BUILTIN, first: STAGE_FIRST, after: STAGE_AFTER_BUILTIN, before: STAGE_BEFORE_BUILTIN };
+  for (const [name, stage] of Object.entries(stages)) farm.hooks.afterPlugins.tap({ name, stage }, () => void ran.push(name));
+  farm.hooks.afterPlugins.call(farm);
+  t.deepEqual(ran, ['first', 'before', 'builtin', 'after', 'last']);
 });
 
 test("a user tap named like a built-in is still the user's: its value claims the phase and later taps do not run", async (t) => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { hep } from '@binfarm/plugin-hep';
 import { exampleGroup } from '@binfarm/plugin-example-group';
 import type { Farm } from '../../core/farm.ts';
+import { STAGE_FIRST } from '../../core/types.ts';
 import type { RunContext, SubjectBuild } from '../../core/run/context.ts';
 import { createLogger } from '../../core/log/logger.ts';
 import { farmWith, innerError, linesUnder, rendered } from './_farm.ts';
@@ -148,7 +149,7 @@ test('no manifest when the run does not publish, or when another tap claims the 
 
   const claimed = farmWith({
     plugins: [
-      { name: 'claimer', apply: (f: Farm) => f.hooks.publish.tapPromise({ name: 'claimer', stage: -100 }, async () => 'published elsewhere') },
+      { name: 'claimer', apply: (f: Farm) => f.hooks.publish.tapPromise({ name: 'claimer', stage: STAGE_FIRST }, async () => 'published elsewhere') },
       hep(),
       exampleGroup({ manifestDir: 'm' }),
     ],

@@ -2,11 +2,12 @@ import { z } from 'zod';
 import { SubjectResourcesSchema } from './executor.ts';
 
 /**
- * One atom's settings; `null` (YAML `~`) and `{}` both mean "no settings". The one check of an
- * atom's settings: typed against AtomSpec (core/subject/types.ts), so the two cannot drift;
- * ATOM_SPEC_KEYS is derived from it and the hep plugin reuses it.
+ * One atom's settings: the one definition. AtomSpec (core/subject/types.ts) is this schema's
+ * output type, ATOM_SPEC_KEYS its keys, and the hep plugin checks its `extraAtoms` with it, so
+ * a setting added here is known everywhere (test/config/atom-spec.test.ts). `null` (YAML `~`)
+ * and `{}` both mean "no settings".
  */
-const atomSpecShape = {
+export const AtomSpecSchema = z.strictObject({
   /** USE flags for this atom, `-flag` to disable (package.use). */
   use: z.array(z.string()).optional(),
   /** Keywords to accept (package.accept_keywords); `[]` or `['~amd64']`. */
@@ -23,14 +24,17 @@ const atomSpecShape = {
   patches: z.record(z.string(), z.string()).optional(),
   /**
    * Dependencies that need settings of their own. They get Portage entries but are not put
-   * into the set: Portage pulls them in as dependencies (the original spec's `deps`).
+   * into the set: Portage pulls them in as dependencies (the original spec's `deps`). A getter
+   * is zod's way for a schema to refer to itself; its return type is written out because a
+   * recursive preprocess is otherwise inferred as `unknown`.
    */
-  deps: z.record(z.string(), z.preprocess((v) => v ?? {}, z.lazy(() => AtomSpecSchema))).optional(),
-};
-export const AtomSpecSchema: z.ZodType<import('../../subject/types.ts').AtomSpec> = z.strictObject(atomSpecShape);
+  get deps(): z.ZodOptional<z.ZodRecord<z.ZodString, z.ZodPipe<z.core.$ZodTransform<unknown, unknown>, typeof AtomSpecSchema>>> {
+    return z.record(z.string(), z.preprocess((v) => v ?? {}, AtomSpecSchema)).optional();
+  },
+});
 
-/** The settings an atom may have (the keys of AtomSpecSchema). */
-export const ATOM_SPEC_KEYS: readonly string[] = Object.keys(atomSpecShape);
+/** The settings an atom may have: the keys of AtomSpecSchema, in its order. */
+export const ATOM_SPEC_KEYS = Object.keys(AtomSpecSchema.shape) as ReadonlyArray<keyof typeof AtomSpecSchema.shape>;
 
 export const PackageSetsSchema = z.record(
   z.string(),

@@ -1,7 +1,9 @@
+import { ATOM_SPEC_KEYS } from '../../config/schema/subject.ts';
 import type { AtomSpec, PackageSets } from '../../subject/types.ts';
 
 const WIDTH = 110;
-const ORDER: Array<keyof AtomSpec> = ['use', 'accept_keywords', 'license', 'mask', 'unmask', 'env', 'patches', 'deps'];
+/** Settings in the schema's order (use, accept_keywords, ..., deps last). */
+const ORDER = ATOM_SPEC_KEYS;
 
 function q(s: string): string {
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AtomSpecSchema, BinfarmError, parseAtom, type AtomSpec } from 'binfarm';
+import { ATOM_SPEC_KEYS, AtomSpecSchema, BinfarmError, parseAtom, type AtomSpec } from 'binfarm';
 import { LAYER_NAMES, VARIANTS, type LayerName, type Variant } from './layer-names.ts';
 
 const isLayer = (name: string): name is LayerName => (LAYER_NAMES as readonly string[]).includes(name);
@@ -87,7 +87,7 @@ function issueMessage(i: z.core.$ZodIssue): string {
   if (i.code === 'unrecognized_keys') {
     const keys = i.keys.map((k) => JSON.stringify(k)).join(', ');
     if (i.path.length === 0) return `unknown option${i.keys.length > 1 ? 's' : ''} ${keys}; known options: ${Object.keys(HepOptionsSchema.shape).join(', ')}`;
-    return `unknown setting${i.keys.length > 1 ? 's' : ''} ${keys}; an atom takes use, accept_keywords, license, mask, unmask, env, patches`;
+    return `unknown setting${i.keys.length > 1 ? 's' : ''} ${keys}; an atom takes ${ATOM_SPEC_KEYS.join(', ')}`;
   }
   return i.message;
 }
