@@ -1,7 +1,7 @@
 /**
  * What the swarm executor needs before any subject builds, each refusal with its fix: a registry
- * (images move between nodes through it), an engine that is a swarm manager, API 1.41 (replicated
- * jobs), and an engine on this machine (the subject image is still committed from a build
+ * (images move between nodes through it), an engine that is a swarm manager, API 1.41 (Docker 20.10,
+ * what binfarm is tested with), and an engine on this machine (the subject image is still committed from a build
  * container that binds the partition; docs/scale-out.md#what-runs-where).
  */
 import type { RunContext } from '../../types.ts';
@@ -23,7 +23,7 @@ export async function swarmUnavailable(run: RunContext): Promise<string | undefi
     return `the engine at ${engine.host} is not on this machine; binfarm must run on a swarm manager (the subject image is made here from the binpkgs the jobs upload)`;
   }
   const { apiVersion } = await engine.ping();
-  if (compareApi(apiVersion, '1.41') < 0) return `the engine speaks API ${apiVersion}; swarm jobs need 1.41 (Docker 20.10) or newer`;
+  if (compareApi(apiVersion, '1.41') < 0) return `the engine speaks API ${apiVersion}; the swarm executor needs 1.41 (Docker 20.10) or newer`;
   const manager = await managerInfo(run);
   if (!manager) {
     return `the engine at ${engine.host} is not a swarm manager; run binfarm on a manager node (\`docker swarm init\` makes one; docs/scale-out.md#setting-up)`;

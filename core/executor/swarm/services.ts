@@ -1,7 +1,7 @@
 /**
- * Swarm jobs over the Engine API (1.41): replicated and global jobs, their tasks, logs, secrets
- * and the cluster's nodes, through dockerode. Facts this code relies on (docs/scale-out.md#facts):
- * `ContainerSpec.Command` becomes the container's entrypoint; a job's task ends `complete`,
+ * Swarm jobs over the Engine API: one-shot services (one task, or one per node), their tasks,
+ * logs, secrets and the cluster's nodes, through dockerode. Facts this code relies on (docs/scale-out.md#facts):
+ * `ContainerSpec.Command` becomes the container's entrypoint; a task ends `complete`,
  * `failed` (with `Status.Err` and the exit code), or `rejected` (e.g. "No such image"); task
  * containers on other nodes cannot be reached, so outputs must leave a job by themselves.
  */
@@ -89,7 +89,12 @@ export async function createJob(docker: Docker, spec: JobSpec): Promise<string> 
       Placement: { Constraints: spec.constraints ?? [] },
       ...(spec.network ? { Networks: [{ Target: spec.network }] } : {}),
     },
-    Mode: spec.global ? { GlobalJob: {} } : { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
+    // Services that run once (restart policy none), not swarm "jobs" (ReplicatedJob/GlobalJob, API
+    // 1.41): on Docker 20.10 a removed job's task containers stay on worker nodes, a running one
+    // keeps running; a removed service's tasks are stopped and their containers removed (measured
+    // on the test cluster, docs/scale-out.md#faults). Nothing else differs for binfarm: a task that
+    // ended is never restarted either way.
+    Mode: spec.global ? { Global: {} } : { Replicated: { Replicas: 1 } },
   };
   // Two arguments: with one, dockerode would send the whole body as the registry credentials.
   const create = docker.createService.bind(docker) as unknown as (auth: unknown, opts: unknown) => Promise<{ id?: string; ID?: string }>;
