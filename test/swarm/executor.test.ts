@@ -148,6 +148,30 @@ test.serial('Ctrl-C mid-job removes the service, its task containers on every no
   t.deepEqual(binpkgs(farm.binhost), before);
 });
 
+test.serial('a killed run leaves its service behind; the next swarm run sweeps it', async (t) => {
+  const farm = swarmFarm(cluster, 'kill', stage3);
+  farm.write({ subjects: { stuck: { sets: { stuck: { 'app-misc/slowpoke': {} } } } } });
+  let killed = false;
+  const r = await farm.run([], {
+    onEvent: (e) => {
+      if (!killed && e.event === 'output' && e.subject === 'stuck' && /fixture: sleeping/.test(e.line ?? '')) {
+        killed = true;
+        process.kill(farm.lastPid()!, 'SIGKILL');
+      }
+    },
+  });
+  t.true(killed);
+  t.not(r.exitCode, 0);
+  t.true((await swarmServices()).some((n) => n.endsWith('-stuck')), 'the killed run could not remove its service');
+  farm.write({ subjects: { stuck: { sets: { stuck: { 'app-misc/gamma': {} } } } } });
+  const next = await farm.run();
+  t.is(next.exitCode, 0, failure(next));
+  t.true(next.events.some((e) => e.event === 'log' && /removed \d+ leftover\(s\) of earlier interrupted run/.test(String(e.message))));
+  t.deepEqual(await swarmServices(), []);
+  const secrets = (await cluster.nodes.A.docker.listSecrets({ filters: { label: ['binfarm.owned=1'] } } as never)) as unknown as unknown[];
+  t.deepEqual(secrets, []);
+});
+
 test.serial('a node lost mid-job fails its subject cleanly and the next run builds it again', async (t) => {
   const farm = swarmFarm(cluster, 'lost', stage3);
   const subjects = (placement: string[]) => ({ far: { sets: { far: { 'app-misc/slowpoke': {} } }, placement } });
