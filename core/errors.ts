@@ -36,6 +36,8 @@ export type ErrorCode =
   | 'E_LOCK_DRIFT'
   | 'E_ASSEMBLE'
   | 'E_BINPKG_CORRUPT'
+  /** A swarm job's uploaded binpkgs failed verification (core/executor/swarm/incoming.ts); nothing entered the partition. */
+  | 'E_JOB_UPLOAD'
   | 'E_SMOKE'
   | 'E_SBOM'
   | 'E_PROVENANCE'

@@ -128,16 +128,21 @@ async function handle(opts: ServeOptions, realRoot: string, req: IncomingMessage
   return 200;
 }
 
-export async function createBinhostServer(opts: ServeOptions): Promise<Server> {
+/** The request handler of createBinhostServer, for a server that serves the binhost beside other routes. */
+export async function createBinhostHandler(opts: ServeOptions): Promise<(req: IncomingMessage, res: ServerResponse) => void> {
   const realRoot = await realpath(opts.root);
-  return createServer((req, res) => {
+  return (req, res) => {
     handle(opts, realRoot, req, res)
       .then((status) => opts.log?.(`${req.method} ${req.url} ${status}`))
       .catch((e: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'Content-Length': '0' }).end();
         opts.log?.(`${req.method} ${req.url} 500 ${(e as Error).message}`);
       });
-  });
+  };
+}
+
+export async function createBinhostServer(opts: ServeOptions): Promise<Server> {
+  return createServer(await createBinhostHandler(opts));
 }
 
 /** Starts serving; resolves with the base URL once listening. */
