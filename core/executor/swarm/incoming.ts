@@ -145,7 +145,11 @@ async function checkUploads(opts: AcceptOptions): Promise<{ problems: UploadProb
       // Not uploaded: only acceptable when the job fetched it from the binhost (getbinpkg), i.e. the partition has these bytes.
       const there = await checkEntryFile(partitionDir, entry, undefined, 'full');
       if (there.ok) result.fetched.push(p);
-      else bad(p, `listed in the job's index but not uploaded, and the partition ${there.kind === 'missing' ? 'does not have it' : `has other bytes (${there.what})`}`);
+      else
+        bad(
+          p,
+          `listed in the job's index but not uploaded, and the partition ${there.kind === 'missing' ? 'does not have it' : `has other bytes (${there.what})`}`,
+        );
       continue;
     }
     const verdict = await checkEntryFile(incomingDir, entry, undefined, 'full');
@@ -172,7 +176,8 @@ function entryNameMismatch(entry: IndexBlock, path: string): string | undefined 
   const base = segs.at(-1)!.replace(/\.gpkg\.tar$/, '');
   const cpv = `${segs[0]}/${segs.length === 3 ? base.replace(/-[0-9]+$/, '') : base}`;
   if (entry.CPV !== cpv) return `its index entry says CPV ${entry.CPV ?? '(none)'}, the file name says ${cpv}`;
-  if (segs.length === 3 && entry.BUILD_ID !== /-([0-9]+)$/.exec(base)?.[1]) return `its index entry says BUILD_ID ${entry.BUILD_ID || '(none)'}, the file name says ${/-([0-9]+)$/.exec(base)?.[1]}`;
+  if (segs.length === 3 && entry.BUILD_ID !== /-([0-9]+)$/.exec(base)?.[1])
+    return `its index entry says BUILD_ID ${entry.BUILD_ID || '(none)'}, the file name says ${/-([0-9]+)$/.exec(base)?.[1]}`;
   return undefined;
 }
 
@@ -197,12 +202,16 @@ export async function acceptJobUploads(opts: AcceptOptions): Promise<AcceptResul
     const onlyConflicts = problems.every((p) => p.kind === 'conflict');
     const shown = problems.slice(0, 10).map((p) => `  ${p.file}: ${p.problem}`);
     if (problems.length > 10) shown.push(`  … and ${problems.length - 10} more`);
-    throw new BinfarmError(onlyConflicts ? 'E_BINHOST' : 'E_JOB_UPLOAD', `the job's uploads were refused; nothing entered ${partitionDir}:\n${shown.join('\n')}`, {
-      hint: onlyConflicts
-        ? 'Another build wrote the same binpkg path with other bytes (two builds allocated the same BUILD_ID). Run `binfarm run` again: the next build allocates a new BUILD_ID.'
-        : `The uploads are kept in ${kept} (rejected.json lists the problems). Run \`binfarm run\` again to rebuild; if it happens again, check the build node's disk and network.`,
-      details: { incomingDir: kept, partitionDir, problems },
-    });
+    throw new BinfarmError(
+      onlyConflicts ? 'E_BINHOST' : 'E_JOB_UPLOAD',
+      `the job's uploads were refused; nothing entered ${partitionDir}:\n${shown.join('\n')}`,
+      {
+        hint: onlyConflicts
+          ? 'Another build wrote the same binpkg path with other bytes (two builds allocated the same BUILD_ID). Run `binfarm run` again: the next build allocates a new BUILD_ID.'
+          : `The uploads are kept in ${kept} (rejected.json lists the problems). Run \`binfarm run\` again to rebuild; if it happens again, check the build node's disk and network.`,
+        details: { incomingDir: kept, partitionDir, problems },
+      },
+    );
   }
   for (const p of result.moved) {
     try {
