@@ -5,13 +5,16 @@
  * in a swarm it is a secret. What the job uploads then goes through acceptJobUploads.
  */
 import test, { type ExecutionContext } from 'ava';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { acceptJobUploads, collectJobLogs } from '../../core/executor/swarm/incoming.ts';
 import { jobBinreposConf, makeJobContext } from '../../core/executor/swarm/job-context.ts';
 import { startJobEndpoint } from '../../core/executor/swarm/job-endpoint.ts';
 import { JOB_EXIT_TRANSPORT, jobCommand, jobEnv } from '../../core/executor/swarm/job-script.ts';
-import { emergeFixtureImage } from '../fixtures/emerge/image.ts';
+import { emergeFixtureEntries, emergeFixtureImage } from '../fixtures/emerge/image.ts';
+import { stage3FixtureImage, type FixtureEntry } from '../fixtures/images.ts';
 import { testEngine } from '../engine/helpers.ts';
 import { filesBelow, tempDir } from './helpers.ts';
 
@@ -19,7 +22,7 @@ const TOKEN_PATH = '/run/binfarm-test/job-token';
 const ALPHA = 'app-misc/alpha/alpha-1.0-1.gpkg.tar';
 const BETA = 'app-misc/beta/beta-1.0-1.gpkg.tar';
 
-async function runJob(t: ExecutionContext, argv: string[], opts: { token?: string } = {}) {
+async function runJob(t: ExecutionContext, argv: string[], opts: { token?: string; image?: () => Promise<string> } = {}) {
   const root = await tempDir(t);
   const stateDir = join(root, 'state');
   const binhostRoot = join(root, 'binhost');
@@ -39,7 +42,7 @@ async function runJob(t: ExecutionContext, argv: string[], opts: { token?: strin
   const tokenFile = join(root, 'token');
   await writeFile(tokenFile, `${opts.token ?? token}\n`, { mode: 0o600 });
   const engine = await testEngine(t, { tag: 'jobwire' });
-  const image = await emergeFixtureImage();
+  const image = await (opts.image ?? emergeFixtureImage)();
   const run = await engine.run({
     image,
     cmd: jobCommand(),
@@ -51,11 +54,44 @@ async function runJob(t: ExecutionContext, argv: string[], opts: { token?: strin
   return { run, incomingDir, partitionDir, root, token };
 }
 
-test('a job that builds two packages uploads exactly their binpkgs and index; they enter the partition', async (t) => {
+/**
+ * FIXTURE: the stage3 fixture with this machine's GNU wget (a real stage3 has net-misc/wget, not
+ * BusyBox's) at /usr/local/bin, ahead of BusyBox's in PATH, with the shared libraries `ldd` names.
+ */
+function gnuWgetImage(): Promise<string> {
+  const libs = execFileSync('ldd', ['/usr/bin/wget'], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => /(?:=> )?(\/\S+) \(0x/.exec(l)?.[1])
+    .filter((p): p is string => !!p);
+  // /lib and /lib64 are links to usr/lib in the fixture, as in a merged-usr stage3.
+  const extra: FixtureEntry[] = [
+    { type: 'directory', name: 'usr/local' },
+    { type: 'directory', name: 'usr/local/bin' },
+    { type: 'directory', name: 'usr/lib/x86_64-linux-gnu' },
+    { type: 'file', name: 'usr/local/bin/wget', mode: 0o755, content: readFileSync('/usr/bin/wget') },
+    ...libs.map((p): FixtureEntry => ({ type: 'file', name: p.replace(/^\/(usr\/)?lib(64)?\//, 'usr/lib/'), mode: 0o755, content: readFileSync(p) })),
+  ];
+  return stage3FixtureImage({ extra: [...emergeFixtureEntries(), ...extra], repo: 'binfarm-fixture/stage3-emerge-gnuwget' });
+}
+
+for (const [flavour, image] of [
+  ['BusyBox', emergeFixtureImage],
+  ['GNU', gnuWgetImage],
+] as const) {
+  test(`${flavour} wget: a job that builds two packages uploads exactly their binpkgs and index; they enter the partition`, async (t) => {
+    await goodJob(t, flavour, image);
+  });
+}
+
+async function goodJob(t: ExecutionContext, flavour: 'BusyBox' | 'GNU', image: () => Promise<string>): Promise<void> {
   const argv = ['--oneshot', '--usepkg-exclude=app-misc/none  other/none', 'app-misc/alpha', 'app-misc/beta'];
-  const { run, incomingDir, partitionDir, token } = await runJob(t, argv);
+  const { run, incomingDir, partitionDir, token } = await runJob(t, argv, { image });
   t.is(run.exitCode, 0, run.stdout + run.stderr);
   const lines = run.stdout.split('\n');
+  t.true(
+    lines.some((l) => l.startsWith(`binfarm-job: transfers with ${flavour} wget`)),
+    run.stdout,
+  );
   // The argv file's lines reach emerge literally (the double space survives: no word splitting).
   t.deepEqual(
     lines.filter((l) => l.startsWith('binfarm-job: argv: ')),
@@ -79,7 +115,7 @@ test('a job that builds two packages uploads exactly their binpkgs and index; th
   t.deepEqual(result, { moved: [ALPHA, BETA], unchanged: [], fetched: [] });
   t.deepEqual(await filesBelow(partitionDir), [ALPHA, BETA]);
   t.deepEqual(await readFile(join(partitionDir, ALPHA)), uploaded);
-});
+}
 
 test('a failing package: the good binpkg and the failed package’s log are still uploaded, and the job exits non-zero', async (t) => {
   const { run, incomingDir, partitionDir, root } = await runJob(t, ['app-misc/alpha', 'app-misc/broken-thing']);

@@ -29,7 +29,13 @@ work=$(mktemp -d /tmp/binfarm-job.XXXXXX) || die 75 'cannot create a work direct
 trap 'rm -rf "$work"' EXIT
 
 # BusyBox wget (1.35) cuts a --post-file at its first NUL byte, so it uploads base64 text.
-if wget --version 2>/dev/null | grep -q '^GNU Wget'; then gnu_wget=yes; else gnu_wget=no; fi
+if wget --version 2>/dev/null | grep -q '^GNU Wget'; then
+  gnu_wget=yes
+  say 'transfers with GNU wget'
+else
+  gnu_wget=no
+  say 'transfers with BusyBox wget (uploads as base64 text)'
+fi
 
 say "job $BINFARM_JOB_ID: fetching $base/context.tar"
 if [ "$gnu_wget" = yes ]; then
