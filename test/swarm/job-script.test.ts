@@ -22,7 +22,7 @@ const TOKEN_PATH = '/run/binfarm-test/job-token';
 const ALPHA = 'app-misc/alpha/alpha-1.0-1.gpkg.tar';
 const BETA = 'app-misc/beta/beta-1.0-1.gpkg.tar';
 
-async function runJob(t: ExecutionContext, argv: string[], opts: { token?: string; image?: () => Promise<string> } = {}) {
+async function runJob(t: ExecutionContext, argv: string[], opts: { token?: string; image?: () => Promise<string>; shell?: string } = {}) {
   const root = await tempDir(t);
   const stateDir = join(root, 'state');
   const binhostRoot = join(root, 'binhost');
@@ -45,7 +45,7 @@ async function runJob(t: ExecutionContext, argv: string[], opts: { token?: strin
   const image = await (opts.image ?? emergeFixtureImage)();
   const run = await engine.run({
     image,
-    cmd: jobCommand(),
+    cmd: opts.shell ? [opts.shell, ...jobCommand().slice(1)] : jobCommand(),
     env: { ...jobEnv({ url: endpoint.url, jobId }), BINFARM_JOB_TOKEN_FILE: TOKEN_PATH },
     mounts: [{ type: 'bind', source: tokenFile, target: TOKEN_PATH, readOnly: true }],
     network: 'host',
@@ -55,37 +55,38 @@ async function runJob(t: ExecutionContext, argv: string[], opts: { token?: strin
 }
 
 /**
- * FIXTURE: the stage3 fixture with this machine's GNU wget (a real stage3 has net-misc/wget, not
- * BusyBox's) at /usr/local/bin, ahead of BusyBox's in PATH, with the shared libraries `ldd` names.
+ * FIXTURE: the stage3 fixture with this machine's GNU wget and dash (a real stage3 has net-misc/wget
+ * and bash as /bin/sh, not BusyBox's) in /usr/local/bin, with the shared libraries `ldd` names. The
+ * job runs under dash: BusyBox's sh would run its own wget applet whatever PATH says.
  */
 function gnuWgetImage(): Promise<string> {
-  const libs = execFileSync('ldd', ['/usr/bin/wget'], { encoding: 'utf8' })
-    .split('\n')
+  const libs = ['/usr/bin/wget', '/usr/bin/dash']
+    .flatMap((bin) => execFileSync('ldd', [bin], { encoding: 'utf8' }).split('\n'))
     .map((l) => /(?:=> )?(\/\S+) \(0x/.exec(l)?.[1])
-    .filter((p): p is string => !!p);
+    .filter((p, i, all): p is string => !!p && all.indexOf(p) === i);
   // /lib and /lib64 are links to usr/lib in the fixture, as in a merged-usr stage3.
   const extra: FixtureEntry[] = [
     { type: 'directory', name: 'usr/local' },
     { type: 'directory', name: 'usr/local/bin' },
     { type: 'directory', name: 'usr/lib/x86_64-linux-gnu' },
     { type: 'file', name: 'usr/local/bin/wget', mode: 0o755, content: readFileSync('/usr/bin/wget') },
+    { type: 'file', name: 'usr/local/bin/dash', mode: 0o755, content: readFileSync('/usr/bin/dash') },
     ...libs.map((p): FixtureEntry => ({ type: 'file', name: p.replace(/^\/(usr\/)?lib(64)?\//, 'usr/lib/'), mode: 0o755, content: readFileSync(p) })),
   ];
   return stage3FixtureImage({ extra: [...emergeFixtureEntries(), ...extra], repo: 'binfarm-fixture/stage3-emerge-gnuwget' });
 }
 
-for (const [flavour, image] of [
-  ['BusyBox', emergeFixtureImage],
-  ['GNU', gnuWgetImage],
-] as const) {
-  test(`${flavour} wget: a job that builds two packages uploads exactly their binpkgs and index; they enter the partition`, async (t) => {
-    await goodJob(t, flavour, image);
-  });
-}
+test('BusyBox sh and wget: a job that builds two packages uploads exactly their binpkgs and index; they enter the partition', async (t) => {
+  await goodJob(t, 'BusyBox', { image: emergeFixtureImage });
+});
 
-async function goodJob(t: ExecutionContext, flavour: 'BusyBox' | 'GNU', image: () => Promise<string>): Promise<void> {
+test('dash and GNU wget: a job that builds two packages uploads exactly their binpkgs and index; they enter the partition', async (t) => {
+  await goodJob(t, 'GNU', { image: gnuWgetImage, shell: '/usr/local/bin/dash' });
+});
+
+async function goodJob(t: ExecutionContext, flavour: 'BusyBox' | 'GNU', opts: { image: () => Promise<string>; shell?: string }): Promise<void> {
   const argv = ['--oneshot', '--usepkg-exclude=app-misc/none  other/none', 'app-misc/alpha', 'app-misc/beta'];
-  const { run, incomingDir, partitionDir, token } = await runJob(t, argv, { image });
+  const { run, incomingDir, partitionDir, token } = await runJob(t, argv, opts);
   t.is(run.exitCode, 0, run.stdout + run.stderr);
   const lines = run.stdout.split('\n');
   t.true(
