@@ -5,7 +5,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export async function tempDir(t: ExecutionContext, prefix = 'binfarm-swarm-'): Promise<string> {
+export async function tempDir(t: ExecutionContext, prefix = 'binfarm-jobwire-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   return dir;
