@@ -5,7 +5,8 @@
 #   BINFARM_JOB_TOKEN_FILE  the job's bearer token (default /run/secrets/binfarm-job-token, a swarm secret)
 #   BINFARM_PKGDIR          PKGDIR to upload from (default: portageq envvar PKGDIR, else /var/cache/binpkgs)
 # Downloads <url>/jobs/<id>/context.tar and unpacks it over /, runs `emerge` with the arguments
-# of /binfarm-job/argv (one per line, taken literally: no eval, no word splitting), then, whether
+# of /binfarm-job/argv (one per line, taken literally: no eval, no word splitting; first those of
+# /binfarm-job/argv.first when the context has it, the base's world update), then, whether
 # emerge failed or not, uploads the build logs of failed packages (logs/<name>), every binpkg of
 # PKGDIR (<path below PKGDIR>) and last the Packages index, which is only sent when every binpkg
 # arrived. Exits with emerge's status; 75 when emerge succeeded but an upload failed or the
@@ -29,7 +30,13 @@ work=$(mktemp -d /tmp/binfarm-job.XXXXXX) || die 75 'cannot create a work direct
 trap 'rm -rf "$work"' EXIT
 
 # BusyBox wget (1.35) cuts a --post-file at its first NUL byte, so it uploads base64 text.
-if wget --version 2>/dev/null | grep -q '^GNU Wget'; then gnu_wget=yes; else gnu_wget=no; fi
+if wget --version 2>/dev/null | grep -q '^GNU Wget'; then
+  gnu_wget=yes
+  say 'transfers with GNU wget'
+else
+  gnu_wget=no
+  say 'transfers with BusyBox wget (uploads as base64 text)'
+fi
 
 say "job $BINFARM_JOB_ID: fetching $base/context.tar"
 if [ "$gnu_wget" = yes ]; then
