@@ -6,7 +6,8 @@
  */
 import test from 'ava';
 import type Docker from 'dockerode';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stage3FixtureImage } from '../fixtures/images.ts';
@@ -19,7 +20,8 @@ const root = process.getuid?.() === 0;
 async function pushByDigest(cluster: SwarmCluster, ref: string, repo: string): Promise<string> {
   const a = cluster.nodes.A.docker;
   await a.getImage(ref).tag({ repo: `${cluster.registry}/${repo}`, tag: 'test' });
-  const stream = await a.getImage(`${cluster.registry}/${repo}:test`).push({});
+  // The engine wants an X-Registry-Auth header even for a registry without auth: an empty one.
+  const stream = await a.getImage(`${cluster.registry}/${repo}:test`).push({ authconfig: {} });
   const events = await new Promise<any[]>((resolve, reject) => a.modem.followProgress(stream, (err: Error | null, res: any[]) => (err ? reject(err) : resolve(res))));
   const failed = events.find((e) => e.error);
   if (failed) throw new Error(`push failed: ${failed.error}`);
@@ -47,6 +49,14 @@ function jobSpec(name: string, image: string, script: string, cpus: number, cons
   };
 }
 
+async function waitFor(check: () => Promise<boolean>, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not true within ${ms} ms: ${check.toString()}`);
+    await sleep(250);
+  }
+}
+
 async function tasksOf(docker: Docker, serviceId: string): Promise<any[]> {
   return docker.listTasks({ filters: { service: [serviceId] } });
 }
@@ -61,6 +71,25 @@ async function waitTask(docker: Docker, serviceId: string, states: string[], ms:
     await sleep(250);
   }
   throw new Error(`task of ${serviceId} not in ${states.join('/')} within ${ms} ms; last: ${JSON.stringify(last?.Status)}`);
+}
+
+/** Splits the engine's multiplexed log stream (8-byte frame headers) into text. */
+function demux(buf: Buffer): string {
+  let out = '';
+  for (let i = 0; i + 8 <= buf.length; ) {
+    const len = buf.readUInt32BE(i + 4);
+    out += buf.subarray(i + 8, i + 8 + len).toString();
+    i += 8 + len;
+  }
+  return out;
+}
+
+/** When a job printed `start` and `end`, from its service logs with timestamps. */
+async function logSpan(docker: Docker, serviceId: string): Promise<{ start: number; end: number }> {
+  const raw = (await docker.getService(serviceId).logs({ stdout: true, stderr: true, timestamps: true })) as unknown as Buffer;
+  const lines = demux(raw).split('\n');
+  const at = (word: string) => Date.parse(lines.find((l) => l.trimEnd().endsWith(` ${word}`))?.split(' ')[0] ?? '');
+  return { start: at('start'), end: at('end') };
 }
 
 function assertNothingLeft(t: import('ava').ExecutionContext, cluster: SwarmCluster): void {
@@ -101,7 +130,7 @@ rootTest('two replicated jobs reserving a whole node each run at once on the two
   const url = `http://${A.addr}:8080/hello.txt`;
 
   const cpus = Number((await A.docker.info()).NCPU);
-  const script = `sleep 3; wget -q -O - ${url} | grep -qx ${token}`;
+  const script = `echo start; sleep 3; wget -q -O - ${url} | grep -qx ${token}; rc=$?; echo end; exit $rc`;
   const [s1, s2] = await Promise.all([
     A.docker.createService(jobSpec('job-1', remote, script, cpus)),
     A.docker.createService(jobSpec('job-2', remote, script, cpus)),
@@ -112,9 +141,11 @@ rootTest('two replicated jobs reserving a whole node each run at once on the two
     t.is(task.Status.ContainerStatus?.ExitCode, 0);
   }
   t.deepEqual(done.map((task) => task.NodeID).sort(), [A.nodeId, B.nodeId].sort(), 'one job on each node');
-  // Both ran at once: each one's sleep 3 overlaps the other's.
-  const spans = done.map((task) => [Date.parse(task.Status.ContainerStatus?.StartedAt ?? task.CreatedAt), Date.parse(task.Status.Timestamp)]);
-  t.log(`cluster up in ${upMs} ms; task spans (ms after the first start): ${JSON.stringify(spans.map(([s, e]) => [s! - spans[0]![0]!, e! - spans[0]![0]!]))}`);
+  // Both ran at once: each job's start line comes before the other's end line (log timestamps, read through the manager).
+  const spans = await Promise.all([s1.id, s2.id].map((id) => logSpan(A.docker, id)));
+  t.true(spans[0]!.start < spans[1]!.end && spans[1]!.start < spans[0]!.end, `the jobs overlap: ${JSON.stringify(spans)}`);
+  t.log(`cluster up in ${upMs} ms; job spans ${JSON.stringify(spans.map((s) => [s.start - spans[0]!.start, s.end - spans[0]!.start]))} ms`);
+  t.log(`a completed task: ${JSON.stringify({ NodeID: done[0].NodeID, DesiredState: done[0].DesiredState, Status: done[0].Status })}`);
 
   const pulled = await B.docker.getImage(remote).inspect();
   t.true(pulled.RepoDigests.includes(remote), `B pulled ${remote}: ${JSON.stringify(pulled.RepoDigests)}`);
@@ -127,5 +158,67 @@ rootTest('two replicated jobs reserving a whole node each run at once on the two
   const stopStart = Date.now();
   await cluster.stop();
   t.log(`cluster down in ${Date.now() - stopStart} ms`);
+  t.deepEqual(machineTraces(cluster), [], 'the machine shows nothing of the cluster');
+  assertNothingLeft(t, cluster);
+});
+
+/** What the machine itself says is left of the cluster, checked without the helper's own leftovers(). */
+function machineTraces(cluster: SwarmCluster): string[] {
+  const out: string[] = [];
+  const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  if (netns.includes(cluster.tag)) out.push(`ip netns list: ${netns.trim()}`);
+  for (const node of Object.values(cluster.nodes)) if (existsSync(`/proc/${node.pid}`)) out.push(`dockerd ${node.name} (pid ${node.pid}) is alive`);
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(cluster.tag));
+  out.push(...mounts.map((m) => `mount: ${m}`));
+  for (const hierarchy of readdirSync('/sys/fs/cgroup')) {
+    for (const parent of [cluster.nodes.A.cgroupParent, cluster.nodes.B.cgroupParent]) {
+      if (existsSync(join('/sys/fs/cgroup', hierarchy, parent))) out.push(`cgroup ${hierarchy}/${parent}`);
+    }
+  }
+  if (existsSync(cluster.dir)) out.push(`dir ${cluster.dir}`);
+  return out;
+}
+
+rootTest('a node lost mid-job: the manager marks it down, the task is left running, the job can be removed, and teardown is complete', async (t) => {
+  // A 1 s heartbeat (swarm's default is 5 s) keeps the test short; the default timing is in the helper's doc comment.
+  const heartbeatMs = 1000;
+  const cluster = await startSwarmCluster({ heartbeatPeriodMs: heartbeatMs });
+  t.teardown(() => cluster.stop());
+  const { A, B } = cluster.nodes;
+  const image = await stage3FixtureImage();
+  await cluster.loadImage(image, ['A']);
+  const remote = await pushByDigest(cluster, image, 'binfarm-test/stage3');
+  const svc = await A.docker.createService(jobSpec('lost-job', remote, 'sleep 300', 1, [`node.id==${B.nodeId}`]));
+  const running = await waitTask(A.docker, svc.id, ['running'], 90_000);
+  t.is(running.NodeID, B.nodeId);
+
+  const lostAt = Date.now();
+  await cluster.stopNode('B');
+  const timeline: string[] = [];
+  let last = '';
+  let downAfter: number | undefined;
+  let task: any;
+  // Watch until the node has been down for 5 heartbeats (time enough for the manager to act on the task).
+  while (Date.now() - lostAt < 60_000 && (downAfter === undefined || Date.now() - lostAt < downAfter + 5 * heartbeatMs)) {
+    const node = await A.docker.getNode(B.nodeId).inspect();
+    task = (await tasksOf(A.docker, svc.id))[0];
+    const now = `node ${node.Status.State}${node.Status.Message ? ` (${node.Status.Message})` : ''}; task ${task?.Status?.State} (desired ${task?.DesiredState})`;
+    if (now !== last) timeline.push(`+${Date.now() - lostAt} ms: ${now}`);
+    last = now;
+    if (node.Status.State === 'down' && downAfter === undefined) downAfter = Date.now() - lostAt;
+    await sleep(200);
+  }
+  t.log(`after B was lost:\n${timeline.join('\n')}`);
+  t.truthy(downAfter, `the manager marked B down within 60 s:\n${timeline.join('\n')}`);
+  // Swarm does not fail a job's task on a down node: it stays `running`, desired `complete`, until the service is removed.
+  t.is(task.Status.State, 'running');
+  t.is(task.NodeID, B.nodeId);
+
+  await A.docker.getService(svc.id).remove();
+  // listTasks filtered by a removed service answers 404: list them all.
+  await waitFor(async () => !(await A.docker.listTasks()).some((x: any) => x.ServiceID === svc.id), 30_000);
+
+  await cluster.stop();
+  t.deepEqual(machineTraces(cluster), [], 'the machine shows nothing of the cluster');
   assertNothingLeft(t, cluster);
 });
