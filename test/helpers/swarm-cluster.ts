@@ -25,7 +25,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dockerForTests } from './docker.ts';
-import { clusterLeftovers, clusterProcesses, sweepCluster, type ClusterFootprint } from './swarm-cluster-sweep.ts';
+import { clusterLeftovers, killClusterProcesses, sweepCluster, type ClusterFootprint } from './swarm-cluster-sweep.ts';
 
 export type NodeName = 'A' | 'B';
 
@@ -252,7 +252,7 @@ export async function startSwarmCluster(opts: SwarmClusterOptions = {}): Promise
   const short = tag.slice('bfsw-'.length);
   // Unix socket paths are limited to 108 bytes; containerd's sockets live deep under the exec roots.
   const parent = tmpdir().length <= 40 ? tmpdir() : '/tmp';
-  const fp: ClusterFootprint = { tag, dir: mkdtempSync(join(parent, `${tag}.`)), netns: [`${tag}-a`, `${tag}-b`], cgroupParents: [`${tag}-a`, `${tag}-b`], pids: new Set(), markers: [tag] };
+  const fp: ClusterFootprint = { tag, dir: mkdtempSync(join(parent, `${tag}.`)), netns: [`${tag}-a`, `${tag}-b`], cgroupParents: [`${tag}-a`, `${tag}-b`], pids: new Set(), markers: [tag], shimSockets: new Set() };
   installExitHook();
   exitSweeps.set(tag, () => sweepCluster(fp));
   const daemons: Partial<Record<NodeName, Daemon>> = {};
@@ -344,12 +344,8 @@ function makeCluster(fp: ClusterFootprint, nodes: Record<NodeName, SwarmClusterN
       await new Promise<void>((r) => (d.child.exitCode !== null || d.child.signalCode !== null ? r() : d.child.once('exit', () => r())));
       const node = d.node;
       const markers = [node.netns, `${fp.dir}/${name.toLowerCase()}/`];
-      const single: ClusterFootprint = { ...fp, netns: [node.netns], cgroupParents: [node.cgroupParent], pids: new Set(), markers };
-      for (const p of clusterProcesses(single)) {
-        try {
-          process.kill(p.pid, 'SIGKILL');
-        } catch {}
-      }
+      // The node's part of the footprint; the sockets of its killed shims go on the cluster's list for the sweep.
+      killClusterProcesses({ ...fp, netns: [node.netns], cgroupParents: [node.cgroupParent], pids: new Set(), markers });
     },
     async stop() {
       if (stopped) return;

@@ -7,6 +7,7 @@
 import test from 'ava';
 import type Docker from 'dockerode';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -192,6 +193,11 @@ rootTest('a node lost mid-job: the manager marks it down, the task is left runni
   const running = await waitTask(A.docker, svc.id, ['running'], 90_000);
   t.is(running.NodeID, B.nodeId);
 
+  // containerd 1.6 names the shim's socket after sha256("<containerd address>/<namespace>/<container id>").
+  const shimKey = join(`${B.execRoot}/containerd/containerd.sock`, B.cgroupParent, running.Status.ContainerStatus.ContainerID);
+  const shimSocket = `/run/containerd/s/${createHash('sha256').update(shimKey).digest('hex')}`;
+  t.true(existsSync(shimSocket), `the job's shim socket ${shimSocket} exists`);
+
   const lostAt = Date.now();
   await cluster.stopNode('B');
   const timeline: string[] = [];
@@ -215,10 +221,16 @@ rootTest('a node lost mid-job: the manager marks it down, the task is left runni
   t.is(task.NodeID, B.nodeId);
 
   await A.docker.getService(svc.id).remove();
-  // listTasks filtered by a removed service answers 404: list them all.
-  await waitFor(async () => !(await A.docker.listTasks()).some((x: any) => x.ServiceID === svc.id), 30_000);
+  await t.throwsAsync(A.docker.getService(svc.id).inspect(), { message: /not found/ }, 'the service is gone');
+  // listTasks filtered by a removed service answers 404: list them all. The lost node cannot confirm the
+  // task's shutdown, so the manager keeps the task (desired `remove`) while the node is down.
+  await sleep(3 * heartbeatMs);
+  const orphan = (await A.docker.listTasks()).find((x: any) => x.ServiceID === svc.id);
+  t.log(`the task after service rm: ${JSON.stringify({ DesiredState: orphan?.DesiredState, Status: orphan?.Status })}`);
+  t.truthy(orphan, 'the task of the removed service stays listed while its node is down');
 
   await cluster.stop();
   t.deepEqual(machineTraces(cluster), [], 'the machine shows nothing of the cluster');
+  t.false(existsSync(shimSocket), 'the socket of the killed shim is removed');
   assertNothingLeft(t, cluster);
 });
