@@ -149,7 +149,12 @@ export function shimSocket(cmdline: string[]): string | undefined {
   const ns = arg('-namespace');
   const id = arg('-id');
   if (!address || !ns || !id) return undefined;
-  return join(SHIM_SOCKET_DIR, createHash('sha256').update(join(address, ns, id)).digest('hex'));
+  return join(
+    SHIM_SOCKET_DIR,
+    createHash('sha256')
+      .update(join(address, ns, id))
+      .digest('hex'),
+  );
 }
 
 function run(argv: string[]): void {

@@ -23,7 +23,9 @@ async function pushByDigest(cluster: SwarmCluster, ref: string, repo: string): P
   await a.getImage(ref).tag({ repo: `${cluster.registry}/${repo}`, tag: 'test' });
   // The engine wants an X-Registry-Auth header even for a registry without auth: an empty one.
   const stream = await a.getImage(`${cluster.registry}/${repo}:test`).push({ authconfig: {} });
-  const events = await new Promise<any[]>((resolve, reject) => a.modem.followProgress(stream, (err: Error | null, res: any[]) => (err ? reject(err) : resolve(res))));
+  const events = await new Promise<any[]>((resolve, reject) =>
+    a.modem.followProgress(stream, (err: Error | null, res: any[]) => (err ? reject(err) : resolve(res))),
+  );
   const failed = events.find((e) => e.error);
   if (failed) throw new Error(`push failed: ${failed.error}`);
   const digest = events.find((e) => e.aux?.Digest)?.aux.Digest as string | undefined;
@@ -50,14 +52,6 @@ function jobSpec(name: string, image: string, script: string, cpus: number, cons
   };
 }
 
-async function waitFor(check: () => Promise<boolean>, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not true within ${ms} ms: ${check.toString()}`);
-    await sleep(250);
-  }
-}
-
 async function tasksOf(docker: Docker, serviceId: string): Promise<any[]> {
   return docker.listTasks({ filters: { service: [serviceId] } });
 }
@@ -77,7 +71,7 @@ async function waitTask(docker: Docker, serviceId: string, states: string[], ms:
 /** Splits the engine's multiplexed log stream (8-byte frame headers) into text. */
 function demux(buf: Buffer): string {
   let out = '';
-  for (let i = 0; i + 8 <= buf.length; ) {
+  for (let i = 0; i + 8 <= buf.length;) {
     const len = buf.readUInt32BE(i + 4);
     out += buf.subarray(i + 8, i + 8 + len).toString();
     i += 8 + len;
@@ -169,7 +163,9 @@ function machineTraces(cluster: SwarmCluster): string[] {
   const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
   if (netns.includes(cluster.tag)) out.push(`ip netns list: ${netns.trim()}`);
   for (const node of Object.values(cluster.nodes)) if (existsSync(`/proc/${node.pid}`)) out.push(`dockerd ${node.name} (pid ${node.pid}) is alive`);
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(cluster.tag));
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter((l) => l.includes(cluster.tag));
   out.push(...mounts.map((m) => `mount: ${m}`));
   for (const hierarchy of readdirSync('/sys/fs/cgroup')) {
     for (const parent of [cluster.nodes.A.cgroupParent, cluster.nodes.B.cgroupParent]) {
