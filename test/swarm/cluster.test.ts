@@ -93,7 +93,7 @@ function assertNothingLeft(t: import('ava').ExecutionContext, cluster: SwarmClus
 
 const rootTest = root ? test.serial : test.serial.skip;
 
-rootTest('two replicated jobs reserving a whole node each run at once on the two nodes, from an image pulled by digest', async (t) => {
+rootTest('two replicated jobs reserving a whole node each run at once on the two nodes (a third waits), from an image pulled by digest', async (t) => {
   const started = Date.now();
   const cluster = await startSwarmCluster();
   t.teardown(() => cluster.stop());
@@ -125,17 +125,36 @@ rootTest('two replicated jobs reserving a whole node each run at once on the two
   const url = `http://${A.addr}:8080/hello.txt`;
 
   const cpus = Number((await A.docker.info()).NCPU);
-  const script = `echo start; sleep 3; wget -q -O - ${url} | grep -qx ${token}; rc=$?; echo end; exit $rc`;
+  // Each job waits for /go (written once both run, so they provably run at once), then fetches the token.
+  const go = `http://${A.addr}:8080/go`;
+  const script = `echo start; until wget -q -O /dev/null ${go}; do sleep 0.2; done; wget -q -O - ${url} | grep -qx ${token}; rc=$?; echo end; exit $rc`;
   const [s1, s2] = await Promise.all([
     A.docker.createService(jobSpec('job-1', remote, script, cpus)),
     A.docker.createService(jobSpec('job-2', remote, script, cpus)),
   ]);
-  const done = await Promise.all([s1.id, s2.id].map((id) => waitTask(A.docker, id, ['complete', 'failed', 'rejected'], 90_000)));
+  const running = await Promise.all([s1.id, s2.id].map((id) => waitTask(A.docker, id, ['running'], 120_000)));
+  t.deepEqual(running.map((task) => task.NodeID).sort(), [A.nodeId, B.nodeId].sort(), 'both jobs run at once, one on each node');
+  // A third job reserving a whole node has no node left while these two run.
+  const s3 = await A.docker.createService(jobSpec('job-3', remote, script, cpus));
+  const pending = await waitTask(A.docker, s3.id, ['pending'], 30_000);
+  await sleep(1000);
+  t.is((await tasksOf(A.docker, s3.id))[0].Status.State, 'pending', 'the third job waits for a free node');
+  t.log(`a job with no node free: ${JSON.stringify(pending.Status)}`);
+  writeFileSync(join(www, 'go'), 'go\n');
+
+  const done = await Promise.all([s1.id, s2.id, s3.id].map((id) => waitTask(A.docker, id, ['complete', 'failed', 'rejected'], 90_000)));
   for (const task of done) {
     t.is(task.Status.State, 'complete', `task ${task.ID}: ${JSON.stringify(task.Status)}`);
     t.is(task.Status.ContainerStatus?.ExitCode, 0);
   }
-  t.deepEqual(done.map((task) => task.NodeID).sort(), [A.nodeId, B.nodeId].sort(), 'one job on each node');
+  t.deepEqual(
+    done
+      .slice(0, 2)
+      .map((task) => task.NodeID)
+      .sort(),
+    [A.nodeId, B.nodeId].sort(),
+    'one job on each node',
+  );
   // Both ran at once: each job's start line comes before the other's end line (log timestamps, read through the manager).
   const spans = await Promise.all([s1.id, s2.id].map((id) => logSpan(A.docker, id)));
   t.true(spans[0]!.start < spans[1]!.end && spans[1]!.start < spans[0]!.end, `the jobs overlap: ${JSON.stringify(spans)}`);
