@@ -169,6 +169,18 @@ rootTest('two replicated jobs reserving a whole node each run at once on the two
   t.regex(log, new RegExp(`${A.addr.replace(/\./g, '\\.')}`), `a fetch from node A in httpd's log:\n${log}`);
   t.regex(log, new RegExp(`${B.addr.replace(/\./g, '\\.')}`), `a fetch from node B in httpd's log:\n${log}`);
 
+  // leftovers() sees a live cluster: its daemons, mounts, namespaces, cgroup directories and dir.
+  const live = leftovers(cluster);
+  for (const kind of ['process', 'mount', 'netns', 'cgroup', 'dir'])
+    t.true(
+      live.some((l) => l.startsWith(`${kind} `)),
+      `leftovers() lists a ${kind}`,
+    );
+  t.true(
+    live.some((l) => l.includes(`process ${A.pid} `)),
+    `dockerd A among ${live.filter((l) => l.startsWith('process')).join('; ')}`,
+  );
+
   const stopStart = Date.now();
   await cluster.stop();
   t.log(`cluster down in ${Date.now() - stopStart} ms`);
@@ -202,9 +214,12 @@ rootTest('a node lost mid-job: the manager marks it down, the task is left runni
   t.teardown(() => cluster.stop());
   const { A, B } = cluster.nodes;
   const image = await stage3FixtureImage();
-  await cluster.loadImage(image, ['A']);
+  await cluster.loadImage(image);
+  for (const node of [A, B]) t.truthy(await node.docker.getImage(image).inspect(), `node ${node.name} has ${image}`);
   const remote = await pushByDigest(cluster, image, 'binfarm-test/stage3');
-  const svc = await A.docker.createService(jobSpec('lost-job', remote, 'sleep 300', 1, [`node.id==${B.nodeId}`]));
+  // Placed through a node label the harness set.
+  await cluster.labelNode('B', { 'binfarm.test.role': 'doomed' });
+  const svc = await A.docker.createService(jobSpec('lost-job', remote, 'sleep 300', 1, ['node.labels.binfarm.test.role==doomed']));
   const running = await waitTask(A.docker, svc.id, ['running'], 90_000);
   t.is(running.NodeID, B.nodeId);
 
