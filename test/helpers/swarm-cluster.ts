@@ -42,11 +42,12 @@
 import Docker from 'dockerode';
 import { execa, type Options as ExecaOptions, type ResultPromise } from 'execa';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dockerForTests } from './docker.ts';
 import { clusterLeftovers, killClusterProcesses, sweepCluster, type ClusterFootprint } from './swarm-cluster-sweep.ts';
+import { forgetCluster, recordCluster, recordPath, sweepStaleClusters } from './swarm-cluster-stale.ts';
 import { ADDRS, makeNetwork, startDockerd, startRegistry, tail, waitDockerd, waitFor, withTimeout, type Daemon, type NodeName } from './swarm-cluster-start.ts';
 
 export type { NodeName } from './swarm-cluster-start.ts';
@@ -132,7 +133,12 @@ export async function startSwarmCluster(opts: SwarmClusterOptions = {}): Promise
     shimSockets: new Set(),
   };
   installExitHook();
-  exitSweeps.set(tag, () => sweepCluster(fp));
+  sweepStaleClusters();
+  recordCluster(fp);
+  exitSweeps.set(tag, () => {
+    sweepCluster(fp);
+    forgetCluster(tag);
+  });
   const daemons: Partial<Record<NodeName, Daemon>> = {};
   try {
     await makeNetwork(fp.netns[0]!, fp.netns[1]!, `bf${short}a`, `bf${short}b`);
@@ -169,6 +175,7 @@ export async function startSwarmCluster(opts: SwarmClusterOptions = {}): Promise
       .map((d) => `--- dockerd ${d.node.name} (${d.node.log}):\n${tail(d.node.log, 15)}`)
       .join('\n');
     sweepCluster(fp);
+    forgetCluster(tag);
     exitSweeps.delete(tag);
     const err = e as Error;
     if (!/log tail/.test(err.message) && logs) err.message += `\n${logs}`;
@@ -224,6 +231,7 @@ function makeCluster(fp: ClusterFootprint, nodes: Record<NodeName, SwarmClusterN
       const markers = [node.netns, `${fp.dir}/${name.toLowerCase()}/`];
       // The node's part of the footprint; the sockets of its killed shims go on the cluster's list for the sweep.
       killClusterProcesses({ ...fp, netns: [node.netns], cgroupParents: [node.cgroupParent], pids: new Set(), markers });
+      recordCluster(fp);
     },
     async stop() {
       if (stopped) return;
@@ -247,6 +255,7 @@ function makeCluster(fp: ClusterFootprint, nodes: Record<NodeName, SwarmClusterN
         ),
       );
       sweepCluster(fp);
+      forgetCluster(fp.tag);
       exitSweeps.delete(fp.tag);
     },
   };
@@ -255,5 +264,6 @@ function makeCluster(fp: ClusterFootprint, nodes: Record<NodeName, SwarmClusterN
 
 /** What of the cluster is still on the machine (processes, mounts, netns, cgroup dirs, dirs, links); [] when gone. */
 export function leftovers(cluster: SwarmCluster): string[] {
-  return clusterLeftovers(cluster.footprint);
+  const record = recordPath(cluster.tag);
+  return [...clusterLeftovers(cluster.footprint), ...(existsSync(record) ? [`record ${record}`] : [])];
 }

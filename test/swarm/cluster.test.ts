@@ -8,11 +8,15 @@ import test from 'ava';
 import type Docker from 'dockerode';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stage3FixtureImage } from '../fixtures/images.ts';
 import { leftovers, startSwarmCluster, type SwarmCluster } from '../helpers/swarm-cluster.ts';
+import { RECORD_DIR } from '../helpers/swarm-cluster-stale.ts';
+import { clusterLeftovers, type ClusterFootprint } from '../helpers/swarm-cluster-sweep.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const root = process.getuid?.() === 0;
@@ -263,4 +267,36 @@ rootTest('a node lost mid-job: the manager marks it down, the task is left runni
   t.deepEqual(machineTraces(cluster), [], 'the machine shows nothing of the cluster');
   t.false(existsSync(shimSocket), 'the socket of the killed shim is removed');
   assertNothingLeft(t, cluster);
+});
+
+rootTest('a cluster whose test process was SIGKILLed is swept when the next cluster starts, and only that one', async (t) => {
+  const child = execa(process.execPath, ['--import=tsx', fileURLToPath(new URL('./cluster-child.ts', import.meta.url))], { reject: false, buffer: false });
+  t.teardown(() => {
+    child.kill('SIGKILL');
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('\n')) resolve(out.split('\n')[0]!);
+    });
+    child.once('exit', (code) => reject(new Error(`the child exited (${code}) before its cluster was up`)));
+  });
+  const raw = JSON.parse(line);
+  const fp: ClusterFootprint = { ...raw, pids: new Set<number>(), shimSockets: new Set<string>(raw.shimSockets) };
+  child.kill('SIGKILL');
+  await child;
+  t.true(
+    clusterLeftovers(fp).some((l) => l.startsWith('netns ')),
+    'the killed process left its cluster up',
+  );
+
+  const next = await startSwarmCluster();
+  t.teardown(() => next.stop());
+  t.deepEqual(clusterLeftovers(fp), [], 'the stale cluster is gone');
+  t.false(existsSync(join(RECORD_DIR, `${fp.tag}.json`)), 'and so is its record');
+  t.true(existsSync(join(RECORD_DIR, `${next.tag}.json`)), 'the new cluster is recorded');
+  t.is((await next.nodes.A.docker.listNodes()).length, 2, 'the new cluster is up');
+  await next.stop();
+  assertNothingLeft(t, next);
 });
