@@ -5,7 +5,7 @@
  * when its owner is gone: same PID and same start time (field 22 of /proc/<pid>/stat) still
  * running means the owner is alive, and its cluster is never touched.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sweepCluster, type ClusterFootprint } from './swarm-cluster-sweep.ts';
 
@@ -31,18 +31,30 @@ export function recordPath(tag: string): string {
 
 /** Notes the cluster (again, after its footprint grew) as owned by this process. */
 export function recordCluster(fp: ClusterFootprint): void {
-  mkdirSync(RECORD_DIR, { recursive: true });
   const record: Record = {
     owner: { pid: process.pid, start: startTime(process.pid) ?? '' },
     footprint: { ...fp, pids: [...fp.pids], shimSockets: [...fp.shimSockets] },
   };
-  // Written aside and renamed: a concurrent sweeper never reads half a record.
-  writeFileSync(`${recordPath(fp.tag)}.tmp`, JSON.stringify(record));
-  renameSync(`${recordPath(fp.tag)}.tmp`, recordPath(fp.tag));
+  // Written aside and renamed: a concurrent sweeper never reads half a record. Retried once: the
+  // directory may be removed by another cluster's forgetCluster() between mkdir and write.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      mkdirSync(RECORD_DIR, { recursive: true });
+      writeFileSync(`${recordPath(fp.tag)}.tmp`, JSON.stringify(record));
+      renameSync(`${recordPath(fp.tag)}.tmp`, recordPath(fp.tag));
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 0) throw e;
+    }
+  }
 }
 
+/** Removes the cluster's record, and the record directory once it is empty (no state left behind). */
 export function forgetCluster(tag: string): void {
   rmSync(recordPath(tag), { force: true });
+  try {
+    rmdirSync(RECORD_DIR);
+  } catch {}
 }
 
 /** Sweeps every recorded cluster whose owning process is gone; returns their tags. */
