@@ -34,7 +34,7 @@
  *   `<registry>/<repo>@sha256:…` pulls it on its node (B's RepoDigests then list that reference).
  * - A lost node (stopNode: the daemon, containerd, shims and containers SIGKILLed): the manager sets
  *   the node's Status.State 'down', Status.Message 'heartbeat failure', 8.4–10.1 s after the loss with
- *   swarm's default 5 s heartbeat, 1.9–3.3 s with `heartbeatPeriodMs: 1000`. The task does NOT change:
+ *   swarm's default 5 s heartbeat, 1.9–3.7 s with `heartbeatPeriodMs: 1000`. The task does NOT change:
  *   it stays Status.State 'running', DesiredState 'complete' (watched for 95 s), no new task is made,
  *   and after `service rm` it is still listed (also 30 s after `node rm --force`). A swarm executor must
  *   therefore fail a subject itself when the node of its running task is 'down', then remove the service.
