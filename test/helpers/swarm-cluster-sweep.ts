@@ -25,6 +25,8 @@ export interface ClusterFootprint {
   pids: Set<number>;
   /** Substrings of a command line that make a process the cluster's (its tag, its dir). */
   markers: string[];
+  /** Sockets of containerd shims the harness killed (a killed shim cannot remove its own). */
+  shimSockets: Set<string>;
 }
 
 const SHIM_SOCKET_DIR = '/run/containerd/s';
@@ -140,20 +142,41 @@ export function clusterCgroupDirs(fp: ClusterFootprint): string[] {
  * containerd 1.6 names a shim's socket /run/containerd/s/<sha256 of "<address>/<namespace>/<id>">
  * (its shim.SocketAddress). A shim killed by the sweep cannot remove its own, so the sweep does.
  */
-function shimSocket(cmdline: string[]): string | undefined {
+export function shimSocket(cmdline: string[]): string | undefined {
   const arg = (flag: string) => cmdline[cmdline.indexOf(flag) + 1];
   if (!cmdline[0]?.includes('containerd-shim') || !cmdline.includes('-id')) return undefined;
   const address = arg('-address');
   const ns = arg('-namespace');
   const id = arg('-id');
   if (!address || !ns || !id) return undefined;
-  return join(SHIM_SOCKET_DIR, createHash('sha256').update(join(address, ns, id)).digest('hex'));
+  return join(
+    SHIM_SOCKET_DIR,
+    createHash('sha256')
+      .update(join(address, ns, id))
+      .digest('hex'),
+  );
 }
 
 function run(argv: string[]): void {
   try {
     execFileSync(argv[0]!, argv.slice(1), { stdio: 'ignore', timeout: 20_000 });
   } catch {}
+}
+
+/** SIGKILLs the footprint's processes and waits until they are gone; notes the sockets of the shims among them. */
+export function killClusterProcesses(fp: ClusterFootprint): void {
+  for (let round = 0; round < 5; round++) {
+    const procs = clusterProcesses(fp);
+    if (procs.length === 0) break;
+    for (const p of procs) {
+      const socket = shimSocket(p.cmdline);
+      if (socket) fp.shimSockets.add(socket);
+      try {
+        process.kill(p.pid, 'SIGKILL');
+      } catch {}
+    }
+    for (let i = 0; i < 100 && procs.some((p) => alive(p.pid)); i++) sleepSync(100);
+  }
 }
 
 /**
@@ -164,19 +187,7 @@ function run(argv: string[]): void {
  * it killed, and deletes its dir.
  */
 export function sweepCluster(fp: ClusterFootprint): void {
-  const sockets = new Set<string>();
-  for (let round = 0; round < 5; round++) {
-    const procs = clusterProcesses(fp);
-    if (procs.length === 0) break;
-    for (const p of procs) {
-      const socket = shimSocket(p.cmdline);
-      if (socket) sockets.add(socket);
-      try {
-        process.kill(p.pid, 'SIGKILL');
-      } catch {}
-    }
-    for (let i = 0; i < 100 && procs.some((p) => alive(p.pid)); i++) sleepSync(100);
-  }
+  killClusterProcesses(fp);
   for (const point of clusterMounts(fp)) run(['umount', '-l', point]);
   for (const name of fp.netns) if (existsSync(`/run/netns/${name}`)) run(['ip', 'netns', 'del', name]);
   for (let attempt = 0; attempt < 20; attempt++) {
@@ -189,7 +200,7 @@ export function sweepCluster(fp: ClusterFootprint): void {
     }
     if (clusterCgroupDirs(fp).length > 0) sleepSync(100);
   }
-  for (const s of sockets) {
+  for (const s of fp.shimSockets) {
     try {
       unlinkSync(s);
     } catch {}
@@ -206,6 +217,7 @@ export function clusterLeftovers(fp: ClusterFootprint): string[] {
   for (const name of fp.netns) if (existsSync(`/run/netns/${name}`)) out.push(`netns ${name}`);
   for (const d of clusterCgroupDirs(fp)) out.push(`cgroup ${d}`);
   if (existsSync(fp.dir)) out.push(`dir ${fp.dir}`);
+  for (const s of fp.shimSockets) if (existsSync(s)) out.push(`shim socket ${s}`);
   const links = readOr('/proc/net/dev')
     .split('\n')
     .map((l) => l.split(':')[0]!.trim())

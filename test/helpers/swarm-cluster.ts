@@ -13,21 +13,44 @@
  * - Teardown (stop(), also run from a process 'exit' handler if a test crashes before calling
  *   it) leaves nothing: test/helpers/swarm-cluster-sweep.ts, and leftovers() lists what is left.
  *
- * What works on Docker 20.10 (API 1.41) for a job on this cluster, measured by
- * test/swarm/cluster.test.ts:
- * - Service spec: see SWARM_JOB_NOTES below (host networking, reservations, reading the outcome).
+ * Measured with Docker 20.10.24 (API 1.41) on a 2-core machine under load (test/swarm/cluster.test.ts):
+ * - Up 7.6–8.5 s, down 5–6 s (load average 10–20).
+ * - A job that must reach 10.213.0.1 (registry, binhost, upload endpoint) needs host networking:
+ *     createService({ Name, Labels,
+ *       TaskTemplate: { ContainerSpec: { Image: '10.213.0.1:5000/<repo>@sha256:…', Command: ['/bin/sh', '-c', script] },
+ *         RestartPolicy: { Condition: 'none' }, Resources: { Reservations: { NanoCPUs: info.NCPU * 1e9 } },
+ *         Placement: { Constraints: ['node.id==<id>'] }, Networks: [{ Target: 'host' }] },
+ *       Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } } })
+ *   `Networks: [{ Target: 'host' }]` gives the task container HostConfig.NetworkMode 'host': it shares the
+ *   node's namespace and connects from 10.213.0.<n>. Leaving Networks empty gives NetworkMode 'default',
+ *   which with `--bridge none` is loopback only ("Network is unreachable").
+ * - Reading a job: `listTasks({ filters: { service: [id] } })` → task.NodeID, task.Status.State
+ *   ('complete' | 'failed' | 'rejected' | 'running' …), task.Status.ContainerStatus.ExitCode; a job's
+ *   DesiredState is 'complete' from the start. Logs through the manager, also of a task on B:
+ *   `getService(id).logs({ stdout: true, stderr: true, timestamps: true })` → a multiplexed Buffer.
+ *   listTasks filtered by a service that was removed answers 404.
+ * - Pushing from A: `getImage(ref).push({ authconfig: {} })`; without an X-Registry-Auth header the
+ *   engine answers 400. The digest is in the progress event with `aux.Digest`. A task whose image is
+ *   `<registry>/<repo>@sha256:…` pulls it on its node (B's RepoDigests then list that reference).
+ * - A lost node (stopNode: the daemon, containerd, shims and containers SIGKILLed): the manager sets
+ *   the node's Status.State 'down', Status.Message 'heartbeat failure', 8.4–10.1 s after the loss with
+ *   swarm's default 5 s heartbeat, 1.9–3.7 s with `heartbeatPeriodMs: 1000`. The task does NOT change:
+ *   it stays Status.State 'running', DesiredState 'complete' (watched for 95 s), no new task is made,
+ *   and after `service rm` it is still listed (also 30 s after `node rm --force`). A swarm executor must
+ *   therefore fail a subject itself when the node of its running task is 'down', then remove the service.
  */
 import Docker from 'dockerode';
 import { execa, type Options as ExecaOptions, type ResultPromise } from 'execa';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dockerForTests } from './docker.ts';
-import { clusterLeftovers, clusterProcesses, sweepCluster, type ClusterFootprint } from './swarm-cluster-sweep.ts';
+import { clusterLeftovers, killClusterProcesses, sweepCluster, type ClusterFootprint } from './swarm-cluster-sweep.ts';
+import { forgetCluster, recordCluster, recordPath, sweepStaleClusters } from './swarm-cluster-stale.ts';
+import { ADDRS, makeNetwork, startDockerd, startRegistry, tail, waitDockerd, waitFor, withTimeout, type Daemon, type NodeName } from './swarm-cluster-start.ts';
 
-export type NodeName = 'A' | 'B';
+export type { NodeName } from './swarm-cluster-start.ts';
 
 export interface SwarmClusterNode {
   name: NodeName;
@@ -76,158 +99,6 @@ export interface SwarmClusterOptions {
   heartbeatPeriodMs?: number;
 }
 
-const SUBNET = '10.213.0';
-const ADDRS: Record<NodeName, string> = { A: `${SUBNET}.1`, B: `${SUBNET}.2` };
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function tail(file: string, lines = 25): string {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-async function withTimeout<T>(what: string, ms: number, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`swarm cluster: ${what} did not finish within ${Math.round(ms / 1000)} s`)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Polls `check` every 250 ms until it returns a value; `failFast` throws to stop early (a daemon that died). */
-async function waitFor<T>(what: string, ms: number, check: () => Promise<T | undefined>, failFast?: () => void): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    failFast?.();
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(250);
-  }
-  throw new Error(`swarm cluster: ${what} within ${Math.round(ms / 1000)} s${last ? ` (last error: ${(last as Error).message})` : ''}`);
-}
-
-function ip(args: string[]) {
-  return execa('ip', args, { timeout: 30_000 });
-}
-
-async function makeNetwork(nsA: string, nsB: string, vethA: string, vethB: string): Promise<void> {
-  await ip(['netns', 'add', nsA]);
-  await ip(['netns', 'add', nsB]);
-  // Made inside A with its peer inside B: the host's own namespace never sees either end.
-  await ip(['-n', nsA, 'link', 'add', vethA, 'type', 'veth', 'peer', 'name', vethB, 'netns', nsB]);
-  for (const [ns, dev, addr] of [
-    [nsA, vethA, ADDRS.A],
-    [nsB, vethB, ADDRS.B],
-  ] as const) {
-    await ip(['-n', ns, 'addr', 'add', `${addr}/24`, 'dev', dev]);
-    await ip(['-n', ns, 'link', 'set', dev, 'up']);
-    await ip(['-n', ns, 'link', 'set', 'lo', 'up']);
-  }
-}
-
-interface Daemon {
-  node: Omit<SwarmClusterNode, 'nodeId'>;
-  child: ChildProcess;
-}
-
-function startDockerd(fp: ClusterFootprint, name: NodeName): Daemon {
-  const lower = name.toLowerCase();
-  const netns = `${fp.tag}-${lower}`;
-  const base = join(fp.dir, lower);
-  const dataRoot = join(base, 'data');
-  const execRoot = join(base, 'exec');
-  const socketPath = join(base, 'docker.sock');
-  const log = join(base, 'dockerd.log');
-  mkdirSync(base, { recursive: true });
-  // An empty config file of its own: a /etc/docker/daemon.json meant for the main engine must not apply.
-  writeFileSync(join(base, 'daemon.json'), '{}\n');
-  const fd = openSync(log, 'a');
-  const netnsPath = `/run/netns/${netns}`;
-  const child = spawn(
-    'nsenter',
-    [
-      `--net=${netnsPath}`,
-      '--',
-      'dockerd',
-      '--config-file', join(base, 'daemon.json'),
-      '--data-root', dataRoot,
-      '--exec-root', execRoot,
-      '--pidfile', join(base, 'dockerd.pid'),
-      '-H', `unix://${socketPath}`,
-      '--bridge', 'none',
-      '--iptables=false',
-      '--ip-masq=false',
-      '--ip-forward=false',
-      '--userland-proxy=false',
-      '--cgroup-parent', netns,
-      '--containerd-namespace', netns,
-      '--containerd-plugins-namespace', `${netns}-plugins`,
-      '--insecure-registry', `${SUBNET}.0/24`,
-      // Containers that ignore SIGTERM (a busybox sleep as PID 1) must not hold teardown 15 s.
-      '--shutdown-timeout', '2',
-    ], // prettier-ignore
-    { stdio: ['ignore', fd, fd] },
-  );
-  closeSync(fd);
-  fp.pids.add(child.pid!);
-  const docker = new Docker({ socketPath });
-  return {
-    child,
-    node: { name, addr: ADDRS[name], netns, netnsPath, socketPath, docker, pid: child.pid!, dataRoot, execRoot, cgroupParent: netns, log },
-  };
-}
-
-async function waitDockerd(d: Daemon, ms: number): Promise<void> {
-  const died = () => {
-    if (d.child.exitCode !== null || d.child.signalCode !== null) {
-      throw new Error(`swarm cluster: dockerd of node ${d.node.name} exited (${d.child.exitCode ?? d.child.signalCode}); log tail:\n${tail(d.node.log)}`);
-    }
-  };
-  try {
-    await waitFor(`dockerd of node ${d.node.name} did not answer`, ms, async () => ((await d.node.docker.ping()) ? true : undefined), died);
-  } catch (e) {
-    if (/log tail/.test((e as Error).message)) throw e;
-    throw new Error(`${(e as Error).message}; log tail of ${d.node.log}:\n${tail(d.node.log)}`);
-  }
-}
-
-async function startRegistry(fp: ClusterFootprint, netnsA: string, ms: number): Promise<string> {
-  const dir = join(fp.dir, 'registry');
-  mkdirSync(dir, { recursive: true });
-  const config = [
-    'version: 0.1',
-    'log: { level: warn }',
-    `storage: { filesystem: { rootdirectory: ${join(dir, 'data')} }, delete: { enabled: true } }`,
-    `http: { addr: "${ADDRS.A}:5000" }`,
-  ].join('\n');
-  writeFileSync(join(dir, 'config.yml'), `${config}\n`);
-  const log = join(dir, 'registry.log');
-  const fd = openSync(log, 'a');
-  const child = spawn('nsenter', [`--net=${netnsA}`, '--', 'docker-registry', 'serve', join(dir, 'config.yml')], { stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  fp.pids.add(child.pid!);
-  const registry = `${ADDRS.A}:5000`;
-  const died = () => {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`swarm cluster: the registry exited; log tail:\n${tail(log)}`);
-  };
-  // Probed from inside namespace A: 10.213.0.1 does not exist in the host's namespace.
-  const probe = ['--', 'busybox', 'wget', '-q', '-O', '/dev/null', `http://${registry}/v2/`];
-  await waitFor('the registry did not answer', ms, async () => ((await execa('nsenter', [`--net=${netnsA}`, ...probe], { reject: false, timeout: 10_000 })).exitCode === 0 ? true : undefined), died);
-  return registry;
-}
-
 const exitSweeps = new Map<string, () => void>();
 let exitHookInstalled = false;
 
@@ -252,9 +123,22 @@ export async function startSwarmCluster(opts: SwarmClusterOptions = {}): Promise
   const short = tag.slice('bfsw-'.length);
   // Unix socket paths are limited to 108 bytes; containerd's sockets live deep under the exec roots.
   const parent = tmpdir().length <= 40 ? tmpdir() : '/tmp';
-  const fp: ClusterFootprint = { tag, dir: mkdtempSync(join(parent, `${tag}.`)), netns: [`${tag}-a`, `${tag}-b`], cgroupParents: [`${tag}-a`, `${tag}-b`], pids: new Set(), markers: [tag] };
+  const fp: ClusterFootprint = {
+    tag,
+    dir: mkdtempSync(join(parent, `${tag}.`)),
+    netns: [`${tag}-a`, `${tag}-b`],
+    cgroupParents: [`${tag}-a`, `${tag}-b`],
+    pids: new Set(),
+    markers: [tag],
+    shimSockets: new Set(),
+  };
   installExitHook();
-  exitSweeps.set(tag, () => sweepCluster(fp));
+  sweepStaleClusters();
+  recordCluster(fp);
+  exitSweeps.set(tag, () => {
+    sweepCluster(fp);
+    forgetCluster(tag);
+  });
   const daemons: Partial<Record<NodeName, Daemon>> = {};
   try {
     await makeNetwork(fp.netns[0]!, fp.netns[1]!, `bf${short}a`, `bf${short}b`);
@@ -291,6 +175,7 @@ export async function startSwarmCluster(opts: SwarmClusterOptions = {}): Promise
       .map((d) => `--- dockerd ${d.node.name} (${d.node.log}):\n${tail(d.node.log, 15)}`)
       .join('\n');
     sweepCluster(fp);
+    forgetCluster(tag);
     exitSweeps.delete(tag);
     const err = e as Error;
     if (!/log tail/.test(err.message) && logs) err.message += `\n${logs}`;
@@ -344,12 +229,9 @@ function makeCluster(fp: ClusterFootprint, nodes: Record<NodeName, SwarmClusterN
       await new Promise<void>((r) => (d.child.exitCode !== null || d.child.signalCode !== null ? r() : d.child.once('exit', () => r())));
       const node = d.node;
       const markers = [node.netns, `${fp.dir}/${name.toLowerCase()}/`];
-      const single: ClusterFootprint = { ...fp, netns: [node.netns], cgroupParents: [node.cgroupParent], pids: new Set(), markers };
-      for (const p of clusterProcesses(single)) {
-        try {
-          process.kill(p.pid, 'SIGKILL');
-        } catch {}
-      }
+      // The node's part of the footprint; the sockets of its killed shims go on the cluster's list for the sweep.
+      killClusterProcesses({ ...fp, netns: [node.netns], cgroupParents: [node.cgroupParent], pids: new Set(), markers });
+      recordCluster(fp);
     },
     async stop() {
       if (stopped) return;
@@ -373,6 +255,7 @@ function makeCluster(fp: ClusterFootprint, nodes: Record<NodeName, SwarmClusterN
         ),
       );
       sweepCluster(fp);
+      forgetCluster(fp.tag);
       exitSweeps.delete(fp.tag);
     },
   };
@@ -381,5 +264,6 @@ function makeCluster(fp: ClusterFootprint, nodes: Record<NodeName, SwarmClusterN
 
 /** What of the cluster is still on the machine (processes, mounts, netns, cgroup dirs, dirs, links); [] when gone. */
 export function leftovers(cluster: SwarmCluster): string[] {
-  return clusterLeftovers(cluster.footprint);
+  const record = recordPath(cluster.tag);
+  return [...clusterLeftovers(cluster.footprint), ...(existsSync(record) ? [`record ${record}`] : [])];
 }
