@@ -34,6 +34,7 @@ export type ErrorCode =
   | 'E_LOCKED'
   | 'E_LOCKFILE'
   | 'E_LOCK_DRIFT'
+  | 'E_LOCK_SOURCE'
   | 'E_ASSEMBLE'
   | 'E_BINPKG_CORRUPT'
   | 'E_SMOKE'
