@@ -67,7 +67,7 @@ export async function enforceLock(farm: FarmContext, run: RunContext, plan: RunP
     const lines = drift.sources.map((d) => `${sourceDriftLine(d)}${misses.has(d.source) ? `\n    ${misses.get(d.source)}` : ''}`);
     throw new BinfarmError(
       misses.size ? 'E_LOCK_SOURCE' : 'E_LOCK_DRIFT',
-      `run --locked: ${misses.size ? 'the locked sources cannot be obtained' : 'the configured sources are not the ones'} of ${file}:\n  ${lines.join('\n  ')}` +
+      `run --locked: ${misses.size ? `the locked sources of ${file} cannot be obtained` : `the configured sources no longer match ${file}`}:\n  ${lines.join('\n  ')}` +
         (affected.length
           ? `\nlocked packages whose versions differ in the current tree:\n  ${affected.join('\n  ')}`
           : '\n(no locked package has other versions in the current tree: the change is elsewhere, e.g. in an ebuild, an eclass or the profiles)'),
