@@ -17,4 +17,3 @@ export interface LockedSources {
 export function lockedSourcesOf(run: { data: Map<string, unknown> }): LockedSources | undefined {
   return run.data.get(LOCKED_SOURCES_DATA) as LockedSources | undefined;
 }
-

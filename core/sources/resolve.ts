@@ -97,7 +97,10 @@ export async function resolveSources(input: ResolveInput): Promise<ResolvedSourc
     specs.map(async (s) => {
       const pin = locked?.repos[s.name];
       // `run --locked`: the locked snapshot, wherever it can still be had (core/sources/locked-repo.ts).
-      if (run && pin) return (await unresolvedOnError(run, s.what, notes, warn, () => lockedRepo(s.name, s.source, pin, ctxFor(s.what)))) ?? { name: s.name, source: s.source };
+      if (run && pin) {
+        const r = await unresolvedOnError(run, s.what, notes, warn, () => lockedRepo(s.name, s.source, pin, ctxFor(s.what)));
+        return r ?? { name: s.name, source: s.source };
+      }
       const r = run
         ? ((await unresolvedOnError(run, s.what, notes, warn, () => repoDigest(s.source, ctxFor(s.what)))) ?? {})
         : await repoDigest(s.source, ctxFor(s.what));

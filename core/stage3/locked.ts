@@ -39,7 +39,11 @@ export async function resolveLockedStage3(run: RunContext, engine: Engine, locke
       } catch (e) {
         if (run.signal.aborted) throw e;
         const msg = isBinfarmError(e) ? e.message : (e as Error).message;
-        throw fail(`it is not in the engine and pulling ${pinned} failed (${msg.split('\n')[0]})`, 'Make the registry serve that digest again (push the image back)', e);
+        throw fail(
+          `it is not in the engine and pulling ${pinned} failed (${msg.split('\n')[0]})`,
+          'Make the registry serve that digest again (push the image back)',
+          e,
+        );
       }
       return found(out, pinned, locked, 'pulled by digest');
     }
@@ -62,7 +66,8 @@ export async function resolveLockedStage3(run: RunContext, engine: Engine, locke
         warn: out.warn,
         expectSha512: {
           sha512,
-          fail: (now) => fail(`${source.src} now has sha512:${now}, and no image imported from the locked file is left`, `Put the locked file back at ${source.src}`),
+          fail: (now) =>
+            fail(`${source.src} now has sha512:${now}, and no image imported from the locked file is left`, `Put the locked file back at ${source.src}`),
         },
       });
       return { ref: r.ref, digest: r.digest };

@@ -56,7 +56,7 @@ export async function trustedKeysFor(
     throw new BinfarmError('E_USAGE', 'no key to check the signature with', {
       hint:
         "Name the key to trust: pass the group's public key with --key <file.asc> (what `binfarm serve` publishes), " +
-        "or run inside a farm whose config sets binhost.signing.key (and binhost.signing.previousKeys for rotated keys).",
+        'or run inside a farm whose config sets binhost.signing.key (and binhost.signing.previousKeys for rotated keys).',
     });
   }
   const s = await resolveSigning(signing, farm!.rootDir, { secret: false });

@@ -39,12 +39,13 @@ async function project(t: ExecutionContext, tag: string, sources: string) {
   }`;
   writeFileSync(join(dir, 'binfarm.config.ts'), configTs(config));
   const run = (...args: string[]) => cli(['run', '--renderer', 'simple', ...args], { cwd: dir, timeout: 900_000 });
-  const state = (name: string) => JSON.parse(readFileSync(join(dir, '.binfarm', 'subjects', `${name}.json`), 'utf8')) as {
-    built: string[];
-    binary: string[];
-    treeSlice?: { treeDigest: string };
-    inputs: Record<string, string>;
-  };
+  const state = (name: string) =>
+    JSON.parse(readFileSync(join(dir, '.binfarm', 'subjects', `${name}.json`), 'utf8')) as {
+      built: string[];
+      binary: string[];
+      treeSlice?: { treeDigest: string };
+      inputs: Record<string, string>;
+    };
   const lock = () => JSON.parse(readFileSync(join(dir, 'binfarm.lock'), 'utf8')) as Lock;
   return { dir, run, state, lock };
 }
@@ -111,7 +112,11 @@ test.serial('a remote tree and a remote overlay re-published: both are locked; r
   const tree = join(www, 'src-tree');
   const overlay = join(www, 'src-overlay');
   writeTree(tree);
-  for (const [f, c] of Object.entries({ 'profiles/repo_name': 'physics\n', 'metadata/layout.conf': 'masters = gentoo\n', 'sci-physics/root/root-6.30.ebuild': 'EAPI=8\n' })) {
+  for (const [f, c] of Object.entries({
+    'profiles/repo_name': 'physics\n',
+    'metadata/layout.conf': 'masters = gentoo\n',
+    'sci-physics/root/root-6.30.ebuild': 'EAPI=8\n',
+  })) {
     mkdirSync(join(overlay, f, '..'), { recursive: true });
     writeFileSync(join(overlay, f), c);
   }

@@ -13,7 +13,10 @@ import { trustedKeysFor } from '../../core/verify/trusted-keys.ts';
 import { testKeyring } from '../helpers/gpg-keys.ts';
 
 const statement = '{"_type":"https://in-toto.io/Statement/v1"}\n';
-const farmOf = (gpgHome: string, key: string, previousKeys: string[] = []) => ({ options: { binhost: { signing: { key, gpgHome, previousKeys } } } as never, rootDir: '/' });
+const farmOf = (gpgHome: string, key: string, previousKeys: string[] = []) => ({
+  options: { binhost: { signing: { key, gpgHome, previousKeys } } } as never,
+  rootDir: '/',
+});
 
 test.serial('inside a farm: only binhost.signing.key and previousKeys are trusted, not every key of the keyring', async (t) => {
   const ring = await testKeyring();
