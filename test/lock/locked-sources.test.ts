@@ -11,13 +11,14 @@
 import test, { type ExecutionContext } from 'ava';
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configTs, makeProject } from '../config/_project.ts';
 import { emergeFixtureImage } from '../fixtures/emerge/image.ts';
 import { removeImages, writeTree } from '../assemble/_env.ts';
 import { serveDir } from '../engine/http-server.ts';
 import { cli } from '../cli/_cli.ts';
+import { dockerForTests } from '../helpers/docker.ts';
 
 interface Lock {
   sources: { stage3: string; repos: Record<string, string> };
@@ -47,7 +48,22 @@ async function project(t: ExecutionContext, tag: string, sources: string) {
       inputs: Record<string, string>;
     };
   const lock = () => JSON.parse(readFileSync(join(dir, 'binfarm.lock'), 'utf8')) as Lock;
-  return { dir, run, state, lock };
+  /** Drops the subject's state and images, so the next run must build it again. */
+  const forget = async (name: string) => {
+    rmSync(join(dir, '.binfarm', 'subjects', `${name}.json`), { force: true });
+    const docker = await dockerForTests();
+    for (const img of await docker.listImages({ filters: { reference: [`${prefix}/${name}`] } })) {
+      await docker.getImage(img.Id).remove({ force: true });
+    }
+  };
+  /** The log of the newest run (what the sources resolution reported). */
+  const runLog = () => {
+    const runs = readdirSync(join(dir, '.binfarm', 'runs'))
+      .filter((n) => /^\d{8}-/.test(n))
+      .sort();
+    return readFileSync(join(dir, '.binfarm', 'runs', runs.at(-1)!, 'run.log'), 'utf8');
+  };
+  return { dir, run, state, lock, forget, runLog };
 }
 
 test.serial('a git tree whose ref moved on: run --locked builds from the locked commit', async (t) => {
@@ -70,17 +86,17 @@ test.serial('a git tree whose ref moved on: run --locked builds from the locked 
   writeFileSync(join(tree, 'dev-libs/mylib/mylib-1.5.ebuild'), 'EAPI=8\n');
   await git('add', '-A');
   await git('commit', '-q', '-m', 'newer');
-  rmSync(join(p.dir, '.binfarm', 'subjects', 'science.json'));
+  await p.forget('science');
 
   const r2 = await p.run('--locked');
   t.is(r2.exitCode, 0, r2.stderr);
-  t.true((r2.stdout + r2.stderr).includes(`the tree: the locked commit ${lockedCommit.slice(0, 12)} instead of "main"`), r2.stdout);
+  t.true(p.runLog().includes(`the tree: the locked commit ${lockedCommit.slice(0, 12)} instead of "main"`), p.runLog());
   const science = p.state('science');
   t.deepEqual([...science.built, ...science.binary], ['dev-libs/mylib-1.4.2'], 'built from the locked commit, not from main (which has 1.5)');
   t.is(science.treeSlice?.treeDigest, `git:${lockedCommit}`);
 
   // Without --locked the same farm builds from main: 1.5.
-  rmSync(join(p.dir, '.binfarm', 'subjects', 'science.json'));
+  await p.forget('science');
   const r3 = await p.run();
   t.is(r3.exitCode, 0, r3.stderr);
   t.deepEqual([...p.state('science').built, ...p.state('science').binary], ['dev-libs/mylib-1.5']);
@@ -142,10 +158,10 @@ test.serial('a remote tree and a remote overlay re-published: both are locked; r
   const plan = await cli(['plan'], { cwd: p.dir });
   t.regex(plan.stdout, new RegExp(`overlay "physics": unknown until fetched, not compared with the lock \\(locked ${locked.physics}\\)`), plan.stdout);
 
-  rmSync(join(p.dir, '.binfarm', 'subjects', 'science.json'));
+  await p.forget('science');
   const r2 = await p.run('--locked');
   t.is(r2.exitCode, 0, r2.stderr);
-  const out = r2.stdout + r2.stderr;
+  const out = p.runLog();
   t.true(out.includes(`the tree: the locked snapshot ${locked.gentoo} comes from the tree cache`), out);
   t.true(out.includes(`overlay "physics": the locked snapshot ${locked.physics} comes from the tree cache`), out);
   t.deepEqual([...p.state('science').built, ...p.state('science').binary], ['dev-libs/mylib-1.4.2'], 'built from the locked snapshot');
@@ -153,7 +169,7 @@ test.serial('a remote tree and a remote overlay re-published: both are locked; r
 
   // The cache is gone: the locked snapshots cannot be had; nothing is built.
   rmSync(join(p.dir, 'cache', 'trees'), { recursive: true, force: true });
-  rmSync(join(p.dir, '.binfarm', 'subjects', 'science.json'));
+  await p.forget('science');
   const r3 = await p.run('--locked');
   t.is(r3.exitCode, 1, r3.stdout);
   t.true(r3.stderr.includes(`run --locked: the locked sources of ${join(p.dir, 'binfarm.lock')} cannot be obtained:`), r3.stderr);
