@@ -4,8 +4,8 @@
  *   0. before the plan: the sources are resolved to their locked identities (pinLockedSources);
  *   1. after the plan, before any subject starts: every source resolves to its locked identity
  *      (else the error names the source, both identities, why the locked one cannot be had and
- *      the locked packages the current tree no longer offers); every planned subject is in the lock; a subject that is skipped as up to
- *      date was built with the locked packages;
+ *      the locked packages the current tree no longer offers); every planned subject is in the
+ *      lock; a subject that is skipped as up to date was built with the locked packages;
  *   2. in the emerge phase, before the built-in emerge: `emerge --pretend` of the same command
  *      lines must merge exactly the locked packages, versions and USE (binpkgs: the locked build);
  *   3. in the package phase, before the commit: what emerge really merged is the locked set.

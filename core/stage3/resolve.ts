@@ -17,7 +17,6 @@ import type { BaseImage, Stage3Output } from './types.ts';
 export { registryDigest } from './digest.ts';
 export type { BaseImage, Stage3Output } from './types.ts';
 
-
 const MEMO = 'binfarm:fetch-stage3';
 
 /** Sets `build.baseImage` and `build.stage3Digest`. */
@@ -47,7 +46,6 @@ export async function resolveBaseImage(build: SubjectBuild): Promise<void> {
   build.baseImage = base;
   build.stage3Digest = base.digest;
 }
-
 
 /** The stage3 of the run, resolved once (memoised in run.data; a failure is not memoised). */
 export function stage3OfRun(run: RunContext, out: Stage3Output): Promise<BaseImage> {
