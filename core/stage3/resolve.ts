@@ -1,5 +1,6 @@
 /**
- * The base image of a subject. For the base subject it comes from `options.stage3`:
+ * The base image of a subject. For the base subject it comes from `options.stage3` (under
+ * `run --locked` from the lock instead: locked.ts):
  *  - `registry`: pulled unless present; digest = its RepoDigest (or image id when it has none);
  *  - `tarball`: verified and imported (tarball.ts); digest = `sha512:<hex>` of the tarball;
  *  - `local`: an image name or id; digest = the image id.
