@@ -35,6 +35,7 @@ export type ErrorCode =
   | 'E_LOCKED'
   | 'E_LOCKFILE'
   | 'E_LOCK_DRIFT'
+  | 'E_LOCK_SOURCE'
   | 'E_ASSEMBLE'
   | 'E_BINPKG_CORRUPT'
   /** A swarm job's uploaded binpkgs failed verification (core/executor/swarm/incoming.ts); nothing entered the partition. */

@@ -10,6 +10,7 @@ import { UNKNOWN } from '../plan/key.ts';
 import { planRun } from '../plan/plan.ts';
 import { readSubjectState } from '../plan/state.ts';
 import { resolveCacheDir, resolveStateDir } from '../run/paths.ts';
+import { repoDigestsOf } from '../sources/repo-record.ts';
 import { resolveSources } from '../sources/resolve.ts';
 import { repoLabel } from './drift.ts';
 import { LOCK_VERSION, type LockFile, type LockedSubject } from './format.ts';
@@ -58,9 +59,16 @@ export async function createLock(farm: FarmContext, opts: { engine?: () => Promi
     const tree = state.treeSlice?.treeDigest ?? (state.inputs.tree && state.inputs.tree !== UNKNOWN ? state.inputs.tree : undefined);
     subjects[name] = { parent: p.subject.parent, key: state.key, ...(stage3 ? { stage3 } : {}), ...(tree ? { tree } : {}), packages };
   }
-  // A remote tree is unknown without network; alone, its identity is the combined one the builds recorded.
-  const recordedTree = sources.repos.length === 1 ? Object.values(subjects).find((s) => s.tree)?.tree : undefined;
-  const repos = Object.fromEntries(sources.repos.flatMap((r) => ((r.digest ?? recordedTree) ? [[r.name, r.digest ?? recordedTree!]] : [])));
+  // A remote tree or overlay is unknown without network: its identity is the one the builds were made
+  // from — the combined identity they recorded, alone, or its parts as the run noted them (core/sources/repo-record.ts).
+  const recordedTree = Object.values(subjects).find((s) => s.tree)?.tree;
+  const repoNames = sources.repos.map((r) => r.name);
+  const parts = !recordedTree
+    ? undefined
+    : repoNames.length === 1
+      ? { [repoNames[0]!]: recordedTree }
+      : await repoDigestsOf(stateDir, recordedTree, repoNames);
+  const repos = Object.fromEntries(sources.repos.flatMap((r) => ((r.digest ?? parts?.[r.name]) ? [[r.name, r.digest ?? parts![r.name]!]] : [])));
   for (const r of sources.repos) if (!repos[r.name]) warnings.push(`${repoLabel(r.name)}: unknown until fetched, not locked (\`run --locked\` will refuse it)`);
   const stage3 = sources.stage3 ?? recordedStage3;
   return { lock: { lockVersion: LOCK_VERSION, sources: { ...(stage3 ? { stage3 } : {}), repos }, subjects }, warnings };

@@ -63,7 +63,7 @@ export async function lockDrift(input: DriftInput): Promise<LockDrift> {
   for (const name of [...new Set([...Object.keys(lock.sources.repos), ...resolved.keys()])].sort()) {
     const locked = lock.sources.repos[name];
     const r = resolved.get(name);
-    if (r && !r.digest) drift.notes.push(`${repoLabel(name)}: unknown until fetched, not compared with the lock`);
+    if (r && !r.digest) drift.notes.push(`${repoLabel(name)}: unknown until fetched, not compared with the lock${locked ? ` (locked ${locked})` : ''}`);
     else if (r?.digest !== locked) drift.sources.push({ source: repoLabel(name), ...defined(locked, r?.digest) });
   }
 

@@ -23,6 +23,8 @@ export async function signStatement(run: { options: BinfarmOptions; rootDir: str
 export interface TrustedKeys {
   keyFiles?: string[];
   gpgHome?: string;
+  /** Primary fingerprints a good signature must be made by; other keys in the keyring are not trusted. */
+  fingerprints?: string[];
 }
 
 export interface SignatureCheck {
@@ -45,6 +47,9 @@ export async function checkStatementSignature(statement: string, signature: stri
       }
     }
     const r = await verifyDetached({ gpgHome: home }, statement, signature);
+    if (r.valid && keys.fingerprints && !keys.fingerprints.includes(r.fingerprint!)) {
+      return { ok: false, detail: `good signature by ${r.fingerprint}, which is not a trusted key (trusted: ${keys.fingerprints.join(', ')})` };
+    }
     if (r.valid) return { ok: true, detail: `good signature by ${r.fingerprint}` };
     const who = r.keyId ? ` (key ${r.keyId}${r.fingerprint ? '' : ', not among the trusted keys'})` : '';
     return { ok: false, detail: `bad or untrusted signature${who}: ${r.message || r.signatures.map((s) => s.state).join(', ')}` };

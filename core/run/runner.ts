@@ -105,6 +105,8 @@ async function runInScope(farm: Farm, opts: RunFarmOptions): Promise<RunResult> 
   reporter.emit({ event: 'run:start', runId, runDir });
   try {
     release = await collab.lock(stateDir, { runId, command: farm.command, warn: (m) => run.logger.warn(m) });
+    // --locked: the sources are resolved to the locked ones, so the plan and the builds use them.
+    if (opts.locked) await (await import('../lock/locked-run.ts')).pinLockedSources(farm, run);
     plan = opts.plan ?? (await collab.plan(farm, opts.targets ?? [], run));
     if (opts.locked) await (await import('../lock/locked-run.ts')).enforceLock(farm, run, plan);
     instrumentPhaseHooks(farm);

@@ -5,14 +5,16 @@
  * resolution. `plan` resolves what needs no network; the rest is "unknown until fetched".
  */
 import type { BinfarmOptions } from '../config/schema/index.ts';
-import { BinfarmError } from '../errors.ts';
+import { BinfarmError, isBinfarmError } from '../errors.ts';
 import type { Engine } from '../engine/types.ts';
 import type { RunContext } from '../run/context.ts';
 import { TreeCache } from '../tree/cache.ts';
 import { repoIndex } from '../tree/index/store.ts';
-import { resolveTreeSource, type TreeContext } from '../tree/sources/index.ts';
-import { stableHash } from '../util/hash.ts';
+import type { TreeContext } from '../tree/sources/index.ts';
 import type { NamedIndex } from '../plan/tree-slice.ts';
+import { lockedSourcesOf } from './locked-data.ts';
+import { artifactOfResolved, lockedRepo } from './locked-repo.ts';
+import { combinedTreeDigest, recordRepoDigests } from './repo-record.ts';
 import { stage3DigestOffline } from './stage3-digest.ts';
 import { repoDigest, type DigestContext } from './tree-digest.ts';
 import type { RepoResolution, ResolvedSources } from './types.ts';
@@ -90,8 +92,15 @@ export async function resolveSources(input: ResolveInput): Promise<ResolvedSourc
     pull: !!input.pull,
   });
   const specs = [{ name: 'gentoo', source: options.tree, what: 'the tree' }, ...options.overlays.map((o) => ({ name: o.name, source: o.source, what: `overlay "${o.name}"` }))];
+  const locked = run ? lockedSourcesOf(run) : undefined;
   const repos: RepoResolution[] = await Promise.all(
     specs.map(async (s) => {
+      const pin = locked?.repos[s.name];
+      // `run --locked`: the locked snapshot, wherever it can still be had (core/sources/locked-repo.ts).
+      if (run && pin) {
+        const r = await unresolvedOnError(run, s.what, notes, warn, () => lockedRepo(s.name, s.source, pin, ctxFor(s.what)));
+        return r ?? { name: s.name, source: s.source };
+      }
       const r = run
         ? ((await unresolvedOnError(run, s.what, notes, warn, () => repoDigest(s.source, ctxFor(s.what)))) ?? {})
         : await repoDigest(s.source, ctxFor(s.what));
@@ -100,6 +109,7 @@ export async function resolveSources(input: ResolveInput): Promise<ResolvedSourc
     }),
   );
   const tree = repos.every((r) => r.digest) ? combinedTreeDigest(repos) : undefined;
+  if (run && tree && repos.length > 1 && !repos.some((r) => r.lockMiss)) await recordRepoDigests(run.stateDir, tree, repos);
 
   let indexes: Promise<NamedIndex[] | undefined> | undefined;
   const buildIndexes = async (): Promise<NamedIndex[] | undefined> => {
@@ -136,7 +146,7 @@ async function unresolvedOnError<T>(run: RunContext, what: string, notes: string
   try {
     return await fn();
   } catch (e) {
-    if (run.signal.aborted) throw e;
+    if (run.signal.aborted || (isBinfarmError(e) && e.code === 'E_LOCK_SOURCE')) throw e;
     const line = `${what} could not be resolved before the plan: ${(e as Error).message.split('\n')[0]}`;
     notes.push(line);
     warn(line);
@@ -144,9 +154,7 @@ async function unresolvedOnError<T>(run: RunContext, what: string, notes: string
   }
 }
 
-export function combinedTreeDigest(repos: Array<{ name: string; digest?: string }>): string {
-  return repos.length === 1 ? repos[0]!.digest! : `sha256:${stableHash(repos.map((r) => [r.name, r.digest]))}`;
-}
+export { combinedTreeDigest } from './repo-record.ts';
 
 /**
  * A directory holding the snapshot, to index it: the `dir` source itself; otherwise the squashfs
@@ -157,7 +165,7 @@ async function snapshotDir(r: RepoResolution, ctx: DigestContext, network: boole
   if (r.dir) return r.dir;
   if (!network && r.source.type !== 'git') return undefined;
   if (r.source.type === 'image' && !ctx.engineOrUndefined) return undefined;
-  const artifact = await resolveTreeSource(r.source, ctx as TreeContext, { sqfs: true, dir: true });
+  const artifact = await artifactOfResolved(r, ctx as TreeContext, { sqfs: true, dir: true });
   if (artifact.digest !== r.digest) throw treeMoved(ctx.what, r.digest!, artifact.digest);
   return artifact.dir;
 }

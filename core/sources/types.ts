@@ -10,6 +10,10 @@ export interface RepoResolution {
   digest?: string;
   /** A host directory holding the snapshot (`dir` sources). */
   dir?: string;
+  /** `run --locked`: the locked snapshot is taken from the tree cache by its digest, not from `source`. */
+  fromCache?: boolean;
+  /** `run --locked`: why the locked snapshot cannot be obtained (`digest` is then today's). */
+  lockMiss?: string;
 }
 
 /** The sources of a run or a plan: resolved once, before any skip decision. */

@@ -1,5 +1,6 @@
 /**
- * The base image of a subject. For the base subject it comes from `options.stage3`:
+ * The base image of a subject. For the base subject it comes from `options.stage3` (under
+ * `run --locked` from the lock instead: locked.ts):
  *  - `registry`: pulled unless present; digest = its RepoDigest (or image id when it has none);
  *  - `tarball`: verified and imported (tarball.ts); digest = `sha512:<hex>` of the tarball;
  *  - `local`: an image name or id; digest = the image id.
@@ -8,14 +9,14 @@
  */
 import { BinfarmError } from '../errors.ts';
 import type { RunContext, SubjectBuild } from '../run/context.ts';
-import type { ImageInfo } from '../engine/types.ts';
-import { parseImageRef } from '../engine/reference.ts';
+import { lockedSourcesOf } from '../sources/locked-data.ts';
+import { registryDigest } from './digest.ts';
+import { resolveLockedStage3 } from './locked.ts';
 import { resolveTarballStage3 } from './tarball.ts';
+import type { BaseImage, Stage3Output } from './types.ts';
 
-export interface BaseImage {
-  ref: string;
-  digest: string;
-}
+export { registryDigest } from './digest.ts';
+export type { BaseImage, Stage3Output } from './types.ts';
 
 const MEMO = 'binfarm:fetch-stage3';
 
@@ -47,15 +48,6 @@ export async function resolveBaseImage(build: SubjectBuild): Promise<void> {
   build.stage3Digest = base.digest;
 }
 
-/** Where the stage3 resolution reports what it does. */
-export interface Stage3Output {
-  output(line: string): void;
-  title(text: string): void;
-  warn(line: string): void;
-  /** `run --pull`: pull a registry image even when present (a floating tag may have moved). */
-  pull?: boolean;
-}
-
 /** The stage3 of the run, resolved once (memoised in run.data; a failure is not memoised). */
 export function stage3OfRun(run: RunContext, out: Stage3Output): Promise<BaseImage> {
   let pending = run.data.get(MEMO) as Promise<BaseImage> | undefined;
@@ -71,6 +63,8 @@ async function resolveStage3(run: RunContext, out: Stage3Output): Promise<BaseIm
   const source = run.options.stage3;
   const engine = await run.engine();
   const { output } = out;
+  const locked = lockedSourcesOf(run);
+  if (locked?.stage3) return resolveLockedStage3(run, engine, locked.stage3, locked.file, out);
   switch (source.type) {
     case 'registry': {
       let info = await engine.inspectImage(source.image);
@@ -113,10 +107,3 @@ async function resolveStage3(run: RunContext, out: Stage3Output): Promise<BaseIm
   }
 }
 
-/** The digest a registry image is known by: its RepoDigest for this repository, else its image id. */
-export function registryDigest(ref: string, info: ImageInfo): string {
-  const { registry, repository } = parseImageRef(ref);
-  const repoName = registry === 'docker.io' ? repository.replace(/^library\//, '') : `${registry}/${repository}`;
-  const repoDigest = info.repoDigests.find((d) => d.startsWith(`${repoName}@`) || d.startsWith(`${registry}/${repository}@`)) ?? info.repoDigests[0];
-  return repoDigest ? repoDigest.slice(repoDigest.indexOf('@') + 1) : info.id;
-}

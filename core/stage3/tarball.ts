@@ -34,6 +34,8 @@ interface Ctx extends FetchOptions {
   imagePrefix: string;
   output: (line: string) => void;
   warn: (line: string) => void;
+  /** `run --locked`: the file must have this SHA512, checked before anything is imported. */
+  expectSha512?: { sha512: string; fail: (now: string) => Error };
 }
 
 async function fetchDigests(source: TarballSource, ctx: Ctx): Promise<{ path: string; name: string }> {
@@ -79,6 +81,7 @@ export async function resolveTarballStage3(source: TarballSource, ctx: Ctx): Pro
   const digests = await fetchDigests(source, ctx);
   const { sha512, verified } = await verifyChecksums(tarball, name, await readChecksumFile(digests.path), digests.name);
   ctx.output(`${name}: ${verified.join(', ')} verified against ${digests.name}`);
+  if (ctx.expectSha512 && ctx.expectSha512.sha512 !== sha512) throw ctx.expectSha512.fail(sha512);
   await checkSignature(source, tarball, ctx);
 
   const digest = `sha512:${sha512}`;

@@ -14,8 +14,10 @@ import { stableHash } from '../util/hash.ts';
 import { TreeCache } from './cache.ts';
 import type { MountStrategyRegistry } from './mount/registry.ts';
 import type { MountStrategy, RepoMount, StrategyContext } from './mount/types.ts';
-import { resolveTreeSource, type TreeContext } from './sources/index.ts';
+import { resolveTreeSource, type TreeContext, type TreeSource } from './sources/index.ts';
 import { SOURCES_DATA, treeMoved } from '../sources/resolve.ts';
+import { lockedSourcesOf } from '../sources/locked-data.ts';
+import { artifactOfResolved } from '../sources/locked-repo.ts';
 import type { ResolvedSources } from '../sources/types.ts';
 
 export const GENTOO_LOCATION = '/var/db/repos/gentoo';
@@ -100,11 +102,15 @@ async function provideTrees(build: SubjectBuild, registry: MountStrategyRegistry
     repos.push(r);
   };
 
-  const main = await resolveTreeSource(tree, treeCtx('the tree'), strategy.needs(tree));
+  // `run --locked`: the snapshots the resolution pinned (core/sources/locked-repo.ts), not today's.
+  const pinned = lockedSourcesOf(run) ? (await (run.data.get(SOURCES_DATA) as Promise<ResolvedSources> | undefined))?.repos : undefined;
+  const artifactOf = (i: number, source: TreeSource, what: string) =>
+    pinned?.[i] ? artifactOfResolved(pinned[i], treeCtx(what), strategy.needs(source)) : resolveTreeSource(source, treeCtx(what), strategy.needs(source));
+  const main = await artifactOf(0, tree, 'the tree');
   if (main.repoName !== 'gentoo') warn(`the tree's profiles/repo_name is "${main.repoName}", not "gentoo"; it is mounted at ${GENTOO_LOCATION} all the same`);
   add({ name: main.repoName, target: GENTOO_LOCATION, artifact: main }, 'the tree');
-  for (const o of overlays) {
-    const artifact = await resolveTreeSource(o.source, treeCtx(`overlay "${o.name}"`), strategy.needs(o.source));
+  for (const [i, o] of overlays.entries()) {
+    const artifact = await artifactOf(i + 1, o.source, `overlay "${o.name}"`);
     if (artifact.repoName !== o.name) {
       throw new BinfarmError('E_TREE', `overlay "${o.name}": its profiles/repo_name says "${artifact.repoName}"`, {
         hint: `Portage names a repository by profiles/repo_name: name the overlay "${artifact.repoName}" in binfarm.config.ts, or change its profiles/repo_name to "${o.name}".`,

@@ -1,25 +1,22 @@
 /** `binfarm verify <image>` (the command module is core/cli/commands/verify.ts): runs the checks, prints one line each. */
-import { resolve } from 'node:path';
 import type { CommandContext } from '../cli/command.ts';
 import { BinfarmError } from '../errors.ts';
-import type { TrustedKeys } from '../provenance/sign.ts';
-import { signingOf } from '../provenance/signing-config.ts';
-import { engineFor, optionalConfig } from './cli-support.ts';
+import { engineFor, optionalConfig, type OptionalFarm } from './cli-support.ts';
+import { trustedKeysFor, type KeyChoice } from './trusted-keys.ts';
 import { verifyImage } from './verify-image.ts';
 
 export async function runVerify(image: string, opts: { key?: string[] }, ctx: CommandContext): Promise<number> {
   const farm = await optionalConfig(ctx);
-  const signing = farm.config ? signingOf(farm.config.options) : undefined;
-  const keys: TrustedKeys = opts.key?.length
-    ? { keyFiles: opts.key.map((k) => resolve(ctx.global.cwd, k)) }
-    : signing
-      ? { ...(signing.gpgHome ? { gpgHome: resolve(farm.config!.rootDir, signing.gpgHome) } : {}) }
-      : {};
-  if (!opts.key?.length && !signing) {
-    throw new BinfarmError('E_USAGE', 'no key to check the signature with', {
-      hint: "Pass the group's public key with --key <file.asc> (what `binfarm serve` publishes), or run inside a farm with binhost.signing set.",
-    });
+  const choice = await trustedKeysFor(opts.key, farm.config, ctx.global.cwd);
+  try {
+    return await verifyWith(image, choice, farm, ctx);
+  } finally {
+    await choice.dispose();
   }
+}
+
+async function verifyWith(image: string, choice: KeyChoice, farm: OptionalFarm, ctx: CommandContext): Promise<number> {
+  const { keys, trusted } = choice;
   const engine = await engineFor(ctx, farm, 'verify');
   try {
     const report = await verifyImage({
@@ -29,9 +26,10 @@ export async function runVerify(image: string, opts: { key?: string[] }, ctx: Co
       ...(farm.config ? { options: farm.config.options } : {}),
       ...(farm.stateDir ? { stateDir: farm.stateDir } : {}),
     });
-    if (ctx.global.json) ctx.printJson(report);
+    if (ctx.global.json) ctx.printJson({ ...report, trustedKeys: trusted });
     else {
       ctx.print(`${report.image} (${report.imageId}${report.manifestDigest ? `, manifest ${report.manifestDigest}` : ''})`, true);
+      ctx.print(`  trusted key${trusted.length === 1 ? '' : 's'}: ${trusted.map((k) => `${k.fingerprint} (${k.from})`).join(', ')}`, true);
       for (const c of report.checks) ctx.print(`  ${c.ok ? 'ok    ' : 'FAILED'} ${c.check.padEnd(13)} ${c.detail}`, true);
     }
     if (report.ok) return 0;

@@ -103,4 +103,7 @@ test.serial('lock after a run; run --locked passes unchanged, fails on a USE cha
   t.true(r4.stderr.includes(`the tree: locked ${lock.sources.repos.gentoo!}, now resolves to ${pj.lock.sources[0]!.now}`), r4.stderr);
   t.true(r4.stderr.includes('science: dev-libs/mylib: locked 1.4.2, the tree now also has 1.5'), r4.stderr);
   t.regex(r4.stderr, /binfarm lock/);
+  // A directory cannot be brought back to the locked state (bind: no squashfs of it was cached).
+  t.true(r4.stderr.includes(`the directory ${join(dir, 'tree')} has changed since the lock`), r4.stderr);
+  t.true(r4.stderr.includes('binfarm keeps no history of a directory, so it cannot bring the locked state back'), r4.stderr);
 });

@@ -104,6 +104,7 @@ test.serial(
     t.is(ok.exitCode, 0, `${ok.stdout}\n${ok.stderr}`);
     for (const check of ['provenance', 'signature', 'subject', 'sbom', 'sbom-packages']) t.regex(ok.stdout, new RegExp(`ok +${check} `));
     t.regex(ok.stdout, /3 packages, as in \/var\/db\/pkg/);
+    t.true(ok.stdout.includes(`trusted key: ${fpr} (--key ${pubKey})`), ok.stdout);
     // `binfarm sbom`: a subject of the farm (config file), its run's copy, and a pushed image without any config
     const fileConfig = env.config((c) => {
       c.targets = ['hep-core'];
