@@ -25,7 +25,7 @@ const sources = readdirSync(join(root, 'core'), { recursive: true, withFileTypes
 
 rmSync(tmp, { recursive: true, force: true });
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
-const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--noCheck', '--outDir', tmp], { stdio: 'inherit' });
+const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--noCheck', '--outDir', tmp], { stdio: ['ignore', 2, 2] });
 if (r.status !== 0) {
   rmSync(tmp, { recursive: true, force: true });
   console.error(`build: tsc failed (exit ${r.status ?? r.signal}); dist/ left as it was`);
@@ -34,4 +34,5 @@ if (r.status !== 0) {
 writeFileSync(join(tmp, 'build-info.json'), `${JSON.stringify({ startedMs, sources }, null, 1)}\n`);
 rmSync(dist, { recursive: true, force: true });
 renameSync(tmp, dist);
-console.log(`build: ${sources.length} modules of core/ compiled to dist/ in ${((Date.now() - startedMs) / 1000).toFixed(1)} s`);
+// On stderr: `npm pack --json` (which runs this as prepack) prints its JSON on stdout.
+console.error(`build: ${sources.length} modules of core/ compiled to dist/ in ${((Date.now() - startedMs) / 1000).toFixed(1)} s`);

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
  * directory for the sources (core/util/) and for the compiled copy in dist/ (npm run build).
  */
 export const PACKAGE_ROOT_URL: URL = (() => {
-  for (let dir = new URL('./', import.meta.url); ; ) {
+  for (let dir = new URL('./', import.meta.url); ;) {
     if (existsSync(new URL('package.json', dir))) return dir;
     const parent = new URL('../', dir);
     if (parent.href === dir.href) throw new Error(`binfarm: no package.json above ${import.meta.url}`);
