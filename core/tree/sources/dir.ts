@@ -31,7 +31,8 @@ import type { TreeArtifact, TreeContext, TreeNeeds } from './types.ts';
 export async function manifestKey(dir: string, opts: { walkLimit?: number } = {}): Promise<string> {
   // A small tree (an overlay, a test tree) is walked in-process: spawning find (and loading execa
   // to do it) costs more than the walk, and a no-op run pays it on every start (docs/internals/startup.md).
-  const walked = await walkManifest(dir, opts.walkLimit ?? SMALL_TREE_ENTRIES);
+  const limit = opts.walkLimit ?? SMALL_TREE_ENTRIES;
+  const walked = (await fewerEntries(dir, limit)) ? await walkManifest(dir, limit) : undefined;
   if (walked) return walked;
   const { execa } = await import('execa');
   const { availableParallelism, tmpdir } = await import('node:os');
@@ -71,6 +72,18 @@ async function singleFind(dir: string): Promise<string> {
 
 /** Up to this many entries, a tree's manifest is walked in-process (a few ms) rather than by find. */
 const SMALL_TREE_ENTRIES = 2000;
+
+/** Whether `dir` holds at most `limit` entries, counted by readdir alone (a big tree stops the count early). */
+async function fewerEntries(dir: string, limit: number): Promise<boolean> {
+  let left = limit;
+  const count = async (abs: string): Promise<boolean> => {
+    const entries = await readdir(abs, { withFileTypes: true }).catch(() => []);
+    if ((left -= entries.length) < 0) return false;
+    for (const e of entries) if (e.isDirectory() && !(await count(join(abs, e.name)))) return false;
+    return true;
+  };
+  return count(dir);
+}
 
 /** The same manifest without GNU find (slower for a big tree); undefined as soon as the tree has more than `limit` entries. */
 async function walkManifest(dir: string, limit: number): Promise<string | undefined> {
