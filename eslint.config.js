@@ -40,6 +40,9 @@ export default tseslint.config(
       '**/node_modules/**',
       '.binfarm/**',
       'coverage/**',
+      // the compiled copy of core/ (npm run build)
+      'dist/**',
+      'dist.tmp-*/**',
       'test/fixtures/**/generated/**',
     ],
   },

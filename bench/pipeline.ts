@@ -6,7 +6,9 @@
  * on the real Docker engine. Source resolution (stage3 + tree digests, before the plan) is
  * reported on its own, for this farm and for a `dir` tree of 30 000 packages left unchanged
  * (target ≤ 1.5 s; test/fixtures/tree-gen.ts; --big-tree N to change the size, 0 to skip).
- *   node --import=tsx bench/pipeline.ts [--runs N] [--big-tree N] [--keep]
+ * binfarm runs its compiled copy (dist/, rebuilt first; bench/_compiled.ts), or its sources
+ * through jiti with --source.
+ *   node --import=tsx bench/pipeline.ts [--runs N] [--big-tree N] [--keep] [--source]
  */
 import { execa } from 'execa';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { dockerForTests } from '../test/helpers/docker.ts';
 import { generateTree } from '../test/fixtures/tree-gen.ts';
 import { ConfigSchema } from '../core/config/schema/index.ts';
 import { resolveSources } from '../core/sources/resolve.ts';
+import { binfarmCode } from './_compiled.ts';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 7;
 const BIN = new URL('../bin/binfarm.js', import.meta.url).pathname;
@@ -46,6 +49,7 @@ const config = (boostUse: string[]) => ({
   binhost: { dir: join(dir, 'binhost') },
 });
 const stage3 = await emergeFixtureImage();
+const code = await binfarmCode();
 const write = (boostUse: string[]) => writeFileSync(join(dir, '.binfarmrc.json'), JSON.stringify(config(boostUse)));
 
 interface RunEnd {
@@ -54,7 +58,7 @@ interface RunEnd {
 }
 async function run(): Promise<{ ms: number; end: RunEnd; sourcesMs: number }> {
   const t0 = performance.now();
-  const r = await execa('node', [BIN, '--cwd', dir, '--json', 'run'], { reject: false });
+  const r = await execa('node', [BIN, '--cwd', dir, '--json', 'run'], { reject: false, env: code.env });
   const ms = performance.now() - t0;
   const end = r.stdout
     .split('\n')
@@ -99,6 +103,7 @@ async function bigTree(packages: number): Promise<void> {
 }
 
 try {
+  console.log(`binfarm runs ${code.label}`);
   write(['python']);
   const first = await run();
   console.log(

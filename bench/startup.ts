@@ -8,7 +8,9 @@
  * The farm runs on the busybox stage3 fixture with the fixture emerge (test/fixtures/emerge) and
  * a `dir` tree; the two Dockerfiles build FROM the same fixture image (never pulled). The docker
  * CLI uses its classic builder here (DOCKER_BUILDKIT=0: this machine has no buildx).
- *   node --import=tsx bench/startup.ts [--runs N] [--keep]
+ * binfarm runs its compiled copy (dist/, rebuilt first; bench/_compiled.ts), or its sources
+ * through jiti with --source.
+ *   node --import=tsx bench/startup.ts [--runs N] [--keep] [--source]
  */
 import { execa } from 'execa';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { join } from 'node:path';
 import { emergeFixtureImage } from '../test/fixtures/emerge/image.ts';
 import { dockerForTests } from '../test/helpers/docker.ts';
 import { loadAverage, median } from './_measure.ts';
+import { binfarmCode } from './_compiled.ts';
 
 const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
 const runs = Number(arg('--runs')) || 9;
@@ -25,6 +28,7 @@ const BIN = new URL('../bin/binfarm.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'binfarm-bench-startup-'));
 const prefix = `binfarm-bench-startup-${process.pid}`;
 const stage3 = await emergeFixtureImage();
+const code = await binfarmCode();
 
 const tree = join(dir, 'tree');
 for (const p of ['profiles', 'app-misc/hello', 'app-misc/jq']) mkdirSync(join(tree, p), { recursive: true });
@@ -57,7 +61,7 @@ const buildBoth = async () => {
 };
 
 async function binfarmRun(): Promise<{ built: string[]; skipped: string[] }> {
-  const r = await execa('node', [BIN, '--cwd', dir, '--json', 'run'], { reject: false });
+  const r = await execa('node', [BIN, '--cwd', dir, '--json', 'run'], { reject: false, env: code.env });
   const end = r.stdout
     .split('\n')
     .filter(Boolean)
@@ -76,6 +80,7 @@ const timed = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
 try {
   const [first, firstMs] = await timed(binfarmRun);
   await buildBoth(); // fills the build cache
+  console.log(`binfarm runs ${code.label}`);
   console.log(`first run: built ${first.built.join(', ')} in ${(firstMs / 1000).toFixed(1)} s; load average ${loadAverage()}`);
   await binfarmRun(); // warms jiti's transform cache and the OS caches, like the docker build above
   const noop: number[] = [];

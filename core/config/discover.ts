@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../util/package-root.ts';
 
 /**
  * Where a config may live, in the order cosmiconfig tries them in each directory. The
@@ -39,7 +39,7 @@ export const SEARCH_PLACES = [
 const CODE_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'] as const;
 
 /** The binfarm package directory (for `binfarm/<subpath>` imports). */
-const BINFARM_ROOT = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
+const BINFARM_ROOT = PACKAGE_ROOT;
 
 const NATIVE_MODULES = ['zod', 'tapable', 'execa', 'dockerode', 'listr2', 'yaml', 'tar-stream', 'tar-fs', 'commander'];
 
@@ -80,23 +80,14 @@ let explorer: Explorer | undefined;
 /**
  * cosmiconfig for discovery, jiti for every code file: TypeScript and local imports work,
  * and `import { defineConfig } from 'binfarm'` resolves to this copy of binfarm even when
- * the user's project has no binfarm in node_modules (the alias). Both are imported lazily.
+ * the user's project has no binfarm in node_modules (the alias). All three are imported lazily,
+ * jiti and the public API only when a code file is loaded (a JSON or YAML config needs neither:
+ * docs/internals/startup.md).
  */
 async function getExplorer(): Promise<Explorer> {
   if (explorer) return explorer;
-  const [{ cosmiconfig }, { createJiti }, binfarm] = await Promise.all([import('cosmiconfig'), import('jiti'), import('../index.ts')]);
-  const jiti = createJiti(import.meta.url, {
-    // `binfarm` is this very module instance (shared classes, no second copy of the core);
-    // the alias covers deep imports such as `binfarm/package.json`.
-    virtualModules: { binfarm },
-    alias: { binfarm: BINFARM_ROOT },
-    // Our own ESM dependencies load natively instead of being transpiled by jiti.
-    nativeModules: NATIVE_MODULES,
-    moduleCache: false,
-    // The user's code is compiled, not type-checked; jiti keeps a transform cache on disk.
-    fsCache: true,
-  });
-  const codeLoader = (filepath: string) => jiti.import(filepath, { default: true });
+  const { cosmiconfig } = await import('cosmiconfig');
+  const codeLoader = async (filepath: string) => (await codeImporter()).import(filepath, { default: true });
   explorer = cosmiconfig('binfarm', {
     searchStrategy: 'project',
     searchPlaces: [...SEARCH_PLACES],
@@ -104,6 +95,26 @@ async function getExplorer(): Promise<Explorer> {
     cache: false,
   }) as Explorer;
   return explorer;
+}
+
+let jitiInstance: Promise<{ import(id: string, opts: { default: true }): Promise<unknown> }> | undefined;
+
+function codeImporter() {
+  jitiInstance ??= (async () => {
+    const [{ createJiti }, binfarm] = await Promise.all([import('jiti'), import('../index.ts')]);
+    return createJiti(import.meta.url, {
+      // `binfarm` is this very module instance (shared classes, no second copy of the core);
+      // the alias covers deep imports such as `binfarm/package.json`.
+      virtualModules: { binfarm },
+      alias: { binfarm: BINFARM_ROOT },
+      // Our own ESM dependencies load natively instead of being transpiled by jiti.
+      nativeModules: NATIVE_MODULES,
+      moduleCache: false,
+      // The user's code is compiled, not type-checked; jiti keeps a transform cache on disk.
+      fsCache: true,
+    });
+  })();
+  return jitiInstance;
 }
 
 /** Searches from `cwd` up to the project root; null when nothing is found. */

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../util/package-root.ts';
 
 /** How a new farm depends on binfarm: the package.json spec and where it comes from. */
 export interface BinfarmDependency {
@@ -13,8 +13,8 @@ export interface BinfarmDependency {
   from: 'clone' | 'tarball' | 'installed' | 'registry' | 'given';
 }
 
-/** The directory holding binfarm's package.json (this file is core/init/binfarm-source.ts). */
-export const BINFARM_ROOT = realpathSync(fileURLToPath(new URL('../../', import.meta.url))).replace(/\/$/, '');
+/** The directory holding binfarm's package.json, symlinks resolved. */
+export const BINFARM_ROOT = realpathSync(PACKAGE_ROOT);
 
 /**
  * What `binfarm init` writes as the binfarm dependency, so that `npm install` in the new farm

@@ -23,7 +23,9 @@ export async function subjectImages(engine: Engine, states: Iterable<SubjectStat
   const trusted = new Map<string, ImageInfo>();
   const unmarked = new Map<string, ImageInfo[]>();
   const ours = (img: ImageInfo) => imagePrefix === undefined || img.repoTags.some((t) => t.startsWith(`${imagePrefix}/`));
-  for (const img of await engine.listImages({ label: [IMAGE_LABEL.key] })) {
+  // Both lists at once: each costs the engine a walk over all its images (docs/internals/startup.md).
+  const [keyed, pendingImages] = await Promise.all([engine.listImages({ label: [IMAGE_LABEL.key] }), engine.listImages({ label: [IMAGE_LABEL.pendingKey] })]);
+  for (const img of keyed) {
     if (!ours(img)) continue;
     const key = img.labels[IMAGE_LABEL.key];
     if (!key) continue; // pending, failed or assembled images blank the key they inherit
@@ -38,7 +40,7 @@ export async function subjectImages(engine: Engine, states: Iterable<SubjectStat
     if (vouched) trusted.set(s.key, vouched);
   }
   const pending = new Map<string, ImageInfo>();
-  for (const img of await engine.listImages({ label: [IMAGE_LABEL.pendingKey] })) {
+  for (const img of pendingImages) {
     if (!ours(img)) continue;
     const key = img.labels[IMAGE_LABEL.pendingKey];
     if (key && !img.labels[IMAGE_LABEL.key]) pending.set(key, img);

@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { execa, type Options } from 'execa';
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,7 @@ test('npm pack → npm install into an empty directory → binfarm --help, init,
   const shipped = packed[0]!.files.map((f) => f.path);
   t.true(shipped.includes('bin/binfarm.js') && shipped.includes('core/portage/strategies/merge.ts'), 'the command and the built-in strategies are in the package');
   t.false(shipped.some((p) => /^(test|plugins|bench)\//.test(p)), 'tests, workspace plugins and benchmarks are not');
+  t.true(shipped.includes('dist/core/cli/main.js') && shipped.includes('dist/build-info.json'), 'the compiled copy (prepack) is in the package');
 
   const empty = join(tmp, 'empty');
   await execa('mkdir', [empty]);
@@ -51,6 +52,14 @@ test('npm pack → npm install into an empty directory → binfarm --help, init,
   t.regex(await run('npx', ['--no-install', 'binfarm', 'plan'], { cwd: plain, env: { ...env, BINFARM_LOADER: 'tsx' } }), /smoke/);
   await run('npx', ['--no-install', 'binfarm', 'render', 'smoke', '--out', join(tmp, 'render')], { cwd: plain });
   t.regex(readFileSync(join(tmp, 'render/etc/portage/sets/smoke'), 'utf8'), /app-misc\/hello/);
+  // The installed command runs the compiled copy: with the TypeScript sources moved away it still
+  // plans (the farm's binfarm.config.ts gets the compiled public API as 'binfarm').
+  renameSync(join(installed, 'core'), join(installed, 'core.away'));
+  try {
+    t.regex(await run('npx', ['--no-install', 'binfarm', 'plan'], { cwd: plain }), /smoke/);
+  } finally {
+    renameSync(join(installed, 'core.away'), join(installed, 'core'));
+  }
 
   // A group plugin author's farm: its own npm install, then plan, typecheck and the plugin's test.
   await run('npx', ['--no-install', 'binfarm', 'init', 'group-farm', '--plugin', 'my-group'], { cwd: empty });

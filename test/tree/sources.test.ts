@@ -244,29 +244,35 @@ test.serial('dir source: an edited file makes a new snapshot; an unchanged direc
   t.is(out, '# synced\n');
 });
 
-test('dir manifest key: unchanged → same key; an edited, added or removed file anywhere → another key', async (t) => {
-  const { manifestKey } = await import('../../core/tree/sources/dir.ts');
-  const { mkdtempSync, mkdirSync, writeFileSync, rmSync, utimesSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
-  const dir = mkdtempSync(join(tmpdir(), 'binfarm-manifest-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  // enough top-level entries for several parallel walkers
-  for (let i = 0; i < 40; i++) {
-    mkdirSync(join(dir, `cat-${i}`, 'pkg'), { recursive: true });
-    writeFileSync(join(dir, `cat-${i}`, 'pkg', 'pkg-1.0.ebuild'), 'EAPI=8\n');
-  }
-  const k0 = await manifestKey(dir);
-  t.regex(k0, /^find2:[0-9a-f]{64}$/);
-  t.is(await manifestKey(dir), k0);
-  const last = join(dir, 'cat-39', 'pkg', 'pkg-1.0.ebuild');
-  writeFileSync(last, 'EAPI=8\nIUSE="x"\n');
-  utimesSync(last, new Date(2020, 0, 1), new Date(2020, 0, 1));
-  const k1 = await manifestKey(dir);
-  t.not(k1, k0, 'an edit in the last walker\'s group is seen');
-  writeFileSync(join(dir, 'cat-0', 'pkg', 'pkg-1.1.ebuild'), 'EAPI=8\n');
-  const k2 = await manifestKey(dir);
-  t.not(k2, k1);
-  rmSync(join(dir, 'cat-0', 'pkg', 'pkg-1.1.ebuild'));
-  t.not(await manifestKey(dir), k2);
-});
+// Both ways of listing a tree: parallel finds (a Gentoo-sized tree) and the in-process walk of a small one.
+for (const [how, walkLimit, prefix] of [
+  ['parallel finds', 0, 'find2'],
+  ['in-process walk of a small tree', undefined, 'walk'],
+] as const)
+  test(`dir manifest key (${how}): unchanged → same key; an edited, added or removed file anywhere → another key`, async (t) => {
+    const { manifestKey } = await import('../../core/tree/sources/dir.ts');
+    const { mkdtempSync, mkdirSync, writeFileSync, rmSync, utimesSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'binfarm-manifest-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    // enough top-level entries for several parallel walkers
+    for (let i = 0; i < 40; i++) {
+      mkdirSync(join(dir, `cat-${i}`, 'pkg'), { recursive: true });
+      writeFileSync(join(dir, `cat-${i}`, 'pkg', 'pkg-1.0.ebuild'), 'EAPI=8\n');
+    }
+    const manifestKeyOf = (d: string) => manifestKey(d, { walkLimit });
+    const k0 = await manifestKeyOf(dir);
+    t.regex(k0, new RegExp(`^${prefix}:[0-9a-f]{64}$`));
+    t.is(await manifestKeyOf(dir), k0);
+    const last = join(dir, 'cat-39', 'pkg', 'pkg-1.0.ebuild');
+    writeFileSync(last, 'EAPI=8\nIUSE="x"\n');
+    utimesSync(last, new Date(2020, 0, 1), new Date(2020, 0, 1));
+    const k1 = await manifestKeyOf(dir);
+    t.not(k1, k0, 'an edit in the last walker\'s group is seen');
+    writeFileSync(join(dir, 'cat-0', 'pkg', 'pkg-1.1.ebuild'), 'EAPI=8\n');
+    const k2 = await manifestKeyOf(dir);
+    t.not(k2, k1);
+    rmSync(join(dir, 'cat-0', 'pkg', 'pkg-1.1.ebuild'));
+    t.not(await manifestKeyOf(dir), k2);
+  });

@@ -28,7 +28,12 @@ import type { TreeArtifact, TreeContext, TreeNeeds } from './types.ts';
  * alone), so the top-level entries (the categories) are split into one contiguous group per core,
  * each walked by its own find at the same time.
  */
-export async function manifestKey(dir: string): Promise<string> {
+export async function manifestKey(dir: string, opts: { walkLimit?: number } = {}): Promise<string> {
+  // A small tree (an overlay, a test tree) is walked in-process: spawning find (and loading execa
+  // to do it) costs more than the walk, and a no-op run pays it on every start (docs/internals/startup.md).
+  const limit = opts.walkLimit ?? SMALL_TREE_ENTRIES;
+  const walked = (await fewerEntries(dir, limit)) ? await walkManifest(dir, limit) : undefined;
+  if (walked) return walked;
   const { execa } = await import('execa');
   const { availableParallelism, tmpdir } = await import('node:os');
   const top = (await readdir(dir).catch(() => [] as string[])).sort();
@@ -62,24 +67,42 @@ async function singleFind(dir: string): Promise<string> {
     encoding: 'buffer',
   });
   if (r.exitCode === 0) return `find1:${createHash('sha256').update(r.stdout as Uint8Array).digest('hex')}`;
-  return walkManifest(dir);
+  return (await walkManifest(dir, Infinity))!;
 }
 
-/** The same manifest without GNU find (slower). */
-async function walkManifest(dir: string): Promise<string> {
+/** Up to this many entries, a tree's manifest is walked in-process (a few ms) rather than by find. */
+const SMALL_TREE_ENTRIES = 2000;
+
+/** Whether `dir` holds at most `limit` entries, counted by readdir alone (a big tree stops the count early). */
+async function fewerEntries(dir: string, limit: number): Promise<boolean> {
+  let left = limit;
+  const count = async (abs: string): Promise<boolean> => {
+    const entries = await readdir(abs, { withFileTypes: true }).catch(() => []);
+    if ((left -= entries.length) < 0) return false;
+    for (const e of entries) if (e.isDirectory() && !(await count(join(abs, e.name)))) return false;
+    return true;
+  };
+  return count(dir);
+}
+
+/** The same manifest without GNU find (slower for a big tree); undefined as soon as the tree has more than `limit` entries. */
+async function walkManifest(dir: string, limit: number): Promise<string | undefined> {
   const h = createHash('sha256');
-  const walk = async (abs: string, rel: string): Promise<void> => {
+  let left = limit;
+  const walk = async (abs: string, rel: string): Promise<boolean> => {
     const entries = (await readdir(abs, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    if ((left -= entries.length) < 0) return false;
     for (const e of entries) {
       const p = join(abs, e.name);
       const r = rel ? `${rel}/${e.name}` : e.name;
       const st = await lstat(p);
       const link = st.isSymbolicLink() ? await readlink(p) : '';
       h.update(`${r}\0${st.mode}\0${st.size}\0${st.mtimeMs}\0${link}\n`);
-      if (st.isDirectory()) await walk(p, r);
+      if (st.isDirectory() && !(await walk(p, r))) return false;
     }
+    return true;
   };
-  await walk(dir, '');
+  if (!(await walk(dir, ''))) return undefined;
   return `walk:${h.digest('hex')}`;
 }
 
