@@ -9,8 +9,8 @@
 // the sources instead as soon as one of them was changed after that, so an old build never
 // answers for newer code. The new copy is written beside dist/ and renamed into place.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -18,10 +18,13 @@ const dist = join(root, 'dist');
 const tmp = join(root, `dist.tmp-${process.pid}`);
 const startedMs = Date.now();
 
-const sources = readdirSync(join(root, 'core'), { recursive: true, withFileTypes: true })
-  .filter((e) => e.isFile() && e.name.endsWith('.ts'))
+const files = readdirSync(join(root, 'core'), { recursive: true, withFileTypes: true })
+  .filter((e) => e.isFile())
   .map((e) => relative(root, join(e.parentPath, e.name)))
   .sort();
+// Files the code reads beside itself (new URL('./job.sh', import.meta.url)) are copied as they are.
+const assets = files.filter((f) => !f.endsWith('.ts') && !f.endsWith('.md'));
+const sources = [...files.filter((f) => f.endsWith('.ts')), ...assets].sort();
 
 rmSync(tmp, { recursive: true, force: true });
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
@@ -30,6 +33,11 @@ if (r.status !== 0) {
   rmSync(tmp, { recursive: true, force: true });
   console.error(`build: tsc failed (exit ${r.status ?? r.signal}); dist/ left as it was`);
   process.exit(1);
+}
+for (const a of assets) {
+  const to = join(tmp, a);
+  mkdirSync(dirname(to), { recursive: true });
+  copyFileSync(join(root, a), to);
 }
 writeFileSync(join(tmp, 'build-info.json'), `${JSON.stringify({ startedMs, sources }, null, 1)}\n`);
 rmSync(dist, { recursive: true, force: true });
