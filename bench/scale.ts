@@ -21,7 +21,7 @@ const stage3 = await emergeFixtureImage();
 const cluster = await startSwarmCluster();
 try {
   await cluster.loadImage(stage3, ['A']);
-  const cpus = (((await cluster.nodes.A.docker.info()) as { NCPU: number }).NCPU);
+  const cpus = ((await cluster.nodes.A.docker.info()) as { NCPU: number }).NCPU;
   const farm = swarmFarm(cluster, 'scale', stage3);
   // A USE flag per round makes exactly the four subjects stale again (the base is not touched).
   const write = (round: number) =>
@@ -48,7 +48,11 @@ try {
     return ms;
   };
 
-  console.log(`scale-out: 4 subjects, each job waiting ${wait} s and reserving ${cpus} CPUs (a whole node); load ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
+  console.log(
+    `scale-out: 4 subjects, each job waiting ${wait} s and reserving ${cpus} CPUs (a whole node); load ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ')}`,
+  );
   await timed('warm-up (base, tree volumes, 4 subjects; 2 nodes)', 0);
   await availability('B', 'drain');
   const one = await timed('1 node ', 1);

@@ -35,7 +35,9 @@ export interface SwarmFarm {
 
 /** What went wrong in a run, for assertion messages: stderr and the error events. */
 export function failure(r: { stderr: string; events: JsonEvent[] }): string {
-  const errors = r.events.filter((e) => e.event === 'phase:fail' || e.event === 'run:end' || (e.event === 'log' && (e as { level?: string }).level !== 'debug'));
+  const errors = r.events.filter(
+    (e) => e.event === 'phase:fail' || e.event === 'run:end' || (e.event === 'log' && (e as { level?: string }).level !== 'debug'),
+  );
   return `${r.stderr}\n${errors.map((e) => JSON.stringify(e)).join('\n')}`.slice(-6000);
 }
 
@@ -117,7 +119,15 @@ export function emergeWindow(events: JsonEvent[], subject: string): [number, num
 export function comparableIndex(file: string): string[] {
   const volatile = /^(BUILD_TIME|BUILD_ID|MD5|SHA1|SHA256|BLAKE2B|SIZE|MTIME|PATH|TIMESTAMP|PACKAGES|URI):/;
   const blocks = readFileSync(file, 'utf8').trim().split(/\n\n+/).slice(1);
-  return blocks.map((b) => b.split('\n').filter((l) => !volatile.test(l)).sort().join('\n')).sort();
+  return blocks
+    .map((b) =>
+      b
+        .split('\n')
+        .filter((l) => !volatile.test(l))
+        .sort()
+        .join('\n'),
+    )
+    .sort();
 }
 
 function treeFiles(): Record<string, string> {
@@ -126,7 +136,14 @@ function treeFiles(): Record<string, string> {
     'profiles/default/linux/amd64/23.0/eapi': '8\n',
     'metadata/layout.conf': 'masters =\nthin-manifests = true\n',
   };
-  for (const p of ['app-misc/hello-2.12.2', 'app-misc/alpha-wait6-1.0', 'app-misc/beta-wait6-1.0', 'app-misc/gamma-1.0', 'app-misc/slowpoke-1.0', 'app-misc/broken-1.0']) {
+  for (const p of [
+    'app-misc/hello-2.12.2',
+    'app-misc/alpha-wait6-1.0',
+    'app-misc/beta-wait6-1.0',
+    'app-misc/gamma-1.0',
+    'app-misc/slowpoke-1.0',
+    'app-misc/broken-1.0',
+  ]) {
     const pn = p.replace(/-[0-9][^/]*$/, '');
     files[`${pn}/${p.split('/')[1]}.ebuild`] = 'EAPI=8\n';
   }

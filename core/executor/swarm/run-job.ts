@@ -55,7 +55,9 @@ export async function runJob(session: SwarmSession, build: SubjectBuild, req: Jo
     const tasks = await waitForTasks(session, build, id, req);
     follow?.stop();
     const lines: string[] = [];
-    await (await serviceLogLines(docker, id, (l) => lines.push(l))).done;
+    await (
+      await serviceLogLines(docker, id, (l) => lines.push(l))
+    ).done;
     const nodes = await nodeNames(session, tasks);
     const failed = tasks.find((t) => t.state !== 'complete');
     const exitCode = (failed ?? tasks.at(-1))?.exitCode;
@@ -79,9 +81,13 @@ async function waitForTasks(session: SwarmSession, build: SubjectBuild, id: stri
     if (tasks.length && tasks.every((t) => FINAL_TASK_STATES.has(t.state))) return tasks;
     const waiting = tasks.filter((t) => WAITING.has(t.state) && !t.nodeId);
     if (waiting.length && Date.now() - started > pendingLimit) {
-      throw new BinfarmError('E_EXECUTOR', `${req.what}: no node took the job within ${run.options.swarm.pendingTimeout} s (${waiting[0]!.message || waiting[0]!.state})`, {
-        hint: 'The job reserves the subject\'s resources and follows its placement constraints: check `docker node ls` and the subject\'s resources/placement, or raise swarm.pendingTimeout.',
-      });
+      throw new BinfarmError(
+        'E_EXECUTOR',
+        `${req.what}: no node took the job within ${run.options.swarm.pendingTimeout} s (${waiting[0]!.message || waiting[0]!.state})`,
+        {
+          hint: "The job reserves the subject's resources and follows its placement constraints: check `docker node ls` and the subject's resources/placement, or raise swarm.pendingTimeout.",
+        },
+      );
     }
     const running = tasks.filter((t) => t.nodeId && !FINAL_TASK_STATES.has(t.state));
     if (running.length) {
