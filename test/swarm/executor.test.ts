@@ -54,6 +54,7 @@ async function taskContainers(node: 'A' | 'B'): Promise<string[]> {
 }
 
 test.serial('two independent subjects run at once on two different nodes; a child runs on the other node from its parent by digest', async (t) => {
+  t.timeout(10 * 60_000, 'binfarm runs on the 2-node cluster');
   const farm = swarmFarm(cluster, 'place', stage3);
   const whole = { cpus: nodeCpus };
   farm.write({
@@ -90,7 +91,8 @@ test.serial('two independent subjects run at once on two different nodes; a chil
   t.deepEqual(await swarmServices(), []);
 });
 
-test.serial('the binhost index after a swarm run equals the local executor\'s for the same farm', async (t) => {
+test.serial("the binhost index after a swarm run equals the local executor's for the same farm", async (t) => {
+  t.timeout(10 * 60_000, 'binfarm runs on the 2-node cluster');
   const config = {
     base: { sets: { 'hf-base': { 'app-misc/hello': { use: ['nls'] } } } },
     subjects: { alpha: { sets: { alpha: { 'app-misc/gamma': {}, 'app-misc/hello': {} } } } },
@@ -102,13 +104,18 @@ test.serial('the binhost index after a swarm run equals the local executor\'s fo
   const [rs, rl] = [await swarm.run(), await local.run()];
   t.is(rs.exitCode, 0, failure(rs));
   t.is(rl.exitCode, 0, failure(rl));
-  const partitions = (root: string) => readdirSync(root, { recursive: true }).map(String).filter((p) => p.endsWith('Packages')).sort();
+  const partitions = (root: string) =>
+    readdirSync(root, { recursive: true })
+      .map(String)
+      .filter((p) => p.endsWith('Packages'))
+      .sort();
   t.deepEqual(partitions(swarm.binhost), partitions(local.binhost));
   t.true(partitions(swarm.binhost).length > 0);
   for (const p of partitions(swarm.binhost)) t.deepEqual(comparableIndex(join(swarm.binhost, p)), comparableIndex(join(local.binhost, p)), p);
 });
 
-test.serial('a failing job fails its subject with the failing package\'s log tail; the packages that built are kept', async (t) => {
+test.serial("a failing job fails its subject with the failing package's log tail; the packages that built are kept", async (t) => {
+  t.timeout(10 * 60_000, 'binfarm runs on the 2-node cluster');
   const farm = swarmFarm(cluster, 'fail', stage3);
   farm.write({ subjects: { bad: { sets: { bad: { 'app-misc/gamma': {}, 'app-misc/broken': {} } } } } });
   const r = await farm.run();
@@ -117,13 +124,19 @@ test.serial('a failing job fails its subject with the failing package\'s log tai
   t.regex(all, /emerge failed for subject \\?"bad\\?": 1 package\(s\) failed/);
   t.regex(all, /expected ';' before '}' token/);
   // The failing package's log came back with the job and sits where a local build's would.
-  const logs = readdirSync(join(farm.stateDir, 'runs'), { recursive: true }).map(String).filter((p) => /portage-logs\/bad\/.*broken.*\.log$/.test(p));
+  const logs = readdirSync(join(farm.stateDir, 'runs'), { recursive: true })
+    .map(String)
+    .filter((p) => /portage-logs\/bad\/.*broken.*\.log$/.test(p));
   t.is(logs.length, 1, JSON.stringify(logs));
-  t.true(binpkgs(farm.binhost).some((p) => p.includes('gamma')), 'the package that did build is in the partition');
+  t.true(
+    binpkgs(farm.binhost).some((p) => p.includes('gamma')),
+    'the package that did build is in the partition',
+  );
   t.false(binpkgs(farm.binhost).some((p) => p.includes('broken')));
 });
 
 test.serial('Ctrl-C mid-job removes the service, its task containers on every node and its uploads', async (t) => {
+  t.timeout(10 * 60_000, 'binfarm runs on the 2-node cluster');
   const farm = swarmFarm(cluster, 'intr', stage3);
   farm.write({ subjects: { stuck: { sets: { stuck: { 'app-misc/slowpoke': {} } }, placement: ['node.role==worker'] } } });
   const before = binpkgs(farm.binhost);
@@ -149,6 +162,7 @@ test.serial('Ctrl-C mid-job removes the service, its task containers on every no
 });
 
 test.serial('a killed run leaves its service behind; the next swarm run sweeps it', async (t) => {
+  t.timeout(10 * 60_000, 'binfarm runs on the 2-node cluster');
   const farm = swarmFarm(cluster, 'kill', stage3);
   farm.write({ subjects: { stuck: { sets: { stuck: { 'app-misc/slowpoke': {} } } } } });
   let killed = false;
@@ -162,7 +176,10 @@ test.serial('a killed run leaves its service behind; the next swarm run sweeps i
   });
   t.true(killed);
   t.not(r.exitCode, 0);
-  t.true((await swarmServices()).some((n) => n.endsWith('-stuck')), 'the killed run could not remove its service');
+  t.true(
+    (await swarmServices()).some((n) => n.endsWith('-stuck')),
+    'the killed run could not remove its service',
+  );
   farm.write({ subjects: { stuck: { sets: { stuck: { 'app-misc/gamma': {} } } } } });
   const next = await farm.run();
   t.is(next.exitCode, 0, failure(next));
@@ -173,6 +190,7 @@ test.serial('a killed run leaves its service behind; the next swarm run sweeps i
 });
 
 test.serial('a node lost mid-job fails its subject cleanly and the next run builds it again', async (t) => {
+  t.timeout(10 * 60_000, 'binfarm runs on the 2-node cluster');
   const farm = swarmFarm(cluster, 'lost', stage3);
   const subjects = (placement: string[]) => ({ far: { sets: { far: { 'app-misc/slowpoke': {} } }, placement } });
   farm.write({ subjects: subjects(['node.role==worker']) });
