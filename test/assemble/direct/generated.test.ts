@@ -93,7 +93,10 @@ test.serial('a package defining pkg_postinst makes the assembly fall back to eme
     r.warnings.some((w) => /uses emerge instead of the direct path: test-gen\/hooked-1\.0 defines pkg_postinst, which a merge runs/.test(w)),
     r.warnings.join('\n'),
   );
-  t.true(events.some((e) => e.event === 'step:end' && e.step === 'emerge' && !e.skipped), 'emerge merged the packages');
+  t.true(
+    events.some((e) => e.event === 'step:end' && e.step === 'emerge' && !e.skipped),
+    'emerge merged the packages',
+  );
   t.not(await via(r.image.ref), 'direct');
   t.deepEqual(r.packages.map((p) => p.replace(/-\d+$/, '')).sort(), ['test-gen/hooked-1.0', 'test-gen/libthing-1.0']);
   // the image is usable and holds what pkg_postinst made, the packages' files and their database entries
