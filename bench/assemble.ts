@@ -16,7 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { extract } from 'tar-stream';
 import { assembleImage } from '../core/assemble/assemble.ts';
-import { collectingAssembleReporter } from '../core/assemble/progress.ts';
+import { collectingAssembleReporter, type AssembleEvent } from '../core/assemble/progress.ts';
 import { decompressor } from '../core/assemble/direct/decompress.ts';
 import { readGpkg } from '../core/assemble/direct/gpkg-read.ts';
 import { runFarm } from '../core/run/runner.ts';
@@ -112,6 +112,12 @@ try {
   for (let r = 0; r < RUNS; r++) {
     for (const via of ['direct', 'emerge'] as const) {
       const { reporter, events } = collectingAssembleReporter();
+      const stamps: number[] = []; // when each event came, for the parts of the direct step
+      const emit = reporter.emit.bind(reporter);
+      reporter.emit = (e) => {
+        stamps.push(performance.now());
+        emit(e);
+      };
       const t = performance.now();
       const res = await assembleImage(env.farm(), `bench-${via}`, { flags: { ...flags, via }, reporter, force: true });
       const total = performance.now() - t;
@@ -123,6 +129,7 @@ try {
       console.log(
         `run ${r + 1} ${via}: ${(total / 1000).toFixed(2)} s (its step ${(times[via].step.at(-1)! / 1000).toFixed(2)} s, check ${(ms('check') / 1000).toFixed(2)} s) → ${res.image.id.slice(7, 19)}`,
       );
+      if (via === 'direct') console.log(directParts(events, stamps));
     }
   }
   const m = (xs: number[]) => median(xs) / 1000;
@@ -157,6 +164,22 @@ try {
   );
 } finally {
   await env.cleanup();
+}
+
+/** The direct step's parts: seconds from its start to each title and output line (the last part ends with the load). */
+function directParts(events: AssembleEvent[], stamps: number[]): string {
+  const start = events.findIndex((e) => e.event === 'step:start' && e.step === 'direct');
+  if (start < 0) return '  (no direct step)';
+  const lines: string[] = [];
+  for (let i = start + 1; i < events.length; i++) {
+    const e = events[i]!;
+    if (!('step' in e) || e.step !== 'direct') continue;
+    const at = `${((stamps[i]! - stamps[start]!) / 1000).toFixed(2)} s`.padStart(9);
+    if (e.event === 'step:title') lines.push(`  ${at}  ${e.title}`);
+    else if (e.event === 'step:output') lines.push(`  ${at}  ${e.line}`);
+    else if (e.event === 'step:end') lines.push(`  ${at}  end of the direct step`);
+  }
+  return lines.join('\n');
 }
 
 async function decompressImage(file: string): Promise<void> {
