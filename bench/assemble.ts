@@ -3,7 +3,8 @@
  * run. The base subject of test/assemble/_env.ts is built once by the real runner (busybox stage3
  * fixture, fixture emerge); N generated packages (default 80; a handful carry several MB of
  * incompressible data) are written once as GPKG binpkgs into its binhost partition and indexed.
- * Then `assembleImage` of all N runs 3 times each way (`--force`), alternating, and the medians
+ * Then `assembleImage` of all N runs 3 times each way (`--force`), alternating, the direct image
+ * removed before each direct run (cold: else the engine already has every layer), and the medians
  * are reported: the whole assembly, and the step that differs (direct: `direct`; emerge:
  * `emerge` + `image`), next to the time to just read and decompress the same binpkgs' images.
  *   node --import=tsx bench/assemble.ts [--n 80] [--big 5] [--big-mb 4] [--runs 3] [--compress gz]
@@ -22,6 +23,7 @@ import { readGpkg } from '../core/assemble/direct/gpkg-read.ts';
 import { runFarm } from '../core/run/runner.ts';
 import { addBinpkgs } from '../test/assemble/_binpkgs.ts';
 import { assembleEnv } from '../test/assemble/_env.ts';
+import { dockerForTests } from '../test/helpers/docker.ts';
 import type { GpkgFile, GpkgSpec } from '../test/fixtures/gpkg.ts';
 
 const arg = (name: string, dflt: number | string) => {
@@ -109,8 +111,12 @@ try {
     direct: { total: [], step: [], check: [] },
     emerge: { total: [], step: [], check: [] },
   };
+  let lastDirect: string | undefined;
+  let warm: number | undefined;
   for (let r = 0; r < RUNS; r++) {
     for (const via of ['direct', 'emerge'] as const) {
+      // cold: the same inputs give the same image, whose layers the engine would not load again
+      if (via === 'direct' && lastDirect) await (await dockerForTests()).getImage(lastDirect).remove({ force: true });
       const { reporter, events } = collectingAssembleReporter();
       const stamps: number[] = []; // when each event came, for the parts of the direct step
       const emit = reporter.emit.bind(reporter);
@@ -130,7 +136,14 @@ try {
         `run ${r + 1} ${via}: ${(total / 1000).toFixed(2)} s (its step ${(times[via].step.at(-1)! / 1000).toFixed(2)} s, check ${(ms('check') / 1000).toFixed(2)} s) → ${res.image.id.slice(7, 19)}`,
       );
       if (via === 'direct') console.log(directParts(events, stamps));
+      if (via === 'direct') lastDirect = res.image.id;
     }
+  }
+  // warm, for comparison: the image's layers already in the engine (a farm re-assembling from one binhost)
+  {
+    const t = performance.now();
+    await assembleImage(env.farm(), 'bench-direct', { flags: { ...flags, via: 'direct' }, force: true });
+    warm = performance.now() - t;
   }
   const m = (xs: number[]) => median(xs) / 1000;
   console.log('\nmedian of', RUNS, `(N = ${N}):`);
@@ -144,6 +157,7 @@ try {
   console.log(
     `  speed-up: ${(m(times.emerge.total) / m(times.direct.total)).toFixed(1)}× whole, ${(m(times.emerge.step) / m(times.direct.step)).toFixed(1)}× step vs step`,
   );
+  console.log(`  direct path with its layers already in the engine (warm, one run): ${((warm ?? 0) / 1000).toFixed(2)} s whole`);
   const perPkg = (xs: number[]) => `${((m(xs) * 1000) / N).toFixed(1)} ms/package`;
   console.log(`  per package: emerge path ${perPkg(times.emerge.total)} whole, ${perPkg(times.emerge.step)} merge+commit;`);
   console.log(`               direct path ${perPkg(times.direct.total)} whole, ${perPkg(times.direct.step)} writing; floor ${perPkg(floor)} decompressing`);
