@@ -1,5 +1,6 @@
 /**
- * One deterministic layer: a plain tar of entries sorted by path (bytes), every header the same
+ * One deterministic layer: a plain tar of entries sorted by path (bytes), hard links after all
+ * other entries (an engine applying the layer links to a target it has already written), every header the same
  * for the same entry (numeric and named owners as in the binpkg, mode, one fixed mtime, no
  * atime/ctime), written to a file while its sha256 (the layer's diff id) is computed. Same entries
  * → same bytes → same diff id, so the engine and a registry store a package's layer once.
@@ -14,7 +15,8 @@ import { pack } from 'tar-stream';
 export interface LayerEntry {
   /** Relative to `/`, no leading or trailing slash. */
   path: string;
-  type: 'file' | 'directory' | 'symlink';
+  /** `link`: a hard link to `linkname`, a file of the same layer. */
+  type: 'file' | 'directory' | 'symlink' | 'link';
   mode: number;
   uid: number;
   gid: number;
@@ -31,7 +33,8 @@ export interface WrittenLayer {
   size: number;
 }
 
-const byPath = (a: LayerEntry, b: LayerEntry) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+const byPath = (a: LayerEntry, b: LayerEntry) =>
+  (a.type === 'link' ? 1 : 0) - (b.type === 'link' ? 1 : 0) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
 export async function writeLayer(entries: Iterable<LayerEntry>, file: string): Promise<WrittenLayer> {
   const sorted = [...entries].sort(byPath);
@@ -54,7 +57,7 @@ export async function writeLayer(entries: Iterable<LayerEntry>, file: string): P
       uname: e.uname,
       gname: e.gname,
       mtime: new Date(e.mtime * 1000),
-      ...(e.type === 'symlink' ? { linkname: e.linkname ?? '' } : {}),
+      ...(e.type === 'symlink' || e.type === 'link' ? { linkname: e.linkname ?? '' } : {}),
       ...(e.type === 'file' ? { size: e.data?.length ?? 0 } : {}),
     };
     await new Promise<void>((resolve, reject) => {

@@ -6,8 +6,10 @@
  *    the attributes it already has (the layer is applied on its own, parents included);
  *  - a file under CONFIG_PROTECT that would replace a different file of the from image goes to
  *    `._cfgNNNN_<name>` (config-protect.ts); an identical one is left as it is;
- *  - hard links become copies of their target (a layer tar sorted by path cannot promise the
- *    target comes first); CONTENTS lists them as `obj`, as it does for a merged hard link;
+ *  - a hard link stays a hard link to its target (layer-tar.ts writes links after every other
+ *    entry, so the target is there first), as a merge keeps it; it becomes a copy only when its
+ *    target is not written into this layer (a protected file left as it is); CONTENTS lists it as
+ *    `obj`, as it does for a merged hard link;
  *  - a collision (a file another package owns, a directory where a file or symlink goes, a file
  *    where a directory goes) is returned as a reason to fall back, nothing is placed.
  * Every entry gets the package's fixed mtime.
@@ -48,7 +50,7 @@ export function placePackage(cpv: string, pkg: Gpkg, mtime: number, ctx: PlaceCo
     const entry: LayerEntry = { path: real, type, mode: e.mode, uid: e.uid, gid: e.gid, uname: e.uname, gname: e.gname, mtime, ...extra };
     entries.set(real, entry);
     view.set(real, {
-      type,
+      type: type === 'link' ? 'file' : type,
       mode: entry.mode,
       uid: e.uid,
       gid: e.gid,
@@ -58,7 +60,8 @@ export function placePackage(cpv: string, pkg: Gpkg, mtime: number, ctx: PlaceCo
     });
   };
 
-  for (const e of sorted) {
+  // hard links after everything else: their targets are placed first
+  for (const e of [...sorted.filter((x) => x.type !== 'link'), ...sorted.filter((x) => x.type === 'link')]) {
     const abs = `/${e.path}`;
     const real = view.resolveParents(e.path);
     const existing = view.get(real);
@@ -102,6 +105,13 @@ export function placePackage(cpv: string, pkg: Gpkg, mtime: number, ctx: PlaceCo
       if (was === md5) continue; // the same file: nothing to write
       const target = protectedName(real, (p) => view.get(p) !== undefined, view.nodes.keys());
       put(e, target, { type: 'file', data, mode: e.mode });
+      continue;
+    }
+    const target = e.type === 'link' ? entries.get(view.resolveParents(e.linkname ?? '')) : undefined;
+    if (target?.type === 'file') {
+      // one inode: the link has its target's mode and owner
+      const { mode, uid, gid, uname, gname } = target;
+      put({ ...e, mode, uid, gid, uname, gname }, real, { type: 'link', linkname: target.path });
       continue;
     }
     put(e, real, { type: 'file', data });

@@ -3,7 +3,8 @@
  * chose are read on the host and written as an image, no emerge run. Packages are placed in merge
  * order on a view of the `from` image (place-package.ts); each becomes a layer with its
  * /var/db/pkg entry; the last layer holds what differs per image (COUNTERs, the global counter,
- * the world files, the SBOM, direct-sbom.ts). The image archive is loaded into the engine, never committed from a container.
+ * the world files, the SBOM, direct-sbom.ts). The image archive is loaded into the engine, never committed from a container;
+ * when the packages installed libraries, ldconfig's cache is added as one more layer (ld-cache.ts).
  * Returns the fallbacks instead when any package needs emerge (fallback.ts); nothing is loaded then.
  */
 import { mkdir, rm } from 'node:fs/promises';
@@ -20,6 +21,7 @@ import { packageFallbacks, type Fallback } from './fallback.ts';
 import { metaText, readGpkg, type Gpkg } from './gpkg-read.ts';
 import { imageArchive } from './image-archive.ts';
 import { layerGroups } from './layer-groups.ts';
+import { buildLdCache, LD_CACHE, ldconfigToRun } from './ld-cache.ts';
 import { writeLayer, type LayerEntry, type WrittenLayer } from './layer-tar.ts';
 import { PathView } from './path-view.ts';
 import { addParentDirs, placePackage } from './place-package.ts';
@@ -112,16 +114,42 @@ export async function writeDirectImage(input: DirectInput): Promise<DirectResult
       layers,
       created,
     });
-    await input.engine.loadImage(archive.stream(`${input.repo}:${input.tag}`));
-    const loaded = await input.engine.inspectImage(`${input.repo}:${input.tag}`);
-    if (loaded?.id !== archive.id) {
-      throw new BinfarmError('E_ASSEMBLE', `loading the image archive gave ${loaded?.id ?? 'no image'}, not ${archive.id}`, {
-        hint: 'The engine rewrote the image config; report this with `docker version`.',
-      });
-    }
-    return { kind: 'image', id: archive.id, layers: layers.length, ...(sbom ? { sbom } : {}) };
+    await loadArchive(input, archive);
+    const ldconfig = ldconfigToRun(view, perPackage.flatMap((m) => [...m.values()]));
+    if (!ldconfig) return { kind: 'image', id: archive.id, layers: layers.length, ...(sbom ? { sbom } : {}) };
+
+    // emerge's env-update step: the loader cache of the image as assembled, as one more layer on top
+    const ldDir = join(input.workDir, 'ld');
+    await mkdir(ldDir);
+    const cache = await buildLdCache(input.engine, archive.id, ldconfig, ldDir);
+    const cacheEntries = new Map([[LD_CACHE, rootFile(LD_CACHE, cache, created)]]);
+    withParents(cacheEntries, view, created);
+    const cacheLayer = await writeLayer(cacheEntries.values(), join(input.workDir, 'layer-ld-cache.tar'));
+    const withCache = imageArchive({
+      config,
+      os: fromConfig?.os ?? 'linux',
+      architecture: fromConfig?.architecture ?? 'amd64',
+      baseDiffIds: [...(fromConfig?.diffIds ?? []), ...layers.map((l) => l.diffId)],
+      layers: [cacheLayer],
+      created,
+    });
+    await loadArchive(input, withCache);
+    await input.engine.removeImage(archive.id).catch(() => undefined); // untagged now: the same layers without the cache
+    log(`ran ${ldconfig} -X: /${LD_CACHE} is its own layer`);
+    return { kind: 'image', id: withCache.id, layers: layers.length + 1, ...(sbom ? { sbom } : {}) };
   } finally {
     await rm(input.workDir, { recursive: true, force: true });
+  }
+}
+
+/** Loads the archive as repo:tag and checks the engine kept its image ID. */
+async function loadArchive(input: DirectInput, archive: ReturnType<typeof imageArchive>): Promise<void> {
+  await input.engine.loadImage(archive.stream(`${input.repo}:${input.tag}`));
+  const loaded = await input.engine.inspectImage(`${input.repo}:${input.tag}`);
+  if (loaded?.id !== archive.id) {
+    throw new BinfarmError('E_ASSEMBLE', `loading the image archive gave ${loaded?.id ?? 'no image'}, not ${archive.id}`, {
+      hint: 'The engine rewrote the image config; report this with `docker version`.',
+    });
   }
 }
 

@@ -3,7 +3,9 @@
  * CONTENTS, CONFIG_PROTECT, symlinked directories, collisions and fallbacks, deterministic layers.
  */
 import test from 'ava';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { extract } from 'tar-stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { metaText, readGpkg } from '../../../core/assemble/direct/gpkg-read.ts';
@@ -122,7 +124,9 @@ test('placing follows symlinked directories, keeps existing directories, protect
   t.is(placed.entries.get('usr/bin')?.mode, 0o711, 'an existing directory keeps its mode');
   t.true(paths.includes('etc/._cfg0000_tool.conf'));
   t.false(paths.includes('etc/tool.conf'));
-  t.is(placed.entries.get('usr/bin/tool-hard')?.data?.toString(), 'binary\n');
+  t.like(placed.entries.get('usr/bin/tool-hard'), { type: 'link', linkname: 'usr/bin/tool', mode: 0o755 }, 'a hard link stays one');
+  t.is(placed.entries.get('usr/bin/tool-hard')?.data, undefined);
+  t.regex(formatContents(placed.contents), /^obj \/usr\/bin\/tool-hard [0-9a-f]{32} 42$/m, 'CONTENTS lists a hard link as obj');
   const contents = formatContents(placed.contents);
   t.regex(contents, /^obj \/bin\/tool2 [0-9a-f]{32} 42$/m, 'CONTENTS keeps the image path');
   t.regex(contents, /^obj \/etc\/tool\.conf [0-9a-f]{32} 42$/m);
@@ -158,6 +162,31 @@ test('layers are deterministic: same entries in any order → same bytes and dif
   const c = await writeLayer([e('usr'), e('usr/a', '1'), e('usr/b', '3')], join(dir, 'l3.tar'));
   t.is(a.diffId, b.diffId);
   t.not(a.diffId, c.diffId);
+});
+
+test('a hard link is written after every other entry, as a link to its target (the engine links to what it has written)', async (t) => {
+  const own = { mode: 0o755, uid: 0, gid: 0, uname: 'root', gname: 'root', mtime: 7 };
+  const written = await writeLayer(
+    [
+      { path: 'usr/bin/a-hard', type: 'link', linkname: 'usr/bin/z-tool', ...own },
+      { path: 'usr/bin/z-tool', type: 'file', data: Buffer.from('x'), ...own },
+      { path: 'usr/bin', type: 'directory', ...own },
+    ],
+    join(dir, 'links.tar'),
+  );
+  const seen: Array<[string, string, string | null | undefined]> = [];
+  const ex = extract();
+  const done = pipeline(createReadStream(written.file), ex);
+  for await (const e of ex) {
+    seen.push([e.header.name, e.header.type ?? '', e.header.linkname]);
+    e.resume();
+  }
+  await done;
+  t.deepEqual(seen, [
+    ['usr/bin/', 'directory', null],
+    ['usr/bin/z-tool', 'file', null],
+    ['usr/bin/a-hard', 'link', 'usr/bin/z-tool'],
+  ]);
 });
 
 test('layer groups: one per package until the cap, then equal consecutive groups', (t) => {
