@@ -34,7 +34,7 @@ import { runJob } from './run-job.ts';
 import { createSecret, removeSecret } from './services.ts';
 import { swarmSession } from './session.ts';
 import { treeVolumeMounts } from './tree-volumes.ts';
-import { jobCommand, jobEnv, JOB_TOKEN_FILE } from './job-script.ts';
+import { jobCommand, jobEnv, JOB_EXIT_CONFIG, JOB_EXIT_TRANSPORT, JOB_TOKEN_FILE } from './job-script.ts';
 import { discardJobUploads } from './incoming.ts';
 import { basename } from 'node:path';
 import { memoryBytes } from './resources.ts';
@@ -130,9 +130,14 @@ export async function swarmEmerge(build: SubjectBuild, farm: FarmContext): Promi
   build.progress.output(`received ${received.length} binpkg${received.length === 1 ? '' : 's'} from the job (verified, moved into ${partitionRel})`);
   if (!outcome.ok) {
     const inv = { argv: jobArgv.at(-1)!, exitCode: outcome.exitCode ?? 1, result: jobResult, tail: outcome.lines.slice(-40) };
-    if (jobResult.failed.length || outcome.exitCode !== undefined) await emergeFailed(build, record, inv);
-    throw new BinfarmError('E_EXECUTOR', `the swarm job of subject "${subject.name}" failed on ${where}: ${outcome.reason ?? 'no reason given'}`, {
-      hint: 'Its output is above; `docker node ls` and `docker service ps` on the manager show the cluster side.',
+    // A package failed, or emerge stopped before building (a resolver error): as a local emerge fails.
+    const transport = outcome.exitCode === JOB_EXIT_TRANSPORT || outcome.exitCode === JOB_EXIT_CONFIG;
+    if (jobResult.failed.length || (outcome.exitCode !== undefined && !transport)) await emergeFailed(build, record, inv);
+    const why = transport ? `the job could not fetch its context or upload what it built (exit ${outcome.exitCode})` : (outcome.reason ?? 'no reason given');
+    throw new BinfarmError('E_EXECUTOR', `the swarm job of subject "${subject.name}" failed on ${where}: ${why}`, {
+      hint: transport
+        ? `Its lines above say which transfer failed; every node must reach binfarm's endpoint at ${session.endpoint.url} (swarm.listen, swarm.url).`
+        : 'Its output is above; `docker node ls` and `docker service ps` on the manager show the cluster side.',
       details: { nodes: outcome.nodes, lines: outcome.lines.slice(-20) },
     });
   }
