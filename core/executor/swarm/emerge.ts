@@ -142,10 +142,7 @@ export async function swarmEmerge(build: SubjectBuild, farm: FarmContext): Promi
     });
   }
 
-  // The image is made here, from the parent and the binpkgs: the index first, so Portage sees them.
-  build.progress.title('emaint binhost --fix');
-  const fix = await container.exec(['emaint', 'binhost', '--fix'], { onLine: (l) => build.progress.output(l) });
-  if (fix.exitCode !== 0) throw new BinfarmError('E_BINHOST', `\`emaint binhost --fix\` failed (exit ${fix.exitCode}) for partition ${partition}`);
+  // The image is made here, from the parent and the binpkgs (now in the partition's index: receive.ts).
   for (const argv of hooked) {
     const inv = await runEmerge(build, container, usepkgonly(argv), { env });
     if (inv.exitCode !== 0 || inv.result.failed.length) await emergeFailed(build, record, inv);

@@ -4,14 +4,51 @@
  * failed packages' logs moved to the run's log directory of the subject, where a local build's
  * logs are, and the incoming area removed. Also after a failed emerge: the binpkgs that did build
  * are kept for the next run, as the local executor keeps them.
+ *
+ * The moved binpkgs' entries — checked against the files just now — are added to the partition's
+ * index, so that the `--usepkgonly` emerge that makes the subject image sees them (Portage trusts
+ * the index, pkgdir-index-trusted); the package phase then regenerates the whole index with
+ * `emaint binhost --fix`, as after a local build. One partition takes one job's uploads at a time.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parsePackagesIndex, serializePackagesIndex, type PackagesIndex } from '../../binhost/packages-index.ts';
+import { writeFileAtomic } from '../../util/fs.ts';
 import type { SubjectBuild } from '../../types.ts';
 import { acceptJobUploads, collectJobLogs, discardJobUploads } from './incoming.ts';
 
-export async function receiveJobUploads(build: SubjectBuild, incomingDir: string, partition: string, logDir: string): Promise<string[]> {
-  const logs = await collectJobLogs(incomingDir, logDir);
-  if (logs.length) build.logger.info(`the job's build logs: ${logs.map((l) => `${logDir}/${l}`).join(', ')}`);
-  const accepted = await acceptJobUploads({ incomingDir, partitionDir: partition, logger: build.logger });
-  await discardJobUploads(incomingDir);
-  return accepted.moved;
+const busy = new Map<string, Promise<unknown>>();
+
+/** Runs fn when no other receive into `partition` runs (in this process: binfarm is the binhost's only writer). */
+function exclusive<T>(partition: string, fn: () => Promise<T>): Promise<T> {
+  const before = busy.get(partition) ?? Promise.resolve();
+  const mine = before.then(fn, fn);
+  const tail = mine.catch(() => undefined);
+  busy.set(partition, tail);
+  void tail.then(() => busy.get(partition) === tail && busy.delete(partition));
+  return mine;
+}
+
+export function receiveJobUploads(build: SubjectBuild, incomingDir: string, partition: string, logDir: string): Promise<string[]> {
+  return exclusive(partition, async () => {
+    const logs = await collectJobLogs(incomingDir, logDir);
+    if (logs.length) build.logger.info(`the job's build logs: ${logs.map((l) => `${logDir}/${l}`).join(', ')}`);
+    const accepted = await acceptJobUploads({ incomingDir, partitionDir: partition, logger: build.logger });
+    if (accepted.moved.length) await indexMoved(incomingDir, partition, accepted.moved);
+    await discardJobUploads(incomingDir);
+    return accepted.moved;
+  });
+}
+
+async function indexMoved(incomingDir: string, partition: string, moved: string[]): Promise<void> {
+  const job = parsePackagesIndex(await readFile(join(incomingDir, 'Packages'), 'utf8'));
+  const file = join(partition, 'Packages');
+  const current: PackagesIndex = await readFile(file, 'utf8').then(
+    (t) => parsePackagesIndex(t),
+    () => ({ header: job.header, packages: [] }),
+  );
+  const paths = new Set(moved);
+  const known = new Set(current.packages.map((p) => p.PATH));
+  for (const entry of job.packages) if (entry.PATH && paths.has(entry.PATH) && !known.has(entry.PATH)) current.packages.push(entry);
+  await writeFileAtomic(file, serializePackagesIndex(current, { touch: Date.now() / 1000 }));
 }

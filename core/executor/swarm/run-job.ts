@@ -13,13 +13,15 @@ import type { SubjectBuild } from '../../types.ts';
 import { createJob, FINAL_TASK_STATES, jobTasks, removeJob, serviceLogLines, swarmNodes, type JobSpec, type TaskView } from './services.ts';
 import type { SwarmSession } from './session.ts';
 
-const POLL_MS = 250;
+const POLL_MS = 150;
 /** States of a task that has no node or has not started there yet. */
 const WAITING = new Set(['new', 'pending', 'assigned', 'accepted', 'preparing', 'starting']);
 
 export interface JobOutcome {
   /** The nodes the job's tasks ran on: `<hostname> (<node id, 12 characters>)`. */
   nodes: string[];
+  /** The ids of those nodes. */
+  nodeIds: string[];
   /** Every line the job printed (stdout and stderr), from the service log once it ended. */
   lines: string[];
   /** The exit code of the (first failed, else last) task; undefined when no container ran. */
@@ -59,11 +61,12 @@ export async function runJob(session: SwarmSession, build: SubjectBuild, req: Jo
       await serviceLogLines(docker, id, (l) => lines.push(l))
     ).done;
     const nodes = await nodeNames(session, tasks);
+    const nodeIds = tasks.flatMap((t) => (t.nodeId ? [t.nodeId] : []));
     const failed = tasks.find((t) => t.state !== 'complete');
     const exitCode = (failed ?? tasks.at(-1))?.exitCode;
-    if (!failed) return { nodes, lines, exitCode, ok: true };
+    if (!failed) return { nodes, nodeIds, lines, exitCode, ok: true };
     const reason = failed.state === 'rejected' ? `rejected by its node: ${failed.err ?? failed.message}` : (failed.err ?? `${failed.state}: ${failed.message}`);
-    return { nodes, lines, exitCode, ok: false, reason };
+    return { nodes, nodeIds, lines, exitCode, ok: false, reason };
   } finally {
     follow?.stop();
     await remove().catch((e: unknown) => build.logger.warn(`could not remove the swarm job ${req.spec.name}: ${(e as Error).message}`));

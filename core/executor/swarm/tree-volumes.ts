@@ -5,6 +5,8 @@
  * (`NoCopy`). A volume is complete only once the fill wrote its marker; a fill that was cut short
  * leaves no marker, and the next fill extracts the same content over it. The tarball is what the
  * build container sees at the repository's mount point (any mount strategy), cached by digest.
+ * Which nodes hold a complete volume is recorded in the state directory (`swarm-trees.json`): a
+ * run whose every ready node is recorded starts no fill job at all.
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
@@ -20,6 +22,9 @@ import { ensureBuildContainer } from '../../build/build-container.ts';
 import type { JobMount } from './services.ts';
 import type { SwarmSession } from './session.ts';
 import { runJob } from './run-job.ts';
+import { swarmNodes } from './services.ts';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../../util/fs.ts';
 
 /** Where a fill job mounts the volume it fills. */
 const FILL_TARGET = '/binfarm-tree';
@@ -61,6 +66,13 @@ export async function treeVolumeMounts(session: SwarmSession, build: SubjectBuil
 
 async function fill(session: SwarmSession, build: SubjectBuild, target: string, volume: string, image: string): Promise<string> {
   const { run } = build;
+  const record = join(run.stateDir, 'swarm-trees.json');
+  const filled = (await readFile(record, 'utf8').then(
+    (t) => JSON.parse(t) as Record<string, string[]>,
+    () => ({}),
+  )) as Record<string, string[]>;
+  const ready = (await swarmNodes(session.docker)).filter((n) => n.state === 'ready' && n.availability === 'active').map((n) => n.id);
+  if (ready.length && ready.every((id) => filled[volume]?.includes(id))) return volume;
   const tarball = join(run.cacheDir, 'swarm-trees', `${volume}.tar`);
   if (!(await stat(tarball).catch(() => undefined))) {
     build.progress.title(`pack the tree at ${target} for the nodes`);
@@ -70,7 +82,7 @@ async function fill(session: SwarmSession, build: SubjectBuild, target: string, 
   const urlPath = `/trees/${volume}.tar`;
   session.endpoint.serveFile(urlPath, tarball);
   build.progress.title(`fill the tree volume ${volume} on every node`);
-  await runJob(session, build, {
+  const outcome = await runJob(session, build, {
     what: `tree volume ${volume}`,
     spec: {
       name: `binfarm-${run.runId}-tree-${volume.slice(-8)}`,
@@ -83,6 +95,17 @@ async function fill(session: SwarmSession, build: SubjectBuild, target: string, 
       global: true,
     },
   });
+  if (!outcome.ok) {
+    throw new BinfarmError('E_EXECUTOR', `filling the tree volume ${volume} failed on ${outcome.nodes.join(', ')}: ${outcome.reason ?? 'no reason given'}`, {
+      hint: `Every node must reach binfarm's endpoint at ${session.endpoint.url}; the fill job printed:\n${outcome.lines.slice(-10).join('\n')}`,
+    });
+  }
+  const latest = (await readFile(record, 'utf8').then(
+    (t) => JSON.parse(t) as Record<string, string[]>,
+    () => ({}),
+  )) as Record<string, string[]>;
+  latest[volume] = [...new Set([...(latest[volume] ?? []), ...outcome.nodeIds])].sort();
+  await writeFileAtomic(record, `${JSON.stringify(latest, null, 1)}\n`);
   return volume;
 }
 
