@@ -5,7 +5,7 @@
  * one node available (the worker drained) and with two. Target: ≥ 1.7× faster on 2 nodes. Also
  * the per-subject overhead of the swarm executor against the local executor (target ≤ 1.5 s): the
  * same one-package subject built both ways on the manager, subject time against subject time.
- *   node --import=tsx bench/scale.ts [--wait S] [--keep]
+ *   node --import=tsx bench/scale.ts [--wait S] [--only speedup|overhead] [--keep]
  * Needs root (network namespaces, extra dockerd), like the test suite.
  */
 import { loadavg } from 'node:os';
@@ -16,6 +16,7 @@ import { swarmFarm, type JsonEvent } from '../test/swarm/swarm-farm.ts';
 
 const wait = Number(process.argv[process.argv.indexOf('--wait') + 1]) || 20;
 const SUBJECTS = ['s1', 's2', 's3', 's4'];
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 
 const stage3 = await emergeFixtureImage();
 const cluster = await startSwarmCluster();
@@ -53,29 +54,33 @@ try {
       .map((n) => n.toFixed(2))
       .join(' ')}`,
   );
-  await timed('warm-up (base, tree volumes, 4 subjects; 2 nodes)', 0);
-  await availability('B', 'drain');
-  const one = await timed('1 node ', 1);
-  await availability('B', 'active');
-  const two = await timed('2 nodes', 2);
-  const ratio = one / two;
-  console.log(`speed-up on 2 nodes: ×${ratio.toFixed(2)} (target ≥ 1.7) ${ratio >= 1.7 ? 'MET' : 'NOT MET'}`);
+  if (only !== 'overhead') {
+    await timed('warm-up (base, tree volumes, 4 subjects; 2 nodes)', 0);
+    await availability('B', 'drain');
+    const one = await timed('1 node ', 1);
+    await availability('B', 'active');
+    const two = await timed('2 nodes', 2);
+    const ratio = one / two;
+    console.log(`speed-up on 2 nodes: ×${ratio.toFixed(2)} (target ≥ 1.7) ${ratio >= 1.7 ? 'MET' : 'NOT MET'}`);
+  }
 
-  // Per-subject overhead: one quick package, on the manager, local executor against swarm executor.
-  const quick = swarmFarm(cluster, 'overhead', stage3);
-  const subjectMs = async (executor: string, round: number) => {
-    quick.write({ subjects: { q: { sets: { q: { 'app-misc/gamma': { use: [`r${round}`] } } }, placement: ['node.role==manager'] } }, run: { executor } });
-    const r = await quick.run();
-    if (r.exitCode !== 0) throw new Error(`overhead (${executor}) failed:\n${r.stderr.slice(-3000)}`);
-    const end = r.events.find((e) => e.event === 'subject:end' && e.subject === 'q') as (JsonEvent & { ms?: number }) | undefined;
-    return end?.ms ?? NaN;
-  };
-  await subjectMs('swarm', 0); // base, tree volume, registry layers
-  const pairs: Array<[number, number]> = [];
-  for (let i = 1; i <= 3; i++) pairs.push([await subjectMs('local', i * 2), await subjectMs('swarm', i * 2 + 1)]);
-  const overhead = pairs.map(([l, s]) => s - l).sort((a, b) => a - b)[1]!;
-  console.log(`per-subject time, local vs swarm (ms): ${pairs.map(([l, s]) => `${Math.round(l)} / ${Math.round(s)}`).join(', ')}`);
-  console.log(`swarm executor overhead per subject: ${(overhead / 1000).toFixed(2)} s median (target ≤ 1.5 s) ${overhead <= 1500 ? 'MET' : 'NOT MET'}`);
+  if (only !== 'speedup') {
+    // Per-subject overhead: one quick package, on the manager, local executor against swarm executor.
+    const quick = swarmFarm(cluster, 'overhead', stage3);
+    const subjectMs = async (executor: string, round: number) => {
+      quick.write({ subjects: { q: { sets: { q: { 'app-misc/gamma': { use: [`r${round}`] } } }, placement: ['node.role==manager'] } }, run: { executor } });
+      const r = await quick.run();
+      if (r.exitCode !== 0) throw new Error(`overhead (${executor}) failed:\n${r.stderr.slice(-3000)}`);
+      const end = r.events.find((e) => e.event === 'subject:end' && e.subject === 'q') as (JsonEvent & { ms?: number }) | undefined;
+      return end?.ms ?? NaN;
+    };
+    await subjectMs('swarm', 0); // base, tree volume, registry layers
+    const pairs: Array<[number, number]> = [];
+    for (let i = 1; i <= 3; i++) pairs.push([await subjectMs('local', i * 2), await subjectMs('swarm', i * 2 + 1)]);
+    const overhead = pairs.map(([l, s]) => s - l).sort((a, b) => a - b)[1]!;
+    console.log(`per-subject time, local vs swarm (ms): ${pairs.map(([l, s]) => `${Math.round(l)} / ${Math.round(s)}`).join(', ')}`);
+    console.log(`swarm executor overhead per subject: ${(overhead / 1000).toFixed(2)} s median (target ≤ 1.5 s) ${overhead <= 1500 ? 'MET' : 'NOT MET'}`);
+  }
 } finally {
   if (!process.argv.includes('--keep')) await cluster.stop();
 }
