@@ -13,6 +13,7 @@ import { PN_VERSION_RE } from '../portage/grammar/version.ts';
 import { writeFileAtomic } from '../util/fs.ts';
 import type { IndexBlock, PackagesIndex } from './packages-index.ts';
 import type { InputKind, InputsDigest } from './binpkg-inputs.ts';
+import { createKeyedQueue } from '../util/keyed-queue.ts';
 
 export const INPUTS_RECORD = '.binfarm/inputs.json';
 const RECORD_VERSION = 1;
@@ -92,7 +93,7 @@ function compareInstances(a: IndexBlock, b: IndexBlock): number {
 }
 
 /** One writer at a time per record file in this process (parallel subjects share a partition; the run lock excludes other processes). */
-const queues = new Map<string, Promise<unknown>>();
+const queue = createKeyedQueue();
 
 /**
  * Records the digest each of `cpvs` (built from source in this emerge) was built with. Returns
@@ -106,7 +107,7 @@ export function recordBuiltInputs(
   by: { subject: string; runId: string },
 ): Promise<string[]> {
   const file = recordPath(partition);
-  const job = (queues.get(file) ?? Promise.resolve()).catch(() => undefined).then(async () => {
+  return queue(file, async () => {
     const record = await readInputsRecord(partition);
     const missing: string[] = [];
     const at = new Date().toISOString();
@@ -131,8 +132,6 @@ export function recordBuiltInputs(
     if (missing.length < cpvs.length) await writeFileAtomic(file, `${JSON.stringify(record, null, 1)}\n`);
     return missing;
   });
-  queues.set(file, job);
-  return job;
 }
 
 /** `cat/pf` → `cat/pn` (the shortest name followed by a complete version: `foo-bar-1.0-r1` → `foo-bar`). */

@@ -24,6 +24,11 @@ export function registryHost(url: string): string {
   return url.replace(/^[a-z]+:\/\//i, '').split('/')[0]!;
 }
 
+/** `<registry.url>/<name>` without a scheme or trailing slash: the repository images are pushed to. */
+export function registryRepository(registry: NonNullable<BinfarmOptions['registry']>, name: string): string {
+  return `${registry.url.replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '')}/${name}`;
+}
+
 export function configAuth(registry: NonNullable<BinfarmOptions['registry']>): RegistryAuth | undefined {
   if (!registry.username && !registry.password) return undefined;
   if (!registry.username || !registry.password) {
@@ -48,7 +53,7 @@ export async function pushSubjectImage(
 ): Promise<PushedImage> {
   const registry = options.registry;
   if (!registry) throw new BinfarmError('E_PUBLISH', 'no registry configured', { hint: 'Set registry.url (e.g. "registry.example.org/hep") to push images.' });
-  const repo = `${registry.url.replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '')}/${subject}`;
+  const repo = registryRepository(registry, subject);
   const tags = [...new Set([key.slice(0, 12), dateTag(opts.date), ...(registry.latest ? ['latest'] : []), ...(opts.extraTags ?? [])])];
   const auth = configAuth(registry);
   const refs: string[] = [];

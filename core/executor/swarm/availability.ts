@@ -5,6 +5,7 @@
  * container that binds the partition; docs/scale-out.md#what-runs-where).
  */
 import type { RunContext } from '../../types.ts';
+import { compareApiVersions } from '../../engine/connect.ts';
 import { dockerodeOf } from '../../engine/dockerode-of.ts';
 
 export interface ManagerInfo {
@@ -23,7 +24,7 @@ export async function swarmUnavailable(run: RunContext): Promise<string | undefi
     return `the engine at ${engine.host} is not on this machine; binfarm must run on a swarm manager (the subject image is made here from the binpkgs the jobs upload)`;
   }
   const { apiVersion } = await engine.ping();
-  if (compareApi(apiVersion, '1.41') < 0) return `the engine speaks API ${apiVersion}; the swarm executor needs 1.41 (Docker 20.10) or newer`;
+  if (compareApiVersions(apiVersion, '1.41') < 0) return `the engine speaks API ${apiVersion}; the swarm executor needs 1.41 (Docker 20.10) or newer`;
   const manager = await managerInfo(run);
   if (!manager) {
     return `the engine at ${engine.host} is not a swarm manager; run binfarm on a manager node (\`docker swarm init\` makes one; docs/scale-out.md#setting-up)`;
@@ -38,10 +39,4 @@ export async function managerInfo(run: RunContext): Promise<ManagerInfo | undefi
   const s = info.Swarm;
   if (s?.LocalNodeState !== 'active' || !s.ControlAvailable || !s.NodeID || !s.NodeAddr) return undefined;
   return { nodeId: s.NodeID, nodeAddr: s.NodeAddr };
-}
-
-function compareApi(a: string, b: string): number {
-  const [a1 = 0, a2 = 0] = a.split('.').map(Number);
-  const [b1 = 0, b2 = 0] = b.split('.').map(Number);
-  return a1 - b1 || a2 - b2;
 }

@@ -39,7 +39,6 @@ import { discardJobUploads } from './incoming.ts';
 import { basename } from 'node:path';
 import { memoryBytes } from './resources.ts';
 import { configAuth } from '../../publish/registry.ts';
-import type { BinfarmOptions } from '../../config/schema/index.ts';
 
 /** Named volume of each node's distfiles (DISTDIR): downloads are shared by the jobs of one node. */
 export const DISTFILES_VOLUME = 'binfarm-distfiles';
@@ -83,6 +82,8 @@ export async function swarmEmerge(build: SubjectBuild, farm: FarmContext): Promi
   const secret = await createSecret(session.docker, secretName, job.token, labels);
   session.engine.onCleanup(() => removeSecret(session.docker, secret));
 
+  // The nodes pull the job image with the farm's registry credentials (none: the engine's own).
+  const auth = o.registry ? configAuth(o.registry) : undefined;
   const parser = new EmergeOutputParser();
   let outcome;
   try {
@@ -100,7 +101,7 @@ export async function swarmEmerge(build: SubjectBuild, farm: FarmContext): Promi
         ...(subject.resources?.memory ? { memoryBytes: memoryBytes(subject.resources.memory) } : {}),
         constraints: subject.placement ?? [],
         network: o.swarm.network,
-        ...(registryAuth(o) ? { auth: registryAuth(o)! } : {}),
+        ...(auth ? { auth } : {}),
       },
       onLine(line) {
         build.progress.output(line);
@@ -118,7 +119,6 @@ export async function swarmEmerge(build: SubjectBuild, farm: FarmContext): Promi
     await removeSecret(session.docker, secret).catch(() => undefined);
   }
   const where = `node ${outcome.nodes.join(', ')}`;
-  build.data.set(SWARM_NODE_DATA, outcome.nodes);
   build.logger.info(`emerge of subject "${subject.name}" ran as a swarm job on ${where}`);
 
   // What the job printed is what a local emerge prints: the same parser reads it.
@@ -153,14 +153,7 @@ export async function swarmEmerge(build: SubjectBuild, farm: FarmContext): Promi
   return `built ${record.built.length}, reused ${n} binary package${n === 1 ? '' : 's'} on ${where}${exclusionNote(build)}`;
 }
 
-/** Where the job ran (hostnames), for the summary and tests. */
-export const SWARM_NODE_DATA = 'binfarm:swarm-node';
-
 /** The job's invocation for the build container: install from the partition only, build nothing. */
 function usepkgonly(argv: string[]): string[] {
   return argv.filter((a) => a !== '--buildpkg').map((a) => (a === '--usepkg' ? '--usepkgonly' : a));
-}
-
-function registryAuth(o: BinfarmOptions) {
-  return o.registry ? configAuth(o.registry) : undefined;
 }

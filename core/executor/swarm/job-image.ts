@@ -8,7 +8,7 @@
  */
 import { BinfarmError } from '../../errors.ts';
 import { IMAGE_LABEL } from '../../plan/image-labels.ts';
-import { configAuth } from '../../publish/registry.ts';
+import { configAuth, registryRepository } from '../../publish/registry.ts';
 import type { SubjectBuild } from '../../types.ts';
 import { ensureBuildContainer } from '../../build/build-container.ts';
 import type { SwarmSession } from './session.ts';
@@ -17,7 +17,7 @@ import type { SwarmSession } from './session.ts';
 export async function pushJobImage(session: SwarmSession, build: SubjectBuild): Promise<string> {
   const { run, subject } = build;
   const registry = run.options.registry!;
-  const repo = `${registry.url.replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '')}/${subject.name}`;
+  const repo = registryRepository(registry, subject.name);
   const tag = `job-${run.runId}`;
   const container = await ensureBuildContainer(build);
   build.progress.title(`commit the job image ${repo}:${tag}`);

@@ -14,20 +14,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parsePackagesIndex, serializePackagesIndex, type PackagesIndex } from '../../binhost/packages-index.ts';
 import { writeFileAtomic } from '../../util/fs.ts';
+import { createKeyedQueue } from '../../util/keyed-queue.ts';
 import type { SubjectBuild } from '../../types.ts';
 import { acceptJobUploads, collectJobLogs, discardJobUploads } from './incoming.ts';
 
-const busy = new Map<string, Promise<unknown>>();
-
-/** Runs fn when no other receive into `partition` runs (in this process: binfarm is the binhost's only writer). */
-function exclusive<T>(partition: string, fn: () => Promise<T>): Promise<T> {
-  const before = busy.get(partition) ?? Promise.resolve();
-  const mine = before.then(fn, fn);
-  const tail = mine.catch(() => undefined);
-  busy.set(partition, tail);
-  void tail.then(() => busy.get(partition) === tail && busy.delete(partition));
-  return mine;
-}
+/** One receive into a partition at a time (binfarm is the binhost's only writer). */
+const exclusive = createKeyedQueue();
 
 export function receiveJobUploads(build: SubjectBuild, incomingDir: string, partition: string, logDir: string): Promise<string[]> {
   return exclusive(partition, async () => {

@@ -67,10 +67,7 @@ export async function treeVolumeMounts(session: SwarmSession, build: SubjectBuil
 async function fill(session: SwarmSession, build: SubjectBuild, target: string, volume: string, image: string): Promise<string> {
   const { run } = build;
   const record = join(run.stateDir, 'swarm-trees.json');
-  const filled = (await readFile(record, 'utf8').then(
-    (t) => JSON.parse(t) as Record<string, string[]>,
-    () => ({}),
-  )) as Record<string, string[]>;
+  const filled = await readFilledRecord(record);
   const ready = (await swarmNodes(session.docker)).filter((n) => n.state === 'ready' && n.availability === 'active').map((n) => n.id);
   if (ready.length && ready.every((id) => filled[volume]?.includes(id))) return volume;
   const tarball = join(run.cacheDir, 'swarm-trees', `${volume}.tar`);
@@ -100,13 +97,19 @@ async function fill(session: SwarmSession, build: SubjectBuild, target: string, 
       hint: `Every node must reach binfarm's endpoint at ${session.endpoint.url}; the fill job printed:\n${outcome.lines.slice(-10).join('\n')}`,
     });
   }
-  const latest = (await readFile(record, 'utf8').then(
-    (t) => JSON.parse(t) as Record<string, string[]>,
-    () => ({}),
-  )) as Record<string, string[]>;
+  // Read again: other subjects of this run may have recorded volumes meanwhile.
+  const latest = await readFilledRecord(record);
   latest[volume] = [...new Set([...(latest[volume] ?? []), ...outcome.nodeIds])].sort();
   await writeFileAtomic(record, `${JSON.stringify(latest, null, 1)}\n`);
   return volume;
+}
+
+/** `swarm-trees.json`: volume → the ids of the nodes where it is complete (empty when there is none yet). */
+async function readFilledRecord(file: string): Promise<Record<string, string[]>> {
+  return readFile(file, 'utf8').then(
+    (t) => JSON.parse(t) as Record<string, string[]>,
+    () => ({}),
+  );
 }
 
 /**
