@@ -12,20 +12,13 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { extract } from 'tar-stream';
 import { drain } from './decompress.ts';
-import type { EntryType } from './gpkg-read.ts';
+import type { EntryType, ImageEntry } from './gpkg-read.ts';
 import { parseContentsLine } from './contents.ts';
 import { isProtected, type ProtectConfig } from './config-protect.ts';
 import { VDB_SBOM_KEYS } from '../../sbom/vdb.ts';
 
-export interface Node {
-  type: EntryType;
-  mode: number;
-  uid: number;
-  gid: number;
-  uname: string;
-  gname: string;
-  linkname?: string;
-}
+/** What the from image has at a path: an image entry's kind, owner and mode, without its content. */
+export type Node = Pick<ImageEntry, 'type' | 'mode' | 'uid' | 'gid' | 'uname' | 'gname' | 'linkname'>;
 
 export interface InstalledPackage {
   /** cat/pf */
