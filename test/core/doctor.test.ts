@@ -122,3 +122,17 @@ test('stage3, tree and profile: a missing local image, a tree without repo_name 
   t.deepEqual(remote.map((c) => c.status), ['ok', 'ok']);
   t.regex(remote[1]!.summary, /downloaded by the first run/);
 });
+
+test('swarm executor: not checked with the local executor; without a registry or a swarm it fails with the fix', async (t) => {
+  const { swarmCheck } = await import('../../core/doctor/checks/swarm.ts');
+  const local = await runDoctor({ config: loaded({}), checks: [swarmCheck] });
+  t.deepEqual([local.checks[0]?.status, local.checks[0]?.summary], ['ok', 'not used (run.executor is "local")']);
+  const noRegistry = await runDoctor({ config: loaded({ run: { executor: 'swarm' } }), checks: [swarmCheck] });
+  t.is(noRegistry.checks[0]?.status, 'fail');
+  t.regex(noRegistry.checks[0]!.hint ?? '', /Set registry\.url/);
+  // This machine's engine is not in a swarm (the swarm tests make their own cluster in namespaces).
+  const noSwarm = await runDoctor({ config: loaded({ run: { executor: 'swarm' }, registry: { url: '127.0.0.1:5999/g' } }), checks: [swarmCheck] });
+  t.is(noSwarm.checks[0]?.status, 'fail', JSON.stringify(noSwarm.checks[0]));
+  t.regex(noSwarm.checks[0]!.summary, /is not in a swarm \(state: inactive\)/);
+  t.regex(noSwarm.checks[0]!.hint ?? '', /docker swarm init/);
+});

@@ -91,6 +91,23 @@ test.serial('two independent subjects run at once on two different nodes; a chil
   t.deepEqual(await swarmServices(), []);
 });
 
+test.serial('binfarm doctor on the manager lists the nodes that take jobs and refuses a reservation no node can hold', async (t) => {
+  const { runDoctor } = await import('../../core/doctor/doctor.ts');
+  const { swarmCheck } = await import('../../core/doctor/checks/swarm.ts');
+  const { ConfigSchema } = await import('../../core/config/schema/index.ts');
+  const doctor = async (config: object) => {
+    const options = ConfigSchema.parse({ run: { executor: 'swarm' }, registry: { url: `${cluster.registry}/doc` }, docker: { host: `unix://${cluster.nodes.A.socketPath}` }, ...config });
+    const report = await runDoctor({ config: { options, configFile: '/tmp/binfarm.config.ts', rootDir: '/tmp', fileConfig: {}, overrides: [], warnings: [] }, checks: [swarmCheck] });
+    return report.checks[0]!;
+  };
+  const fits = await doctor({ subjects: { a: { resources: { cpus: nodeCpus } } } });
+  t.is(fits.status, 'ok', JSON.stringify(fits));
+  t.regex(fits.summary, new RegExp(`manager at ${cluster.nodes.A.addr}; 2 of 2 node\\(s\\) take jobs`));
+  const tooBig = await doctor({ subjects: { big: { resources: { cpus: 64 } } } });
+  t.is(tooBig.status, 'fail');
+  t.regex(tooBig.summary, /no node can hold subjects\.big\.resources\.cpus 64 \(largest node: 2\)/);
+});
+
 test.serial("the binhost index after a swarm run equals the local executor's for the same farm", async (t) => {
   t.timeout(10 * 60_000, 'binfarm runs on the 2-node cluster');
   const config = {

@@ -8,6 +8,7 @@ import { nodeCheck } from './node.ts';
 import { registryCheck } from './registry.ts';
 import { squashfsCheck } from './squashfs.ts';
 import { stage3Check, treeCheck } from './sources.ts';
+import { swarmCheck } from './swarm.ts';
 
 /** Every check, in the order they are printed. */
 export const checks: readonly DoctorCheck[] = [
@@ -20,5 +21,6 @@ export const checks: readonly DoctorCheck[] = [
   loopCheck,
   diskCheck,
   registryCheck,
+  swarmCheck,
   gpgCheck,
 ];
