@@ -3,8 +3,8 @@
  * current image (its state file), images a published state names, the newest `clean.keepImages`
  * other images per subject, and the newest `clean.keepRuns` runs. Removed: older subject images
  * of this farm (`<imagePrefix>/<subject>`, labelled binfarm.owned), pending images whose run is
- * over, kept failed builds and run directories older than `clean.runDays`, and `.attempt.json`
- * files of subjects that have been built since. Images of other farms and anything without
+ * over, kept failed builds, run directories and refused swarm uploads (`incoming/<job>.rejected`)
+ * older than `clean.runDays`, and `.attempt.json` files of subjects that have been built since. Images of other farms and anything without
  * binfarm's labels are never touched.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -16,7 +16,7 @@ import { listRuns } from '../run/history.ts';
 import { readSubjectState, type SubjectState } from '../plan/state.ts';
 
 export interface CleanItem {
-  kind: 'image' | 'run' | 'attempt';
+  kind: 'image' | 'run' | 'attempt' | 'rejected upload';
   /** Image ref (or id), run directory, or file. */
   what: string;
   id?: string;
@@ -71,6 +71,15 @@ export async function planClean(opts: { options: BinfarmOptions; stateDir: strin
     if (started >= cutoff) return kept.push({ kind: 'run', what: r.runId, why: `younger than ${options.clean.runDays} days` });
     remove.push({ kind: 'run', what: r.dir, bytes: dirBytes(r.dir), why: `older than ${options.clean.runDays} days` });
   });
+
+  // A swarm job's refused uploads, kept for a look (docs/scale-out.md): they age like runs.
+  const incomingDir = join(stateDir, 'incoming');
+  if (existsSync(incomingDir)) {
+    for (const name of readdirSync(incomingDir).filter((n) => n.endsWith('.rejected'))) {
+      const path = join(incomingDir, name);
+      if (statSync(path).mtimeMs < cutoff) remove.push({ kind: 'rejected upload', what: path, bytes: dirBytes(path), why: `older than ${options.clean.runDays} days` });
+    }
+  }
 
   // Attempt records of subjects built after the attempt.
   const subjectsDir = join(stateDir, 'subjects');

@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { execa } from 'execa';
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, writeFileSync, existsSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { configTs, makeProject } from '../config/_project.ts';
 import { emergeFixtureImage } from '../fixtures/emerge/image.ts';
@@ -46,13 +46,25 @@ test.serial('clean keeps the current, published and newest images and young runs
   };
   run('20200101-000000-0001', '2020-01-01T00:00:00Z'); // old: goes
   run('20200102-000000-0002', '2020-01-02T00:00:00Z'); // old, but the newest run: stays
+  // A swarm job's refused uploads: an old one goes, a young one stays for a look.
+  const rejected = (name: string, days: number) => {
+    const p = join(dir, '.binfarm', 'incoming', `${name}.rejected`);
+    mkdirSync(p, { recursive: true });
+    writeFileSync(join(p, 'rejected.json'), '{}');
+    const at = new Date(Date.now() - days * 86_400_000);
+    utimesSync(p, at, at);
+    return p;
+  };
+  const oldRejected = rejected('20200101-000000-0001-science', 40);
+  const youngRejected = rejected('20261130-000000-0003-science', 1);
   const dry = await cli(['clean', '--dry-run'], { cwd: dir });
   t.is(dry.exitCode, 0, dry.stderr);
   t.regex(dry.stdout, new RegExp(`would remove image ${prefix}/science:key2 .*older image of "science"`));
   t.regex(dry.stdout, new RegExp(`would remove image ${prefix}/science:pending-x .*never passed its smoke tests`));
   t.regex(dry.stdout, /would remove run .*20200101-000000-0001 .*older than 30 days/);
   t.regex(dry.stdout, /would remove attempt .*science\.attempt\.json .*"science" was built since/);
-  t.notRegex(dry.stdout, /key3|key1|key0|0002|other/);
+  t.regex(dry.stdout, /would remove rejected upload .*incoming\/20200101-000000-0001-science\.rejected .*older than 30 days/);
+  t.notRegex(dry.stdout, /key3|key1|key0|0002|0003|other/);
   t.true(existsSync(join(dir, '.binfarm', 'runs', '20200101-000000-0001')), 'dry run removed nothing');
 
   const real = await cli(['clean'], { cwd: dir });
@@ -64,6 +76,8 @@ test.serial('clean keeps the current, published and newest images and young runs
   t.false(existsSync(join(dir, '.binfarm', 'runs', '20200101-000000-0001')));
   t.true(existsSync(join(dir, '.binfarm', 'runs', '20200102-000000-0002')));
   t.false(existsSync(join(dir, '.binfarm', 'subjects', 'science.attempt.json')));
+  t.false(existsSync(oldRejected));
+  t.true(existsSync(youngRejected));
   t.falsy(pending && (await execa('docker', ['image', 'inspect', pending], { reject: false })).exitCode === 0);
   const again = await cli(['clean'], { cwd: dir });
   t.regex(again.stdout, /nothing to clean/);
