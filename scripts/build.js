@@ -1,16 +1,21 @@
-// `npm run build` (and `npm pack`, through prepack): compiles core/ to JavaScript in dist/, which
-// bin/binfarm.js runs instead of the sources when it is up to date (docs/internals/startup.md).
+// `npm run build` (and `npm pack`, through prepack): bundles core/ into dist/, which bin/binfarm.js
+// runs instead of the sources when it is up to date (docs/internals/startup.md).
 //
-// tsc rewrites the `.ts` in relative import specifiers to `.js` (rewriteRelativeImportExtensions,
-// tsconfig.build.json). It emits without type checking (`--noCheck`): `npm run typecheck` and CI
-// check the types; the build only has to be what the sources say.
+// esbuild bundles the CLI's entry (core/cli/main.ts → dist/core/cli/main.js) with every module of
+// core/ it reaches, statically or through a lazy `import()`; each lazy import stays lazy (a chunk of
+// its own under dist/chunks/, code shared by several in a chunk of its own). One file per chunk
+// instead of one per module is what saves start-up time: Node's ESM loader pays per module
+// (resolution, a read, a compile, linking). The npm dependencies stay external (`packages:
+// 'external'`): they are loaded from node_modules as before, one instance each for binfarm and
+// for a config or plugin that imports them too. esbuild strips the types without checking them:
+// `npm run typecheck` and CI check the types; the build only has to be what the sources say.
 //
-// dist/build-info.json lists the compiled sources and when the build started: bin/binfarm.js runs
-// the sources instead as soon as one of them was changed after that, so an old build never
-// answers for newer code. The new copy is written beside dist/ and renamed into place.
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+// dist/build-info.json lists the sources and when the build started: bin/binfarm.js runs the
+// sources instead as soon as one of them was changed after that, so an old build never answers
+// for newer code. The new copy is written beside dist/ and renamed into place.
+import { build } from 'esbuild';
+import { copyFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -22,25 +27,54 @@ const files = readdirSync(join(root, 'core'), { recursive: true, withFileTypes: 
   .filter((e) => e.isFile())
   .map((e) => relative(root, join(e.parentPath, e.name)))
   .sort();
-// Files the code reads beside itself (new URL('./job.sh', import.meta.url)) are copied as they are.
+// Files the code reads beside itself (new URL('./job.sh', import.meta.url)).
 const assets = files.filter((f) => !f.endsWith('.ts') && !f.endsWith('.md'));
 const sources = [...files.filter((f) => f.endsWith('.ts')), ...assets].sort();
 
 rmSync(tmp, { recursive: true, force: true });
-const tsc = join(root, 'node_modules/typescript/bin/tsc');
-const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--noCheck', '--outDir', tmp], { stdio: ['ignore', 2, 2] });
-if (r.status !== 0) {
+let result;
+try {
+  result = await build({
+    absWorkingDir: root,
+    entryPoints: ['core/cli/main.ts'],
+    outbase: '.',
+    outdir: tmp,
+    chunkNames: 'chunks/[name]-[hash]',
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20.19',
+    packages: 'external',
+    // Class and function names stay what the sources say (error names, stack traces), although
+    // the bundle renames top-level symbols that clash between modules.
+    keepNames: true,
+    sourcemap: true,
+    metafile: true,
+    logLevel: 'warning',
+  });
+} catch (e) {
   rmSync(tmp, { recursive: true, force: true });
-  console.error(`build: tsc failed (exit ${r.status ?? r.signal}); dist/ left as it was`);
+  console.error(`build: esbuild failed (${e.message.split('\n')[0]}); dist/ left as it was`);
   process.exit(1);
 }
+// An asset is read relative to the module that names it, which now lives in the output file
+// holding that module: the asset is copied beside every output file holding a module of its folder.
+const copies = new Set();
 for (const a of assets) {
-  const to = join(tmp, a);
-  mkdirSync(dirname(to), { recursive: true });
-  copyFileSync(join(root, a), to);
+  for (const [out, o] of Object.entries(result.metafile.outputs)) {
+    if (!out.endsWith('.js') || !Object.keys(o.inputs).some((i) => dirname(i) === dirname(a) && i.endsWith('.ts'))) continue;
+    const to = join(root, dirname(out), basename(a));
+    if (!copies.has(to)) copyFileSync(join(root, a), to);
+    copies.add(to);
+  }
 }
+const modules = Object.keys(result.metafile.inputs).filter((i) => i.startsWith('core/')).length;
+const chunks = Object.keys(result.metafile.outputs).filter((o) => o.endsWith('.js')).length;
 writeFileSync(join(tmp, 'build-info.json'), `${JSON.stringify({ startedMs, sources }, null, 1)}\n`);
 rmSync(dist, { recursive: true, force: true });
 renameSync(tmp, dist);
 // On stderr: `npm pack --json` (which runs this as prepack) prints its JSON on stdout.
-console.error(`build: ${sources.length} modules of core/ compiled to dist/ in ${((Date.now() - startedMs) / 1000).toFixed(1)} s`);
+console.error(
+  `build: ${modules} modules of core/ bundled into ${chunks} files in dist/ (${copies.size} asset copies) in ${((Date.now() - startedMs) / 1000).toFixed(1)} s`,
+);

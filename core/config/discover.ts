@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { PACKAGE_ROOT } from '../util/package-root.ts';
+import { findJsonConfig, loadJsonConfig } from './find-json.ts';
 
 /**
  * Where a config may live, in the order cosmiconfig tries them in each directory. The
@@ -117,12 +118,16 @@ function codeImporter() {
   return jitiInstance;
 }
 
-/** Searches from `cwd` up to the project root; null when nothing is found. */
+/**
+ * Searches from `cwd` up to the project root; null when nothing is found. A JSON config is found
+ * and read without loading cosmiconfig (find-json.ts), with the same result.
+ */
 export async function searchConfig(cwd: string): Promise<FoundConfig | null> {
-  return (await getExplorer()).search(cwd);
+  return findJsonConfig(cwd, SEARCH_PLACES) ?? (await getExplorer()).search(cwd);
 }
 
 /** Loads one named file (`--config PATH`). */
 export async function loadConfigFile(file: string): Promise<FoundConfig | null> {
-  return (await getExplorer()).load(file);
+  const json = loadJsonConfig(file);
+  return json !== undefined ? json : (await getExplorer()).load(file);
 }

@@ -5,12 +5,13 @@
  * builder resolves a local image id without any registry; the label step commits an unchanged
  * container, whose empty diff adds no layer, so the cost does not grow with the image size.
  */
-import { pack } from 'tar-stream';
 import type Docker from 'dockerode';
 import { BinfarmError } from '../errors.ts';
 import { followProgress } from './progress.ts';
 
 export async function buildLabelledImage(docker: Docker, imageId: string, ref: { repo: string; tag: string }, labels: Record<string, string>): Promise<string> {
+  // tar-stream is imported here: a run that labels no image never needs it (docs/internals/startup.md).
+  const { pack } = await import('tar-stream');
   const context = pack();
   context.entry({ name: 'Dockerfile', mtime: new Date(0) }, `FROM ${imageId}\n`);
   context.finalize();

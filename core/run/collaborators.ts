@@ -20,6 +20,9 @@ export interface RunCollaborators {
 
 export const defaultCollaborators: RunCollaborators = {
   async plan(farm, targets, run) {
+    // The sources ask for the engine first thing: it connects (version check, orphan sweep) while
+    // the planner's modules load. A failure is theirs to report, where they ask for it.
+    run.engine().catch(() => undefined);
     const [{ planRun }, { sourcesOfRun }] = await Promise.all([import('../plan/plan.ts'), import('../sources/resolve.ts')]);
     // Sources first: every skip decision is made on the real stage3 and tree digests.
     const sources = await sourcesOfRun(run);

@@ -10,7 +10,6 @@
  * Otherwise the resolution is today's, with `lockMiss` saying why the locked one cannot be had:
  * the locked run then stops before anything is built (core/lock/locked-run.ts).
  */
-import { execa } from 'execa';
 import { posix, resolve } from 'node:path';
 import { BinfarmError } from '../errors.ts';
 import { extractedDir } from '../tree/sources/common.ts';
@@ -42,6 +41,8 @@ async function pinnedSource(source: TreeSource, locked: string, ctx: DigestConte
   if (source.type === 'git' && locked.startsWith('git:')) {
     const commit = locked.slice(4);
     const repo = resolve(ctx.rootDir, source.path);
+    // execa is imported here, not at the top: a run without a lock never needs it (docs/internals/startup.md).
+    const { execa } = await import('execa');
     const has = await execa('git', ['-C', repo, 'cat-file', '-e', `${commit}^{commit}`], { reject: false });
     if (has.exitCode !== 0) return undefined;
     if (source.ref !== commit) ctx.output(`${ctx.what}: the locked commit ${commit.slice(0, 12)} instead of "${source.ref}"`);
