@@ -7,8 +7,8 @@
  * the job context under `binfarm-job/tree-expect/<mount point>/<marker>`, and job.sh compares
  * them with the node's files, failing with JOB_EXIT_TREE when one differs or is missing.
  */
-import { extract } from 'tar-stream';
-import { BinfarmError, isBinfarmError } from '../../errors.ts';
+import { BinfarmError } from '../../errors.ts';
+import { readContainerFile } from '../../engine/container-file.ts';
 import type { ContainerHandle } from '../../engine/types.ts';
 import { GENTOO_LOCATION } from '../../tree/provide.ts';
 import { DEFAULT_NODE_MARKERS, nodeTreeAt, type NodeTree } from '../../tree/node-tree.ts';
@@ -58,37 +58,6 @@ export async function nodeTreeExpectations(build: SubjectBuild, container: Conta
     );
   }
   return files;
-}
-
-/** One regular file of a container, or undefined when it is not there (the engine's archive of that path). */
-async function readContainerFile(container: ContainerHandle, path: string): Promise<Buffer | undefined> {
-  let archive;
-  try {
-    archive = await container.getArchive(path);
-  } catch (e) {
-    // Only "no such path" (container.ts: E_DOCKER with details.path) means the marker is absent.
-    if (isBinfarmError(e) && e.code === 'E_DOCKER' && e.details?.path === path) return undefined;
-    throw e;
-  }
-  const ex = extract();
-  let content: Buffer | undefined;
-  ex.on('entry', (header, stream, next) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: unknown) => {
-      chunks.push(c as Buffer);
-    });
-    stream.on('end', () => {
-      if (content === undefined && header.type === 'file') content = Buffer.concat(chunks);
-      next();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    ex.on('finish', resolve);
-    ex.on('error', reject);
-    archive.on('error', reject);
-    archive.pipe(ex);
-  });
-  return content;
 }
 
 /** A job that found its node's tree (tree.nodePath) is not binfarm's snapshot: what differs, where, and what to do. */
