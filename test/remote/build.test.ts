@@ -32,6 +32,8 @@ test.after.always(async () => {
 interface Farm {
   dir: string;
   binhost: string;
+  /** Rewrites the config with other subjects. */
+  write(subjects: Record<string, unknown>): void;
   run(onEvent?: (e: JsonEvent) => void): Promise<{ exitCode: number; events: JsonEvent[]; stderr: string; stdout: string }>;
 }
 
@@ -64,10 +66,12 @@ function remoteFarm(name: string, subjects: Record<string, unknown>): Farm {
     swarm: { listen: '10.213.0.1:0' },
     subjects,
   };
-  writeFileSync(join(dir, '.binfarmrc.json'), JSON.stringify(config, null, 2));
+  const write = (s: Record<string, unknown>) => writeFileSync(join(dir, '.binfarmrc.json'), JSON.stringify({ ...config, subjects: s }, null, 2));
+  write(subjects);
   return {
     dir,
     binhost,
+    write,
     async run(onEvent) {
       const child = remote.runInA(['node', BIN, '--cwd', dir, '--json', 'run'], { reject: false, env: { BINFARM_LOADER: 'tsx' }, buffer: true });
       const events: JsonEvent[] = [];
@@ -159,6 +163,13 @@ test.serial('a subject built on a remote tcp+TLS engine: no bind mount, its binp
     await c.remove();
   }
   t.deepEqual(await remote.docker.listContainers({ all: true, filters: { label: ['binfarm.owned=1'] } }), []);
+
+  // The next run's new subject reuses that binpkg: emerge on the remote engine fetched it from binfarm's endpoint.
+  farm.write({ alpha: { sets: { alpha: { 'app-misc/alpha-wait6': {} } } }, again: { sets: { again: { 'app-misc/alpha-wait6': {} } } } });
+  const next = await farm.run();
+  t.is(next.exitCode, 0, failure(next));
+  const note = next.events.find((e) => e.event === 'phase:end' && e.subject === 'again' && e.phase === 'emerge')?.record?.note ?? '';
+  t.regex(note, /^built 0, reused 1 binary package on tcp:\/\/10\.213\.0\.2:2376/);
 });
 
 test.serial("a failing build on the remote engine fails its subject with the failing package's log tail; what built is kept", async (t) => {
