@@ -163,6 +163,13 @@ test.serial('a subject built on a remote tcp+TLS engine: no bind mount, its binp
     await c.remove();
   }
   t.deepEqual(await remote.docker.listContainers({ all: true, filters: { label: ['binfarm.owned=1'] } }), []);
+  // The run's PKGDIR and log volumes went with it; the distfiles and tree volumes stay as caches.
+  const { Volumes } = (await remote.docker.listVolumes()) as { Volumes: Array<{ Name: string; Labels: Record<string, string> | null }> | null };
+  t.deepEqual(
+    (Volumes ?? []).filter((v) => v.Labels?.['binfarm.run']).map((v) => v.Name),
+    [],
+  );
+  t.true((Volumes ?? []).some((v) => v.Name === 'binfarm-distfiles' && v.Labels?.['binfarm.cache'] === 'distfiles'));
 
   // The next run's new subject reuses that binpkg: emerge on the remote engine fetched it from binfarm's endpoint.
   farm.write({ alpha: { sets: { alpha: { 'app-misc/alpha-wait6': {} } } }, again: { sets: { again: { 'app-misc/alpha-wait6': {} } } } });
