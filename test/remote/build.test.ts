@@ -35,6 +35,8 @@ interface Farm {
   /** Rewrites the config with other subjects. */
   write(subjects: Record<string, unknown>): void;
   run(onEvent?: (e: JsonEvent) => void): Promise<{ exitCode: number; events: JsonEvent[]; stderr: string; stdout: string }>;
+  /** The binfarm process of the last run() (nsenter execs it), e.g. to send it SIGINT. */
+  lastPid(): number | undefined;
 }
 
 function remoteFarm(name: string, subjects: Record<string, unknown>): Farm {
@@ -45,7 +47,7 @@ function remoteFarm(name: string, subjects: Record<string, unknown>): Farm {
     'profiles/default/linux/amd64/23.0/eapi': '8\n',
     'metadata/layout.conf': 'masters =\nthin-manifests = true\n',
   };
-  for (const p of ['app-misc/hello-2.12.2', 'app-misc/alpha-wait6-1.0', 'app-misc/gamma-1.0', 'app-misc/broken-1.0']) {
+  for (const p of ['app-misc/hello-2.12.2', 'app-misc/alpha-wait6-1.0', 'app-misc/gamma-1.0', 'app-misc/broken-1.0', 'app-misc/slowpoke-1.0']) {
     files[`${p.replace(/-[0-9][^/]*$/, '')}/${p.split('/')[1]}.ebuild`] = 'EAPI=8\n';
   }
   for (const [p, c] of Object.entries(files)) {
@@ -68,12 +70,15 @@ function remoteFarm(name: string, subjects: Record<string, unknown>): Farm {
   };
   const write = (s: Record<string, unknown>) => writeFileSync(join(dir, '.binfarmrc.json'), JSON.stringify({ ...config, subjects: s }, null, 2));
   write(subjects);
+  let pid: number | undefined;
   return {
+    lastPid: () => pid,
     dir,
     binhost,
     write,
     async run(onEvent) {
       const child = remote.runInA(['node', BIN, '--cwd', dir, '--json', 'run'], { reject: false, env: { BINFARM_LOADER: 'tsx' }, buffer: true });
+      pid = child.pid;
       const events: JsonEvent[] = [];
       let pending = '';
       child.stdout?.on('data', (b: Buffer) => {
@@ -189,6 +194,29 @@ test.serial("a failing build on the remote engine fails its subject with the fai
   t.regex(all, /expected ';' before '}' token/);
   t.true(binpkgs(farm.binhost).some((p) => p.includes('gamma')));
   t.false(binpkgs(farm.binhost).some((p) => p.includes('broken')));
+});
+
+test.serial("Ctrl-C mid-emerge removes the run's containers and volumes on the remote engine; nothing enters the partition", async (t) => {
+  t.timeout(10 * 60_000, 'binfarm builds on the remote engine');
+  const farm = remoteFarm('intr', { stuck: { sets: { stuck: { 'app-misc/slowpoke': {} } } } });
+  let sent = false;
+  const r = await farm.run((e) => {
+    if (!sent && e.event === 'output' && e.subject === 'stuck' && /fixture: sleeping/.test(e.line ?? '')) {
+      sent = true;
+      process.kill(farm.lastPid()!, 'SIGINT');
+    }
+  });
+  t.true(sent, 'the emerge was seen sleeping');
+  t.is(r.exitCode, 130, r.stderr);
+  t.deepEqual(await remote.docker.listContainers({ all: true, filters: { label: ['binfarm.owned=1'] } }), []);
+  const { Volumes } = (await remote.docker.listVolumes()) as { Volumes: Array<{ Name: string; Labels: Record<string, string> | null }> | null };
+  t.deepEqual(
+    (Volumes ?? []).filter((v) => v.Labels?.['binfarm.run']).map((v) => v.Name),
+    [],
+  );
+  const incoming = join(farm.dir, 'state', 'incoming');
+  t.deepEqual(existsSync(incoming) ? readdirSync(incoming) : [], []);
+  t.false(binpkgs(farm.binhost).some((p) => p.includes('slowpoke')));
 });
 
 test.serial('the remote engine and its namespaces are gone after stop()', async (t) => {
