@@ -2,7 +2,8 @@
  * The build container of a subject: started once per build (memoised), from the subject's base
  * image, with the tree mounted read-only, PKGDIR bound to the binhost partition, DISTDIR to the
  * shared distfiles cache and PORTAGE_LOGDIR to the run directory. Those are mounts, so a commit
- * of the container never contains them. applyPatches, emerge and package all exec in it.
+ * of the container never contains them. applyPatches, emerge and package all exec in it. On an
+ * engine that is not on this machine they are volumes there instead (no-bind-mounts.ts).
  */
 import { mkdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
@@ -14,6 +15,7 @@ import { reconcileOnce } from '../binhost/reconcile.ts';
 import { farmOf, KEY_DATA, type KeyData } from '../plan/key.ts';
 import { portageOfBuild } from '../portage/portage-of-build.ts';
 import { signingMounts } from '../signing/container-mounts.ts';
+import { noBindMounts } from './no-bind-mounts.ts';
 
 /** Where Portage writes build logs inside the container (make.conf PORTAGE_LOGDIR, core/portage). */
 export const CONTAINER_LOGDIR = '/var/log/portage';
@@ -110,9 +112,15 @@ async function start(build: SubjectBuild): Promise<{ handle: ContainerHandle; re
     throw new BinfarmError('E_INTERNAL', `subject "${subject.name}" has no tree mounts`, { hint: 'The mountPortage phase sets build.tree before the build container starts.' });
   }
   const engine = await run.engine();
-  if (!engine.local) {
-    throw new BinfarmError('E_DOCKER', `the Docker engine at ${engine.host} is not on this machine; binfarm binds the binhost partition, distfiles and logs from this host into build containers`, {
-      hint: 'Run binfarm on the Docker host (or point DOCKER_HOST at the local engine).',
+  // Only a build goes without binds (its emerge takes the binpkgs out itself: core/executor/remote/); shell and assemble read the partition.
+  if (!engine.local && (run.command === 'shell' || run.command === 'assemble')) {
+    throw new BinfarmError('E_DOCKER', `the Docker engine at ${engine.host} is not on this machine; \`binfarm ${run.command}\` binds the binhost partition into its container`, {
+      hint: 'Run it on the Docker host (or point DOCKER_HOST at the local engine); `binfarm run` builds on a remote engine (docs/scale-out.md#remote-single-engines).',
+    });
+  }
+  if (!engine.local && o.binhost.signing) {
+    throw new BinfarmError('E_DOCKER', `the Docker engine at ${engine.host} is not on this machine, and binhost.signing needs the binhost partition bound into the build container`, {
+      hint: 'Run binfarm on the Docker host (or point DOCKER_HOST at the local engine) to sign binpkgs; builds on a remote engine do not sign yet (docs/scale-out.md#remote-single-engines).',
     });
   }
   const partition = await ensurePartition(build);
@@ -131,13 +139,16 @@ async function start(build: SubjectBuild): Promise<{ handle: ContainerHandle; re
   const cmd = info?.config?.cmd ?? null;
   const restore = [entrypoint ? `ENTRYPOINT ${JSON.stringify(entrypoint)}` : undefined, `CMD ${JSON.stringify(cmd ?? ['/bin/sh'])}`].filter((x): x is string => !!x);
 
-  const mounts: MountSpec[] = [
-    ...build.tree.mounts,
-    { type: 'bind', source: partition, target: o.portage.pkgdir, ...(pkgdirReadOnly(build) ? { readOnly: true } : {}) },
-    { type: 'bind', source: distDir, target: o.portage.distdir },
-    { type: 'bind', source: logDir, target: CONTAINER_LOGDIR },
-    ...(await signingMounts(o.binhost.signing, run.rootDir, run.stateDir)),
-  ];
+  // An engine elsewhere sees none of this host's paths: volumes on it instead (no-bind-mounts.ts).
+  const mounts: MountSpec[] = !engine.local
+    ? await noBindMounts(build, engine, CONTAINER_LOGDIR)
+    : [
+        ...build.tree.mounts,
+        { type: 'bind', source: partition, target: o.portage.pkgdir, ...(pkgdirReadOnly(build) ? { readOnly: true } : {}) },
+        { type: 'bind', source: distDir, target: o.portage.distdir },
+        { type: 'bind', source: logDir, target: CONTAINER_LOGDIR },
+        ...(await signingMounts(o.binhost.signing, run.rootDir, run.stateDir)),
+      ];
   build.progress.title(`start build container from ${build.baseImage.ref}`);
   const handle = await engine.start({
     image: build.baseImage.ref,
@@ -148,6 +159,8 @@ async function start(build: SubjectBuild): Promise<{ handle: ContainerHandle; re
     labels: { 'binfarm.subject': subject.name, 'binfarm.role': 'build' },
     name: `binfarm-${run.runId}-${subject.name}`,
     env: { LC_ALL: 'C.UTF-8' },
+    // On a remote engine, emerge reads the binhost from binfarm's endpoint (swarm.network, as jobs do).
+    ...(!engine.local ? { network: o.swarm.network } : {}),
   });
   engine.onCleanup(() => handle.remove());
   build.container = handle;

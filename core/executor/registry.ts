@@ -3,15 +3,17 @@
  * `farm.hooks.executors`, which the built-in plugin below taps with binfarm's own; a plugin adds
  * one (a Slurm or HTCondor executor, say) in its apply():
  * `farm.hooks.executors.tap('my-plugin', (e) => ({ ...e, slurm: slurmExecutor }))`.
- * `run.executor` (or `binfarm run --executor`) picks one; its `unavailable()` is asked once per run.
+ * `run.executor` (or `binfarm run --executor`) picks one; its `unavailable()` is asked once per run. `local` with
+ * an engine that is not on this machine becomes `remote` (builds with no host bind mount).
  */
 import { BinfarmError } from '../errors.ts';
 import { didYouMean } from '../config/suggest.ts';
 import type { Executor, FarmContext, Plugin, RunContext } from '../types.ts';
 import { localExecutor } from './local.ts';
+import { remoteExecutor } from './remote-executor.ts';
 import { swarmExecutor } from './swarm-executor.ts';
 
-export const BUILTIN_EXECUTORS: Readonly<Record<string, Executor>> = Object.freeze({ local: localExecutor, swarm: swarmExecutor });
+export const BUILTIN_EXECUTORS: Readonly<Record<string, Executor>> = Object.freeze({ local: localExecutor, swarm: swarmExecutor, remote: remoteExecutor });
 
 /** Registers the built-in executors under what earlier taps returned (a plugin's executor of the same name wins). */
 export class ExecutorsPlugin implements Plugin {
@@ -36,8 +38,9 @@ export function executorOf(farm: FarmContext, run: RunContext): Promise<Executor
 }
 
 async function choose(farm: FarmContext, run: RunContext): Promise<Executor> {
-  const name = run.options.run.executor;
   const executors = farm.hooks.executors.call({});
+  // `local` binds this host's paths: with an engine elsewhere the build takes the no-bind path (docs/scale-out.md#remote-single-engines).
+  const name = run.options.run.executor === 'local' && executors.remote && !(await run.engine()).local ? 'remote' : run.options.run.executor;
   const executor = executors[name];
   if (!executor) {
     throw new BinfarmError('E_EXECUTOR', `unknown executor "${name}" (run.executor)${didYouMean(name, Object.keys(executors))}`, {

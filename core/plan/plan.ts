@@ -19,6 +19,7 @@ import { resolveCacheDir } from '../run/paths.ts';
 import type { ResolvedSources } from '../sources/types.ts';
 import { treeInput, treeInputOfImage } from './tree-input.ts';
 import type { RunPlan, StaleReason, SubjectPlan } from './types.ts';
+import { treeIdentity } from '../tree/node-tree.ts';
 
 export interface PlanOptions {
   /** Keep the full input maps in the plan (they are always computed; this is for printers). */
@@ -33,7 +34,9 @@ export interface PlanOptions {
 
 /** Hashes of the source settings the recorded stage3/tree digests belong to. */
 export function sourceHashes(options: BinfarmOptions): { stage3: string; tree: string } {
-  return { stage3: stableHash(options.stage3), tree: stableHash({ tree: options.tree, overlays: options.overlays }) };
+  // Without the node keys (tree.nodePath): where nodes find a copy is not what the tree is.
+  const overlays = options.overlays.map((o) => ({ ...o, source: treeIdentity(o.source) }));
+  return { stage3: stableHash(options.stage3), tree: stableHash({ tree: treeIdentity(options.tree), overlays }) };
 }
 
 export async function planRun(farm: FarmContext, targets: string[], opts: PlanOptions = {}): Promise<RunPlan> {

@@ -8,11 +8,14 @@ import { createFarm } from '../../core/farm.ts';
 import { executorOf } from '../../core/executor/registry.ts';
 import type { Executor, Plugin, RunContext } from '../../core/types.ts';
 
-function farmWith(config: BinfarmConfigInput, plugins: Plugin[] = []) {
+/** A farm and a run whose engine is on this machine (`local: true`) or elsewhere, as engine.local says. */
+function farmWith(config: BinfarmConfigInput, plugins: Plugin[] = [], engine = { local: true, host: 'unix:///var/run/docker.sock' }) {
   const farm = createFarm({ options: ConfigSchema.parse({ ...config, plugins }), rootDir: '/nonexistent' });
-  const run = { options: farm.options, engine: () => Promise.reject(new Error('no engine in this test')) } as unknown as RunContext;
+  const run = { options: farm.options, engine: () => Promise.resolve(engine) } as unknown as RunContext;
   return { farm, run };
 }
+
+const remoteEngine = { local: false, host: 'tcp://10.0.0.7:2376 (TLS)' };
 
 test('local is the default executor', async (t) => {
   const { farm, run } = farmWith({});
@@ -51,4 +54,25 @@ test('an executor that cannot run says why before anything builds', async (t) =>
   const e = await t.throwsAsync(executorOf(farm, run));
   t.is((e as { code?: string }).code, 'E_EXECUTOR');
   t.regex(e!.message, /the swarm executor cannot run: it needs registry\.url/);
+});
+
+test('run.executor local with an engine that is not on this machine builds on the no-bind path (remote)', async (t) => {
+  const { farm, run } = farmWith({ swarm: { listen: '10.0.0.5:8470' } }, [], remoteEngine);
+  t.is((await executorOf(farm, run)).name, 'remote');
+  const named = farmWith({ run: { executor: 'remote' }, swarm: { listen: '10.0.0.5:8470' } }, [], remoteEngine);
+  t.is((await executorOf(named.farm, named.run)).name, 'remote');
+  // A local engine stays on the local path, even when remote is named.
+  const here = farmWith({ run: { executor: 'remote' }, swarm: { listen: '10.0.0.5:8470' } });
+  const e = await t.throwsAsync(executorOf(here.farm, here.run));
+  t.regex(e!.message, /the remote executor cannot run: the engine at unix:\/\/\/var\/run\/docker\.sock is on this machine/);
+});
+
+test('the remote executor says what it needs: swarm.listen, and no binpkg signing yet', async (t) => {
+  const noListen = farmWith({}, [], remoteEngine);
+  const e = await t.throwsAsync(executorOf(noListen.farm, noListen.run));
+  t.is((e as { code?: string }).code, 'E_EXECUTOR');
+  t.regex(e!.message, /the remote executor cannot run: it needs swarm\.listen/);
+  const signing = farmWith({ swarm: { listen: '10.0.0.5:8470' }, binhost: { signing: { key: 'k.asc' } } } as BinfarmConfigInput, [], remoteEngine);
+  const s = await t.throwsAsync(executorOf(signing.farm, signing.run));
+  t.regex(s!.message, /binhost\.signing is not supported on a remote engine yet/);
 });

@@ -94,7 +94,8 @@ export interface Daemon {
   child: ChildProcess;
 }
 
-export function startDockerd(fp: ClusterFootprint, name: NodeName): Daemon {
+/** `extraArgs`: more dockerd flags (e.g. a TLS tcp listener: test/helpers/remote-engine.ts). */
+export function startDockerd(fp: ClusterFootprint, name: NodeName, extraArgs: string[] = []): Daemon {
   const lower = name.toLowerCase();
   const netns = `${fp.tag}-${lower}`;
   const base = join(fp.dir, lower);
@@ -129,6 +130,7 @@ export function startDockerd(fp: ClusterFootprint, name: NodeName): Daemon {
       '--insecure-registry', `${SUBNET}.0/24`,
       // Containers that ignore SIGTERM (a busybox sleep as PID 1) must not hold teardown 15 s.
       '--shutdown-timeout', '2',
+      ...extraArgs,
     ], // prettier-ignore
     { stdio: ['ignore', fd, fd] },
   );

@@ -29,7 +29,7 @@ export const command = defineCommand<RunOptions>({
       .option('--pull', 're-pull the stage3 and tree images even when present (floating tags) and say what moved')
       .option('--locked', 'build only what binfarm.lock holds: fail on other stage3/tree identities or on packages, versions or USE Portage would resolve differently')
       .option('--keep-failed', 'keep the build container of a failed subject (same as --set run.keepFailed=true)')
-      .option('--executor <name>', 'where emerge runs: local or swarm (same as --set run.executor=<name>; docs/scale-out.md)')
+      .option('--executor <name>', 'where emerge runs: local, swarm or remote (same as --set run.executor=<name>; docs/scale-out.md)')
       .addOption(new Option('--renderer <name>', 'progress display (default: chosen from the terminal)').choices(['default', 'simple', 'verbose', 'silent'])),
   async run([subjects], opts, ctx) {
     if (opts.publish) ctx.global.set.push('run.publish=true');

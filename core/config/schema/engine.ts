@@ -27,9 +27,24 @@ export const Stage3SourceSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
+/**
+ * Where a repository already is on every swarm node (CVMFS, a shared mount), for any tree source:
+ * jobs bind it read-only instead of a filled volume (docs/scale-out.md#a-tree-every-node-already-has).
+ * Not part of what the tree is: its digest still comes from the source binfarm reads.
+ */
+const NodeTreeKeys = {
+  /** Absolute path of this same snapshot on every node. */
+  nodePath: z.string().regex(/^\/./, 'an absolute path on the nodes, e.g. "/cvmfs/sft.example.org/gentoo"').optional(),
+  /** A file of the repository (relative path) a job compares with binfarm's copy before it builds; default metadata/timestamp.{chk,x,commit}. */
+  nodeMarker: z
+    .string()
+    .regex(/^(?!\/)(?!.*(^|\/)\.\.?(\/|$)).+$/, 'a path relative to the repository, e.g. "metadata/timestamp.chk"')
+    .optional(),
+};
+
 /** Where the ebuild tree comes from (issue #4 §3). */
 export const TreeSourceSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('image'), image: z.string().min(1), path: z.string().default('/var/db/repos/gentoo') }),
+  z.strictObject({ type: z.literal('image'), image: z.string().min(1), path: z.string().default('/var/db/repos/gentoo'), ...NodeTreeKeys }),
   z.strictObject({
     type: z.literal('snapshot'),
     src: z.string().min(1),
@@ -37,10 +52,11 @@ export const TreeSourceSchema = z.discriminatedUnion('type', [
     sha512: z.string().optional(),
     signature: z.string().optional(),
     gpgKey: z.string().optional(),
+    ...NodeTreeKeys,
   }),
-  z.strictObject({ type: z.literal('sqfs'), src: z.string().min(1), sha512: z.string().optional() }),
-  z.strictObject({ type: z.literal('dir'), path: z.string().min(1) }),
-  z.strictObject({ type: z.literal('git'), path: z.string().min(1), ref: z.string().default('HEAD') }),
+  z.strictObject({ type: z.literal('sqfs'), src: z.string().min(1), sha512: z.string().optional(), ...NodeTreeKeys }),
+  z.strictObject({ type: z.literal('dir'), path: z.string().min(1), ...NodeTreeKeys }),
+  z.strictObject({ type: z.literal('git'), path: z.string().min(1), ref: z.string().default('HEAD'), ...NodeTreeKeys }),
 ]);
 
 export const OverlaySchema = z.strictObject({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
-/** `local`, `swarm`, or one a plugin registers; looked up when a subject's emerge runs (core/executor/registry.ts). */
-export const ExecutorNameSchema = z.string().regex(/^[a-z][a-z0-9-]*$/, 'an executor name: local, swarm, or one a plugin registers');
+/** `local`, `swarm`, `remote`, or one a plugin registers; looked up when a subject's emerge runs (core/executor/registry.ts). */
+export const ExecutorNameSchema = z.string().regex(/^[a-z][a-z0-9-]*$/, 'an executor name: local, swarm, remote, or one a plugin registers');
 
 /** `host:port` (IPv4 or a host name; port 0 or absent: any free port). */
 const ListenSchema = z

@@ -34,7 +34,8 @@ import { runJob } from './run-job.ts';
 import { createSecret, removeSecret } from './services.ts';
 import { swarmSession } from './session.ts';
 import { treeVolumeMounts } from './tree-volumes.ts';
-import { jobCommand, jobEnv, JOB_EXIT_CONFIG, JOB_EXIT_TRANSPORT, JOB_TOKEN_FILE } from './job-script.ts';
+import { jobCommand, jobEnv, JOB_EXIT_CONFIG, JOB_EXIT_TRANSPORT, JOB_EXIT_TREE, JOB_TOKEN_FILE } from './job-script.ts';
+import { nodeTreeDiffers, nodeTreeExpectations } from './node-trees.ts';
 import { discardJobUploads } from './incoming.ts';
 import { basename } from 'node:path';
 import { memoryBytes } from './resources.ts';
@@ -75,7 +76,8 @@ export async function swarmEmerge(build: SubjectBuild, farm: FarmContext): Promi
   // The job script runs `emerge` itself: its argv files hold the arguments.
   const args = jobArgv.map((argv) => (argv[0] === 'emerge' ? argv.slice(1) : argv));
   const [first, last] = args.length > 1 ? [args[0], args[1]!] : [undefined, args[0]!];
-  const context = await makeJobContext({ argv: last, ...(first ? { first } : {}), files: await jobContextFiles(build, binhostUrl) });
+  const files = [...(await jobContextFiles(build, binhostUrl)), ...(await nodeTreeExpectations(build, container))];
+  const context = await makeJobContext({ argv: last, ...(first ? { first } : {}), files });
   const job = session.endpoint.registerJob(jobId, { partitionRel, context });
   const labels = { ...runLabels({ runId: run.runId, stateDir: run.stateDir }), 'binfarm.subject': subject.name, 'binfarm.role': 'build' };
   const secretName = `binfarm-${jobId}`;
@@ -128,6 +130,7 @@ export async function swarmEmerge(build: SubjectBuild, farm: FarmContext): Promi
   addResult(record, jobArgv.at(-1)!, jobResult);
   const received = await receiveJobUploads(build, job.incomingDir, partition, hostLogDir(build));
   build.progress.output(`received ${received.length} binpkg${received.length === 1 ? '' : 's'} from the job (verified, moved into ${partitionRel})`);
+  if (!outcome.ok && outcome.exitCode === JOB_EXIT_TREE) throw nodeTreeDiffers(subject.name, where, outcome.lines);
   if (!outcome.ok) {
     const inv = { argv: jobArgv.at(-1)!, exitCode: outcome.exitCode ?? 1, result: jobResult, tail: outcome.lines.slice(-40) };
     // A package failed, or emerge stopped before building (a resolver error): as a local emerge fails.

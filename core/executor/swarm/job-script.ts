@@ -15,6 +15,8 @@ export const JOB_TOKEN_FILE = '/run/secrets/binfarm-job-token';
 export const JOB_EXIT_TRANSPORT = 75;
 /** Exit status when the job's environment or context is incomplete (EX_CONFIG). */
 export const JOB_EXIT_CONFIG = 78;
+/** Exit status when a tree bound from the node (tree.nodePath) is not binfarm's snapshot (EX_DATAERR). */
+export const JOB_EXIT_TREE = 65;
 
 /** The container command (a service's ContainerSpec.Command): the script as `sh -c`'s argument, never a built string. */
 export function jobCommand(): string[] {

@@ -10,7 +10,8 @@
 # emerge failed or not, uploads the build logs of failed packages (logs/<name>), every binpkg of
 # PKGDIR (<path below PKGDIR>) and last the Packages index, which is only sent when every binpkg
 # arrived. Exits with emerge's status; 75 when emerge succeeded but an upload failed or the
-# context could not be fetched; 78 when the job is misconfigured.
+# context could not be fetched; 78 when the job is misconfigured; 65 when a tree bound from the
+# node (tree.nodePath) is not the snapshot binfarm planned with.
 set -u
 
 say() { printf 'binfarm-job: %s\n' "$1"; }
@@ -47,6 +48,23 @@ fi
 tar -xf "$work/context.tar" -C / || die 75 'could not unpack the job context over /'
 rm -f "$work/context.tar"
 [ -f /binfarm-job/argv ] || die 78 'the job context has no /binfarm-job/argv'
+
+# tree.nodePath: a repository bound from the node must be the snapshot binfarm planned with; the
+# context holds binfarm's copy of its markers under /binfarm-job/tree-expect/<mount point>/ (node-trees.ts).
+if [ -d /binfarm-job/tree-expect ]; then
+  (cd /binfarm-job/tree-expect && find . -type f) >"$work/tree-expect"
+  while IFS= read -r marker; do
+    marker=${marker#./}
+    if [ ! -f "/$marker" ]; then
+      die 65 "the node's tree differs: /$marker is missing (tree.nodePath)"
+    elif ! cmp -s "/binfarm-job/tree-expect/$marker" "/$marker"; then
+      printf 'binfarm-job: node has    /%s: %s\n' "$marker" "$(head -c 200 "/$marker" | head -n 1)" >&2
+      printf 'binfarm-job: binfarm has /%s: %s\n' "$marker" "$(head -c 200 "/binfarm-job/tree-expect/$marker" | head -n 1)" >&2
+      die 65 "the node's tree differs: /$marker is not binfarm's (tree.nodePath)"
+    fi
+  done <"$work/tree-expect"
+  say "the node's trees match binfarm's ($(wc -l <"$work/tree-expect" | tr -d ' ') markers)"
+fi
 
 # Runs emerge with the arguments of file $1 (one per line, taken literally); sets $status.
 run_emerge() {

@@ -6,7 +6,8 @@
  * leaves no marker, and the next fill extracts the same content over it. The tarball is what the
  * build container sees at the repository's mount point (any mount strategy), cached by digest.
  * Which nodes hold a complete volume is recorded in the state directory (`swarm-trees.json`): a
- * run whose every ready node is recorded starts no fill job at all.
+ * run whose every ready node is recorded starts no fill job at all. A repository with a node path
+ * (tree.nodePath) is bound from there instead (node-trees.ts): no volume, no fill.
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
@@ -25,6 +26,7 @@ import { runJob } from './run-job.ts';
 import { swarmNodes } from './services.ts';
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../../util/fs.ts';
+import { nodeTreeMount, nodeTreeOf } from './node-trees.ts';
 
 /** Where a fill job mounts the volume it fills. */
 const FILL_TARGET = '/binfarm-tree';
@@ -51,6 +53,12 @@ export async function treeVolumeMounts(session: SwarmSession, build: SubjectBuil
   if (!tree) throw new BinfarmError('E_INTERNAL', `subject "${build.subject.name}" has no tree mounts`);
   const mounts: JobMount[] = [];
   for (const m of tree.mounts) {
+    // A repository every node already has (tree.nodePath): bound as it is, nothing to fill.
+    const node = nodeTreeOf(build, m.target);
+    if (node) {
+      mounts.push(nodeTreeMount(node, m.target));
+      continue;
+    }
     const volume = `binfarm-tree-${sha256(`${tree.digest}\n${m.target}`).slice(0, 16)}`;
     let filled = session.trees.get(volume);
     if (!filled) {
