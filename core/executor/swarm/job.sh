@@ -72,12 +72,9 @@ portage_var() {
   _v=$(portageq envvar "$1" 2>/dev/null </dev/null) || _v=
   if [ -n "$_v" ]; then printf '%s\n' "$_v"; else printf '%s\n' "$2"; fi
 }
+# portageq is a Python start-up in a stage3 (a second or so each): asked only for what is needed.
 pkgdir=${BINFARM_PKGDIR:-$(portage_var PKGDIR /var/cache/binpkgs)}
 pkgdir=${pkgdir%/}
-logdir=$(portage_var PORTAGE_LOGDIR /var/log/portage)
-logdir=${logdir%/}
-tmpdir=$(portage_var PORTAGE_TMPDIR /var/tmp)
-tmpdir=${tmpdir%/}
 
 upload_failures=0
 # Uploads file $1 as $2 (a path relative to the job's incoming area).
@@ -103,15 +100,22 @@ upload() {
 
 # Build logs of failed packages: Portage keeps the build directory ${PORTAGE_TMPDIR}/portage/<cat>/<pf>
 # of a package that failed and removes it after a successful merge; its log is ${PORTAGE_LOGDIR}/<cat>:<pf>:<time>.log.
-for dir in "$tmpdir"/portage/*/*; do
-  [ -d "$dir" ] || continue
-  pf=${dir##*/}
-  cat=${dir%/*}
-  cat=${cat##*/}
-  for log in "$logdir/$cat:$pf:"*.log "$logdir/$cat:$pf:"*.log.gz; do
-    [ -f "$log" ] && upload "$log" "logs/${log##*/}"
+# emerge exits 0 only when no package failed (also with --keep-going): then there is none to look for.
+if [ "$status" -ne 0 ]; then
+  logdir=$(portage_var PORTAGE_LOGDIR /var/log/portage)
+  logdir=${logdir%/}
+  tmpdir=$(portage_var PORTAGE_TMPDIR /var/tmp)
+  tmpdir=${tmpdir%/}
+  for dir in "$tmpdir"/portage/*/*; do
+    [ -d "$dir" ] || continue
+    pf=${dir##*/}
+    cat=${dir%/*}
+    cat=${cat##*/}
+    for log in "$logdir/$cat:$pf:"*.log "$logdir/$cat:$pf:"*.log.gz; do
+      [ -f "$log" ] && upload "$log" "logs/${log##*/}"
+    done
   done
-done
+fi
 
 binpkg_failures=0
 if [ -d "$pkgdir" ]; then
