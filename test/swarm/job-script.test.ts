@@ -13,6 +13,7 @@ import { acceptJobUploads, collectJobLogs } from '../../core/executor/swarm/inco
 import { jobBinreposConf, makeJobContext } from '../../core/executor/swarm/job-context.ts';
 import { startJobEndpoint } from '../../core/executor/swarm/job-endpoint.ts';
 import { JOB_EXIT_TRANSPORT, jobCommand, jobEnv } from '../../core/executor/swarm/job-script.ts';
+import { JOB_BINHOST_PATH } from '../../core/executor/swarm/job-files.ts';
 import { emergeFixtureEntries, emergeFixtureImage } from '../fixtures/emerge/image.ts';
 import { stage3FixtureImage, type FixtureEntry } from '../fixtures/images.ts';
 import { testEngine } from '../engine/helpers.ts';
@@ -40,6 +41,7 @@ async function runJob(
     files: [
       { path: 'etc/portage/make.conf', content: 'PKGDIR="/var/cache/binpkgs"\nPORTAGE_LOGDIR="/var/log/portage"\nFEATURES="buildpkg"\n' },
       { path: 'etc/portage/binrepos.conf/binfarm.conf', content: jobBinreposConf(endpoint.binhostUrl('amd64/test')) },
+      { path: JOB_BINHOST_PATH, content: `${endpoint.binhostUrl('amd64/test')}\n` },
     ],
   });
   const { token, incomingDir } = endpoint.registerJob(jobId, { partitionRel: 'amd64/test', context });
@@ -180,7 +182,7 @@ test('portageq is asked only for what is needed: nothing when the job knows PKGD
   t.true((await filesBelow(bad.incomingDir)).some((f) => /^logs\/app-misc:broken-thing-1\.0:/.test(f)));
 });
 
-test('a job downloads from the binhost only what it merges, and never reuses a BUILD_ID the binhost has', async (t) => {
+test('a job downloads from the binhost only what it merges, never reuses a BUILD_ID the binhost has, and does not send back what it downloaded', async (t) => {
   const first = await runJob(t, ['app-misc/alpha']);
   t.is(first.run.exitCode, 0, first.run.stdout + first.run.stderr);
   await acceptJobUploads({ incomingDir: first.incomingDir, partitionDir: first.partitionDir });
@@ -193,4 +195,12 @@ test('a job downloads from the binhost only what it merges, and never reuses a B
   t.deepEqual(await filesBelow(second.incomingDir), ['Packages', 'app-misc/alpha/alpha-1.0-2.gpkg.tar', BETA]);
   const result = await acceptJobUploads({ incomingDir: second.incomingDir, partitionDir: second.partitionDir });
   t.deepEqual(result.moved, ['app-misc/alpha/alpha-1.0-2.gpkg.tar', BETA]);
+
+  // alpha reused: downloaded from the binhost (alpha-1, the index's), merged, and not sent back.
+  const third = await runJob(t, ['--usepkg', '--getbinpkg', 'app-misc/alpha'], { root: first.root });
+  t.is(third.run.exitCode, 0, third.run.stdout + third.run.stderr);
+  t.true(third.run.stdout.includes('>>> Emerging binary (1 of 1) app-misc/alpha-1.0::gentoo'), third.run.stdout);
+  t.true(third.run.stdout.includes(`binfarm-job: not uploading ${ALPHA}: the binhost has it (downloaded)`), third.run.stdout);
+  t.deepEqual(await filesBelow(third.incomingDir), ['Packages']);
+  t.deepEqual(await acceptJobUploads({ incomingDir: third.incomingDir, partitionDir: third.partitionDir }), { moved: [], unchanged: [], fetched: [ALPHA] });
 });
