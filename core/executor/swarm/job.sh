@@ -9,8 +9,9 @@
 # /binfarm-job/argv.first when the context has it, the base's world update), then, whether
 # emerge failed or not, uploads the build logs of failed packages (logs/<name>), every binpkg of
 # PKGDIR (<path below PKGDIR>) but those the binhost of /binfarm-job/binhost already has (downloaded
-# by getbinpkg), and last the Packages index, which is only sent when every binpkg arrived. Exits with emerge's status; 75 when emerge succeeded but an upload failed or the
-# context could not be fetched; 78 when the job is misconfigured.
+# by getbinpkg), and last the Packages index, which is only sent when every binpkg arrived. Exits
+# with emerge's status; 75 when emerge succeeded but an upload failed or the context could not be
+# fetched; 78 when the job is misconfigured.
 set -u
 
 say() { printf 'binfarm-job: %s\n' "$1"; }
