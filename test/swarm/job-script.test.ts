@@ -13,6 +13,7 @@ import { acceptJobUploads, collectJobLogs } from '../../core/executor/swarm/inco
 import { jobBinreposConf, makeJobContext } from '../../core/executor/swarm/job-context.ts';
 import { startJobEndpoint } from '../../core/executor/swarm/job-endpoint.ts';
 import { JOB_EXIT_TRANSPORT, jobCommand, jobEnv } from '../../core/executor/swarm/job-script.ts';
+import { JOB_BINHOST_PATH } from '../../core/executor/swarm/job-files.ts';
 import { emergeFixtureEntries, emergeFixtureImage } from '../fixtures/emerge/image.ts';
 import { stage3FixtureImage, type FixtureEntry } from '../fixtures/images.ts';
 import { testEngine } from '../engine/helpers.ts';
@@ -22,8 +23,12 @@ const TOKEN_PATH = '/run/binfarm-test/job-token';
 const ALPHA = 'app-misc/alpha/alpha-1.0-1.gpkg.tar';
 const BETA = 'app-misc/beta/beta-1.0-1.gpkg.tar';
 
-async function runJob(t: ExecutionContext, argv: string[], opts: { token?: string; image?: () => Promise<string>; shell?: string } = {}) {
-  const root = await tempDir(t);
+async function runJob(
+  t: ExecutionContext,
+  argv: string[],
+  opts: { token?: string; image?: () => Promise<string>; shell?: string; pkgdir?: string; root?: string } = {},
+) {
+  const root = opts.root ?? (await tempDir(t));
   const stateDir = join(root, 'state');
   const binhostRoot = join(root, 'binhost');
   const partitionDir = join(binhostRoot, 'amd64/test');
@@ -36,6 +41,7 @@ async function runJob(t: ExecutionContext, argv: string[], opts: { token?: strin
     files: [
       { path: 'etc/portage/make.conf', content: 'PKGDIR="/var/cache/binpkgs"\nPORTAGE_LOGDIR="/var/log/portage"\nFEATURES="buildpkg"\n' },
       { path: 'etc/portage/binrepos.conf/binfarm.conf', content: jobBinreposConf(endpoint.binhostUrl('amd64/test')) },
+      { path: JOB_BINHOST_PATH, content: `${endpoint.binhostUrl('amd64/test')}\n` },
     ],
   });
   const { token, incomingDir } = endpoint.registerJob(jobId, { partitionRel: 'amd64/test', context });
@@ -46,7 +52,7 @@ async function runJob(t: ExecutionContext, argv: string[], opts: { token?: strin
   const run = await engine.run({
     image,
     cmd: opts.shell ? [opts.shell, ...jobCommand().slice(1)] : jobCommand(),
-    env: { ...jobEnv({ url: endpoint.url, jobId }), BINFARM_JOB_TOKEN_FILE: TOKEN_PATH },
+    env: { ...jobEnv({ url: endpoint.url, jobId, ...(opts.pkgdir ? { pkgdir: opts.pkgdir } : {}) }), BINFARM_JOB_TOKEN_FILE: TOKEN_PATH },
     mounts: [{ type: 'bind', source: tokenFile, target: TOKEN_PATH, readOnly: true }],
     network: 'host',
   });
@@ -146,4 +152,55 @@ test('a job with a wrong token gets no context, runs nothing and uploads nothing
   t.regex(run.stderr, /403/);
   t.false(run.stdout.includes('running emerge'));
   t.deepEqual(await filesBelow(incomingDir), []);
+});
+
+/**
+ * FIXTURE: the stage3 fixture whose `portageq` first prints `portageq called: <args>` on the
+ * container's output (PID 1's stdout: the job script sends portageq's own output elsewhere), then
+ * answers as the fixture's. A real portageq is a Python start-up, about a second each.
+ */
+function countingPortageqImage(): Promise<string> {
+  const entries = emergeFixtureEntries().map((e): FixtureEntry =>
+    e.type === 'file' && e.name === 'usr/bin/portageq'
+      ? { ...e, content: Buffer.from('#!/bin/sh\necho "portageq called: $*" > /proc/1/fd/1\nexec /bin/sh /usr/lib/binfarm-fixture/portageq "$@"\n') }
+      : e,
+  );
+  const real = emergeFixtureEntries().find((e) => e.name === 'usr/bin/portageq')!;
+  return stage3FixtureImage({ extra: [...entries, { ...real, name: 'usr/lib/binfarm-fixture/portageq' }], repo: 'binfarm-fixture/stage3-emerge-portageq' });
+}
+
+test('portageq is asked only for what is needed: nothing when the job knows PKGDIR and emerge succeeded; the log directories when it failed', async (t) => {
+  const good = await runJob(t, ['app-misc/alpha'], { image: countingPortageqImage, pkgdir: '/var/cache/binpkgs' });
+  t.is(good.run.exitCode, 0, good.run.stdout + good.run.stderr);
+  t.false(good.run.stdout.includes('portageq called'), good.run.stdout);
+  t.deepEqual(await filesBelow(good.incomingDir), ['Packages', ALPHA]);
+
+  const bad = await runJob(t, ['app-misc/broken-thing'], { image: countingPortageqImage, pkgdir: '/var/cache/binpkgs' });
+  t.is(bad.run.exitCode, 1, bad.run.stdout + bad.run.stderr);
+  const asked = bad.run.stdout.split('\n').filter((l) => l.startsWith('portageq called: '));
+  t.deepEqual(asked.sort(), ['portageq called: envvar PORTAGE_LOGDIR', 'portageq called: envvar PORTAGE_TMPDIR']);
+  t.true((await filesBelow(bad.incomingDir)).some((f) => /^logs\/app-misc:broken-thing-1\.0:/.test(f)));
+});
+
+test('a job downloads from the binhost only what it merges, never reuses a BUILD_ID the binhost has, and does not send back what it downloaded', async (t) => {
+  const first = await runJob(t, ['app-misc/alpha']);
+  t.is(first.run.exitCode, 0, first.run.stdout + first.run.stderr);
+  await acceptJobUploads({ incomingDir: first.incomingDir, partitionDir: first.partitionDir });
+  // The partition's index (binfarm regenerates it; here the first job's, which lists exactly alpha-1).
+  await writeFile(join(first.partitionDir, 'Packages'), await readFile(join(first.incomingDir, 'Packages')));
+  // alpha rebuilt from source (excluded from reuse), beta new: alpha-1 stays on the binhost.
+  const argv = ['--usepkg', '--usepkg-exclude=app-misc/alpha', '--getbinpkg', 'app-misc/alpha', 'app-misc/beta'];
+  const second = await runJob(t, argv, { root: first.root });
+  t.is(second.run.exitCode, 0, second.run.stdout + second.run.stderr);
+  t.deepEqual(await filesBelow(second.incomingDir), ['Packages', 'app-misc/alpha/alpha-1.0-2.gpkg.tar', BETA]);
+  const result = await acceptJobUploads({ incomingDir: second.incomingDir, partitionDir: second.partitionDir });
+  t.deepEqual(result.moved, ['app-misc/alpha/alpha-1.0-2.gpkg.tar', BETA]);
+
+  // alpha reused: downloaded from the binhost (alpha-1, the index's), merged, and not sent back.
+  const third = await runJob(t, ['--usepkg', '--getbinpkg', 'app-misc/alpha'], { root: first.root });
+  t.is(third.run.exitCode, 0, third.run.stdout + third.run.stderr);
+  t.true(third.run.stdout.includes('>>> Emerging binary (1 of 1) app-misc/alpha-1.0::gentoo'), third.run.stdout);
+  t.true(third.run.stdout.includes(`binfarm-job: not uploading ${ALPHA}: the binhost has it (downloaded)`), third.run.stdout);
+  t.deepEqual(await filesBelow(third.incomingDir), ['Packages']);
+  t.deepEqual(await acceptJobUploads({ incomingDir: third.incomingDir, partitionDir: third.partitionDir }), { moved: [], unchanged: [], fetched: [ALPHA] });
 });

@@ -28,7 +28,7 @@ import { emergeFailed } from '../../emerge/phase.ts';
 import { ensureBuildContainer, ensurePartition, hostLogDir } from '../../build/build-container.ts';
 import { makeJobContext } from './job-context.ts';
 import { jobContextFiles } from './job-files.ts';
-import { pushJobImage } from './job-image.ts';
+import { commitJobImage } from './job-image.ts';
 import { receiveJobUploads } from './receive.ts';
 import { runJob } from './run-job.ts';
 import { createSecret, removeSecret } from './services.ts';
@@ -65,10 +65,13 @@ export async function swarmEmerge(build: SubjectBuild, farm: FarmContext): Promi
     return 'no sets to emerge';
   }
   const hooked = invocations.map((argv) => farm.hooks.emergeArgs.call(argv, build));
+  // The job image is the build container as applyPatches left it: committed first, pushed while
+  // the stale binpkgs are looked for (a --pretend emerge here, which changes nothing the job needs).
+  const { pushed } = await commitJobImage(session, build);
   const jobArgv: string[][] = [];
   for (const argv of hooked) jobArgv.push([...(await excludeStaleBinpkgs(build, container, partition, argv, env)), '--getbinpkg']);
 
-  const image = await pushJobImage(session, build);
+  const image = await pushed;
   const treeMounts = await treeVolumeMounts(session, build, image);
   const jobId = `${run.runId}-${subject.name}`;
   const binhostUrl = session.endpoint.binhostUrl(partitionRel);
@@ -95,7 +98,7 @@ export async function swarmEmerge(build: SubjectBuild, farm: FarmContext): Promi
         name: `binfarm-${jobId}`,
         image,
         command: jobCommand(),
-        env: { ...env, LC_ALL: 'C.UTF-8', ...jobEnv({ url: session.endpoint.url, jobId }) },
+        env: { ...env, LC_ALL: 'C.UTF-8', ...jobEnv({ url: session.endpoint.url, jobId, pkgdir: o.portage.pkgdir }) },
         mounts: [...treeMounts, { type: 'volume', source: DISTFILES_VOLUME, target: o.portage.distdir }],
         secrets: [{ id: secret, name: secretName, file: basename(JOB_TOKEN_FILE) }],
         labels,

@@ -5,6 +5,8 @@
  *                                                     last in Portage's order, highest priority
  *   etc/portage/gnupg/...                             the farm's public keyring (binhost.signing): a bind
  *                                                     mount in the build container, so not in the commit
+ *   binfarm-job/binhost                               the same binhost URL for job.sh, which sends back
+ *                                                     no binpkg the binhost already has (one it downloaded)
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,11 +16,16 @@ import type { SubjectBuild } from '../../types.ts';
 import { jobBinreposConf, type ContextFile } from './job-context.ts';
 
 export const SWARM_BINREPO = 'etc/portage/binrepos.conf/zz-binfarm-swarm.conf';
+/** The partition's URL for job.sh (one line). */
+export const JOB_BINHOST_PATH = 'binfarm-job/binhost';
 
 export async function jobContextFiles(build: SubjectBuild, binhostUrl: string): Promise<ContextFile[]> {
   const { run } = build;
   const signing = run.options.binhost.signing;
-  const files: ContextFile[] = [{ path: SWARM_BINREPO, content: jobBinreposConf(binhostUrl, { verifySignature: !!signing }) }];
+  const files: ContextFile[] = [
+    { path: SWARM_BINREPO, content: jobBinreposConf(binhostUrl, { verifySignature: !!signing }) },
+    { path: JOB_BINHOST_PATH, content: `${binhostUrl}\n` },
+  ];
   if (signing) {
     const keyring = await preparePortageKeyring(run.stateDir, await resolveSigning(signing, run.rootDir, { secret: false }));
     for (const name of (await readdir(keyring)).sort()) {

@@ -13,8 +13,12 @@ import type { SubjectBuild } from '../../types.ts';
 import { ensureBuildContainer } from '../../build/build-container.ts';
 import type { SwarmSession } from './session.ts';
 
-/** `<registry.url>/<subject>:job-<runId>`, pushed; returns `<repo>@sha256:…`. */
-export async function pushJobImage(session: SwarmSession, build: SubjectBuild): Promise<string> {
+/**
+ * Commits `<registry.url>/<subject>:job-<runId>` now and starts its push: `pushed` resolves to
+ * `<repo>@sha256:…`. The caller does its other work (the stale-binpkg check) while the layers go
+ * up; a failed push rejects `pushed` (handled there, so it is never an unhandled rejection meanwhile).
+ */
+export async function commitJobImage(session: SwarmSession, build: SubjectBuild): Promise<{ pushed: Promise<string> }> {
   const { run, subject } = build;
   const registry = run.options.registry!;
   const repo = registryRepository(registry, subject.name);
@@ -29,7 +33,14 @@ export async function pushJobImage(session: SwarmSession, build: SubjectBuild): 
   });
   // Only the registry copy is needed from here on; the local tag goes with the run.
   session.engine.onCleanup(() => session.engine.removeImage(`${repo}:${tag}`).catch(() => undefined));
-  build.progress.title(`push ${repo}:${tag}`);
+  const pushed = push(session, build, repo, tag, id);
+  pushed.catch(() => undefined);
+  return { pushed };
+}
+
+async function push(session: SwarmSession, build: SubjectBuild, repo: string, tag: string, id: string): Promise<string> {
+  const registry = build.run.options.registry!;
+  build.progress.output(`push ${repo}:${tag}`);
   const auth = configAuth(registry);
   const pushed = await session.engine.push(`${repo}:${tag}`, { ...(auth ? { auth } : {}), onProgress: (l) => build.progress.output(l) });
   if (!pushed.digest) {

@@ -8,10 +8,11 @@
 # of /binfarm-job/argv (one per line, taken literally: no eval, no word splitting; first those of
 # /binfarm-job/argv.first when the context has it, the base's world update), then, whether
 # emerge failed or not, uploads the build logs of failed packages (logs/<name>), every binpkg of
-# PKGDIR (<path below PKGDIR>) and last the Packages index, which is only sent when every binpkg
-# arrived. Exits with emerge's status; 75 when emerge succeeded but an upload failed or the
-# context could not be fetched; 78 when the job is misconfigured; 65 when a tree bound from the
-# node (tree.nodePath) is not the snapshot binfarm planned with.
+# PKGDIR (<path below PKGDIR>) but those the binhost of /binfarm-job/binhost already has (downloaded
+# by getbinpkg), and last the Packages index, which is only sent when every binpkg arrived. Exits
+# with emerge's status; 75 when emerge succeeded but an upload failed or the context could not be
+# fetched; 78 when the job is misconfigured; 65 when a tree bound from the node (tree.nodePath) is
+# not the snapshot binfarm planned with.
 set -u
 
 say() { printf 'binfarm-job: %s\n' "$1"; }
@@ -90,12 +91,9 @@ portage_var() {
   _v=$(portageq envvar "$1" 2>/dev/null </dev/null) || _v=
   if [ -n "$_v" ]; then printf '%s\n' "$_v"; else printf '%s\n' "$2"; fi
 }
+# portageq is a Python start-up in a stage3 (a second or so each): asked only for what is needed.
 pkgdir=${BINFARM_PKGDIR:-$(portage_var PKGDIR /var/cache/binpkgs)}
 pkgdir=${pkgdir%/}
-logdir=$(portage_var PORTAGE_LOGDIR /var/log/portage)
-logdir=${logdir%/}
-tmpdir=$(portage_var PORTAGE_TMPDIR /var/tmp)
-tmpdir=${tmpdir%/}
 
 upload_failures=0
 # Uploads file $1 as $2 (a path relative to the job's incoming area).
@@ -121,22 +119,57 @@ upload() {
 
 # Build logs of failed packages: Portage keeps the build directory ${PORTAGE_TMPDIR}/portage/<cat>/<pf>
 # of a package that failed and removes it after a successful merge; its log is ${PORTAGE_LOGDIR}/<cat>:<pf>:<time>.log.
-for dir in "$tmpdir"/portage/*/*; do
-  [ -d "$dir" ] || continue
-  pf=${dir##*/}
-  cat=${dir%/*}
-  cat=${cat##*/}
-  for log in "$logdir/$cat:$pf:"*.log "$logdir/$cat:$pf:"*.log.gz; do
-    [ -f "$log" ] && upload "$log" "logs/${log##*/}"
+# emerge exits 0 only when no package failed (also with --keep-going): then there is none to look for.
+if [ "$status" -ne 0 ]; then
+  logdir=$(portage_var PORTAGE_LOGDIR /var/log/portage)
+  logdir=${logdir%/}
+  tmpdir=$(portage_var PORTAGE_TMPDIR /var/tmp)
+  tmpdir=${tmpdir%/}
+  for dir in "$tmpdir"/portage/*/*; do
+    [ -d "$dir" ] || continue
+    pf=${dir##*/}
+    cat=${dir%/*}
+    cat=${cat##*/}
+    for log in "$logdir/$cat:$pf:"*.log "$logdir/$cat:$pf:"*.log.gz; do
+      [ -f "$log" ] && upload "$log" "logs/${log##*/}"
+    done
   done
-done
+fi
+
+# The binhost's own binpkgs ("<PATH> <SIZE> <MD5>" of its index, /binfarm-job/binhost names it):
+# one the job downloaded (getbinpkg keeps it in PKGDIR) is not sent back when its size and MD5 are
+# the binhost's. binfarm checks every index entry of a file not uploaded against the partition
+# (incoming.ts): this saves the transfer and trusts nothing.
+: >"$work/binhost"
+if [ -r /binfarm-job/binhost ] && IFS= read -r binhost_url </binfarm-job/binhost && [ -n "$binhost_url" ]; then
+  if wget -q -O "$work/binhost.Packages" "${binhost_url%/}/Packages" </dev/null; then
+    awk 'BEGIN { RS = ""; FS = "\n" }
+      { p = ""; s = ""; m = ""
+        for (i = 1; i <= NF; i++) {
+          if ($i ~ /^PATH: /) p = substr($i, 7); else if ($i ~ /^SIZE: /) s = substr($i, 7); else if ($i ~ /^MD5: /) m = substr($i, 6)
+        }
+        if (p != "" && s != "" && m != "") print p " " s " " m }' "$work/binhost.Packages" >"$work/binhost"
+  fi
+fi
+# Whether file $1 (path $2 below PKGDIR) is the binhost's binpkg of the same path, byte for byte.
+on_binhost() {
+  _known=$(awk -v p="$2" '$1 == p { print $2 " " $3; exit }' "$work/binhost")
+  [ -n "$_known" ] || return 1
+  _md5=$(md5sum <"$1") || return 1
+  [ "$_known" = "$(wc -c <"$1" | tr -d ' ') ${_md5%% *}" ]
+}
 
 binpkg_failures=0
 if [ -d "$pkgdir" ]; then
   find "$pkgdir" -type f -name '*.gpkg.tar' ! -name '.*' >"$work/binpkgs"
   say "uploading $(wc -l <"$work/binpkgs" | tr -d ' ') binpkgs from $pkgdir"
   while IFS= read -r file; do
-    upload "$file" "${file#"$pkgdir"/}" || binpkg_failures=$((binpkg_failures + 1))
+    rel=${file#"$pkgdir"/}
+    if [ -s "$work/binhost" ] && on_binhost "$file" "$rel"; then
+      say "not uploading $rel: the binhost has it (downloaded)"
+      continue
+    fi
+    upload "$file" "$rel" || binpkg_failures=$((binpkg_failures + 1))
   done <"$work/binpkgs"
   if [ "$binpkg_failures" -ne 0 ]; then
     say "error: the Packages index is not uploaded: $binpkg_failures binpkg uploads failed"

@@ -12,6 +12,7 @@ import { BinfarmError } from '../../errors.ts';
 import type { SubjectBuild } from '../../types.ts';
 import { createJob, FINAL_TASK_STATES, jobTasks, removeJob, serviceLogLines, swarmNodes, type JobSpec, type TaskView } from './services.ts';
 import type { SwarmSession } from './session.ts';
+import { recentNodes } from './recent-nodes.ts';
 
 const POLL_MS = 150;
 /** States of a task that has no node or has not started there yet. */
@@ -94,7 +95,7 @@ async function waitForTasks(session: SwarmSession, build: SubjectBuild, id: stri
     }
     const running = tasks.filter((t) => t.nodeId && !FINAL_TASK_STATES.has(t.state));
     if (running.length) {
-      const nodes = await swarmNodes(session.docker);
+      const nodes = await recentNodes(session.docker);
       for (const t of running) {
         const node = nodes.find((n) => n.id === t.nodeId);
         if (node && node.state !== 'ready') {
