@@ -1,7 +1,7 @@
 /**
  * The `direct` step of an assembly (docs/assemble.md#direct): gathers what the writer needs from
  * the check's container and the engine (CONFIG_PROTECT from `portageq`, the from image's
- * filesystem, the binpkg files and digests of the Packages index), and writes the image
+ * filesystem, the binpkg files and their Packages entries, checked as the writer reads them), and writes the image
  * (direct/write-image.ts) with its SBOM (direct/direct-sbom.ts). The labels are those of the emerge path without the two that would
  * make each run's image differ (`binfarm.built-by`, and `org.opencontainers.image.created`, which
  * is the fixed creation time here).
@@ -45,8 +45,8 @@ export async function assembleDirect(input: DirectStepInput): Promise<DirectResu
   const packages = [];
   for (const m of check.merges) {
     const entry = mergedEntries(input.index, [m])[0];
-    if (!entry?.PATH) return { kind: 'fallback', fallbacks: [{ cpv: m.cpv, reason: 'has no PATH in the Packages index' }] };
-    packages.push({ merge: m, file: join(base.partition.dir, entry.PATH), ...(entry.MD5 ? { md5: entry.MD5 } : {}) });
+    if (!entry?.PATH) return { kind: 'fallback', fallbacks: [{ cpv: m.cpv, reason: 'has no PATH in the Packages index' }], verified: false };
+    packages.push({ merge: m, file: join(base.partition.dir, entry.PATH), entry, ...(entry.MD5 ? { md5: entry.MD5 } : {}) });
   }
   let from: { ref: string; scan: Awaited<ReturnType<typeof scanBase>> } | undefined;
   let protect: ProtectConfig = { protect: [], mask: [] };
@@ -61,6 +61,7 @@ export async function assembleDirect(input: DirectStepInput): Promise<DirectResu
   const result = await writeDirectImage({
     engine,
     packages,
+    verify: { assembly: spec.name, partitionDir: base.partition.dir },
     worldAtoms: check.args.filter((a) => !a.startsWith('@')).map(worldAtom),
     worldSets: check.args.filter((a) => a.startsWith('@') && !PORTAGE_SETS.has(a)),
     ...(from ? { from } : {}),
