@@ -203,16 +203,24 @@ try {
     console.log(`\nmedian of ${RUNS} (N = ${N}), ${rp.portageVersion} in ${PORTAGE_IMAGE}, the same binpkgs:`);
     console.log(`  emerge --usepkgonly ${m(rp.emerge).toFixed(2)} s + docker commit ${m(rp.commit).toFixed(2)} s (${perPkg(rp.emerge)} merging)`);
     const emergeCommit = rp.emerge.map((e, i) => e + rp.commit[i]!);
+    const direct = rp.direct.length ? rp.direct : rp.directFirst;
     console.log(
-      `  direct writer on the same image, cold: ${m(rp.direct).toFixed(2)} s (${rp.layers} new layers; ${perPkg(rp.direct)}; floor ${perPkg(floor)} decompressing)`,
+      `  direct writer on the same image, cold layers: first run (reads the image) ${m(rp.directFirst).toFixed(2)} s; ` +
+        `${rp.direct.length ? `later runs (its scan cached) ${m(rp.direct).toFixed(2)} s` : 'no later runs'} ` +
+        `(${rp.layers} new layers; ${perPkg(direct)}; floor ${perPkg(floor)} decompressing)`,
     );
     console.log(`  emerge --pretend --usepkgonly of the ${N} atoms (the check both paths share, once): ${(rp.check / 1000).toFixed(2)} s`);
-    const x = m(emergeCommit) / m(rp.direct);
-    console.log(
-      `  target ≥ ${target}× at N = 80, real Portage's emerge+commit against the direct writer, step vs step: ${x.toFixed(1)}× — ${x >= target ? 'met' : 'NOT met'}${N === 80 ? '' : ` (N = ${N}, not 80)`}`,
-    );
-    const withCheck = (m(emergeCommit) + rp.check / 1000) / (m(rp.direct) + rp.check / 1000);
-    console.log(`  the same with the shared check added to both sides: ${withCheck.toFixed(1)}×`);
+    for (const [what, d] of [
+      ['scan cached', direct],
+      ['first from the image', rp.directFirst],
+    ] as const) {
+      const x = m(emergeCommit) / m(d);
+      const withCheck = (m(emergeCommit) + rp.check / 1000) / (m(d) + rp.check / 1000);
+      console.log(
+        `  target ≥ ${target}× at N = 80, real Portage's emerge+commit against the direct writer (${what}), step vs step: ${x.toFixed(1)}× — ` +
+          `${x >= target ? 'met' : 'NOT met'}${N === 80 ? '' : ` (N = ${N}, not 80)`}; with the shared check on both sides ${withCheck.toFixed(1)}×`,
+      );
+    }
   }
   console.log(
     `  load average at the end: ${loadavg()

@@ -22,6 +22,7 @@ import { mergedEntries } from './linkage.ts';
 import type { AssemblySpec } from './spec.ts';
 import { scanBase } from './direct/base-scan.ts';
 import { parseProtect, type ProtectConfig } from './direct/config-protect.ts';
+import { cachedScan } from './direct/scan-cache.ts';
 import { writeDirectImage, type DirectResult } from './direct/write-image.ts';
 
 export interface DirectStepInput {
@@ -53,7 +54,10 @@ export async function assembleDirect(input: DirectStepInput): Promise<DirectResu
   if (!spec.slim) {
     protect = await configProtect(container);
     build.progress.title(`read the filesystem of ${base.image.ref}`);
-    from = { ref: base.image.id, scan: await scanBase(await engine.exportImage(base.image.id), protect) };
+    const read = async () => scanBase(await engine.exportImage(base.image.id), protect);
+    const { scan, cached } = await cachedScan(join(build.run.cacheDir, 'assemble-scans'), base.image.id, protect, read);
+    if (cached) build.progress.output(`the filesystem of ${base.image.ref} as read by an earlier assembly (same image ID)`);
+    from = { ref: base.image.id, scan };
   }
   const inherited = spec.slim ? {} : ((await engine.inspectImage(base.image.id))?.labels ?? {});
   const epoch = sourceDateEpoch(process.env.SOURCE_DATE_EPOCH);
