@@ -11,8 +11,8 @@
  *   emerge  a fresh container with the binpkgs bound read-only as PKGDIR; `emerge --usepkgonly
  *           --with-bdeps=n --jobs=<jobs> --verbose --color=n --nospinner <atoms>` (assemble's argv),
  *           then `docker commit`;
- *   direct  read the image's filesystem (scanBase of an export; from the second run on, found in the
- *           scan cache as by later assemblies from one image, direct/scan-cache.ts), read and check
+ *   direct  read the image's filesystem (scanBase of an export; one run more than emerge runs: from
+ *           the second on, found in the scan cache as by later assemblies from one image, direct/scan-cache.ts), read and check
  *           the binpkgs, write the layers, `docker load`; the direct image removed before each run (cold).
  * Not timed, once: `emerge --pretend --usepkgonly` (the check both paths share; its merge list
  * is what the direct writer writes, as in an assembly) and `portageq envvar CONFIG_PROTECT ...`.
@@ -113,12 +113,12 @@ export async function realPortageComparison(input: RealPortageInput): Promise<Re
 
     const times: RealPortageTimes = { emerge: [], commit: [], direct: [], directFirst: [], check: checkMs, layers: 0, portageVersion };
     let directId: string | undefined;
-    for (let r = 0; r < input.runs; r++) {
+    const directRun = async (n: number): Promise<string> => {
       if (directId) await docker('rmi', '-f', directId);
-      t = performance.now();
+      const t0 = performance.now();
       // as an assembly does (direct-step.ts): the first reads the image, later ones find its scan by image ID
       const { scan, cached } = await cachedScan(join(work, 'scans'), imageId, protect, async () => scanBase(await engine.exportImage(imageId), protect));
-      const parts = [`${cached ? 'the scan of the image from the cache' : "read the image's filesystem"} ${((performance.now() - t) / 1000).toFixed(2)} s`];
+      const parts = [`${cached ? 'the scan of the image from the cache' : "read the image's filesystem"} ${((performance.now() - t0) / 1000).toFixed(2)} s`];
       const res = await writeDirectImage({
         engine,
         packages,
@@ -130,14 +130,20 @@ export async function realPortageComparison(input: RealPortageInput): Promise<Re
         repo: tag,
         tag: 'direct',
         labels: { 'binfarm.bench': 'real-portage' },
-        workDir: join(work, `direct-${r}`),
-        progress: (line) => parts.push(`${line} at ${((performance.now() - t) / 1000).toFixed(2)} s`),
+        workDir: join(work, `direct-${n}`),
+        progress: (line) => parts.push(`${line} at ${((performance.now() - t0) / 1000).toFixed(2)} s`),
       });
-      (cached ? times.direct : times.directFirst).push(performance.now() - t);
+      const ms = performance.now() - t0;
+      (cached ? times.direct : times.directFirst).push(ms);
       if (res.kind !== 'image') throw new Error(`the direct writer fell back: ${JSON.stringify(res.fallbacks)}`);
       directId = res.id;
       times.layers = res.layers;
-
+      return `direct ${cached ? '(scan cached)' : '(reads the image)'} ${(ms / 1000).toFixed(2)} s, ${res.layers} new layers: ${parts.join('; ')}`;
+    };
+    // one direct run more than emerge runs: the first reads the image, the others find its scan
+    console.log(`real Portage run 0: ${await directRun(0)}`);
+    for (let r = 0; r < input.runs; r++) {
+      const direct = await directRun(r + 1);
       const c = await start(`emerge-${r}`);
       t = performance.now();
       await docker('exec', c, 'emerge', '--usepkgonly', '--with-bdeps=n', `--jobs=${input.jobs}`, '--verbose', '--color=n', '--nospinner', ...input.atoms);
@@ -148,8 +154,7 @@ export async function realPortageComparison(input: RealPortageInput): Promise<Re
       await docker('rm', '-f', c);
       await docker('rmi', '-f', committed);
       console.log(
-        `real Portage run ${r + 1}: direct ${((cached ? times.direct.at(-1)! : times.directFirst.at(-1)!) / 1000).toFixed(2)} s (${res.layers} new layers), ` +
-          `emerge ${(times.emerge[r]! / 1000).toFixed(2)} s + commit ${(times.commit[r]! / 1000).toFixed(2)} s\n  direct: ${parts.join('; ')}`,
+        `real Portage run ${r + 1}: ${direct}\n  emerge ${(times.emerge[r]! / 1000).toFixed(2)} s + commit ${(times.commit[r]! / 1000).toFixed(2)} s`,
       );
     }
     // Portage's own view of the direct image: everything requested is installed
