@@ -32,7 +32,7 @@ import { ASSEMBLY_LABEL } from './labels.ts';
 import { describeGap, mergedEntries, sonameGaps, type SonameGap } from './linkage.ts';
 import { makeImage } from './make-image.ts';
 import { mergePackages, mergeVerified } from './merge-step.ts';
-import { readIndex, verifiedIndex } from './partition-index.ts';
+import { readIndex } from './partition-index.ts';
 import { silentReporter, type AssembleReporter } from './progress.ts';
 import { writeAssemblyRecord } from './record.ts';
 import { resolveFrom, staleReasons, type AssemblyBase } from './resolve-from.ts';
@@ -178,8 +178,8 @@ async function steps(farm: FarmContext, spec: AssemblySpec, session: AssemblySes
       session.skip('image', 'written directly from the binpkgs');
     } else {
       if (!direct) session.skip('direct', '--via emerge');
-      // A fallback has verified the binpkgs already (directOrFallback): merge them without hashing them twice.
-      const merge = direct ? mergePackages : mergeVerified;
+      // A fallback that read every binpkg has verified them (direct/read-binpkgs.ts): merge them without hashing them twice.
+      const merge = direct?.kind === 'fallback' && direct.verified ? mergePackages : mergeVerified;
       await session.step('emerge', () => merge(build, container, spec, check, base.partition.dir), (n) => `merged ${n} binary package${n === 1 ? '' : 's'}${spec.slim ? ` into ${ASSEMBLE_ROOT}` : ''}`);
       image = await session.step('image', () => makeImage(engine, build, container, spec, base, check, key), (i) => `${i.ref}${spec.slim ? ' (slim)' : ''}`);
     }
@@ -266,7 +266,7 @@ async function resolveBase(farm: FarmContext, spec: AssemblySpec, session: Assem
   );
 }
 
-/** The direct path (direct-step.ts) after the same digest check as a merge; a fallback is logged with its reasons. */
+/** The direct path (direct-step.ts), which checks the binpkgs against the index as it reads them; a fallback is logged with its reasons. */
 async function directOrFallback(
   engine: Engine,
   build: SubjectBuild,
@@ -276,7 +276,7 @@ async function directOrFallback(
   check: CheckResult,
   key: string,
 ): Promise<DirectResult> {
-  const index = await verifiedIndex(build, spec, check, base.partition.dir);
+  const index = await readIndex(base.partition.dir);
   const repo = `${build.run.options.imagePrefix}/${spec.name}`;
   const r = await assembleDirect({ engine, build, container, spec, base, check, index, key, repo, tag: shortKey(key) });
   if (r.kind === 'fallback') {

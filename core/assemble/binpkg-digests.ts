@@ -25,26 +25,46 @@ const HASHES: Record<string, string> = { MD5: 'md5', SHA1: 'sha1', BLAKE2B: 'bla
 export async function corruptBinpkgs(partitionDir: string, entries: IndexBlock[]): Promise<CorruptBinpkg[]> {
   const out: CorruptBinpkg[] = [];
   for (const e of entries) {
-    const path = e.PATH ?? '';
-    const st = path ? await stat(join(partitionDir, path)).catch(() => undefined) : undefined;
-    if (!st?.isFile()) {
-      out.push({ path: path || '(no PATH)', cpv: e.CPV, problem: 'the file is missing' });
+    const before = await sizeProblem(partitionDir, e);
+    if (before) {
+      out.push(before);
       continue;
     }
-    if (e.SIZE && Number(e.SIZE) !== st.size) {
-      out.push({ path, cpv: e.CPV, problem: `size ${st.size}, the index says ${e.SIZE}` });
-      continue;
-    }
-    const names = Object.keys(HASHES).filter((k) => e[k]);
-    if (!names.length) continue;
-    const hashes = names.map((k) => createHash(HASHES[k]!));
-    for await (const chunk of createReadStream(join(partitionDir, path))) for (const h of hashes) h.update(chunk as Buffer);
-    names.forEach((k, i) => {
-      const got = hashes[i]!.digest('hex');
-      if (got !== e[k]!.toLowerCase()) out.push({ path, cpv: e.CPV, problem: `${k} ${got}, the index says ${e[k]}` });
-    });
+    const hasher = digestHasher(e);
+    if (!hasher.names.length) continue;
+    for await (const chunk of createReadStream(join(partitionDir, e.PATH!))) hasher.update(chunk as Buffer);
+    out.push(...hasher.problems());
   }
   return out;
+}
+
+/** What BinpkgVerifier checks before hashing: the file is there and has the index's SIZE. */
+export async function sizeProblem(partitionDir: string, e: IndexBlock): Promise<CorruptBinpkg | undefined> {
+  const path = e.PATH ?? '';
+  const st = path ? await stat(join(partitionDir, path)).catch(() => undefined) : undefined;
+  if (!st?.isFile()) return { path: path || '(no PATH)', cpv: e.CPV, problem: 'the file is missing' };
+  if (e.SIZE && Number(e.SIZE) !== st.size) return { path, cpv: e.CPV, problem: `size ${st.size}, the index says ${e.SIZE}` };
+  return undefined;
+}
+
+/**
+ * The digests an index entry carries, computed over the file's bytes as someone reads them (the
+ * direct assembly hashes while it reads each binpkg, direct/read-binpkgs.ts, instead of a pass of its own).
+ */
+export function digestHasher(e: IndexBlock): { names: string[]; update(chunk: Buffer): void; problems(): CorruptBinpkg[] } {
+  const names = Object.keys(HASHES).filter((k) => e[k]);
+  const hashes = names.map((k) => createHash(HASHES[k]!));
+  return {
+    names,
+    update: (chunk) => {
+      for (const h of hashes) h.update(chunk);
+    },
+    problems: () =>
+      names.flatMap((k, i) => {
+        const got = hashes[i]!.digest('hex');
+        return got === e[k]!.toLowerCase() ? [] : [{ path: e.PATH ?? '', cpv: e.CPV, problem: `${k} ${got}, the index says ${e[k]}` }];
+      }),
+  };
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The `direct` step of an assembly (docs/assemble.md#direct): gathers what the writer needs from
  * the check's container and the engine (CONFIG_PROTECT from `portageq`, the from image's
- * filesystem, the binpkg files and digests of the Packages index), and writes the image
+ * filesystem, the binpkg files and their Packages entries, checked as the writer reads them), and writes the image
  * (direct/write-image.ts) with its SBOM (direct/direct-sbom.ts). The labels are those of the emerge path without the two that would
  * make each run's image differ (`binfarm.built-by`, and `org.opencontainers.image.created`, which
  * is the fixed creation time here).
@@ -22,6 +22,7 @@ import { mergedEntries } from './linkage.ts';
 import type { AssemblySpec } from './spec.ts';
 import { scanBase } from './direct/base-scan.ts';
 import { parseProtect, type ProtectConfig } from './direct/config-protect.ts';
+import { cachedScan } from './direct/scan-cache.ts';
 import { writeDirectImage, type DirectResult } from './direct/write-image.ts';
 
 export interface DirectStepInput {
@@ -45,15 +46,18 @@ export async function assembleDirect(input: DirectStepInput): Promise<DirectResu
   const packages = [];
   for (const m of check.merges) {
     const entry = mergedEntries(input.index, [m])[0];
-    if (!entry?.PATH) return { kind: 'fallback', fallbacks: [{ cpv: m.cpv, reason: 'has no PATH in the Packages index' }] };
-    packages.push({ merge: m, file: join(base.partition.dir, entry.PATH), ...(entry.MD5 ? { md5: entry.MD5 } : {}) });
+    if (!entry?.PATH) return { kind: 'fallback', fallbacks: [{ cpv: m.cpv, reason: 'has no PATH in the Packages index' }], verified: false };
+    packages.push({ merge: m, file: join(base.partition.dir, entry.PATH), entry, ...(entry.MD5 ? { md5: entry.MD5 } : {}) });
   }
   let from: { ref: string; scan: Awaited<ReturnType<typeof scanBase>> } | undefined;
   let protect: ProtectConfig = { protect: [], mask: [] };
   if (!spec.slim) {
     protect = await configProtect(container);
     build.progress.title(`read the filesystem of ${base.image.ref}`);
-    from = { ref: base.image.id, scan: await scanBase(await engine.exportImage(base.image.id), protect) };
+    const read = async () => scanBase(await engine.exportImage(base.image.id), protect);
+    const { scan, cached } = await cachedScan(join(build.run.cacheDir, 'assemble-scans'), base.image.id, protect, read);
+    if (cached) build.progress.output(`the filesystem of ${base.image.ref} as read by an earlier assembly (same image ID)`);
+    from = { ref: base.image.id, scan };
   }
   const inherited = spec.slim ? {} : ((await engine.inspectImage(base.image.id))?.labels ?? {});
   const epoch = sourceDateEpoch(process.env.SOURCE_DATE_EPOCH);
@@ -61,6 +65,7 @@ export async function assembleDirect(input: DirectStepInput): Promise<DirectResu
   const result = await writeDirectImage({
     engine,
     packages,
+    verify: { assembly: spec.name, partitionDir: base.partition.dir },
     worldAtoms: check.args.filter((a) => !a.startsWith('@')).map(worldAtom),
     worldSets: check.args.filter((a) => a.startsWith('@') && !PORTAGE_SETS.has(a)),
     ...(from ? { from } : {}),

@@ -1,8 +1,8 @@
 /**
  * Generated binpkgs for assembly tests and bench/assemble.ts: GPKG files (test/fixtures/gpkg.ts)
  * written into the partition of an assembly farm's built base subject, and entered into its
- * Packages index as emaint would (PATH, SIZE, MTIME, MD5, CPV, BUILD_ID, ...), so that the fixture
- * emerge and binfarm's digest check both see them.
+ * Packages index as emaint would (PATH, SIZE, MTIME, MD5, CPV, BUILD_ID and the metadata keys
+ * Portage indexes), so that the fixture emerge, real Portage and binfarm's digest check all see them.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,34 @@ import { join } from 'node:path';
 import { parsePackagesIndex, serializePackagesIndex } from '../../core/binhost/packages-index.ts';
 import { writeGpkg, type GpkgSpec } from '../fixtures/gpkg.ts';
 import type { AssembleEnv } from './_env.ts';
+
+/**
+ * The metadata keys Portage keeps in a Packages entry (bintree.py `_pkgindex_keys`, from the
+ * dbapi's `_aux_cache_keys`): when an entry's MTIME and SIZE match the file, Portage takes these
+ * from the index without opening the binpkg, and a key left out reads as its default (KEYWORDS
+ * and LICENSE empty: the package is masked).
+ */
+const INDEX_KEYS = [
+  'BDEPEND',
+  'BUILD_TIME',
+  'CHOST',
+  'DEFINED_PHASES',
+  'DEPEND',
+  'DESCRIPTION',
+  'EAPI',
+  'IDEPEND',
+  'IUSE',
+  'KEYWORDS',
+  'LICENSE',
+  'PDEPEND',
+  'PROPERTIES',
+  'PROVIDES',
+  'RDEPEND',
+  'REQUIRES',
+  'RESTRICT',
+  'SLOT',
+  'USE',
+];
 
 /** Writes the binpkgs and indexes them; returns their absolute files and `cat/pn` atoms. */
 export async function addBinpkgs(env: AssembleEnv, specs: GpkgSpec[]): Promise<{ files: string[]; atoms: string[] }> {
@@ -31,7 +59,7 @@ export async function addBinpkgs(env: AssembleEnv, specs: GpkgSpec[]): Promise<{
       PATH: rel,
       SIZE: String(st.size),
     };
-    for (const k of ['BUILD_TIME', 'DEFINED_PHASES', 'EAPI', 'SLOT', 'USE', 'IUSE', 'RDEPEND']) if (meta(k)) entry[k] = meta(k)!;
+    for (const k of INDEX_KEYS) if (meta(k)) entry[k] = meta(k)!;
     if (meta('repository')) entry.REPO = meta('repository')!;
     parsed.packages = parsed.packages.filter((p) => p.PATH !== rel);
     parsed.packages.push(entry);

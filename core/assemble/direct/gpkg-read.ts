@@ -3,7 +3,8 @@
  * from disk, `<base>/metadata.tar[.<ext>]` becomes a key → bytes map (the files Portage copies into
  * /var/db/pkg), `<base>/image.tar[.<ext>]` becomes the package's entries with the `image/` prefix
  * removed. Members are decompressed as they stream (decompress.ts). Signatures and the Manifest
- * are not read here: the assembly checks each binpkg's digests against the Packages index first.
+ * are not read here: the assembly checks each binpkg's digests against the Packages index, on the
+ * bytes this reader reads (read-binpkgs.ts).
  */
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
@@ -40,9 +41,12 @@ export interface Gpkg {
   compression: string;
 }
 
-export async function readGpkg(file: string): Promise<Gpkg> {
+/** `onChunk` sees every byte of the file as it is read (the digest check, read-binpkgs.ts). */
+export async function readGpkg(file: string, onChunk?: (chunk: Buffer) => void): Promise<Gpkg> {
   const outer = extract();
-  const done = pipeline(createReadStream(file), outer);
+  const source = createReadStream(file);
+  if (onChunk) source.on('data', (c) => onChunk(c as Buffer));
+  const done = pipeline(source, outer);
   const metadata = new Map<string, Buffer>();
   let entries: ImageEntry[] | undefined;
   let compression = '';

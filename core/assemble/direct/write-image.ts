@@ -1,8 +1,8 @@
 /**
  * The direct assembly (docs/assemble.md#direct): the binpkgs `emerge --pretend --usepkgonly`
  * chose are read on the host and written as an image, no emerge run. Packages are placed in merge
- * order on a view of the `from` image (place-package.ts); each becomes a layer with its
- * /var/db/pkg entry; the last layer holds what differs per image (COUNTERs, the global counter,
+ * order on a view of the `from` image (place-package.ts) with their /var/db/pkg entries and
+ * grouped into a few layers (layer-groups.ts); the last layer holds what differs per image (COUNTERs, the global counter,
  * the world files, the SBOM, direct-sbom.ts). The image archive is loaded into the engine, never committed from a container;
  * when the packages installed libraries, ldconfig's cache is added as one more layer (ld-cache.ts).
  * Returns the fallbacks instead when any package needs emerge (fallback.ts); nothing is loaded then.
@@ -12,25 +12,31 @@ import { join } from 'node:path';
 import { BinfarmError } from '../../errors.ts';
 import type { Engine } from '../../engine/types.ts';
 import { sbomLabels, type MadeSbom } from '../../sbom/image-sbom.ts';
+import type { IndexBlock } from '../../binhost/packages-index.ts';
+import { cpnOf } from '../../plan/tree-slice.ts';
+import { binpkgCorruptError } from '../binpkg-digests.ts';
 import type { MergeEntry } from '../pretend-output.ts';
 import { emptyScan, type BaseScan } from './base-scan.ts';
 import type { ProtectConfig } from './config-protect.ts';
 import { formatContents } from './contents.ts';
 import { directSbom, sbomEntry, type DirectSbomSpec } from './direct-sbom.ts';
 import { packageFallbacks, type Fallback } from './fallback.ts';
-import { metaText, readGpkg, type Gpkg } from './gpkg-read.ts';
+import { metaText, type Gpkg } from './gpkg-read.ts';
 import { imageArchive } from './image-archive.ts';
-import { layerGroups } from './layer-groups.ts';
+import { layerGroups, type GroupedPackage } from './layer-groups.ts';
 import { buildLdCache, LD_CACHE, ldconfigToRun } from './ld-cache.ts';
 import { writeLayer, type LayerEntry, type WrittenLayer } from './layer-tar.ts';
 import { PathView } from './path-view.ts';
+import { readBinpkgs } from './read-binpkgs.ts';
 import { addParentDirs, placePackage } from './place-package.ts';
 import { counterEntries, rootFile, vdbEntries, worldText } from './vdb-entry.ts';
 
 export interface DirectInput {
   engine: Engine;
-  /** What to merge, in order, with each binpkg's file and its MD5 from the Packages index. */
-  packages: Array<{ merge: MergeEntry; file: string; md5?: string }>;
+  /** What to merge, in order, with each binpkg's file, its MD5 and its Packages entry (checked while the file is read, when given). */
+  packages: Array<{ merge: MergeEntry; file: string; md5?: string; entry?: IndexBlock }>;
+  /** For the error when a binpkg does not match its Packages entry. */
+  verify?: { assembly: string; partitionDir: string };
   /** The emerge arguments: atoms go to the world file by cat/pn, `@set`s to world_sets. */
   worldAtoms: string[];
   worldSets: string[];
@@ -49,22 +55,26 @@ export interface DirectInput {
   progress?: (line: string) => void;
 }
 
-export type DirectResult = { kind: 'image'; id: string; layers: number; sbom?: MadeSbom } | { kind: 'fallback'; fallbacks: Fallback[] };
+/** A fallback's `verified`: every binpkg was checked against its Packages entry already (the emerge step need not do it again). */
+export type DirectResult = { kind: 'image'; id: string; layers: number; sbom?: MadeSbom } | { kind: 'fallback'; fallbacks: Fallback[]; verified: boolean };
 
 export async function writeDirectImage(input: DirectInput): Promise<DirectResult> {
   const log = input.progress ?? (() => undefined);
   const scan = input.from?.scan ?? emptyScan();
-  const gpkgs: Gpkg[] = [];
-  for (const p of input.packages) gpkgs.push(await readGpkg(p.file));
-  log(`read ${gpkgs.length} binpkg${gpkgs.length === 1 ? '' : 's'}`);
+  const read = await readBinpkgs(input.packages, input.verify?.partitionDir ?? '');
+  if (read.corrupt.length) throw binpkgCorruptError(input.verify?.assembly ?? input.repo, input.verify?.partitionDir ?? '', read.corrupt);
+  const gpkgs = read.gpkgs as Gpkg[];
+  const verified = input.packages.every((p) => p.entry);
+  log(`read ${gpkgs.length} binpkg${gpkgs.length === 1 ? '' : 's'}${verified ? ', each matching its Packages entry' : ''}`);
 
   const fallbacks = input.packages.flatMap((p, i) => packageFallbacks(p.merge, gpkgs[i]!, scan.installed));
-  if (fallbacks.length) return { kind: 'fallback', fallbacks };
+  if (fallbacks.length) return { kind: 'fallback', fallbacks, verified };
 
   const view = new PathView(new Map(scan.nodes));
   const placedOwners = new Map<string, string>();
   const mtimeOf = (g: Gpkg) => input.sourceDateEpoch ?? (Number.parseInt(metaText(g, 'BUILD_TIME'), 10) || 0);
   const perPackage: Array<Map<string, LayerEntry>> = [];
+  const grouping: GroupedPackage[] = [];
   for (const [i, p] of input.packages.entries()) {
     const g = gpkgs[i]!;
     const cpv = `${metaText(g, 'CATEGORY')}/${metaText(g, 'PF')}`;
@@ -74,10 +84,11 @@ export async function writeDirectImage(input: DirectInput): Promise<DirectResult
       });
     }
     const placed = placePackage(cpv, g, mtimeOf(g), { view, base: scan, protect: input.protect, placedOwners });
-    if ('collision' in placed) return { kind: 'fallback', fallbacks: [{ cpv, reason: placed.collision }] };
+    if ('collision' in placed) return { kind: 'fallback', fallbacks: [{ cpv, reason: placed.collision }], verified };
     for (const e of vdbEntries(cpv, g.metadata, formatContents(placed.contents), p.md5, mtimeOf(g))) placed.entries.set(e.path, e);
     withParents(placed.entries, view, mtimeOf(g));
     perPackage.push(placed.entries);
+    grouping.push({ name: cpnOf(cpv), bytes: g.entries.reduce((n, e) => n + (e.data?.length ?? 0), 0) });
   }
   const sbom = input.sbom
     ? await directSbom(
@@ -96,9 +107,10 @@ export async function writeDirectImage(input: DirectInput): Promise<DirectResult
         hint: 'Run the assembly again; `binfarm run <subject>` rebuilds a removed subject image.',
       });
     const layers: WrittenLayer[] = [];
-    for (const [n, group] of layerGroups(perPackage, fromConfig?.diffIds.length ?? 0).entries()) {
+    const indices = perPackage.map((_, i) => i);
+    for (const [n, group] of layerGroups(indices, fromConfig?.diffIds.length ?? 0, (i) => grouping[i]!).entries()) {
       const merged = new Map<string, LayerEntry>();
-      for (const entries of group) for (const [k, v] of entries) if (!merged.has(k) || v.type !== 'directory') merged.set(k, v);
+      for (const i of group) for (const [k, v] of perPackage[i]!) if (!merged.has(k) || v.type !== 'directory') merged.set(k, v);
       layers.push(await writeLayer(merged.values(), join(input.workDir, `layer-${n}.tar`)));
     }
     const created = input.sourceDateEpoch ?? Math.max(0, ...gpkgs.map((g) => Number.parseInt(metaText(g, 'BUILD_TIME'), 10) || 0));
