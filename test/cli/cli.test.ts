@@ -213,6 +213,6 @@ test('binfarm doctor: exit 1 when a check fails, with the fix; --json lists ever
   t.regex(r.stdout, /fix: /);
   const j = await cli(['doctor', '--json'], { cwd: dir });
   const report = JSON.parse(j.stdout) as { checks: Array<{ id: string; status: string }>; counts: { fail: number } };
-  t.deepEqual(report.checks.map((c) => c.id), ['node', 'config', 'docker', 'stage3', 'tree', 'squashfs', 'loop', 'disk', 'registry', 'gpg']);
+  t.deepEqual(report.checks.map((c) => c.id), ['node', 'config', 'docker', 'stage3', 'tree', 'squashfs', 'loop', 'disk', 'registry', 'swarm', 'gpg']);
   t.is(j.exitCode, report.counts.fail ? 1 : 0);
 });
