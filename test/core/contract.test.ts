@@ -75,12 +75,14 @@ test('two runs on one farm at once: each run.log holds the farm-logger lines of 
   const farm = testFarm(t, { plugins: [chatty] });
   const go = (runId: string) =>
     runFarm(farm, { runId, plan: planOf(farm, ['base']), collaborators: { ...offlineCollaborators(), rekey: async () => undefined } });
-  const [a, b] = await Promise.all([go('run-a'), go('run-b')]);
+  // Ids no temporary path can contain: the run.log names the config file, whose directory is a
+  // random mkdtemp name ("binfarm-run-aX3…" once made "run-a" appear in run-b's log).
+  const [a, b] = await Promise.all([go('first-of-two'), go('second-of-two')]);
   t.is(a.status, 'done');
   t.is(b.status, 'done');
   for (const [mine, other] of [
-    [a, 'run-b'],
-    [b, 'run-a'],
+    [a, 'second-of-two'],
+    [b, 'first-of-two'],
   ] as const) {
     const text = readFileSync(join(mine.runDir, 'run.log'), 'utf8');
     t.regex(text, new RegExp(`\\[chatty\\] before the other run, in ${mine.runId}`));
