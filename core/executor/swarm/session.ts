@@ -7,10 +7,10 @@ import type Docker from 'dockerode';
 import { BinfarmError } from '../../errors.ts';
 import type { Engine } from '../../engine/types.ts';
 import { dockerodeOf } from '../../engine/dockerode-of.ts';
-import { binhostRoot } from '../../binhost/partition.ts';
 import type { RunContext } from '../../types.ts';
 import { managerInfo, type ManagerInfo } from './availability.ts';
-import { startJobEndpoint, type JobEndpoint } from './job-endpoint.ts';
+import type { JobEndpoint } from './job-endpoint.ts';
+import { perRun, startRunEndpoint } from '../run-endpoint.ts';
 
 export interface SwarmSession {
   readonly run: RunContext;
@@ -22,33 +22,14 @@ export interface SwarmSession {
   readonly trees: Map<string, Promise<string>>;
 }
 
-const sessions = new WeakMap<RunContext, Promise<SwarmSession>>();
-
-export function swarmSession(run: RunContext): Promise<SwarmSession> {
-  let s = sessions.get(run);
-  if (!s) {
-    s = open(run);
-    sessions.set(run, s);
-    s.catch(() => sessions.delete(run));
-  }
-  return s;
-}
+export const swarmSession: (run: RunContext) => Promise<SwarmSession> = perRun(open);
 
 async function open(run: RunContext): Promise<SwarmSession> {
   const engine = await run.engine();
   const docker = await dockerodeOf(engine, 'the swarm executor');
   const manager = await managerInfo(run);
   if (!manager) throw new BinfarmError('E_EXECUTOR', `the engine at ${engine.host} is no longer a swarm manager`);
-  const o = run.options;
-  const [host, port] = (o.swarm.listen ?? manager.nodeAddr).split(':');
-  const endpoint = await startJobEndpoint({
-    listen: { host: host!, port: port ? Number(port) : 0 },
-    ...(o.swarm.url ? { publicUrl: o.swarm.url } : {}),
-    binhostRoot: binhostRoot(o, run.stateDir),
-    stateDir: run.stateDir,
-    logger: run.logger,
-  });
-  engine.onCleanup(() => endpoint.close());
+  const endpoint = await startRunEndpoint(run, run.options.swarm.listen ?? manager.nodeAddr);
   run.logger.info(`swarm: manager ${manager.nodeAddr}, job endpoint ${endpoint.url}`);
   return { run, engine, docker, manager, endpoint, trees: new Map() };
 }
