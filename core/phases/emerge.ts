@@ -1,8 +1,11 @@
 /**
  * Phase 4 of a subject's walk (docs/internals/walk.md): emerge. After it, the walk re-keys the
  * subject (core/run/walk.ts): what it emerged decides its tree slice and so its final key.
- *   core/executor/registry.ts      where emerge runs: the run's executor (local or swarm)
- *   core/emerge/phase.ts           the local executor's phase: base bootstrap, then `emerge` of the subject's sets
+ *   core/executor/registry.ts      where emerge runs: the run's executor (local, remote or swarm)
+ *   core/emerge/phase.ts           the local executor's phase
+ *   core/emerge/emerge-subject.ts  the emerge in the build container (local and remote engines): base bootstrap, then the sets
+ *   core/emerge/failure.ts         a failed or interrupted emerge: log tails, the attempt recorded
+ *   core/executor/remote/          remote engines: binpkgs through binfarm's endpoint and the archive API (docs/scale-out.md)
  *   core/executor/swarm/           the swarm executor: the emerge as a job on a swarm node (docs/scale-out.md)
  *   core/emerge/argv.ts            emerge's argv and environment
  *   core/emerge/bootstrap.ts       the base's profile check and build user

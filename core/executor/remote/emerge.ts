@@ -3,7 +3,7 @@
  * runs on the remote engine with volumes where a local one has binds (core/build/no-bind-mounts.ts):
  *  1. a binrepos.conf that points at binfarm's endpoint goes in through the archive API, so
  *     emerge reuses the partition's binpkgs with `--getbinpkg` (stale ones excluded as locally);
- *  2. emerge runs in the build container, as the local executor runs it;
+ *  2. emerge runs in the build container with the local executor's steps (core/emerge/emerge-subject.ts);
  *  3. PKGDIR and the build logs come out through the archive API into an incoming area, are
  *     verified as a swarm job's uploads are and moved into the partition, the logs into the run
  *     directory — also after a failed emerge, as locally;
@@ -14,14 +14,8 @@ import { relative, sep } from 'node:path';
 import { BinfarmError } from '../../errors.ts';
 import type { FarmContext, SubjectBuild } from '../../types.ts';
 import { binhostRoot } from '../../binhost/partition.ts';
-import { emergeEnv, emergeSetsArgv, emergeWorldArgv } from '../../emerge/argv.ts';
-import { checkProfileArch, ensureBuildUser } from '../../emerge/bootstrap.ts';
-import { excludeStaleBinpkgs, exclusionNote, recordBuiltBinpkgs } from '../../emerge/binpkg-reuse.ts';
-import { EmergeOutputParser } from '../../emerge/parse-output.ts';
-import { addResult, EMERGE_DATA, emptyRecord } from '../../emerge/record.ts';
-import { runEmerge, type EmergeInvocation } from '../../emerge/run-emerge.ts';
-import { emergeFailed } from '../../emerge/phase.ts';
-import { CONTAINER_LOGDIR, ensureBuildContainer, ensurePartition, hostLogDir, releaseBuildContainer } from '../../build/build-container.ts';
+import { emergeSubject, emergeSummary } from '../../emerge/emerge-subject.ts';
+import { CONTAINER_LOGDIR, ensureBuildContainer, ensurePartition, hostLogDir } from '../../build/build-container.ts';
 import { tarOf } from '../../portage/apply/execute.ts';
 import { jobBinreposConf } from '../swarm/job-context.ts';
 import { discardJobUploads } from '../swarm/incoming.ts';
@@ -40,9 +34,6 @@ export async function remoteEmerge(build: SubjectBuild, farm: FarmContext): Prom
   const container = await ensureBuildContainer(build);
   const partition = await ensurePartition(build);
   const partitionRel = relative(binhostRoot(o, run.stateDir), partition).split(sep).join('/');
-  const record = emptyRecord();
-  build.data.set(EMERGE_DATA, record);
-  const env = emergeEnv(o);
   const incoming = `${run.stateDir}/incoming/${run.runId}-${subject.name}`;
 
   // The partition over HTTP, through the archive API as /etc/portage itself went in (core/portage/apply/execute.ts).
@@ -62,41 +53,12 @@ export async function remoteEmerge(build: SubjectBuild, farm: FarmContext): Prom
     }
   };
 
-  const emerge = async (argv: string[]): Promise<void> => {
-    const parser = new EmergeOutputParser();
-    let inv: EmergeInvocation;
-    try {
-      const hooked = farm.hooks.emergeArgs.call(argv, build);
-      // --getbinpkg also in the check: the partition's binpkgs are seen through the endpoint only.
-      inv = await runEmerge(build, container, await excludeStaleBinpkgs(build, container, partition, [...hooked, '--getbinpkg'], env), { env, parser });
-    } catch (e) {
-      if (run.signal.aborted || (e as { code?: string }).code === 'E_INTERRUPTED') {
-        addResult(record, argv, parser.result(undefined));
-        await releaseBuildContainer(build).catch(() => undefined);
-        throw new BinfarmError('E_INTERRUPTED', `emerge of subject "${subject.name}" was interrupted`, { cause: e, details: { ...record } });
-      }
-      throw e;
-    }
-    addResult(record, inv.argv, inv.result);
-    await container.exec(['chmod', '-R', 'a+rX', CONTAINER_LOGDIR]).catch(() => undefined);
-    await receive();
-    await recordBuiltBinpkgs(build, container, partition, inv.result.built);
-    if (inv.exitCode !== 0 || inv.result.failed.length) await emergeFailed(build, record, inv);
-  };
-
-  if (subject.parent === null) {
-    await checkProfileArch(build, container);
-    if (o.base.updateWorld) await emerge(emergeWorldArgv(o));
-  }
-  const sets = Object.keys(subject.sets);
-  if (sets.length) await emerge(emergeSetsArgv(o, sets));
+  // --getbinpkg also in the stale-binpkg check: the partition's binpkgs are seen through the endpoint only.
+  const record = await emergeSubject(farm, build, container, partition, { extraArgv: ['--getbinpkg'], afterInvocation: receive });
   await ensurePartitionIndex(container, o.portage.pkgdir, partition);
   // Not part of the image: the endpoint is this run's.
   const rm = await container.exec(['rm', '-f', `/${REMOTE_BINREPO}`]);
   if (rm.exitCode !== 0)
     throw new BinfarmError('E_DOCKER', `could not remove /${REMOTE_BINREPO} from the build container of "${subject.name}": ${rm.stderr.trim()}`);
-  if (subject.parent === null && (await ensureBuildUser(build, container, o.base.user))) build.progress.output(`created the build user ${o.base.user}`);
-  if (!record.invocations.length) return 'no sets to emerge';
-  const engine = await run.engine();
-  return `built ${record.built.length}, reused ${record.binary.length} binary package${record.binary.length === 1 ? '' : 's'} on ${engine.host}${exclusionNote(build)}`;
+  return emergeSummary(build, record, ` on ${(await run.engine()).host}`);
 }

@@ -24,7 +24,7 @@ import { excludeStaleBinpkgs, exclusionNote, recordBuiltBinpkgs } from '../../em
 import { EmergeOutputParser } from '../../emerge/parse-output.ts';
 import { addResult, EMERGE_DATA, emptyRecord } from '../../emerge/record.ts';
 import { runEmerge } from '../../emerge/run-emerge.ts';
-import { emergeFailed } from '../../emerge/phase.ts';
+import { emergeFailed } from '../../emerge/failure.ts';
 import { ensureBuildContainer, ensurePartition, hostLogDir } from '../../build/build-container.ts';
 import { makeJobContext } from './job-context.ts';
 import { jobContextFiles } from './job-files.ts';

@@ -4,7 +4,7 @@
  * would emerge in; the tree, binhost, distfiles and logs are mounts and so not in it), pushed to
  * `registry.url` and pulled by the node by digest. The parent's layers are shared: a node pulls
  * them once. Its `binfarm.key` labels are emptied, as for a kept failed build
- * (core/emerge/phase.ts): inherited from the parent, they would make the planner take it for the parent.
+ * (core/emerge/failure.ts): inherited from the parent, they would make the planner take it for the parent.
  */
 import { BinfarmError } from '../../errors.ts';
 import { IMAGE_LABEL } from '../../plan/image-labels.ts';
