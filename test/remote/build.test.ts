@@ -217,6 +217,10 @@ test.serial("Ctrl-C mid-emerge removes the run's containers and volumes on the r
   const incoming = join(farm.dir, 'state', 'incoming');
   t.deepEqual(existsSync(incoming) ? readdirSync(incoming) : [], []);
   t.false(binpkgs(farm.binhost).some((p) => p.includes('slowpoke')));
+  // The attempt is recorded as the local executor records it (core/emerge/failure.ts); never built, so on its own.
+  const attempt = JSON.parse(readFileSync(join(farm.dir, 'state', 'subjects', 'stuck.attempt.json'), 'utf8')) as { status: string; message: string };
+  t.is(attempt.status, 'interrupted');
+  t.regex(attempt.message, /interrupted while building app-misc\/slowpoke/);
 });
 
 test.serial('the remote engine and its namespaces are gone after stop()', async (t) => {
