@@ -177,11 +177,43 @@ test.serial('a subject built on a remote tcp+TLS engine: no bind mount, its binp
   t.true((Volumes ?? []).some((v) => v.Name === 'binfarm-distfiles' && v.Labels?.['binfarm.cache'] === 'distfiles'));
 
   // The next run's new subject reuses that binpkg: emerge on the remote engine fetched it from binfarm's endpoint.
-  farm.write({ alpha: { sets: { alpha: { 'app-misc/alpha-wait6': {} } } }, again: { sets: { again: { 'app-misc/alpha-wait6': {} } } } });
+  // A child of alpha builds on the remote engine from alpha's image there, into its own partition.
+  farm.write({
+    alpha: { sets: { alpha: { 'app-misc/alpha-wait6': {} } } },
+    again: { sets: { again: { 'app-misc/alpha-wait6': {} } } },
+    child: { parent: 'alpha', sets: { child: { 'app-misc/gamma': {} } } },
+  });
   const next = await farm.run();
   t.is(next.exitCode, 0, failure(next));
-  const note = next.events.find((e) => e.event === 'phase:end' && e.subject === 'again' && e.phase === 'emerge')?.record?.note ?? '';
-  t.regex(note, /^built 0, reused 1 binary package on tcp:\/\/10\.213\.0\.2:2376/);
+  const note = (s: string) => next.events.find((e) => e.event === 'phase:end' && e.subject === s && e.phase === 'emerge')?.record?.note ?? '';
+  t.regex(note('again'), /^built 0, reused 1 binary package on tcp:\/\/10\.213\.0\.2:2376/);
+  t.regex(note('child'), /^built 1, reused 0 binary packages on tcp:\/\/10\.213\.0\.2:2376/);
+  t.false(
+    next.events.some((e) => e.event === 'phase:end' && e.subject === 'alpha' && e.phase === 'emerge'),
+    'alpha was up to date',
+  );
+  const child = await remote.docker.createContainer({ Image: 'bf-ok/child:latest', Cmd: ['/bin/true'] });
+  try {
+    // The parent's package came with alpha's image, the child's own from its emerge.
+    for (const p of ['alpha-wait6', 'gamma']) {
+      t.regex(
+        String(
+          await child.getArchive({ path: `/usr/share/binfarm-fixture/app-misc/${p}` }).then(
+            () => 'installed',
+            () => 'missing',
+          ),
+        ),
+        /installed/,
+        p,
+      );
+    }
+  } finally {
+    await child.remove();
+  }
+  t.true(
+    binpkgs(farm.binhost).some((p) => /app-misc\/gamma\/gamma-1\.0.*\.gpkg\.tar$/.test(p)),
+    `the child's binpkg is in the binhost: ${binpkgs(farm.binhost).join(' ')}`,
+  );
 });
 
 test.serial("a failing build on the remote engine fails its subject with the failing package's log tail; what built is kept", async (t) => {
