@@ -10,14 +10,13 @@ import { join } from 'node:path';
 import { BinfarmError } from '../errors.ts';
 import type { ContainerHandle, Engine } from '../engine/types.ts';
 import type { IndexBlock } from '../binhost/packages-index.ts';
-import { binfarmVersion } from '../plan/binfarm-version.ts';
 import { keepAssemblySbom } from '../sbom/assembly-sbom.ts';
 import { binpkgLookup } from '../sbom/binpkg-facts.ts';
 import { IMAGE_LABEL } from '../plan/image-labels.ts';
 import type { SubjectBuild } from '../run/context.ts';
 import type { AssemblyBase } from './resolve-from.ts';
 import type { CheckResult } from './check-binpkgs.ts';
-import { ASSEMBLY_LABEL } from './labels.ts';
+import { ASSEMBLY_LABEL, assemblyLabels } from './labels.ts';
 import { mergedEntries } from './linkage.ts';
 import type { AssemblySpec } from './spec.ts';
 import { scanBase } from './direct/base-scan.ts';
@@ -121,26 +120,9 @@ export function sourceDateEpoch(value: string | undefined): number | undefined {
 }
 
 function directLabels(input: DirectStepInput, portageVersion: string | undefined): Record<string, string> {
-  const { spec, base, check } = input;
-  const display = (m: { cpv: string; buildId?: string }) => `${m.cpv}${m.buildId ? `-${m.buildId}` : ''}`;
   return {
-    ...spec.labels,
-    [ASSEMBLY_LABEL.owned]: '1',
-    [ASSEMBLY_LABEL.assembly]: spec.name,
-    [ASSEMBLY_LABEL.key]: input.key,
-    [ASSEMBLY_LABEL.from]: spec.from,
-    [ASSEMBLY_LABEL.fromImage]: `${base.image.ref}@${base.image.id}`,
-    [ASSEMBLY_LABEL.with]: [...spec.with, ...spec.runtime].map((i) => i.text).join(' '),
-    [ASSEMBLY_LABEL.packages]: check.merges.map(display).join(' '),
-    [ASSEMBLY_LABEL.binpkgs]: mergedEntries(input.index, check.merges)
-      .map((p) => p.PATH)
-      .filter(Boolean)
-      .join(' '),
-    [ASSEMBLY_LABEL.partition]: base.partition.rel,
-    [ASSEMBLY_LABEL.slim]: String(spec.slim),
-    [ASSEMBLY_LABEL.version]: binfarmVersion(),
+    ...assemblyLabels(input.spec, input.base, input.check, input.index, input.key),
     [ASSEMBLY_LABEL.via]: 'direct',
     ...(portageVersion ? { [IMAGE_LABEL.portageVersion]: portageVersion } : {}),
-    ...(spec.slim ? {} : { 'org.opencontainers.image.base.name': base.image.ref }),
   };
 }

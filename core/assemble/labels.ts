@@ -4,7 +4,14 @@
  * change finds its image again (`binfarm.assembly-key`). Subject-image labels such as
  * `binfarm.key` are deliberately not used: the planner looks subject images up by them.
  */
+import type { IndexBlock } from '../binhost/packages-index.ts';
+import { binfarmVersion } from '../plan/binfarm-version.ts';
 import { IMAGE_LABEL } from '../plan/image-labels.ts';
+import { displayMerge } from './assembly-key.ts';
+import type { CheckResult } from './check-binpkgs.ts';
+import { mergedEntries } from './linkage.ts';
+import type { AssemblyBase } from './resolve-from.ts';
+import type { AssemblySpec } from './spec.ts';
 
 export const ASSEMBLY_LABEL = {
   owned: IMAGE_LABEL.owned,
@@ -30,3 +37,29 @@ export const ASSEMBLY_LABEL = {
   /** `direct` when binfarm wrote the image from the binpkgs (docs/assemble.md#direct); absent when emerge merged them. */
   via: 'binfarm.assembled-via',
 } as const;
+
+/**
+ * What every assembled image says about itself, however it was made (make-image.ts for emerge's
+ * path, direct-step.ts for the direct writer); each path adds only its own (who built it and
+ * when, or `via`).
+ */
+export function assemblyLabels(spec: AssemblySpec, base: AssemblyBase, check: CheckResult, index: IndexBlock[], key: string): Record<string, string> {
+  return {
+    ...spec.labels,
+    [ASSEMBLY_LABEL.owned]: '1',
+    [ASSEMBLY_LABEL.assembly]: spec.name,
+    [ASSEMBLY_LABEL.key]: key,
+    [ASSEMBLY_LABEL.from]: spec.from,
+    [ASSEMBLY_LABEL.fromImage]: `${base.image.ref}@${base.image.id}`,
+    [ASSEMBLY_LABEL.with]: [...spec.with, ...spec.runtime].map((i) => i.text).join(' '),
+    [ASSEMBLY_LABEL.packages]: check.merges.map(displayMerge).join(' '),
+    [ASSEMBLY_LABEL.binpkgs]: mergedEntries(index, check.merges)
+      .map((p) => p.PATH)
+      .filter(Boolean)
+      .join(' '),
+    [ASSEMBLY_LABEL.partition]: base.partition.rel,
+    [ASSEMBLY_LABEL.slim]: String(spec.slim),
+    [ASSEMBLY_LABEL.version]: binfarmVersion(),
+    ...(spec.slim ? {} : { 'org.opencontainers.image.base.name': base.image.ref }),
+  };
+}

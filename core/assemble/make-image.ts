@@ -6,16 +6,13 @@
 import type { ContainerHandle, Engine } from '../engine/types.ts';
 import type { SubjectBuild } from '../run/context.ts';
 import { restoreChanges } from '../build/build-container.ts';
-import { binfarmVersion } from '../plan/binfarm-version.ts';
 import { IMAGE_LABEL } from '../plan/image-labels.ts';
 import { LABEL } from '../engine/labels.ts';
 import { shortKey } from '../plan/key.ts';
 import { addAssemblySbom } from '../sbom/assembly-sbom.ts';
 import { ASSEMBLE_ROOT } from './argv.ts';
-import { displayMerge } from './assembly-key.ts';
 import type { CheckResult } from './check-binpkgs.ts';
-import { ASSEMBLY_LABEL } from './labels.ts';
-import { mergedEntries } from './linkage.ts';
+import { ASSEMBLY_LABEL, assemblyLabels } from './labels.ts';
 import { readIndex } from './partition-index.ts';
 import type { AssemblyBase } from './resolve-from.ts';
 import { importRoot } from './slim-image.ts';
@@ -34,24 +31,9 @@ export async function makeImage(
   const repo = `${o.imagePrefix}/${spec.name}`;
   const tag = shortKey(key);
   const labels: Record<string, string> = {
-    ...spec.labels,
-    [ASSEMBLY_LABEL.owned]: '1',
-    [ASSEMBLY_LABEL.assembly]: spec.name,
-    [ASSEMBLY_LABEL.key]: key,
-    [ASSEMBLY_LABEL.from]: spec.from,
-    [ASSEMBLY_LABEL.fromImage]: `${base.image.ref}@${base.image.id}`,
-    [ASSEMBLY_LABEL.with]: [...spec.with, ...spec.runtime].map((i) => i.text).join(' '),
-    [ASSEMBLY_LABEL.packages]: check.merges.map(displayMerge).join(' '),
-    [ASSEMBLY_LABEL.binpkgs]: mergedEntries(await readIndex(base.partition.dir), check.merges)
-      .map((p) => p.PATH)
-      .filter(Boolean)
-      .join(' '),
-    [ASSEMBLY_LABEL.partition]: base.partition.rel,
-    [ASSEMBLY_LABEL.slim]: String(spec.slim),
-    [ASSEMBLY_LABEL.version]: binfarmVersion(),
+    ...assemblyLabels(spec, base, check, await readIndex(base.partition.dir), key),
     [ASSEMBLY_LABEL.builtBy]: build.run.runId,
     'org.opencontainers.image.created': new Date().toISOString(),
-    ...(spec.slim ? {} : { 'org.opencontainers.image.base.name': base.image.ref }),
   };
   // Into the ROOT before the image is made, so every way of making it carries the SBOM (core/sbom/assembly-sbom.ts).
   Object.assign(
