@@ -1,6 +1,5 @@
 import { Option } from 'commander';
 import { defineCommand } from '../command.ts';
-import { formatError } from '../report-error.ts';
 
 interface AssembleCliOptions {
   from?: string;
@@ -43,11 +42,10 @@ export const command = defineCommand<AssembleCliOptions>({
       .addOption(new Option('--via <path>', 'direct: write the image from the binpkgs (default); emerge: emerge --usepkgonly in a container').choices(['direct', 'emerge']))
       .addOption(new Option('--renderer <name>', 'progress display (default: chosen from the terminal)').choices(['default', 'simple', 'verbose', 'silent'])),
   async run([name], opts, ctx) {
-    const [{ BinfarmError, EXIT, exitCodeFor }, { selectRenderer }, { createAssembleReporter }, { installSignalHandlers }] = await Promise.all([
+    const [{ BinfarmError, EXIT }, { createAssembleReporter }, { runInterruptible }] = await Promise.all([
       import('../../errors.ts'),
-      import('../../run/progress/select-renderer.ts'),
       import('../../assemble/progress.ts'),
-      import('../../engine/signals.ts'),
+      import('../interruptible.ts'),
     ]);
     const labels: Record<string, string> = {};
     for (const l of opts.label ?? []) {
@@ -58,21 +56,8 @@ export const command = defineCommand<AssembleCliOptions>({
     }
     const farm = await ctx.farm();
     const { assembleImage } = await import('../../assemble/assemble.ts');
-    const renderer = selectRenderer({
-      json: ctx.global.json,
-      quiet: ctx.global.quiet,
-      verbose: ctx.global.verbose,
-      explicit: opts.renderer,
-      isTTY: !!ctx.stdout.isTTY,
-      env: process.env,
-    });
-    const reporter = createAssembleReporter(renderer, ctx);
     // Ctrl-C stops emerge, removes the container and releases the tree mounts, then exits 130.
-    const controller = new AbortController();
-    let finished!: () => void;
-    const settled = new Promise<void>((r) => (finished = r));
-    const dispose = installSignalHandlers({ controller, cleanup: () => settled });
-    try {
+    return runInterruptible(ctx, opts.renderer, async ({ renderer, signal }) => {
       const result = await assembleImage(farm, String(name), {
         flags: {
           ...(opts.from ? { from: opts.from } : {}),
@@ -84,8 +69,8 @@ export const command = defineCommand<AssembleCliOptions>({
           ...(opts.via ? { via: opts.via } : {}),
           ...(Object.keys(labels).length ? { labels } : {}),
         },
-        reporter,
-        signal: controller.signal,
+        reporter: createAssembleReporter(renderer, ctx),
+        signal,
         force: !!opts.force,
       });
       if (renderer === 'json') ctx.printJson({ event: 'result', ...result });
@@ -98,14 +83,7 @@ export const command = defineCommand<AssembleCliOptions>({
         ctx.print(`  log: ${result.logFile}`);
       }
       return EXIT.ok;
-    } catch (e) {
-      if (!controller.signal.aborted) throw e;
-      ctx.warn(formatError(e, ctx.global.verbose));
-      return exitCodeFor(e);
-    } finally {
-      finished();
-      dispose();
-    }
+    });
   },
 });
 

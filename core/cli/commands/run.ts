@@ -1,6 +1,5 @@
 import { Option } from 'commander';
 import { defineCommand } from '../command.ts';
-import { formatError } from '../report-error.ts';
 
 interface RunOptions {
   failFast?: boolean;
@@ -36,36 +35,20 @@ export const command = defineCommand<RunOptions>({
     if (opts.keepFailed) ctx.global.set.push('run.keepFailed=true');
     if (opts.executor) ctx.global.set.push(`run.executor=${opts.executor}`);
     const farm = await ctx.farm();
-    const [{ runFarm }, { selectRenderer }, { createReporter }, { formatRunSummary }, { exitCodeFor, EXIT }, { installSignalHandlers }] = await Promise.all([
+    const [{ runFarm }, { createReporter }, { formatRunSummary }, { exitCodeFor, EXIT }, { runInterruptible }] = await Promise.all([
       import('../../run/runner.ts'),
-      import('../../run/progress/select-renderer.ts'),
       import('../../run/progress/create-reporter.ts'),
       import('../../run/summary.ts'),
       import('../../errors.ts'),
-      import('../../engine/signals.ts'),
+      import('../interruptible.ts'),
     ]);
-    const renderer = selectRenderer({
-      json: ctx.global.json,
-      quiet: ctx.global.quiet,
-      verbose: ctx.global.verbose,
-      explicit: opts.renderer,
-      isTTY: !!ctx.stdout.isTTY,
-      env: process.env,
-    });
-    const reporter = createReporter(renderer, ctx);
-    // Ctrl-C aborts the run; the runner then stops, cleans up (shutdown hook, engine) and we
-    // print the summary. The signal handler waits for that ("cleanup"), then exits 130/143;
-    // a second Ctrl-C exits at once.
-    const controller = new AbortController();
-    let finished!: () => void;
-    const settled = new Promise<void>((r) => (finished = r));
-    const dispose = installSignalHandlers({ controller, cleanup: () => settled });
-    const t0 = performance.now();
-    try {
+    // Ctrl-C aborts the run; the runner then stops, cleans up (shutdown hook, engine) and we print the summary.
+    return runInterruptible(ctx, opts.renderer, async ({ renderer, signal }) => {
+      const t0 = performance.now();
       const result = await runFarm(farm, {
         targets: Array.isArray(subjects) ? subjects : [],
-        signal: controller.signal,
-        reporter,
+        signal,
+        reporter: createReporter(renderer, ctx),
         failFast: !!opts.failFast,
         pull: !!opts.pull,
         locked: !!opts.locked,
@@ -78,14 +61,6 @@ export const command = defineCommand<RunOptions>({
         else ctx.warn(text);
       }
       return result.status === 'done' ? EXIT.ok : result.status === 'interrupted' ? EXIT.interrupted : exitCodeFor(result.error);
-    } catch (e) {
-      if (!controller.signal.aborted) throw e;
-      // Interrupted: say so before the signal handler exits the process.
-      ctx.warn(formatError(e, ctx.global.verbose));
-      return exitCodeFor(e);
-    } finally {
-      finished();
-      dispose();
-    }
+    });
   },
 });
