@@ -26,14 +26,19 @@ export interface CacheSlot {
   key: string;
 }
 
-export function optionsCacheSlot(configFile: string, rootDir: string, fileConfig: Record<string, unknown>): CacheSlot | undefined {
+export function optionsCacheSlot(
+  configFile: string,
+  rootDir: string,
+  fileConfig: Record<string, unknown>,
+  identity: () => string = codeIdentity,
+): CacheSlot | undefined {
   if (!DATA_EXTENSIONS.has(extname(configFile)) && basename(configFile) !== 'package.json') return undefined;
   if (!isPlainData(fileConfig)) return undefined;
   // The state directory as the config names it (validation keeps a string as it is); the entry
   // is read and written only when it exists, so that a command never creates it.
   const stateDir = resolve(rootDir, typeof fileConfig.stateDir === 'string' ? fileConfig.stateDir : '.binfarm');
   const key = createHash('sha256')
-    .update(JSON.stringify([FORMAT, codeIdentity(), configFile, fileConfig]))
+    .update(JSON.stringify([FORMAT, identity(), configFile, fileConfig]))
     .digest('hex');
   return { file: join(stateDir, FILE), key };
 }
