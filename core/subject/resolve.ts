@@ -38,7 +38,7 @@ export function resolveSubjects(farm: FarmContext): Map<string, Subject> {
   const trusted = configOnly(farm);
   const schemas = trusted ? undefined : subjectSchemas();
   if (!trusted && !schemas) {
-    throw new Error('the subject schemas are not loaded: await loadSubjectSchemas() (core/subject/spec-check.ts) before farm.subjects()');
+    throw new Error('the subject schemas are not loaded: import core/config/schema/subject.ts before farm.subjects() (core/subject/spec-check.ts)');
   }
   const out = new Map<string, Subject>();
   for (const [name, raw] of Object.entries(specs)) {
@@ -88,7 +88,7 @@ function configOnly(farm: FarmContext): boolean {
   return isValidated(farm.options) && farm.hooks.subjects.taps.length === 0 && farm.plugins.every((p) => isBuiltinName(p.name));
 }
 
-/** Whether resolveSubjects will need the subject schemas (load them first: loadSubjectSchemas). */
+/** Whether resolveSubjects will need the subject schemas (core/subject/spec-check.ts). */
 export function needsSubjectSchemas(farm: FarmContext): boolean {
   return !configOnly(farm);
 }

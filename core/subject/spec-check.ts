@@ -5,7 +5,7 @@ import type { z } from 'zod';
  * that module registers them when it loads. Anything that validates a config or uses the public
  * API has loaded it; a run whose options came from the validated-options cache
  * (core/config/options-cache.ts) has not, and needs it only when a plugin adds or changes
- * subjects (core/subject/resolve.ts).
+ * subjects (core/subject/resolve.ts); core/config/validate-farm.ts then imports that module.
  */
 export interface SubjectSchemas {
   name: z.ZodType<string>;
@@ -21,10 +21,4 @@ export function registerSubjectSchemas(schemas: SubjectSchemas): void {
 /** The schemas; undefined until core/config/schema/subject.ts has loaded. */
 export function subjectSchemas(): SubjectSchemas | undefined {
   return registered;
-}
-
-/** Loads the schemas (and zod) if nothing has yet. */
-export async function loadSubjectSchemas(): Promise<SubjectSchemas> {
-  if (!registered) await import('../config/schema/subject.ts');
-  return registered!;
 }
