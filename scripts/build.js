@@ -49,6 +49,8 @@ try {
     // Class and function names stay what the sources say (error names, stack traces), although
     // the bundle renames top-level symbols that clash between modules.
     keepNames: true,
+    // The build's identity, for the validated-options cache (core/config/code-identity.ts).
+    define: { __BINFARM_BUILD__: JSON.stringify(String(startedMs)) },
     sourcemap: true,
     metafile: true,
     logLevel: 'warning',

@@ -1,12 +1,13 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { BinfarmError } from '../errors.ts';
-import { ConfigSchema, type BinfarmOptions } from './schema/index.ts';
+import type { BinfarmOptions } from './schema/index.ts';
 import type { ConfigEnv } from './define.ts';
 import { SEARCH_PLACES, loadConfigFile, searchConfig, searchedDirs, siblingConfigs } from './discover.ts';
 import { displayPath, translateLoadError } from './load-errors.ts';
-import { applyOverrides, parseEnvOverrides, parseSetFlag, type Override } from './overrides.ts';
-import { validateConfig } from './validate.ts';
+import { optionsCacheSlot, readCachedOptions, writeCachedOptions } from './options-cache.ts';
+import { applyOverrides, hasEnvOverrides, parseEnvOverrides, parseSetFlag, type Override } from './overrides.ts';
+import { markValidated } from './validated.ts';
 
 export interface LoadConfigOptions {
   /** Where discovery starts and relative paths resolve. */
@@ -77,9 +78,16 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig>
   }
 
   const fileConfig = await resolveExport(found.config, { command: opts.command, env }, file);
+  // Without overrides, a JSON or YAML config validated before by this code needs neither zod nor the schema (options-cache.ts).
+  const slot = hasEnvOverrides(env) || opts.sets?.length ? undefined : optionsCacheSlot(file, rootDir, fileConfig);
+  const cached = slot && readCachedOptions(slot);
+  if (cached) return { options: markValidated(cached), configFile: file, rootDir, fileConfig, overrides: [], warnings };
+
+  const [{ ConfigSchema }, { validateConfig }] = await Promise.all([import('./schema/index.ts'), import('./validate.ts')]);
   const overrides = [...parseEnvOverrides(env, ConfigSchema), ...(opts.sets ?? []).map((s) => parseSetFlag(s, ConfigSchema))];
   const merged = applyOverrides(fileConfig, overrides);
-  const options = validateConfig(merged, { file: rel(file), overrides });
+  const options = markValidated(validateConfig(merged, { file: rel(file), overrides }));
+  if (slot) await writeCachedOptions(slot, options);
   return { options, configFile: file, rootDir, fileConfig, overrides, warnings };
 }
 

@@ -66,6 +66,11 @@ export function parseSetFlag(text: string, schema: AnySchema): Override {
   return { path, value: coerce(raw, leafSchema(schema, path), source), raw, kind: 'cli', source };
 }
 
+/** Whether `env` holds a BINFARM_* variable that parseEnvOverrides would read (no schema needed to tell). */
+export function hasEnvOverrides(env: NodeJS.ProcessEnv): boolean {
+  return Object.keys(env).some((n) => n.startsWith('BINFARM_') && !RESERVED_ENV.has(n) && !n.startsWith(RESERVED_ENV_PREFIX) && env[n] !== undefined);
+}
+
 /** Every BINFARM_* variable of `env` as an override, sorted by name for determinism. */
 export function parseEnvOverrides(env: NodeJS.ProcessEnv, schema: AnySchema): Override[] {
   const out: Override[] = [];

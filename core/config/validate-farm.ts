@@ -11,11 +11,15 @@ import { checkAcyclic } from '../plan/dag.ts';
 import { tappedAtomHookKeys } from '../portage/atom-hook-keys.ts';
 import { atomKey, parseAtom } from '../portage/grammar/index.ts';
 import type { AtomSpec } from '../subject/types.ts';
+import { needsSubjectSchemas } from '../subject/resolve.ts';
+import { subjectSchemas } from '../subject/spec-check.ts';
 import { didYouMean } from './suggest.ts';
 
 /** Throws on the first problem; returns warnings (things that are allowed but probably wrong). */
 export async function validateFarm(farm: Farm): Promise<string[]> {
   const where = farm.configFile ?? 'the configuration';
+  // Loading the subject schemas (zod) registers them for farm.subjects(), when it needs them.
+  if (needsSubjectSchemas(farm) && !subjectSchemas()) await import('./schema/subject.ts');
   const subjects = farm.subjects();
   checkAcyclic(subjects);
   const warnings = unusedAtomHooks(farm);

@@ -37,7 +37,9 @@ export async function sweepOrphans(engine: DockerEngine, stateDir: string, opts:
   };
   const runs = new Set<string>();
 
-  const containers = await engine.api.listContainers(filters);
+  // Both lists at once (the volumes are removed after the containers all the same): a dead run adds
+  // nothing, and a volume a container removal took with it is a 404, passed over below.
+  const [containers, volumeList] = await Promise.all([engine.api.listContainers(filters), engine.api.listVolumes(filters)]);
   for (const c of containers) {
     const run = dead(c.Labels);
     if (!run) continue;
@@ -66,8 +68,7 @@ export async function sweepOrphans(engine: DockerEngine, stateDir: string, opts:
     if (ok) await rm(runRecordPath(stateDir, r.runId), { force: true });
   }
 
-  const { Volumes } = await engine.api.listVolumes(filters);
-  for (const v of Volumes ?? []) {
+  for (const v of volumeList.Volumes ?? []) {
     const run = dead(v.Labels as Record<string, string> | null);
     if (!run) continue;
     runs.add(run);

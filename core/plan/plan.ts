@@ -14,7 +14,7 @@ import { diffInputs, unknownReasons } from './explain.ts';
 import { IMAGE_LABEL, splitList } from './image-labels.ts';
 import { computeKey, type KeyComputation } from './key.ts';
 import { readSubjectState, type SubjectState } from './state.ts';
-import { subjectImages } from './trusted-images.ts';
+import { statedImages, subjectImages } from './trusted-images.ts';
 import { resolveCacheDir } from '../run/paths.ts';
 import type { ResolvedSources } from '../sources/types.ts';
 import { treeInput, treeInputOfImage } from './tree-input.ts';
@@ -52,48 +52,61 @@ export async function planRun(farm: FarmContext, targets: string[], opts: PlanOp
   const digests = { ...recordedDigests(farm.options, [...states.values()]), ...definedOnly({ stage3: sources.stage3, tree: sources.tree }) };
   notes.push(...sources.notes.map((n) => (digests.stage3 && n.startsWith('stage3') ? `${n}; using the digest the last build recorded` : n)));
 
-  let images: Map<string, ImageInfo> | undefined;
-  let pending: Map<string, ImageInfo> | undefined;
-  if (opts.engine && !opts.offline) {
-    // Only promoted images (smoke tests passed) count; see trusted-images.ts.
-    ({ trusted: images, pending } = await subjectImages(await opts.engine(), states.values(), farm.options.imagePrefix));
-  } else {
-    notes.push('images were not checked against Docker; skips rely on the state directory');
-  }
-
-  const plans = new Map<string, SubjectPlan>();
-  const order: SubjectPlan[] = [];
   const binpkgs = new BinpkgCheck(stateDir);
-  for (const { subject, depth } of ordered) {
-    const parentPlan = subject.parent === null ? undefined : plans.get(subject.parent);
-    const state = states.get(subject.name);
-    const tree = await subjectTreeInput(subject.name, state, sources, digests.tree, images);
-    const comp = await computeKey(
-      farm,
-      subject,
-      { parentKey: subject.parent === null ? null : parentPlan?.key, stage3Digest: digests.stage3, treeDigest: tree.value },
-      stateDir,
-    );
-    const decision = await decide(comp, state, images, parentPlan?.action, binpkgs);
-    explainTree(decision.reasons, tree);
-    const untested = comp.key && decision.reasons.length ? pending?.get(comp.key) : undefined;
-    if (untested) decision.reasons.unshift({ input: 'image', change: 'smoke tests never passed', before: untested.repoTags[0] ?? untested.id });
-    const plan: SubjectPlan = {
-      subject,
-      key: comp.key,
-      inputs: comp.inputs,
-      action: decision.reasons.length ? 'build' : 'skip',
-      reasons: decision.reasons,
-      depth,
-      partition: comp.partition.dir,
-      portage: { model: comp.model, files: comp.files },
-      ...(decision.image ? { image: decision.image } : {}),
-      ...(comp.unknown.length ? { unknown: comp.unknown } : {}),
-    };
-    plans.set(subject.name, plan);
-    order.push(plan);
+  // With every state there, each subject's key does not depend on the images: computed once for both walks below.
+  const keys = new Map<string, { tree: Awaited<ReturnType<typeof subjectTreeInput>>; comp: KeyComputation }>();
+  const walk = async (images: Map<string, ImageInfo> | undefined, pending: Map<string, ImageInfo> | undefined) => {
+    const plans = new Map<string, SubjectPlan>();
+    const order: SubjectPlan[] = [];
+    for (const { subject, depth } of ordered) {
+      const parentPlan = subject.parent === null ? undefined : plans.get(subject.parent);
+      const state = states.get(subject.name);
+      const known = keys.get(subject.name);
+      const tree = known?.tree ?? (await subjectTreeInput(subject.name, state, sources, digests.tree, images));
+      const comp =
+        known?.comp ??
+        (await computeKey(
+          farm,
+          subject,
+          { parentKey: subject.parent === null ? null : parentPlan?.key, stage3Digest: digests.stage3, treeDigest: tree.value },
+          stateDir,
+        ));
+      if (state) keys.set(subject.name, { tree, comp });
+      const decision = await decide(comp, state, images, parentPlan?.action, binpkgs);
+      explainTree(decision.reasons, tree);
+      const untested = comp.key && decision.reasons.length ? pending?.get(comp.key) : undefined;
+      if (untested) decision.reasons.unshift({ input: 'image', change: 'smoke tests never passed', before: untested.repoTags[0] ?? untested.id });
+      const plan: SubjectPlan = {
+        subject,
+        key: comp.key,
+        inputs: comp.inputs,
+        action: decision.reasons.length ? 'build' : 'skip',
+        reasons: decision.reasons,
+        depth,
+        partition: comp.partition.dir,
+        portage: { model: comp.model, files: comp.files },
+        ...(decision.image ? { image: decision.image } : {}),
+        ...(comp.unknown.length ? { unknown: comp.unknown } : {}),
+      };
+      plans.set(subject.name, plan);
+      order.push(plan);
+    }
+    return order;
+  };
+
+  if (!opts.engine || opts.offline) {
+    notes.push('images were not checked against Docker; skips rely on the state directory');
+    return { requested, order: await walk(undefined, undefined), checkedImages: false, ...(notes.length ? { notes } : {}) };
   }
-  return { requested, order, checkedImages: images !== undefined, ...(notes.length ? { notes } : {}) };
+  const engine = await opts.engine();
+  // The images the states name, inspected: when they let every subject skip, the plan is the one
+  // the image lists would give, without the lists' walk over all of the engine's images (trusted-images.ts).
+  const named = await statedImages(engine, ordered.map((o) => states.get(o.subject.name)), farm.options.imagePrefix);
+  const quick = named && (await walk(named, undefined));
+  if (quick?.every((p) => p.action === 'skip')) return { requested, order: quick, checkedImages: true, ...(notes.length ? { notes } : {}) };
+  // Only promoted images (smoke tests passed) count; see trusted-images.ts.
+  const { trusted: images, pending } = await subjectImages(engine, states.values(), farm.options.imagePrefix);
+  return { requested, order: await walk(images, pending), checkedImages: true, ...(notes.length ? { notes } : {}) };
 }
 
 interface Decision {

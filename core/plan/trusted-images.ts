@@ -51,3 +51,28 @@ export async function subjectImages(engine: Engine, states: Iterable<SubjectStat
 function sameId(a: string, b: string): boolean {
   return !!a && !!b && a.replace(/^sha256:/, '') === b.replace(/^sha256:/, '');
 }
+
+/**
+ * The images the subjects' states name, inspected one by one (a request each, not a walk over all
+ * of the engine's images): key → image, under the rules of subjectImages — this farm's, carrying a
+ * key, promoted or vouched for by the state that names exactly it. Undefined when a subject has no
+ * state. The plan uses it only when it lets every subject skip; then each subject's image is an
+ * image the lists would have trusted for its key, so the lists are not needed (core/plan/plan.ts).
+ */
+export async function statedImages(
+  engine: Engine,
+  states: readonly (SubjectState | undefined)[],
+  imagePrefix?: string,
+): Promise<Map<string, ImageInfo> | undefined> {
+  if (states.some((s) => !s)) return undefined;
+  // A ref the engine cannot inspect (say, a hand-edited state) is an image not found here: the lists decide.
+  const found = await Promise.all(states.map((s) => engine.inspectImage(s!.image.ref).catch(() => undefined)));
+  const trusted = new Map<string, ImageInfo>();
+  states.forEach((s, i) => {
+    const img = found[i];
+    if (!img || !(imagePrefix === undefined || img.repoTags.some((t) => t.startsWith(`${imagePrefix}/`)))) return;
+    const key = img.labels[IMAGE_LABEL.key];
+    if (key && (trustedKey(img.labels) || (key === s!.key && sameId(img.id, s!.image.id)))) trusted.set(key, img);
+  });
+  return trusted;
+}

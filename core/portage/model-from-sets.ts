@@ -17,7 +17,7 @@ import {
 import type { PackageEntry, PortageModel } from './model.ts';
 import type { ChainLink } from './subject-chain.ts';
 import { DBG_ENV_FILES } from './build-settings.ts';
-import { ATOM_SPEC_KEYS } from '../config/schema/subject.ts';
+import { ATOM_SPEC_KEYS } from '../subject/atom-spec-keys.ts';
 
 const PATCH_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9+_.-]*\.(patch|diff)$/;
 const SPEC_KEYS = new Set<string>(ATOM_SPEC_KEYS);

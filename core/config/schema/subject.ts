@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { SubjectResourcesSchema } from './executor.ts';
+import { ATOM_SPEC_KEYS } from '../../subject/atom-spec-keys.ts';
+import { registerSubjectSchemas } from '../../subject/spec-check.ts';
 
 /**
  * One atom's settings: the one definition. AtomSpec (core/subject/types.ts) is this schema's
@@ -34,7 +36,11 @@ export const AtomSpecSchema = z.strictObject({
 });
 
 /** The settings an atom may have: the keys of AtomSpecSchema, in its order. */
-export const ATOM_SPEC_KEYS = Object.keys(AtomSpecSchema.shape) as ReadonlyArray<keyof typeof AtomSpecSchema.shape>;
+export { ATOM_SPEC_KEYS };
+// The list lives in a zod-free file (core/subject/atom-spec-keys.ts); it must stay the schema's keys.
+if (Object.keys(AtomSpecSchema.shape).join() !== ATOM_SPEC_KEYS.join()) {
+  throw new Error(`ATOM_SPEC_KEYS (core/subject/atom-spec-keys.ts) are not AtomSpecSchema's keys: ${Object.keys(AtomSpecSchema.shape).join(', ')}`);
+}
 
 export const PackageSetsSchema = z.record(
   z.string(),
@@ -75,3 +81,6 @@ export const SubjectNameSchema = z
   .regex(/^[a-z0-9][a-z0-9._-]*$/, 'subject names use lower-case letters, digits, ".", "_" and "-"');
 
 export const SubjectsSchema = z.record(SubjectNameSchema, SubjectSpecSchema);
+
+// core/subject/resolve.ts checks plugin-contributed subjects with these without importing zod itself.
+registerSubjectSchemas({ name: SubjectNameSchema, spec: SubjectSpecSchema });
