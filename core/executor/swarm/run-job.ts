@@ -81,6 +81,7 @@ export async function runJob(session: SwarmSession, build: SubjectBuild, req: Jo
     follow?.stop();
     if (waited.early) {
       const tasks = waited.tasks.some((t) => t.nodeId) ? waited.tasks : await jobTasks(docker, id);
+      build.logger.debug(`${req.what}: the job reported its end (status 0); its service is removed in the background`);
       background = true;
       const removed = remove();
       removed.catch((e: unknown) => build.logger.warn(`could not remove the swarm job ${req.spec.name}: ${(e as Error).message}`));
