@@ -22,6 +22,8 @@ import { recentNodes } from './recent-nodes.ts';
 import { reportedEnd, type JobEndReport } from './job-end.ts';
 
 const POLL_MS = 150;
+/** How long a service whose job reported its end is left for its task to end by itself before it is removed. */
+const TASK_END_LIMIT_MS = 30_000;
 /** States of a task that has no node or has not started there yet. */
 const WAITING = new Set(['new', 'pending', 'assigned', 'accepted', 'preparing', 'starting']);
 
@@ -83,7 +85,9 @@ export async function runJob(session: SwarmSession, build: SubjectBuild, req: Jo
       const tasks = waited.tasks.some((t) => t.nodeId) ? waited.tasks : await jobTasks(docker, id);
       build.logger.debug(`${req.what}: the job reported its end (status 0); its service is removed in the background`);
       background = true;
-      const removed = remove();
+      // Not before its task ended by itself: removing a service whose task still runs holds the
+      // node's reservation until the task is gone, ~2.5 s longer, and a pending job waits for it.
+      const removed = untilTasksEnd(docker, id, () => removing !== undefined).then(remove);
       removed.catch((e: unknown) => build.logger.warn(`could not remove the swarm job ${req.spec.name}: ${(e as Error).message}`));
       return { nodes: await nodeNames(session, tasks), nodeIds: nodeIdsOf(tasks), lines: followed, exitCode: 0, ok: true, removed };
     }
@@ -103,6 +107,16 @@ export async function runJob(session: SwarmSession, build: SubjectBuild, req: Jo
   } finally {
     follow?.stop();
     if (!background) await remove().catch((e: unknown) => build.logger.warn(`could not remove the swarm job ${req.spec.name}: ${(e as Error).message}`));
+  }
+}
+
+/** Polls until every task of the service ended (or `stop()` says the service is being removed anyway), at most TASK_END_LIMIT_MS. */
+async function untilTasksEnd(docker: SwarmSession['docker'], id: string, stop: () => boolean): Promise<void> {
+  const deadline = Date.now() + TASK_END_LIMIT_MS;
+  while (!stop() && Date.now() < deadline) {
+    const tasks = await jobTasks(docker, id).catch(() => []);
+    if (!tasks.length || tasks.every((t) => FINAL_TASK_STATES.has(t.state))) return;
+    await sleep(POLL_MS);
   }
 }
 
