@@ -50,8 +50,8 @@ async function swarmServices(): Promise<string[]> {
 
 /** The swarm secrets (job tokens) binfarm left on the manager. */
 async function swarmSecrets(): Promise<string[]> {
-  const secrets = (await cluster.nodes.A.docker.listSecrets({ filters: { label: ['binfarm.owned=1'] } } as never)) as unknown as Array<{ Spec?: { Name?: string } }>;
-  return secrets.map((s) => s.Spec?.Name ?? '?');
+  const secrets = await cluster.nodes.A.docker.listSecrets({ filters: { label: ['binfarm.owned=1'] } } as never);
+  return (secrets as unknown as Array<{ Spec?: { Name?: string } }>).map((s) => s.Spec?.Name ?? '?');
 }
 
 async function taskContainers(node: 'A' | 'B'): Promise<string[]> {

@@ -10,9 +10,10 @@
 # emerge failed or not, uploads the build logs of failed packages (logs/<name>), every binpkg of
 # PKGDIR (<path below PKGDIR>) but those the binhost of /binfarm-job/binhost already has (downloaded
 # by getbinpkg), and last the Packages index, which is only sent when every binpkg arrived; then
-# reports its exit status to <url>/jobs/<id>/end. Exits with emerge's status; 75 when emerge succeeded but an upload failed or the context could not be
-# fetched; 78 when the job is misconfigured; 65 when a tree bound from the node (tree.nodePath) is
-# not the snapshot binfarm planned with.
+# reports its exit status to <url>/jobs/<id>/end. Exits with emerge's status; 75 when emerge
+# succeeded but an upload failed or the context could not be fetched; 78 when the job is
+# misconfigured; 65 when a tree bound from the node (tree.nodePath) is not the snapshot binfarm
+# planned with.
 set -u
 
 say() { printf 'binfarm-job: %s\n' "$1"; }
