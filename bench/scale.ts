@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startSwarmCluster } from '../test/helpers/swarm-cluster.ts';
 import { emergeFixtureImage } from '../test/fixtures/emerge/image.ts';
 import { swarmFarm, type JsonEvent } from '../test/swarm/swarm-farm.ts';
-import { formatParts, medianParts, subjectParts } from './scale-parts.ts';
+import { formatParts, formatShape, medianParts, runShape, subjectParts } from './scale-parts.ts';
 
 const wait = Number(process.argv[process.argv.indexOf('--wait') + 1]) || 20;
 const SUBJECTS = ['s1', 's2', 's3', 's4'];
@@ -58,6 +58,7 @@ try {
     const parts = SUBJECTS.map((sub) => subjectParts(r.events, sub));
     console.log(`  phases, median of the 4: ${formatParts(medianParts(parts.map((p) => p.phases)))}`);
     console.log(`  emerge phase, median of the 4: ${formatParts(medianParts(parts.map((p) => p.job)))}`);
+    console.log(`  run shape: ${formatShape(runShape(r.events, SUBJECTS))}`);
     return ms;
   };
 

@@ -48,6 +48,12 @@ async function swarmServices(): Promise<string[]> {
   return (services as unknown as Array<{ Spec?: { Name?: string } }>).map((s) => s.Spec?.Name ?? '?');
 }
 
+/** The swarm secrets (job tokens) binfarm left on the manager. */
+async function swarmSecrets(): Promise<string[]> {
+  const secrets = await cluster.nodes.A.docker.listSecrets({ filters: { label: ['binfarm.owned=1'] } } as never);
+  return (secrets as unknown as Array<{ Spec?: { Name?: string } }>).map((s) => s.Spec?.Name ?? '?');
+}
+
 async function taskContainers(node: 'A' | 'B'): Promise<string[]> {
   const cs = await cluster.nodes[node].docker.listContainers({ all: true, filters: { label: ['com.docker.swarm.service.id'] } } as never);
   return (cs as unknown as Array<{ Names: string[] }>).map((c) => c.Names[0] ?? '?');
@@ -88,7 +94,16 @@ test.serial('two independent subjects run at once on two different nodes; a chil
   t.deepEqual(gammaLayers.slice(0, alphaLayers.length), alphaLayers);
   // gamma's image has its parent's package and its own, installed from the uploaded binpkgs.
   t.regex(emergeNote(r.events, 'gamma'), /^built 1, reused 0/);
+  // Each job's end came from the job's own report (job-end.ts), not the task state; the services
+  // and their secrets removed in the background were gone when the run ended.
+  for (const s of ['alpha', 'beta', 'gamma']) {
+    t.true(
+      r.events.some((e) => e.event === 'log' && e.subject === s && /the job reported its end \(status 0\); its service is removed in the background/.test(String(e.message))),
+      s,
+    );
+  }
   t.deepEqual(await swarmServices(), []);
+  t.deepEqual(await swarmSecrets(), []);
 });
 
 test.serial('binfarm doctor on the manager lists the nodes that take jobs and refuses a reservation no node can hold', async (t) => {
@@ -169,6 +184,7 @@ test.serial('Ctrl-C mid-job removes the service, its task containers on every no
   t.true(sent, 'the job was seen sleeping');
   t.is(r.exitCode, 130, r.stderr);
   t.deepEqual(await swarmServices(), []);
+  t.deepEqual(await swarmSecrets(), [], "the job's token secret is gone too");
   // Nodes remove a removed service's task containers themselves; give them a moment.
   for (let i = 0; i < 60 && ((await taskContainers('A')).length || (await taskContainers('B')).length); i++) await sleep(500);
   t.deepEqual(await taskContainers('A'), []);

@@ -165,3 +165,26 @@ test('the binhost route serves a partition read-only, without a token; serveFile
   t.is((await send(`${endpoint.url}/trees/abc.tar`)).body.toString(), 'tree');
   t.throws(() => endpoint.serveFile('/jobs/x/context.tar', join(root, 'tree.tar')));
 });
+
+test("a job's end report needs its token and a status, resolves `ended` once, and writes nothing", async (t) => {
+  const { endpoint, stateDir } = await setup(t);
+  const a = endpoint.registerJob('job-a', { partitionRel: 'amd64/test', context: Buffer.alloc(0) });
+  const b = endpoint.registerJob('job-b', { partitionRel: 'amd64/test', context: Buffer.alloc(0) });
+  let reported: unknown;
+  void a.ended.then((r) => (reported = r));
+  const url = `${endpoint.url}/jobs/job-a/end`;
+  t.is((await send(url, { method: 'POST', body: '0' })).status, 401);
+  t.is((await send(url, { method: 'POST', body: '0', headers: bearer(b.token) })).status, 403, "job b's token does not end job a");
+  t.is((await send(url, { headers: bearer(a.token) })).status, 405);
+  for (const body of ['', 'ok', '256', '-1', '0 1']) t.is((await send(url, { method: 'POST', body, headers: bearer(a.token) })).status, 400, body);
+  await new Promise((r) => setImmediate(r));
+  t.is(reported, undefined, 'nothing refused counts as a report');
+  const good = await send(url, { method: 'POST', body: '0\n', headers: bearer(a.token) });
+  t.is(good.status, 200);
+  t.deepEqual(await a.ended, { status: 0 });
+  t.is((await send(url, { method: 'POST', body: '1', headers: bearer(a.token) })).status, 200);
+  t.deepEqual(await a.ended, { status: 0 }, 'the first report counts');
+  await endpoint.unregisterJob('job-a');
+  t.is((await send(url, { method: 'POST', body: '0', headers: bearer(a.token) })).status, 403, 'not after the job is unregistered');
+  t.deepEqual(await filesBelow(stateDir), []);
+});

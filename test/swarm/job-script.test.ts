@@ -44,7 +44,9 @@ async function runJob(
       { path: JOB_BINHOST_PATH, content: `${endpoint.binhostUrl('amd64/test')}\n` },
     ],
   });
-  const { token, incomingDir } = endpoint.registerJob(jobId, { partitionRel: 'amd64/test', context });
+  const { token, incomingDir, ended } = endpoint.registerJob(jobId, { partitionRel: 'amd64/test', context });
+  // What the incoming area held when the job reported its end: the report must come after the last upload.
+  const report = ended.then(async (r) => ({ ...r, files: await filesBelow(incomingDir) }));
   const tokenFile = join(root, 'token');
   await writeFile(tokenFile, `${opts.token ?? token}\n`, { mode: 0o600 });
   const engine = await testEngine(t, { tag: 'jobwire' });
@@ -56,8 +58,10 @@ async function runJob(
     mounts: [{ type: 'bind', source: tokenFile, target: TOKEN_PATH, readOnly: true }],
     network: 'host',
   });
+  // The report is answered before the script exits; a job that never reports leaves it pending.
+  const endReport = await Promise.race([report, new Promise<undefined>((r) => setTimeout(() => r(undefined), 2000))]);
   await endpoint.unregisterJob(jobId);
-  return { run, incomingDir, partitionDir, root, token };
+  return { run, incomingDir, partitionDir, root, token, endReport };
 }
 
 /**
@@ -92,8 +96,10 @@ test('dash and GNU wget: a job that builds two packages uploads exactly their bi
 
 async function goodJob(t: ExecutionContext, flavour: 'BusyBox' | 'GNU', opts: { image: () => Promise<string>; shell?: string }): Promise<void> {
   const argv = ['--oneshot', '--usepkg-exclude=app-misc/none  other/none', 'app-misc/alpha', 'app-misc/beta'];
-  const { run, incomingDir, partitionDir, token } = await runJob(t, argv, opts);
+  const { run, incomingDir, partitionDir, token, endReport } = await runJob(t, argv, opts);
   t.is(run.exitCode, 0, run.stdout + run.stderr);
+  t.deepEqual(endReport, { status: 0, files: ['Packages', ALPHA, BETA] }, 'the job reports its end with status 0 after its last upload');
+  t.is(run.stdout.trimEnd().split('\n').at(-1), 'binfarm-job: done', 'its last line (run-job.ts waits for it in the followed log)');
   const lines = run.stdout.split('\n');
   t.true(
     lines.some((l) => l.startsWith(`binfarm-job: transfers with ${flavour} wget`)),
@@ -125,8 +131,9 @@ async function goodJob(t: ExecutionContext, flavour: 'BusyBox' | 'GNU', opts: { 
 }
 
 test('a failing package: the good binpkg and the failed package’s log are still uploaded, and the job exits non-zero', async (t) => {
-  const { run, incomingDir, partitionDir, root } = await runJob(t, ['app-misc/alpha', 'app-misc/broken-thing']);
+  const { run, incomingDir, partitionDir, root, endReport } = await runJob(t, ['app-misc/alpha', 'app-misc/broken-thing']);
   t.is(run.exitCode, 1, run.stdout + run.stderr);
+  t.is(endReport?.status, 1, 'the end report carries the exit status');
   t.true(run.stdout.includes('binfarm-job: emerge exited with status 1'));
   t.true(run.stdout.includes('>>> Failed to emerge app-misc/broken-thing-1.0, Log file:'));
   const files = await filesBelow(incomingDir);

@@ -34,7 +34,7 @@ import { runJob } from './run-job.ts';
 import { createSecret, removeSecret } from './services.ts';
 import { swarmSession } from './session.ts';
 import { treeVolumeMounts } from './tree-volumes.ts';
-import { jobCommand, jobEnv, JOB_EXIT_CONFIG, JOB_EXIT_TRANSPORT, JOB_EXIT_TREE, JOB_TOKEN_FILE } from './job-script.ts';
+import { jobCommand, jobEnv, JOB_DONE_LINE, JOB_EXIT_CONFIG, JOB_EXIT_TRANSPORT, JOB_EXIT_TREE, JOB_TOKEN_FILE } from './job-script.ts';
 import { nodeTreeDiffers, nodeTreeExpectations } from './node-trees.ts';
 import { discardJobUploads } from './incoming.ts';
 import { basename } from 'node:path';
@@ -71,8 +71,7 @@ export async function swarmEmerge(build: SubjectBuild, farm: FarmContext): Promi
   const jobArgv: string[][] = [];
   for (const argv of hooked) jobArgv.push([...(await excludeStaleBinpkgs(build, container, partition, argv, env)), '--getbinpkg']);
 
-  const image = await pushed;
-  const treeMounts = await treeVolumeMounts(session, build, image);
+  // Everything the service needs but the image's digest is made while the push is still going.
   const jobId = `${run.runId}-${subject.name}`;
   const binhostUrl = session.endpoint.binhostUrl(partitionRel);
   // The base's world update, when asked, runs first in the same job (the job's container is the base being built).
@@ -84,14 +83,25 @@ export async function swarmEmerge(build: SubjectBuild, farm: FarmContext): Promi
   const job = session.endpoint.registerJob(jobId, { partitionRel, context });
   const labels = { ...runLabels({ runId: run.runId, stateDir: run.stateDir }), 'binfarm.subject': subject.name, 'binfarm.role': 'build' };
   const secretName = `binfarm-${jobId}`;
-  const secret = await createSecret(session.docker, secretName, job.token, labels);
-  session.engine.onCleanup(() => removeSecret(session.docker, secret));
+  let secret: string;
+  try {
+    secret = await createSecret(session.docker, secretName, job.token, labels);
+  } catch (e) {
+    await session.endpoint.unregisterJob(jobId).catch(() => undefined);
+    throw e;
+  }
+  // After a reported end the service is removed in the background: its secret only once it is gone (in use before).
+  let secretGone: Promise<void> | undefined;
+  session.engine.onCleanup(() => secretGone ?? removeSecret(session.docker, secret));
 
   // The nodes pull the job image with the farm's registry credentials (none: the engine's own).
   const auth = o.registry ? configAuth(o.registry) : undefined;
   const parser = new EmergeOutputParser();
   let outcome;
+  let serviceGone: Promise<void> = Promise.resolve();
   try {
+    const image = await pushed;
+    const treeMounts = await treeVolumeMounts(session, build, image);
     outcome = await runJob(session, build, {
       what: `emerge of subject "${subject.name}"`,
       spec: {
@@ -113,7 +123,9 @@ export async function swarmEmerge(build: SubjectBuild, farm: FarmContext): Promi
         const ev = parser.feed(line);
         if (ev?.type === 'start') build.progress.title(`emerge${ev.binary ? ' binary' : ''} (${ev.n} of ${ev.m}) ${ev.cpv} [swarm job]`);
       },
+      ended: { report: job.ended, lastLine: JOB_DONE_LINE },
     });
+    serviceGone = outcome.removed;
   } catch (e) {
     // Interrupted, or its node was lost: nothing it uploaded may enter the partition.
     await session.endpoint.unregisterJob(jobId).catch(() => undefined);
@@ -121,7 +133,11 @@ export async function swarmEmerge(build: SubjectBuild, farm: FarmContext): Promi
     throw e;
   } finally {
     await session.endpoint.unregisterJob(jobId).catch(() => undefined);
-    await removeSecret(session.docker, secret).catch(() => undefined);
+    secretGone = serviceGone.then(
+      () => removeSecret(session.docker, secret),
+      () => removeSecret(session.docker, secret),
+    );
+    secretGone.catch((e: unknown) => build.logger.warn(`could not remove the swarm secret ${secretName}: ${(e as Error).message}`));
   }
   const where = `node ${outcome.nodes.join(', ')}`;
   build.logger.info(`emerge of subject "${subject.name}" ran as a swarm job on ${where}`);

@@ -5,6 +5,8 @@
  *   GET  /jobs/<id>/context.tar             the job's context (bearer token of that job)
  *   PUT|POST /jobs/<id>/upload/<rel path>   one file into `<stateDir>/incoming/<id>/` (bearer token; POST because
  *                                           wget can only `--post-file`); upload-path.ts says which paths
+ *   POST /jobs/<id>/end                     the job's exit status, sent after its last upload (bearer token):
+ *                                           binfarm learns the end from the job, not from the task state (job-end.ts)
  *   GET  paths given to serveFile()         e.g. tree tarballs, read-only, no token
  * An upload streams to a `.part` file that is renamed when the whole body arrived; a refused,
  * oversized or interrupted upload leaves no file. A token is valid for its job only, until
@@ -23,6 +25,7 @@ import { createBinhostHandler } from '../../binhost/serve.ts';
 import { BASE64, Base64Decoder, BODY_ENCODING_HEADER } from './base64-body.ts';
 import { bearerToken, newJobToken, tokenMatches } from './job-token.ts';
 import { checkUploadPath, JOB_ID } from './upload-path.ts';
+import { parseJobEnd, type JobEndReport } from './job-end.ts';
 
 export interface JobEndpointOptions {
   /** Where to listen; port 0 or absent picks a free one. Listen on a private address (see docs/scale-out.md). */
@@ -44,6 +47,11 @@ export interface RegisteredJob {
   incomingDir: string;
   /** sync-uri for the job's binrepos.conf: `<url>/binhost/<partition>`. */
   binhostUrl: string;
+  /**
+   * Resolves when the job reports its end (`POST /jobs/<id>/end`, after its last upload); never
+   * rejects, and stays pending when the job never reports (it died, its node was lost).
+   */
+  ended: Promise<JobEndReport>;
 }
 
 export interface JobEndpoint {
@@ -67,6 +75,7 @@ interface JobState {
   context: Buffer;
   incomingDir: string;
   uploads: Set<{ req: IncomingMessage; done: Promise<void> }>;
+  reportEnd(report: JobEndReport): void;
 }
 
 /** Counts bytes through; fails once more than `max` passed. */
@@ -89,6 +98,16 @@ function answer(res: ServerResponse, status: number, reason: string, body = `${r
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)), ...extra });
   res.end(body);
   return status;
+}
+
+/** A request body of at most 64 bytes (an end report); longer bodies are cut there. */
+async function readSmallBody(req: IncomingMessage): Promise<string> {
+  let body = '';
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    body += chunk.toString('latin1');
+    if (body.length > 64) break;
+  }
+  return body.slice(0, 64);
 }
 
 export async function startJobEndpoint(opts: JobEndpointOptions): Promise<JobEndpoint> {
@@ -174,10 +193,19 @@ export async function startJobEndpoint(opts: JobEndpointOptions): Promise<JobEnd
       binhost(req, res);
       return 0;
     }
-    const m = /^\/jobs\/([^/]+)\/(context\.tar|upload\/(.+))$/.exec(path);
+    const m = /^\/jobs\/([^/]+)\/(context\.tar|end|upload\/(.+))$/.exec(path);
     if (m) {
       const jobId = m[1]!;
       if (!JOB_ID.test(jobId)) return answer(res, 404, 'not found');
+      if (m[2] === 'end') {
+        if (method !== 'POST') return answer(res, 405, 'method not allowed', undefined, { Allow: 'POST' });
+        const job = authorise(jobId, req, res);
+        if (!job) return res.statusCode;
+        const report = parseJobEnd(await readSmallBody(req));
+        if (!report) return answer(res, 400, 'the end report must be the exit status (0-255)');
+        job.reportEnd(report);
+        return answer(res, 200, `end of job ${jobId} noted (status ${report.status})`);
+      }
       const isUpload = m[2] !== 'context.tar';
       if (isUpload ? method !== 'PUT' && method !== 'POST' : !reading) {
         return answer(res, 405, 'method not allowed', undefined, { Allow: isUpload ? 'PUT, POST' : 'GET, HEAD' });
@@ -235,15 +263,18 @@ export async function startJobEndpoint(opts: JobEndpointOptions): Promise<JobEnd
     registerJob(jobId, job) {
       if (!JOB_ID.test(jobId)) throw new Error(`job id "${jobId}" is not [A-Za-z0-9][A-Za-z0-9_-]{0,127}`);
       if (jobs.has(jobId)) throw new Error(`job "${jobId}" is already registered`);
+      let reportEnd!: (r: JobEndReport) => void;
+      const ended = new Promise<JobEndReport>((resolve) => (reportEnd = resolve));
       const state: JobState = {
         token: newJobToken(),
         partitionRel: job.partitionRel,
         context: job.context,
         incomingDir: join(opts.stateDir, 'incoming', jobId),
         uploads: new Set(),
+        reportEnd,
       };
       jobs.set(jobId, state);
-      return { token: state.token, incomingDir: state.incomingDir, binhostUrl: binhostUrl(job.partitionRel) };
+      return { token: state.token, incomingDir: state.incomingDir, binhostUrl: binhostUrl(job.partitionRel), ended };
     },
     unregisterJob: unregister,
     serveFile(urlPath, hostPath) {

@@ -18,6 +18,9 @@ export const JOB_EXIT_CONFIG = 78;
 /** Exit status when a tree bound from the node (tree.nodePath) is not binfarm's snapshot (EX_DATAERR). */
 export const JOB_EXIT_TREE = 65;
 
+/** The job's last line when emerge and every upload succeeded (`say 'done'`), printed before it reports its end. */
+export const JOB_DONE_LINE = /^binfarm-job: done$/;
+
 /** The container command (a service's ContainerSpec.Command): the script as `sh -c`'s argument, never a built string. */
 export function jobCommand(): string[] {
   return ['/bin/sh', '-c', JOB_SCRIPT, 'binfarm-job'];

@@ -9,10 +9,11 @@
 # /binfarm-job/argv.first when the context has it, the base's world update), then, whether
 # emerge failed or not, uploads the build logs of failed packages (logs/<name>), every binpkg of
 # PKGDIR (<path below PKGDIR>) but those the binhost of /binfarm-job/binhost already has (downloaded
-# by getbinpkg), and last the Packages index, which is only sent when every binpkg arrived. Exits
-# with emerge's status; 75 when emerge succeeded but an upload failed or the context could not be
-# fetched; 78 when the job is misconfigured; 65 when a tree bound from the node (tree.nodePath) is
-# not the snapshot binfarm planned with.
+# by getbinpkg), and last the Packages index, which is only sent when every binpkg arrived; then
+# reports its exit status to <url>/jobs/<id>/end. Exits with emerge's status; 75 when emerge
+# succeeded but an upload failed or the context could not be fetched; 78 when the job is
+# misconfigured; 65 when a tree bound from the node (tree.nodePath) is not the snapshot binfarm
+# planned with.
 set -u
 
 say() { printf 'binfarm-job: %s\n' "$1"; }
@@ -180,13 +181,20 @@ else
   say "no PKGDIR at $pkgdir: nothing to upload"
 fi
 
+# The job's end, reported to binfarm after the last upload and the last line (job-end.ts): binfarm
+# then need not wait for the task's state to reach the manager. A report that fails costs only that time.
+finish() {
+  wget -q -O /dev/null --header "$auth" --post-data "$1" "$base/end" </dev/null >/dev/null 2>&1
+  exit "$1"
+}
+
 if [ "$status" -ne 0 ]; then
   say "done: emerge failed with status $status ($upload_failures uploads failed)"
-  exit "$status"
+  finish "$status"
 fi
 if [ "$upload_failures" -ne 0 ]; then
   say "done: $upload_failures uploads failed"
-  exit 75
+  finish 75
 fi
 say 'done'
-exit 0
+finish 0

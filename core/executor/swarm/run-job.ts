@@ -6,6 +6,12 @@
  * Failures are told apart: a rejected task (an image the node cannot pull), a task that waited
  * too long for a node with the resources it reserves, a node that went down under a running
  * task, and a job whose command failed (its exit code; the caller shows its output).
+ *
+ * A job that reports its own end (`ended`, job-end.ts) with status 0, once its last line came
+ * through the followed log, ends the wait without its task's final state, which reaches the
+ * manager later; its service is then removed in the background (`removed`; the run's cleanup
+ * awaits it too). Until that report every check above still applies, and any other report
+ * (a failure) waits for the task as before, so the failure is read from the task and its whole log.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BinfarmError } from '../../errors.ts';
@@ -13,8 +19,11 @@ import type { SubjectBuild } from '../../types.ts';
 import { createJob, FINAL_TASK_STATES, jobTasks, removeJob, serviceLogLines, swarmNodes, type JobSpec, type TaskView } from './services.ts';
 import type { SwarmSession } from './session.ts';
 import { recentNodes } from './recent-nodes.ts';
+import { reportedEnd, type JobEndReport } from './job-end.ts';
 
 const POLL_MS = 150;
+/** How long a service whose job reported its end is left for its task to end by itself before it is removed. */
+const TASK_END_LIMIT_MS = 30_000;
 /** States of a task that has no node or has not started there yet. */
 const WAITING = new Set(['new', 'pending', 'assigned', 'accepted', 'preparing', 'starting']);
 
@@ -30,6 +39,8 @@ export interface JobOutcome {
   ok: boolean;
   /** Why the job failed, in words (task error, rejection, lost node). */
   reason?: string;
+  /** Resolves when the service is removed: already removed, except after a reported end (then in the background). */
+  removed: Promise<void>;
 }
 
 export interface JobRequest {
@@ -38,6 +49,8 @@ export interface JobRequest {
   spec: JobSpec;
   /** Show the job's lines as they come (progress). */
   onLine?: (line: string) => void;
+  /** The job's report of its end (job-end.ts) and its last line on success, which must have come through the followed log. */
+  ended?: { report: Promise<JobEndReport>; lastLine: RegExp };
 }
 
 export async function runJob(session: SwarmSession, build: SubjectBuild, req: JobRequest): Promise<JobOutcome> {
@@ -45,44 +58,97 @@ export async function runJob(session: SwarmSession, build: SubjectBuild, req: Jo
   const { run } = build;
   if (run.signal.aborted) throw interrupted(req.what);
   const id = await createJob(docker, req.spec);
-  let removed = false;
-  const remove = async () => {
-    if (removed) return;
-    removed = true;
-    await removeJob(docker, id);
-  };
+  let removing: Promise<void> | undefined;
+  const remove = () => (removing ??= removeJob(docker, id));
   engine.onCleanup(remove);
   let follow: { stop(): void } | undefined;
+  let background = false;
   try {
-    if (req.onLine) follow = await serviceLogLines(docker, id, (l) => req.onLine!(l), { follow: true }).catch(() => undefined);
-    const tasks = await waitForTasks(session, build, id, req);
+    const followed: string[] = [];
+    const watch = req.ended ? reportedEnd(req.ended.report, req.ended.lastLine) : undefined;
+    if (req.onLine || req.ended) {
+      follow = await serviceLogLines(
+        docker,
+        id,
+        (l) => {
+          followed.push(l);
+          watch?.line(l);
+          req.onLine?.(l);
+        },
+        { follow: true },
+      ).catch(() => undefined);
+    }
+    // Without a followed log the job's lines cannot be known early: the task decides.
+    const waited = await waitForTasks(session, build, id, req, follow ? watch?.ended : undefined);
     follow?.stop();
+    if (waited.early) {
+      const tasks = waited.tasks.some((t) => t.nodeId) ? waited.tasks : await jobTasks(docker, id);
+      build.logger.debug(`${req.what}: the job reported its end (status 0); its service is removed in the background`);
+      background = true;
+      // Not before its task ended by itself: removing a service whose task still runs holds the
+      // node's reservation until the task is gone, ~2.5 s longer, and a pending job waits for it.
+      const removed = untilTasksEnd(docker, id, () => removing !== undefined).then(remove);
+      removed.catch((e: unknown) => build.logger.warn(`could not remove the swarm job ${req.spec.name}: ${(e as Error).message}`));
+      return { nodes: await nodeNames(session, tasks), nodeIds: nodeIdsOf(tasks), lines: followed, exitCode: 0, ok: true, removed };
+    }
+    const tasks = waited.tasks;
     const lines: string[] = [];
     await (
       await serviceLogLines(docker, id, (l) => lines.push(l))
     ).done;
     const nodes = await nodeNames(session, tasks);
-    const nodeIds = tasks.flatMap((t) => (t.nodeId ? [t.nodeId] : []));
+    const nodeIds = nodeIdsOf(tasks);
     const failed = tasks.find((t) => t.state !== 'complete');
     const exitCode = (failed ?? tasks.at(-1))?.exitCode;
-    if (!failed) return { nodes, nodeIds, lines, exitCode, ok: true };
+    const removed = Promise.resolve();
+    if (!failed) return { nodes, nodeIds, lines, exitCode, ok: true, removed };
     const reason = failed.state === 'rejected' ? `rejected by its node: ${failed.err ?? failed.message}` : (failed.err ?? `${failed.state}: ${failed.message}`);
-    return { nodes, nodeIds, lines, exitCode, ok: false, reason };
+    return { nodes, nodeIds, lines, exitCode, ok: false, reason, removed };
   } finally {
     follow?.stop();
-    await remove().catch((e: unknown) => build.logger.warn(`could not remove the swarm job ${req.spec.name}: ${(e as Error).message}`));
+    if (!background) await remove().catch((e: unknown) => build.logger.warn(`could not remove the swarm job ${req.spec.name}: ${(e as Error).message}`));
   }
 }
 
-async function waitForTasks(session: SwarmSession, build: SubjectBuild, id: string, req: JobRequest): Promise<TaskView[]> {
+/** Polls until every task of the service ended (or `stop()` says the service is being removed anyway), at most TASK_END_LIMIT_MS. */
+async function untilTasksEnd(docker: SwarmSession['docker'], id: string, stop: () => boolean): Promise<void> {
+  const deadline = Date.now() + TASK_END_LIMIT_MS;
+  while (!stop() && Date.now() < deadline) {
+    const tasks = await jobTasks(docker, id).catch(() => []);
+    if (!tasks.length || tasks.every((t) => FINAL_TASK_STATES.has(t.state))) return;
+    await sleep(POLL_MS);
+  }
+}
+
+function nodeIdsOf(tasks: TaskView[]): string[] {
+  return tasks.flatMap((t) => (t.nodeId ? [t.nodeId] : []));
+}
+
+/** The tasks once all ended, or (early) the last listing when the job reported its end first. */
+async function waitForTasks(
+  session: SwarmSession,
+  build: SubjectBuild,
+  id: string,
+  req: JobRequest,
+  early: Promise<void> | undefined,
+): Promise<{ tasks: TaskView[]; early: boolean }> {
   const { run } = build;
   const started = Date.now();
   const pendingLimit = run.options.swarm.pendingTimeout * 1000;
   let shown = '';
+  let reported = false;
+  let wake: (() => void) | undefined;
+  void early?.then(() => {
+    reported = true;
+    wake?.();
+  });
+  let last: TaskView[] = [];
   for (;;) {
     if (run.signal.aborted) throw interrupted(req.what);
+    if (reported) return { tasks: last, early: true };
     const tasks = await jobTasks(session.docker, id);
-    if (tasks.length && tasks.every((t) => FINAL_TASK_STATES.has(t.state))) return tasks;
+    last = tasks;
+    if (tasks.length && tasks.every((t) => FINAL_TASK_STATES.has(t.state))) return { tasks, early: false };
     const waiting = tasks.filter((t) => WAITING.has(t.state) && !t.nodeId);
     if (waiting.length && Date.now() - started > pendingLimit) {
       throw new BinfarmError(
@@ -109,7 +175,13 @@ async function waitForTasks(session: SwarmSession, build: SubjectBuild, id: stri
       if (state !== shown) build.progress.title(`${req.what}: ${state}`);
       shown = state;
     }
-    await sleep(POLL_MS, undefined, { signal: run.signal }).catch(() => undefined);
+    // The next poll, or at once when the job reports its end or the run is interrupted.
+    const tick = new AbortController();
+    wake = () => tick.abort();
+    run.signal.addEventListener('abort', wake, { once: true });
+    await sleep(POLL_MS, undefined, { signal: tick.signal }).catch(() => undefined);
+    run.signal.removeEventListener('abort', wake);
+    wake = undefined;
   }
 }
 
