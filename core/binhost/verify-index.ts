@@ -22,6 +22,8 @@ export interface IndexProblem {
 
 export interface VerifyResult {
   index: PackagesIndex;
+  /** The `Packages` text that was checked (read it from here, not again from the file). */
+  text: string;
   /** Binpkg files in the partition that no entry points at. */
   unindexed: string[];
 }
@@ -38,13 +40,14 @@ const DIGESTS: DigestAlgo[] = ['MD5', 'SHA1', 'BLAKE2B', 'SHA512'];
 /** Problems of the index in `dir` (empty when it is sound). */
 export async function checkIndex(dir: string, opts: CheckIndexOptions = {}): Promise<{ problems: IndexProblem[]; result?: VerifyResult }> {
   const path = join(dir, 'Packages');
-  let text: string;
+  let pair: IndexFiles;
   try {
-    text = await readFile(path, 'utf8');
+    pair = await readIndexFiles(dir);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { problems: [{ entry: 'Packages', problem: `no index at ${path}` }] };
     throw e;
   }
+  const { text } = pair;
   const index = parsePackagesIndex(text);
   const problems: IndexProblem[] = [];
   const h = index.header;
@@ -91,19 +94,41 @@ export async function checkIndex(dir: string, opts: CheckIndexOptions = {}): Pro
   }
   await cache?.save().catch(() => undefined);
 
-  const gz = await readFile(join(dir, 'Packages.gz')).catch(() => undefined);
-  if (gz) {
-    let unpacked: string | undefined;
-    try {
-      unpacked = gunzipSync(gz).toString('utf8');
-    } catch {
-      problems.push({ entry: 'Packages.gz', problem: 'is not a valid gzip file' });
-    }
-    if (unpacked !== undefined && unpacked !== text) problems.push({ entry: 'Packages.gz', problem: 'differs from Packages (stale; clients fetch it first)' });
-  }
+  if (pair.gz === 'invalid') problems.push({ entry: 'Packages.gz', problem: 'is not a valid gzip file' });
+  else if (pair.gz !== undefined && pair.gz !== text) problems.push({ entry: 'Packages.gz', problem: 'differs from Packages (stale; clients fetch it first)' });
 
   const unindexed = (await listBinpkgs(dir)).filter((f) => !indexed.has(f));
-  return { problems, result: { index, unindexed } };
+  return { problems, result: { index, text, unindexed } };
+}
+
+interface IndexFiles {
+  text: string;
+  /** Packages.gz unpacked; undefined when there is none. */
+  gz: string | undefined | 'invalid';
+}
+
+/**
+ * `Packages` and `Packages.gz` as one consistent pair. Portage writes them one after the other
+ * (under its own lock, which binfarm does not take): a check that reads between the two writes
+ * of an emerge in a build container sees them differ. Read again a few times before calling the
+ * pair what it then is; a stale `Packages.gz` stays stale.
+ */
+async function readIndexFiles(dir: string): Promise<IndexFiles> {
+  let files: IndexFiles | undefined;
+  for (let attempt = 0; attempt < 4; attempt++) {
+    if (attempt) await new Promise((r) => setTimeout(r, 150 * attempt));
+    const text = await readFile(join(dir, 'Packages'), 'utf8');
+    const raw = await readFile(join(dir, 'Packages.gz')).catch(() => undefined);
+    let gz: IndexFiles['gz'];
+    try {
+      gz = raw && gunzipSync(raw).toString('utf8');
+    } catch {
+      gz = 'invalid';
+    }
+    files = { text, gz };
+    if (gz === undefined || gz === text) break;
+  }
+  return files!;
 }
 
 /** Verifies the index in `dir`; throws E_BINHOST naming every bad entry. */

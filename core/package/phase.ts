@@ -13,6 +13,7 @@ import { binhostRoot } from '../binhost/partition.ts';
 import { binpkgsOf } from '../binhost/subject-packages.ts';
 import { verifyIndex } from '../binhost/verify-index.ts';
 import { verifyCacheDir } from '../binhost/verify-cache.ts';
+import { partitionExclusive } from '../binhost/partition-exclusive.ts';
 import { EMERGE_DATA, emptyRecord, type EmergeRecord } from '../emerge/record.ts';
 import { binfarmVersion } from '../plan/binfarm-version.ts';
 import { IMAGE_LABEL } from '../plan/image-labels.ts';
@@ -38,21 +39,26 @@ export async function packagePhase(farm: FarmContext, build: SubjectBuild): Prom
   const partition = await ensurePartition(build);
   const record = (build.data.get(EMERGE_DATA) as EmergeRecord | undefined) ?? emptyRecord();
 
-  // Signed on the host, before the index is regenerated: signing changes sizes and digests (docs/security.md).
-  if (o.binhost.signing) {
-    build.progress.title('sign new binpkgs');
-    const signed = await signPartition(o.binhost.signing, farm.rootDir, partition, (rel) => build.progress.output(`signed ${rel}`));
-    if (signed.length) build.logger.info(`signed ${signed.length} new binpkg${signed.length === 1 ? '' : 's'} in ${partition}`);
-  }
-  build.progress.title('emaint binhost --fix');
-  const fix = await container.exec(['emaint', 'binhost', '--fix'], { onLine: (l) => build.progress.output(l) });
-  if (fix.exitCode !== 0) {
-    throw new BinfarmError('E_BINHOST', `\`emaint binhost --fix\` failed (exit ${fix.exitCode}) for partition ${partition}: ${(fix.stderr || fix.stdout).trim().split('\n').slice(-5).join(' | ')}`, {
-      hint: 'The partition directory must be writable inside the build container (it is bound to PKGDIR).',
-    });
-  }
-  build.progress.title('verify the Packages index');
-  const verified = await verifyIndex(partition, { cacheDir: verifyCacheDir(run.stateDir) });
+  // Signed, regenerated and checked with no other subject's of this partition in between (partition-exclusive.ts).
+  const verified = await partitionExclusive(partition, async () => {
+    // Signed on the host, before the index is regenerated: signing changes sizes and digests (docs/security.md).
+    if (o.binhost.signing) {
+      build.progress.title('sign new binpkgs');
+      const signed = await signPartition(o.binhost.signing, farm.rootDir, partition, (rel) => build.progress.output(`signed ${rel}`));
+      if (signed.length) build.logger.info(`signed ${signed.length} new binpkg${signed.length === 1 ? '' : 's'} in ${partition}`);
+    }
+    build.progress.title('emaint binhost --fix');
+    const fix = await container.exec(['emaint', 'binhost', '--fix'], { onLine: (l) => build.progress.output(l) });
+    if (fix.exitCode !== 0) {
+      throw new BinfarmError(
+        'E_BINHOST',
+        `\`emaint binhost --fix\` failed (exit ${fix.exitCode}) for partition ${partition}: ${(fix.stderr || fix.stdout).trim().split('\n').slice(-5).join(' | ')}`,
+        { hint: 'The partition directory must be writable inside the build container (it is bound to PKGDIR).' },
+      );
+    }
+    build.progress.title('verify the Packages index');
+    return verifyIndex(partition, { cacheDir: verifyCacheDir(run.stateDir) });
+  });
   for (const f of verified.unindexed) build.logger.warn(`binpkg ${f} in ${partition} is not in the Packages index (Portage skipped it: invalid name or unreadable)`);
 
   await refuseConfigUpdates(build, container);

@@ -8,13 +8,14 @@
  * generation's index and files are checked against the partition's, not only its marker.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { posix } from 'node:path';
 import { BinfarmError, isBinfarmError } from '../errors.ts';
 import { parsePackagesIndex } from '../binhost/packages-index.ts';
 import { entryDigestId } from '../binhost/entry-check.ts';
 import { VerifyCache } from '../binhost/verify-cache.ts';
+import { partitionExclusive } from '../binhost/partition-exclusive.ts';
 import { verifyIndex } from '../binhost/verify-index.ts';
 import { stableHash } from '../util/hash.ts';
 import { checkIndexedDir, type BadFile, type DirCheck } from './generation-check.ts';
@@ -82,8 +83,8 @@ export async function publishGeneration(
   opts: { keep: number; log?: (line: string) => void; warn?: (line: string) => void; /** verifyCacheDir(stateDir) */ cacheDir?: string; signal?: AbortSignal },
 ): Promise<PublishResult> {
   const { fs } = target;
-  const { index } = await verifyIndex(partitionDir, { cacheDir: opts.cacheDir });
-  const text = await readFile(posix.join(partitionDir, 'Packages'), 'utf8');
+  // The index as checked is the index published: another subject's package phase may rewrite the file meanwhile.
+  const { index, text } = await partitionExclusive(partitionDir, () => verifyIndex(partitionDir, { cacheDir: opts.cacheDir }));
   const fingerprint = indexFingerprint(text);
   const base = posix.join(target.root, partitionRel);
   const gens = posix.join(base, 'generations');

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { parsePackagesIndex, serializePackagesIndex } from '../../core/binhost/packages-index.ts';
 import { checkIndex, verifyIndex } from '../../core/binhost/verify-index.ts';
+import { partitionExclusive } from '../../core/binhost/partition-exclusive.ts';
 import { isBinfarmError } from '../../core/errors.ts';
 
 /** An index as Portage 3.0.x writes it: sorted keys, defaults and inherited values omitted. */
@@ -164,4 +165,44 @@ test('a partition without an index is reported as such', async (t) => {
   const { problems } = await checkIndex(partition());
   t.is(problems.length, 1);
   t.regex(problems[0]!.problem, /no index at .*\/Packages$/);
+});
+
+test('verifyIndex reads Packages and Packages.gz again when it meets a writer between the two; the text it checked is returned', async (t) => {
+  const dir = partition();
+  const e = entry(dir, 'app-misc/hello/hello-2.12.2-1.gpkg.tar', 'gpkg bytes');
+  const old = serializePackagesIndex({ header: { VERSION: '0' }, packages: [] }, { touch: 1773051000 });
+  const text = serializePackagesIndex({ header: { VERSION: '0' }, packages: [e] }, { touch: 1773051304 });
+  // Packages is new, Packages.gz still the old one: the writer replaces it 100 ms later.
+  writeFileSync(join(dir, 'Packages'), text);
+  writeFileSync(join(dir, 'Packages.gz'), gzipSync(old));
+  const writer = new Promise<void>((r) =>
+    setTimeout(() => {
+      writeFileSync(join(dir, 'Packages.gz'), gzipSync(text));
+      r();
+    }, 100),
+  );
+  const r = await verifyIndex(dir);
+  await writer;
+  t.is(r.text, text);
+  t.is(r.index.packages.length, 1);
+});
+
+test('partitionExclusive runs the work on one partition one at a time, whatever the path spelling; other partitions run alongside', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'binfarm-exclusive-'));
+  const log: string[] = [];
+  const work = (name: string, ms: number) => async () => {
+    log.push(`${name}+`);
+    await new Promise((r) => setTimeout(r, ms));
+    log.push(`${name}-`);
+  };
+  await Promise.all([
+    partitionExclusive(join(root, 'p'), work('a', 60)),
+    partitionExclusive(`${root}/q/../p/`, work('b', 10)),
+    partitionExclusive(join(root, 'other'), work('c', 10)),
+  ]);
+  t.deepEqual(
+    log.filter((l) => l.startsWith('a') || l.startsWith('b')),
+    ['a+', 'a-', 'b+', 'b-'],
+  );
+  t.true(log.indexOf('c-') < log.indexOf('a-'), log.join(' '));
 });

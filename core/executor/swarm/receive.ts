@@ -14,15 +14,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parsePackagesIndex, serializePackagesIndex, type PackagesIndex } from '../../binhost/packages-index.ts';
 import { writeFileAtomic } from '../../util/fs.ts';
-import { createKeyedQueue } from '../../util/keyed-queue.ts';
+import { partitionExclusive } from '../../binhost/partition-exclusive.ts';
 import type { SubjectBuild } from '../../types.ts';
 import { acceptJobUploads, collectJobLogs, discardJobUploads } from './incoming.ts';
 
-/** One receive into a partition at a time (binfarm is the binhost's only writer). */
-const exclusive = createKeyedQueue();
-
 export function receiveJobUploads(build: SubjectBuild, incomingDir: string, partition: string, logDir: string): Promise<string[]> {
-  return exclusive(partition, async () => {
+  // One receive into a partition at a time, and never during another subject's index check (binfarm is the binhost's only writer).
+  return partitionExclusive(partition, async () => {
     const logs = await collectJobLogs(incomingDir, logDir);
     if (logs.length) build.logger.info(`the job's build logs: ${logs.map((l) => `${logDir}/${l}`).join(', ')}`);
     const accepted = await acceptJobUploads({ incomingDir, partitionDir: partition, logger: build.logger });
