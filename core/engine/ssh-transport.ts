@@ -1,0 +1,212 @@
+/**
+ * The transport of an `ssh://` engine: an http.Agent whose connections are `docker system
+ * dial-stdio` channels on SSH connections to the host, as the docker CLI makes them. Why not
+ * docker-modem's own ssh transport: it opens a new SSH connection for every API call (a full
+ * handshake each time, hundreds per build), accepts any host key, and reports a missing docker
+ * CLI on the host as "socket hang up". Here one SSH connection carries up to MAX_CHANNELS
+ * channels (sshd's MaxSessions is 10 by default) and is kept alive between calls, the host key
+ * must be in known_hosts (core/engine/ssh-known-hosts.ts), and failures are BinfarmErrors that
+ * name the host (core/engine/ssh-errors.ts). ssh2 is loaded when the first connection is made.
+ */
+import { Agent, type ClientRequestArgs } from 'node:http';
+import { connect as netConnect, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
+import type { AgentAuthMethod, AuthMethod, Client, ClientChannel, ConnectConfig, PublicKeyAuthMethod } from 'ssh2';
+import { readIdentities, type IdentityFile } from './ssh-identity.ts';
+import { dialStdioError, hostKeyError, sshConnectError, type SshEndpoint } from './ssh-errors.ts';
+import { hostKeyAlgorithms, knownHostsName, knownKeysFor, verifyHostKey, type HostKeyVerdict } from './ssh-known-hosts.ts';
+
+const MAX_CHANNELS = 8;
+
+export interface SshTarget extends SshEndpoint {
+  /** Private key files to offer, in order (core/engine/ssh-identity.ts). */
+  identities: IdentityFile[];
+  /** ssh-agent's socket (SSH_AUTH_SOCK), tried after the identities. */
+  agent: string | undefined;
+  readyTimeoutMs?: number;
+}
+
+interface Link {
+  client: Client;
+  sock: Socket;
+  /** Channels open on it, and how many of those a request is using (the rest wait in the agent's free list). */
+  open: number;
+  busy: number;
+  closed: boolean;
+}
+
+interface ChannelState {
+  link: Link;
+  busy: boolean;
+}
+
+const STATE = Symbol('binfarm.sshChannel');
+type Stdio = Duplex & { [STATE]?: ChannelState };
+
+export class SshDockerAgent extends Agent {
+  private readonly links: Link[] = [];
+  private opening: Promise<void> | undefined;
+
+  constructor(readonly target: SshTarget) {
+    super({ keepAlive: true });
+  }
+
+  override createConnection(_options: ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
+    this.openChannel().then(
+      (s) => callback?.(null, s),
+      (e: Error) => callback?.(e, undefined as unknown as Duplex),
+    );
+    return undefined;
+  }
+
+  // A free channel must not hold the process open: the SSH socket is unref'd while no request uses it.
+  override keepSocketAlive(socket: Duplex): boolean {
+    this.setBusy(socket as Stdio, false);
+    return true;
+  }
+
+  override reuseSocket(socket: Duplex): void {
+    this.setBusy(socket as Stdio, true);
+  }
+
+  override destroy(): void {
+    super.destroy();
+    for (const l of this.links.splice(0)) l.client.end();
+  }
+
+  private setBusy(s: Stdio, busy: boolean): void {
+    const st = s[STATE];
+    if (!st || st.busy === busy) return;
+    st.busy = busy;
+    st.link.busy += busy ? 1 : -1;
+    if (st.link.busy > 0) st.link.sock.ref();
+    else st.link.sock.unref();
+  }
+
+  /** A connection with room for one more channel, counted as taken. */
+  private async claim(): Promise<Link> {
+    for (;;) {
+      const free = this.links.find((l) => !l.closed && l.open < MAX_CHANNELS);
+      if (free) {
+        free.open++;
+        return free;
+      }
+      // One handshake at a time: concurrent first requests wait for it, and share its failure.
+      this.opening ??= this.connect()
+        .then((l) => void this.links.push(l))
+        .finally(() => (this.opening = undefined));
+      await this.opening;
+    }
+  }
+
+  private async connect(): Promise<Link> {
+    const t = this.target;
+    const { default: ssh2 } = await import('ssh2');
+    const keys = readIdentities(t.identities, t.display, (k) => ssh2.utils.parseKey(k));
+    const known = knownKeysFor(t.knownHosts, knownHostsName(t.host, t.port));
+    const sock = await new Promise<Socket>((resolve, reject) => {
+      const s = netConnect({ host: t.host, port: t.port });
+      s.once('connect', () => resolve(s));
+      s.once('error', (e) => reject(sshConnectError(t, Object.assign(e, { level: 'client-socket' }), '')));
+    });
+    let verdict: HostKeyVerdict | undefined;
+    const client = new ssh2.Client();
+    const algos = hostKeyAlgorithms(known);
+    const config: ConnectConfig = {
+      sock,
+      username: t.username,
+      readyTimeout: t.readyTimeoutMs ?? 20_000,
+      // The only place a host key is accepted: it must be in the known_hosts files.
+      hostVerifier: (key: Buffer) => {
+        const parsed = ssh2.utils.parseKey(key);
+        const type = parsed instanceof Error ? 'unknown' : parsed.type;
+        verdict = verifyHostKey(known, type, key);
+        return verdict.ok;
+      },
+      authHandler: [
+        ...keys.map((i): PublicKeyAuthMethod => ({ type: 'publickey', username: t.username, key: i.key })),
+        ...(t.agent ? [{ type: 'agent', username: t.username, agent: t.agent } satisfies AgentAuthMethod] : []),
+      ] as AuthMethod[],
+      ...(algos ? { algorithms: { serverHostKey: algos as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] } } : {}),
+    };
+    const tried = [...keys.map((i) => i.file), ...(t.agent ? [`the keys in ssh-agent (${t.agent})`] : [])].join(', ') || 'no key: none configured';
+    const link: Link = { client, sock, open: 0, busy: 0, closed: false };
+    await new Promise<void>((resolve, reject) => {
+      client.once('ready', () => resolve());
+      client.once('error', (e: Error & { level?: string }) => {
+        sock.destroy();
+        if (verdict && !verdict.ok) reject(hostKeyError(t, verdict));
+        else reject(sshConnectError(t, e, tried));
+      });
+      client.connect(config);
+    });
+    client.on('error', () => (link.closed = true));
+    client.on('close', () => {
+      link.closed = true;
+      const i = this.links.indexOf(link);
+      if (i >= 0) this.links.splice(i, 1);
+    });
+    sock.unref();
+    return link;
+  }
+
+  private async openChannel(): Promise<Duplex> {
+    const link = await this.claim();
+    let ch: ClientChannel;
+    try {
+      ch = await new Promise<ClientChannel>((resolve, reject) => link.client.exec('docker system dial-stdio', (e, c) => (e ? reject(e) : resolve(c))));
+    } catch (e) {
+      link.open--;
+      throw sshConnectError(this.target, e as Error, '');
+    }
+    const s = stdioStream(ch, this.target);
+    const st: ChannelState = { link, busy: false };
+    s[STATE] = st;
+    this.setBusy(s, true);
+    ch.once('close', () => {
+      this.setBusy(s, false);
+      link.open--;
+    });
+    return s;
+  }
+}
+
+/**
+ * The channel as the socket of an HTTP connection. Its end is passed on only once the channel has
+ * closed: then the exit status of `docker system dial-stdio` is known, and a failure (no docker
+ * CLI, no engine) reaches the request as that error instead of a bare "socket hang up".
+ */
+function stdioStream(ch: ClientChannel, at: SshEndpoint): Stdio {
+  let exitCode: number | null = null;
+  let stderr = '';
+  const s: Stdio = new Duplex({
+    read: () => void ch.resume(),
+    write: (chunk: Buffer, _enc, cb) => void ch.write(chunk, cb),
+    final: (cb) => {
+      ch.end();
+      cb();
+    },
+    destroy: (err, cb) => {
+      ch.close();
+      cb(err);
+    },
+  });
+  ch.on('data', (d: Buffer) => {
+    if (!s.push(d)) ch.pause();
+  });
+  ch.on('error', (e: Error) => s.destroy(e));
+  ch.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  ch.on('exit', (code: number | null) => (exitCode = code));
+  ch.once('close', () => {
+    if (exitCode) s.destroy(dialStdioError(at, exitCode, stderr));
+    else s.push(null);
+  });
+  // What http calls on a net.Socket; a channel has no such knobs.
+  return Object.assign(s, {
+    setKeepAlive: () => s,
+    setNoDelay: () => s,
+    setTimeout: () => s,
+    ref: () => s,
+    unref: () => s,
+  });
+}
