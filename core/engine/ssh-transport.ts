@@ -29,7 +29,7 @@ export interface SshTarget extends SshEndpoint {
 interface Link {
   client: Client;
   sock: Socket;
-  /** Channels open on it, and how many of those a request is using (the rest wait in the agent's free list). */
+  /** Channels open or opening on it, and how many of those a request is using or waiting for (the rest wait in the agent's free list). */
   open: number;
   busy: number;
   closed: boolean;
@@ -78,9 +78,13 @@ export class SshDockerAgent extends Agent {
     const st = s[STATE];
     if (!st || st.busy === busy) return;
     st.busy = busy;
-    st.link.busy += busy ? 1 : -1;
-    if (st.link.busy > 0) st.link.sock.ref();
-    else st.link.sock.unref();
+    this.count(st.link, busy ? 1 : -1);
+  }
+
+  private count(link: Link, delta: number): void {
+    link.busy += delta;
+    if (link.busy > 0) link.sock.ref();
+    else link.sock.unref();
   }
 
   /** A connection with room for one more channel, counted as taken. */
@@ -152,17 +156,18 @@ export class SshDockerAgent extends Agent {
 
   private async openChannel(): Promise<Duplex> {
     const link = await this.claim();
+    // The request waits for the channel: the socket must hold the process until it is there.
+    this.count(link, 1);
     let ch: ClientChannel;
     try {
       ch = await new Promise<ClientChannel>((resolve, reject) => link.client.exec('docker system dial-stdio', (e, c) => (e ? reject(e) : resolve(c))));
     } catch (e) {
       link.open--;
+      this.count(link, -1);
       throw sshConnectError(this.target, e as Error, '');
     }
     const s = stdioStream(ch, this.target);
-    const st: ChannelState = { link, busy: false };
-    s[STATE] = st;
-    this.setBusy(s, true);
+    s[STATE] = { link, busy: true };
     ch.once('close', () => {
       this.setBusy(s, false);
       link.open--;
