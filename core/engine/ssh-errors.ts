@@ -54,29 +54,41 @@ export function hostKeyError(at: SshEndpoint, v: Exclude<HostKeyVerdict, { ok: t
 export function sshConnectError(at: SshEndpoint, e: Error & { level?: string; code?: string }, keys: string): BinfarmError {
   const details = { host: at.display, code: e.code, level: e.level };
   if (e.level === 'client-authentication') {
-    return new BinfarmError('E_DOCKER_UNREACHABLE', `cannot reach the Docker engine at ${at.display}: the SSH server refused the login of "${at.username}" (tried ${keys})`, {
-      hint: `Put the public key in ~${at.username}/.ssh/authorized_keys on ${at.host}, or name the private key in docker.ssh.identity, or load it into ssh-agent (SSH_AUTH_SOCK).`,
-      cause: e,
-      details: { ...details, reason: 'auth' },
-    });
+    return new BinfarmError(
+      'E_DOCKER_UNREACHABLE',
+      `cannot reach the Docker engine at ${at.display}: the SSH server refused the login of "${at.username}" (tried ${keys})`,
+      {
+        hint: `Put the public key in ~${at.username}/.ssh/authorized_keys on ${at.host}, or name the private key in docker.ssh.identity, or load it into ssh-agent (SSH_AUTH_SOCK).`,
+        cause: e,
+        details: { ...details, reason: 'auth' },
+      },
+    );
   }
   const code = e.code ? ` (${e.code})` : '';
   const timeout = e.level === 'client-timeout';
-  return new BinfarmError('E_DOCKER_UNREACHABLE', `cannot reach the Docker engine at ${at.display}: ${timeout ? 'no SSH handshake' : `SSH connection failed${code}`}: ${e.message}`, {
-    hint: `Check that sshd runs on ${at.host} port ${at.port} and that this machine may reach it (\`ssh -p ${at.port} ${at.username}@${at.host} docker version\` shows the same).`,
-    cause: e,
-    details: { ...details, reason: timeout ? 'timeout' : 'connect' },
-  });
+  return new BinfarmError(
+    'E_DOCKER_UNREACHABLE',
+    `cannot reach the Docker engine at ${at.display}: ${timeout ? 'no SSH handshake' : `SSH connection failed${code}`}: ${e.message}`,
+    {
+      hint: `Check that sshd runs on ${at.host} port ${at.port} and that this machine may reach it (\`ssh -p ${at.port} ${at.username}@${at.host} docker version\` shows the same).`,
+      cause: e,
+      details: { ...details, reason: timeout ? 'timeout' : 'connect' },
+    },
+  );
 }
 
 /** The remote `docker system dial-stdio` failed: `stderr` is what it said. */
 export function dialStdioError(at: SshEndpoint, exitCode: number | null, stderr: string): BinfarmError {
   const said = stderr.trim().split('\n').slice(-3).join(' / ') || `exit ${exitCode}`;
   const noCli = exitCode === 127 || /not found|no such file/i.test(said);
-  return new BinfarmError('E_DOCKER_UNREACHABLE', `cannot reach the Docker engine at ${at.display}: \`docker system dial-stdio\` failed on ${at.host}: ${said}`, {
-    hint: noCli
-      ? `Install the docker CLI for ${at.username} on ${at.host} (binfarm's ssh:// transport runs \`docker system dial-stdio\` there, as the docker CLI does).`
-      : `Check that \`docker version\` works for ${at.username} on ${at.host}: the user needs access to the engine (the docker group, or DOCKER_HOST in its environment).`,
-    details: { host: at.display, reason: noCli ? 'no-docker-cli' : 'dial-stdio', exitCode },
-  });
+  return new BinfarmError(
+    'E_DOCKER_UNREACHABLE',
+    `cannot reach the Docker engine at ${at.display}: \`docker system dial-stdio\` failed on ${at.host}: ${said}`,
+    {
+      hint: noCli
+        ? `Install the docker CLI for ${at.username} on ${at.host} (binfarm's ssh:// transport runs \`docker system dial-stdio\` there, as the docker CLI does).`
+        : `Check that \`docker version\` works for ${at.username} on ${at.host}: the user needs access to the engine (the docker group, or DOCKER_HOST in its environment).`,
+      details: { host: at.display, reason: noCli ? 'no-docker-cli' : 'dial-stdio', exitCode },
+    },
+  );
 }

@@ -51,7 +51,12 @@ export async function startSshd(fp: ClusterFootprint, netnsA: string, netnsB: st
     keygen(f('stranger'), 'binfarm test stranger'),
     keygen(f('nodocker'), 'binfarm test without docker'),
   ]);
-  const pub = (n: string) => readFileSync(f(`${n}.pub`), 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
+  const pub = (n: string) =>
+    readFileSync(f(`${n}.pub`), 'utf8')
+      .trim()
+      .split(/\s+/)
+      .slice(0, 2)
+      .join(' ');
   writeFileSync(f('authorized_keys'), `${pub('client')}\nenvironment="PATH=/nonexistent" ${pub('nodocker')}\n`);
   const name = `[${ADDRS.B}]:${SSH_PORT}`;
   writeFileSync(f('known_hosts'), `${name} ${pub('host_ed25519')}\n`);
@@ -90,7 +95,10 @@ export async function startSshd(fp: ClusterFootprint, netnsA: string, netnsB: st
   await waitFor(
     'sshd did not answer',
     stepMs,
-    async () => (/ssh-ed25519/.test(String((await execa('nsenter', [`--net=/run/netns/${netnsA}`, ...probe], { reject: false, timeout: 10_000 })).stdout)) ? true : undefined),
+    async () =>
+      /ssh-ed25519/.test(String((await execa('nsenter', [`--net=/run/netns/${netnsA}`, ...probe], { reject: false, timeout: 10_000 })).stdout))
+        ? true
+        : undefined,
     died,
   );
   return {
