@@ -32,6 +32,8 @@ interface Link {
   /** Channels open or opening on it, and how many of those a request is using or waiting for (the rest wait in the agent's free list). */
   open: number;
   busy: number;
+  /** How many channels it may carry: MAX_CHANNELS, less once the server refused one (a lower MaxSessions). */
+  cap: number;
   closed: boolean;
 }
 
@@ -90,7 +92,7 @@ export class SshDockerAgent extends Agent {
   /** A connection with room for one more channel, counted as taken. */
   private async claim(): Promise<Link> {
     for (;;) {
-      const free = this.links.find((l) => !l.closed && l.open < MAX_CHANNELS);
+      const free = this.links.find((l) => !l.closed && l.open < l.cap);
       if (free) {
         free.open++;
         return free;
@@ -134,7 +136,7 @@ export class SshDockerAgent extends Agent {
       ...(algos ? { algorithms: { serverHostKey: algos as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] } } : {}),
     };
     const tried = [...keys.map((i) => i.file), ...(t.agent ? [`the keys in ssh-agent (${t.agent})`] : [])].join(', ') || 'no key: none configured';
-    const link: Link = { client, sock, open: 0, busy: 0, closed: false };
+    const link: Link = { client, sock, open: 0, busy: 0, cap: MAX_CHANNELS, closed: false };
     await new Promise<void>((resolve, reject) => {
       client.once('ready', () => resolve());
       client.once('error', (e: Error & { level?: string }) => {
@@ -164,6 +166,11 @@ export class SshDockerAgent extends Agent {
     } catch (e) {
       link.open--;
       this.count(link, -1);
+      // The server allows fewer sessions per connection than MAX_CHANNELS: carry fewer, and open another connection.
+      if (link.open > 0 && !link.closed) {
+        link.cap = link.open;
+        return this.openChannel();
+      }
       throw sshConnectError(this.target, e as Error, '');
     }
     const s = stdioStream(ch, this.target);
@@ -187,6 +194,8 @@ function stdioStream(ch: ClientChannel, at: SshEndpoint): Stdio {
   const s: Stdio = new Duplex({
     read: () => void ch.resume(),
     write: (chunk: Buffer, _enc, cb) => void ch.write(chunk, cb),
+    // http corks the socket around a chunk and its framing: one SSH packet for them, not three.
+    writev: (chunks, cb) => void ch.write(Buffer.concat(chunks.map((c) => c.chunk as Buffer)), cb),
     final: (cb) => {
       ch.end();
       cb();

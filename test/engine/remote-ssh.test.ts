@@ -8,11 +8,15 @@
  * E_DOCKER_UNREACHABLE naming the host.
  */
 import test from 'ava';
+import { execa } from 'execa';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stage3FixtureImage } from '../fixtures/images.ts';
 import { startRemoteEngine, type RemoteEngine } from '../helpers/remote-engine.ts';
 import type { RemoteSsh } from '../helpers/remote-sshd.ts';
+import { tempDir } from './helpers.ts';
 
 const CHILD = fileURLToPath(new URL('./remote-child.ts', import.meta.url));
 let remote: RemoteEngine;
@@ -39,9 +43,9 @@ interface Result {
   [k: string]: unknown;
 }
 
-async function client(docker: Record<string, unknown>): Promise<Result> {
-  // HOME points nowhere: only the files the config names may be used.
-  const spec = JSON.stringify({ docker, env: { HOME: '/nonexistent' } });
+async function client(docker: Record<string, unknown>, env: Record<string, string> = {}): Promise<Result> {
+  // HOME points nowhere: only the files the config names (or the agent given) may be used.
+  const spec = JSON.stringify({ docker, env: { HOME: '/nonexistent', ...env } });
   const r = await remote.runInA(['node', '--import', 'tsx', CHILD, spec, image], { reject: false, timeout: 180_000 });
   const line = String(r.stdout ?? '')
     .split('\n')
@@ -66,6 +70,36 @@ test.serial('over ssh://: a remote engine, volumes and files through the archive
   t.deepEqual(containers, []);
   const { Volumes } = (await remote.docker.listVolumes({ filters: { label: ['binfarm.owned=1'] } })) as { Volumes: unknown[] | null };
   t.deepEqual(Volumes ?? [], []);
+});
+
+test.serial('a server that allows one session per connection (MaxSessions 1): binfarm opens another connection instead of failing', async (t) => {
+  const before = logins();
+  const r = await client({ host: ssh.oneSessionHost, ssh: { identity: ssh.identity, knownHosts: ssh.knownHosts } });
+  t.true(r.ok, JSON.stringify(r));
+  t.is(r.read, 'sent through the archive API\n');
+  t.true(logins() - before >= 2, 'a second login carried the second channel');
+});
+
+test.serial('with no key configured, the keys of ssh-agent (SSH_AUTH_SOCK) log in', async (t) => {
+  const dir = await tempDir(t);
+  const sock = join(dir, 'agent.sock');
+  const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+  const stop = () => void agent.kill('SIGTERM');
+  // Also when the worker dies mid-test: the agent is this test's own child, ended by its pid.
+  process.once('exit', stop);
+  t.teardown(() => {
+    stop();
+    process.off('exit', stop);
+  });
+  for (let i = 0; i < 100 && (await execa('ssh-add', ['-l'], { env: { SSH_AUTH_SOCK: sock }, reject: false })).exitCode === 2; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await execa('ssh-add', [ssh.identity], { env: { SSH_AUTH_SOCK: sock } });
+  const r = await client({ host: ssh.host, ssh: { knownHosts: ssh.knownHosts } }, { SSH_AUTH_SOCK: sock });
+  t.true(r.ok, JSON.stringify(r));
+  const without = await client({ host: ssh.host, ssh: { knownHosts: ssh.knownHosts } });
+  t.is(without.details?.reason, 'auth', JSON.stringify(without));
+  t.regex(String(without.message), /tried no key: none configured/);
 });
 
 test.serial('a host key that is not in known_hosts is refused before logging in, with its fingerprint and how to add it', async (t) => {

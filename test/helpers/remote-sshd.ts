@@ -15,10 +15,14 @@ import { ADDRS, tail, waitFor } from './swarm-cluster-start.ts';
 import type { ClusterFootprint } from './swarm-cluster-sweep.ts';
 
 export const SSH_PORT = 2222;
+/** The same sshd, allowing one session per connection (MaxSessions 1) on this port. */
+export const ONE_SESSION_PORT = 2224;
 
 export interface RemoteSsh {
   /** `ssh://root@10.213.0.2:2222`. */
   host: string;
+  /** `ssh://root@10.213.0.2:2224`: the same server with MaxSessions 1. */
+  oneSessionHost: string;
   /** A private key sshd accepts. */
   identity: string;
   /** A private key sshd does not know. */
@@ -59,7 +63,7 @@ export async function startSshd(fp: ClusterFootprint, netnsA: string, netnsB: st
       .join(' ');
   writeFileSync(f('authorized_keys'), `${pub('client')}\nenvironment="PATH=/nonexistent" ${pub('nodocker')}\n`);
   const name = `[${ADDRS.B}]:${SSH_PORT}`;
-  writeFileSync(f('known_hosts'), `${name} ${pub('host_ed25519')}\n`);
+  writeFileSync(f('known_hosts'), `${name} ${pub('host_ed25519')}\n[${ADDRS.B}]:${ONE_SESSION_PORT} ${pub('host_ed25519')}\n`);
   await execa('ssh-keygen', ['-H', '-f', f('known_hosts')], { timeout: 30_000 });
   writeFileSync(f('changed_known_hosts'), `${name} ${pub('other_host_ed25519')}\n`);
   const fingerprint = String((await execa('ssh-keygen', ['-l', '-E', 'sha256', '-f', f('host_ed25519.pub')])).stdout).split(/\s+/)[1]!;
@@ -79,6 +83,9 @@ export async function startSshd(fp: ClusterFootprint, netnsA: string, netnsB: st
     'PermitUserEnvironment PATH',
     `SetEnv DOCKER_HOST=unix://${dockerSocket}`,
     'LogLevel VERBOSE',
+    `ListenAddress ${ADDRS.B}:${ONE_SESSION_PORT}`,
+    `Match LocalPort ${ONE_SESSION_PORT}`,
+    '  MaxSessions 1',
   ];
   writeFileSync(f('sshd_config'), `${config.join('\n')}\n`);
   // sshd's privilege separation directory, which its init script makes (Debian's path).
@@ -103,6 +110,7 @@ export async function startSshd(fp: ClusterFootprint, netnsA: string, netnsB: st
   );
   return {
     host: `ssh://root@${ADDRS.B}:${SSH_PORT}`,
+    oneSessionHost: `ssh://root@${ADDRS.B}:${ONE_SESSION_PORT}`,
     identity: f('client'),
     strangerIdentity: f('stranger'),
     noDockerIdentity: f('nodocker'),
