@@ -48,13 +48,15 @@ type Stdio = Duplex & { [STATE]?: ChannelState };
 export class SshDockerAgent extends Agent {
   private readonly links: Link[] = [];
   private opening: Promise<void> | undefined;
+  /** A channel opened ahead of need (see take()). */
+  private spare: Promise<Stdio> | undefined;
 
   constructor(readonly target: SshTarget) {
     super({ keepAlive: true });
   }
 
   override createConnection(_options: ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
-    this.openChannel().then(
+    this.take().then(
       (s) => callback?.(null, s),
       (e: Error) => callback?.(e, undefined as unknown as Duplex),
     );
@@ -73,6 +75,7 @@ export class SshDockerAgent extends Agent {
 
   override destroy(): void {
     super.destroy();
+    this.spare = undefined;
     for (const l of this.links.splice(0)) l.client.end();
   }
 
@@ -156,25 +159,47 @@ export class SshDockerAgent extends Agent {
     return link;
   }
 
-  private async openChannel(): Promise<Duplex> {
+  /**
+   * A channel for a request. Starting `docker system dial-stdio` on the host costs a process start
+   * there (0.1 s on a quiet host, over 1 s on a busy one), and every hijacked stream (exec, attach)
+   * uses up its channel; so each channel taken is replaced by a spare opened in the background,
+   * and the next request that finds no free channel in the agent takes that one.
+   */
+  private async take(): Promise<Stdio> {
+    const spare = this.spare;
+    this.spare = undefined;
+    let s: Stdio | undefined;
+    if (spare) {
+      // The request waits for it: hold the process while the spare's socket may still be unref'd.
+      const hold = setInterval(() => undefined, 60_000);
+      s = await spare.catch(() => undefined).finally(() => clearInterval(hold));
+    }
+    if (s && !s.destroyed && !s.readableEnded) this.setBusy(s, true);
+    else s = await this.openChannel(true);
+    this.spare = this.openChannel(false);
+    this.spare.catch(() => undefined);
+    return s;
+  }
+
+  private async openChannel(forRequest: boolean): Promise<Stdio> {
     const link = await this.claim();
-    // The request waits for the channel: the socket must hold the process until it is there.
-    this.count(link, 1);
+    // A request waits for the channel: the socket must hold the process until it is there. A spare need not.
+    if (forRequest) this.count(link, 1);
     let ch: ClientChannel;
     try {
       ch = await new Promise<ClientChannel>((resolve, reject) => link.client.exec('docker system dial-stdio', (e, c) => (e ? reject(e) : resolve(c))));
     } catch (e) {
       link.open--;
-      this.count(link, -1);
+      if (forRequest) this.count(link, -1);
       // The server allows fewer sessions per connection than MAX_CHANNELS: carry fewer, and open another connection.
       if (link.open > 0 && !link.closed) {
         link.cap = link.open;
-        return this.openChannel();
+        return this.openChannel(forRequest);
       }
       throw sshConnectError(this.target, e as Error, '');
     }
     const s = stdioStream(ch, this.target);
-    s[STATE] = { link, busy: true };
+    s[STATE] = { link, busy: forRequest };
     ch.once('close', () => {
       this.setBusy(s, false);
       link.open--;
