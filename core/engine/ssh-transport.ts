@@ -1,6 +1,7 @@
 /**
- * The transport of an `ssh://` engine: an http.Agent whose connections are `docker system
- * dial-stdio` channels on SSH connections to the host, as the docker CLI makes them. Why not
+ * The transport of an `ssh://` engine: an http.Agent whose connections are channels to the engine
+ * on SSH connections to the host: forwarded to the engine's socket, or `docker system dial-stdio`
+ * as the docker CLI makes them (see open()). Why not
  * docker-modem's own ssh transport: it opens a new SSH connection for every API call (a full
  * handshake each time, hundreds per build), accepts any host key, and reports a missing docker
  * CLI on the host as "socket hang up". Here one SSH connection carries up to MAX_CHANNELS
@@ -48,6 +49,8 @@ type Stdio = Duplex & { [STATE]?: ChannelState };
 export class SshDockerAgent extends Agent {
   private readonly links: Link[] = [];
   private opening: Promise<void> | undefined;
+  /** The engine's unix socket on the host, as its docker CLI names it; undefined: use dial-stdio (see open()). */
+  private socketPath: Promise<string | undefined> | undefined;
   /** A channel opened ahead of need (see take()). */
   private spare: Promise<Stdio> | undefined;
 
@@ -181,13 +184,36 @@ export class SshDockerAgent extends Agent {
     return s;
   }
 
+  /**
+   * A channel to the engine. When the host's docker CLI names a unix socket (asked once), a channel
+   * forwarded to that socket by sshd (OpenSSH's direct-streamlocal): no process on the host, so
+   * opening one costs a round trip. Where sshd forbids that (AllowStreamLocalForwarding no, a
+   * `restrict` key) or the engine is not on a socket, `docker system dial-stdio`, as the docker CLI.
+   */
+  private async open(link: Link): Promise<{ ch: ClientChannel; dialStdio: boolean }> {
+    const path = await (this.socketPath ??= askSocketPath(link.client));
+    if (path) {
+      try {
+        const ch = await new Promise<ClientChannel>((resolve, reject) =>
+          link.client.openssh_forwardOutStreamLocal(path, (e, c) => (e ? reject(e) : resolve(c))),
+        );
+        return { ch, dialStdio: false };
+      } catch {
+        this.socketPath = Promise.resolve(undefined);
+      }
+    }
+    const ch = await new Promise<ClientChannel>((resolve, reject) => link.client.exec('docker system dial-stdio', (e, c) => (e ? reject(e) : resolve(c))));
+    return { ch, dialStdio: true };
+  }
+
   private async openChannel(forRequest: boolean): Promise<Stdio> {
     const link = await this.claim();
     // A request waits for the channel: the socket must hold the process until it is there. A spare need not.
     if (forRequest) this.count(link, 1);
     let ch: ClientChannel;
+    let dialStdio: boolean;
     try {
-      ch = await new Promise<ClientChannel>((resolve, reject) => link.client.exec('docker system dial-stdio', (e, c) => (e ? reject(e) : resolve(c))));
+      ({ ch, dialStdio } = await this.open(link));
     } catch (e) {
       link.open--;
       if (forRequest) this.count(link, -1);
@@ -198,7 +224,7 @@ export class SshDockerAgent extends Agent {
       }
       throw sshConnectError(this.target, e as Error, '');
     }
-    const s = stdioStream(ch, this.target);
+    const s = stdioStream(ch, this.target, dialStdio);
     s[STATE] = { link, busy: forRequest };
     ch.once('close', () => {
       this.setBusy(s, false);
@@ -209,11 +235,39 @@ export class SshDockerAgent extends Agent {
 }
 
 /**
- * The channel as the socket of an HTTP connection. Its end is passed on only once the channel has
- * closed: then the exit status of `docker system dial-stdio` is known, and a failure (no docker
- * CLI, no engine) reaches the request as that error instead of a bare "socket hang up".
+ * Where the host's docker CLI connects (its context, or DOCKER_HOST in the session's environment),
+ * when that is a unix socket. Bounded and fed no input: a forced command in authorized_keys runs
+ * in its place, and whatever that prints is not a socket.
  */
-function stdioStream(ch: ClientChannel, at: SshEndpoint): Stdio {
+function askSocketPath(client: Client): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    client.exec("docker context inspect --format '{{.Endpoints.docker.Host}}'", (e, ch) => {
+      if (e) return resolve(undefined);
+      let out = '';
+      let code: number | null = null;
+      const timer = setTimeout(() => ch.close(), 10_000);
+      timer.unref();
+      ch.on('data', (d: Buffer) => (out = (out + d.toString()).slice(0, 4096)));
+      ch.stderr.resume();
+      ch.on('exit', (c: number | null) => (code = c));
+      ch.once('close', () => {
+        clearTimeout(timer);
+        const m = /^unix:\/\/(\/\S+)$/.exec(out.trim());
+        resolve(code === 0 && m ? m[1] : undefined);
+      });
+      ch.end();
+    });
+  });
+}
+
+/**
+ * The channel as the socket of an HTTP connection. For `docker system dial-stdio`, its end is
+ * passed on only once the channel has closed: then the exit status is known, and a failure (no
+ * docker CLI, no engine) reaches the request as that error instead of a bare "socket hang up". A
+ * channel forwarded to the socket ends when the engine closes the connection (sshd closes the
+ * channel only once both sides have ended).
+ */
+function stdioStream(ch: ClientChannel, at: SshEndpoint, dialStdio: boolean): Stdio {
   let exitCode: number | null = null;
   let stderr = '';
   const s: Stdio = new Duplex({
@@ -236,9 +290,15 @@ function stdioStream(ch: ClientChannel, at: SshEndpoint): Stdio {
   ch.on('error', (e: Error) => s.destroy(e));
   ch.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   ch.on('exit', (code: number | null) => (exitCode = code));
+  let ended = false;
+  const end = () => {
+    if (!ended) s.push(null);
+    ended = true;
+  };
+  if (!dialStdio) ch.once('end', end);
   ch.once('close', () => {
     if (exitCode) s.destroy(dialStdioError(at, exitCode, stderr));
-    else s.push(null);
+    else end();
   });
   // What http calls on a net.Socket; a channel has no such knobs.
   return Object.assign(s, {

@@ -55,12 +55,16 @@ async function client(docker: Record<string, unknown>, env: Record<string, strin
 }
 
 const logins = () => (readFileSync(ssh.log, 'utf8').match(/Accepted publickey for root/g) ?? []).length;
+const sessions = () => (readFileSync(ssh.log, 'utf8').match(/Starting session: command/g) ?? []).length;
 
 test.serial('over ssh://: a remote engine, volumes and files through the archive API, one SSH login, nothing left on the engine', async (t) => {
   const before = logins();
+  const commands = sessions();
   const r = await client({ host: ssh.host, ssh: { identity: ssh.identity, knownHosts: ssh.knownHosts } });
   t.true(r.ok, JSON.stringify(r));
   t.is(r.local, false);
+  // One command ran on the host (asking the docker CLI for the engine's socket); every channel was forwarded to that socket.
+  t.is(sessions() - commands, 1);
   t.is(r.display, 'ssh://root@10.213.0.2:2222');
   t.is(r.read, 'sent through the archive API\n');
   t.is(r.exitCode, 0);
@@ -72,13 +76,18 @@ test.serial('over ssh://: a remote engine, volumes and files through the archive
   t.deepEqual(Volumes ?? [], []);
 });
 
-test.serial('a server that allows one session per connection (MaxSessions 1): binfarm opens another connection instead of failing', async (t) => {
-  const before = logins();
-  const r = await client({ host: ssh.oneSessionHost, ssh: { identity: ssh.identity, knownHosts: ssh.knownHosts } });
-  t.true(r.ok, JSON.stringify(r));
-  t.is(r.read, 'sent through the archive API\n');
-  t.true(logins() - before >= 2, 'a second login carried the second channel');
-});
+test.serial(
+  'a server that forbids forwarding to sockets and allows one session per connection: dial-stdio, and another connection instead of a failure',
+  async (t) => {
+    const before = logins();
+    const commands = sessions();
+    const r = await client({ host: ssh.oneSessionHost, ssh: { identity: ssh.identity, knownHosts: ssh.knownHosts } });
+    t.true(r.ok, JSON.stringify(r));
+    t.is(r.read, 'sent through the archive API\n');
+    t.true(logins() - before >= 2, 'a second login carried the second channel');
+    t.true(sessions() - commands >= 3, 'the socket question, then docker system dial-stdio for each channel');
+  },
+);
 
 test.serial('with no key configured, the keys of ssh-agent (SSH_AUTH_SOCK) log in', async (t) => {
   const dir = await tempDir(t);

@@ -15,13 +15,13 @@ import { ADDRS, tail, waitFor } from './swarm-cluster-start.ts';
 import type { ClusterFootprint } from './swarm-cluster-sweep.ts';
 
 export const SSH_PORT = 2222;
-/** The same sshd, allowing one session per connection (MaxSessions 1) on this port. */
+/** The same sshd on this port allows one session per connection (MaxSessions 1) and no forwarding to sockets. */
 export const ONE_SESSION_PORT = 2224;
 
 export interface RemoteSsh {
   /** `ssh://root@10.213.0.2:2222`. */
   host: string;
-  /** `ssh://root@10.213.0.2:2224`: the same server with MaxSessions 1. */
+  /** `ssh://root@10.213.0.2:2224`: the same server with MaxSessions 1 and AllowStreamLocalForwarding no. */
   oneSessionHost: string;
   /** A private key sshd accepts. */
   identity: string;
@@ -35,7 +35,7 @@ export interface RemoteSsh {
   changedKnownHosts: string;
   /** The server's host key fingerprint, `SHA256:…`. */
   fingerprint: string;
-  /** sshd's log (`-e`, LogLevel VERBOSE): one "Accepted publickey" line per login. */
+  /** sshd's log (`-e`, LogLevel VERBOSE): one "Accepted publickey" line per login, one "Starting session" per command. */
   log: string;
 }
 
@@ -84,8 +84,10 @@ export async function startSshd(fp: ClusterFootprint, netnsA: string, netnsB: st
     `SetEnv DOCKER_HOST=unix://${dockerSocket}`,
     'LogLevel VERBOSE',
     `ListenAddress ${ADDRS.B}:${ONE_SESSION_PORT}`,
+    // The other port is a stricter server: one session per connection, and no forwarding to sockets (dial-stdio only).
     `Match LocalPort ${ONE_SESSION_PORT}`,
     '  MaxSessions 1',
+    '  AllowStreamLocalForwarding no',
   ];
   writeFileSync(f('sshd_config'), `${config.join('\n')}\n`);
   // sshd's privilege separation directory, which its init script makes (Debian's path).
