@@ -4,17 +4,21 @@
  * ~/.docker/run/docker.sock when present, else /var/run/docker.sock). tcp:// uses TLS when
  * `docker.tls` is set, DOCKER_TLS_VERIFY=1, DOCKER_CERT_PATH is set, or the port is 2376;
  * certificates come from `docker.tls`, DOCKER_CERT_PATH, or ~/.docker/{ca,cert,key}.pem.
- * ssh:// goes through dockerode's ssh2 transport with the user's SSH agent.
+ * ssh:// goes through binfarm's own SSH transport (core/engine/ssh-transport.ts): the host key must
+ * be in known_hosts, the keys are `docker.ssh.identity` or ~/.ssh/id_*, then ssh-agent's.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, userInfo } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { DockerOptions } from 'dockerode';
 import { BinfarmError } from '../errors.ts';
+import { identityFiles } from './ssh-identity.ts';
+import { SshDockerAgent } from './ssh-transport.ts';
 
 export interface DockerConnectionConfig {
   host?: string | undefined;
   tls?: { ca?: string | undefined; cert?: string | undefined; key?: string | undefined } | undefined;
+  ssh?: { identity?: string | undefined; knownHosts?: string | undefined } | undefined;
 }
 
 export interface DockerConnection {
@@ -65,15 +69,22 @@ export function resolveConnection(cfg: DockerConnectionConfig, env: NodeJS.Proce
   const local = ['localhost', '127.0.0.1', '::1'].includes(hostname);
 
   if (url.protocol === 'ssh:') {
-    const options: DockerOptions = {
-      ...base,
-      protocol: 'ssh',
+    const home = env.HOME || homedir();
+    const at = (p: string) => (isAbsolute(p) ? p : resolve(rootDir, p));
+    const port = url.port ? Number(url.port) : 22;
+    const username = decodeURIComponent(url.username) || env.USER || userInfo().username;
+    const display = `ssh://${username}@${url.hostname}${port === 22 ? '' : `:${port}`}`;
+    const agent = new SshDockerAgent({
       host: hostname,
-      port: url.port ? Number(url.port) : 22,
-      username: decodeURIComponent(url.username) || undefined,
-      sshOptions: env.SSH_AUTH_SOCK ? { agent: env.SSH_AUTH_SOCK } : {},
-    } as DockerOptions;
-    return { options, display: raw, local: false };
+      port,
+      username,
+      display,
+      knownHosts: cfg.ssh?.knownHosts ? [at(cfg.ssh.knownHosts)] : [join(home, '.ssh', 'known_hosts'), '/etc/ssh/ssh_known_hosts'],
+      identities: identityFiles(cfg.ssh?.identity ? at(cfg.ssh.identity) : undefined, home),
+      agent: env.SSH_AUTH_SOCK || undefined,
+    });
+    // Plain HTTP over the agent's `docker system dial-stdio` channels; host and port only name the engine.
+    return { options: { ...base, protocol: 'http', host: hostname, port, agent } as DockerOptions, display, local: false };
   }
 
   if (!['tcp:', 'http:', 'https:'].includes(url.protocol)) {

@@ -9,7 +9,7 @@
  */
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import { BinfarmError } from '../errors.ts';
+import { BinfarmError, isBinfarmError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { compareApiVersions, resolveConnection, type DockerConnectionConfig } from './connect.ts';
 import { createContainer, listContainers, runContainer, startContainer } from './container-ops.ts';
@@ -164,6 +164,8 @@ export async function createEngine(options: EngineOptions, runId: string, logger
     version = await api.version();
   } catch (e) {
     const code = (e as { code?: string }).code;
+    // The ssh:// transport's failures (host key, login, the remote docker CLI) already say what to do.
+    if (isBinfarmError(e)) throw e;
     if ((e as { statusCode?: number }).statusCode === undefined) throw unreachable(conn.display, code, e);
     throw translateDockerError(e, { action: 'version', host: conn.display });
   }

@@ -6,7 +6,7 @@
  * `dockerode()`). Requests, query strings and errors are the ones dockerode makes and throws
  * (statusCode, reason, json; socket errors keep their `code`), so errors.ts translates both alike.
  */
-import { request as httpRequest, type RequestOptions } from 'node:http';
+import { request as httpRequest, type Agent, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { stringify } from 'node:querystring';
 import type Docker from 'dockerode';
@@ -57,7 +57,7 @@ export function httpEngineApi(options: DockerOptions): EngineApi | undefined {
   let base: RequestOptions & { ca?: unknown; cert?: unknown; key?: unknown };
   if (options.socketPath) base = { socketPath: options.socketPath as string };
   else if (options.protocol === 'http' || options.protocol === 'https')
-    base = { host: options.host, port: options.port, ca: options.ca, cert: options.cert, key: options.key };
+    base = { host: options.host, port: options.port, ca: options.ca, cert: options.cert, key: options.key, agent: (options as { agent?: Agent }).agent };
   else return undefined;
   const send = options.protocol === 'https' ? httpsRequest : httpRequest;
 

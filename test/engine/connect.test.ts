@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import { createEngine } from '../../core/engine/docker-engine.ts';
 import { resolveConnection } from '../../core/engine/connect.ts';
+import type { SshDockerAgent } from '../../core/engine/ssh-transport.ts';
 import { dockerForTests } from '../helpers/docker.ts';
 import { captureLogger, tempDir, testRunId } from './helpers.ts';
 
@@ -42,7 +43,23 @@ test('connection resolution: unix, tcp, TLS from DOCKER_CERT_PATH, ssh, config o
   const tcp = resolveConnection({}, { ...env, DOCKER_HOST: 'tcp://10.0.0.5:2375' });
   t.like(tcp, { display: 'tcp://10.0.0.5:2375', local: false, options: { protocol: 'http', host: '10.0.0.5', port: 2375 } });
   const ssh = resolveConnection({ host: 'ssh://builder@farm.example:2222' }, { ...env, DOCKER_HOST: 'unix:///ignored', SSH_AUTH_SOCK: '/agent' });
-  t.like(ssh.options as object, { protocol: 'ssh', host: 'farm.example', port: 2222, username: 'builder', sshOptions: { agent: '/agent' } });
+  // binfarm's own transport (core/engine/ssh-transport.ts): plain HTTP over its dial-stdio channels.
+  t.like(ssh.options as object, { protocol: 'http', host: 'farm.example', port: 2222 });
+  t.is(ssh.display, 'ssh://builder@farm.example:2222');
+  const target = ((ssh.options as { agent: SshDockerAgent }).agent as SshDockerAgent).target;
+  t.like(target, { host: 'farm.example', port: 2222, username: 'builder', agent: '/agent' });
+  t.deepEqual(target.knownHosts, ['/nonexistent/.ssh/known_hosts', '/etc/ssh/ssh_known_hosts']);
+  t.deepEqual(
+    target.identities.map((i) => i.file),
+    ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((n) => `/nonexistent/.ssh/${n}`),
+  );
+  // docker.ssh names the files, relative to the config's directory; the URL's user, else the local one.
+  const named = resolveConnection({ host: 'ssh://farm.example', ssh: { identity: 'keys/id', knownHosts: '/etc/kh' } }, { ...env, USER: 'me' }, '/farm');
+  t.is(named.display, 'ssh://me@farm.example');
+  const namedTarget = (named.options as { agent: SshDockerAgent }).agent.target;
+  t.deepEqual(namedTarget.identities, [{ file: '/farm/keys/id', explicit: true }]);
+  t.deepEqual(namedTarget.knownHosts, ['/etc/kh']);
+  t.is(namedTarget.agent, undefined);
   t.false(ssh.local);
   const e = t.throws(() => resolveConnection({}, { ...env, DOCKER_HOST: 'tcp://h:2376', DOCKER_CERT_PATH: '/nonexistent/certs' }));
   t.is((e as { code?: string }).code, 'E_DOCKER_UNREACHABLE');

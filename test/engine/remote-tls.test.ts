@@ -26,7 +26,9 @@ test.after.always(async () => {
 });
 
 async function client(cert: string, key: string): Promise<Record<string, unknown>> {
-  const r = await remote.runInA(['node', '--import', 'tsx', CHILD, remote.host, remote.tls.ca, cert, key, image], { reject: false, timeout: 180_000 });
+  const tls = { ca: remote.tls.ca, ...(cert !== '-' ? { cert } : {}), ...(key !== '-' ? { key } : {}) };
+  const spec = JSON.stringify({ docker: { host: remote.host, tls } });
+  const r = await remote.runInA(['node', '--import', 'tsx', CHILD, spec, image], { reject: false, timeout: 180_000 });
   const line = String(r.stdout ?? '')
     .split('\n')
     .find((l) => l.startsWith('{'));

@@ -4,7 +4,8 @@
  * required, a CA made for the test with openssl), and namespace A, joined to B by a veth pair,
  * where the client runs (`runInA`). 10.213.0.0/24 exists only inside the two namespaces. The
  * test process itself reaches the engine through its unix socket (`docker`), to look at what the
- * client made. Built from the swarm cluster's pieces (test/helpers/swarm-cluster-start.ts), with
+ * client made. With `ssh: true`, an sshd in namespace B fronts the same engine on
+ * ssh://root@10.213.0.2:2222 (test/helpers/remote-sshd.ts). Built from the swarm cluster's pieces (test/helpers/swarm-cluster-start.ts), with
  * the same footprint and sweep: stop() (also run on process exit) leaves nothing behind.
  */
 import Docker from 'dockerode';
@@ -17,6 +18,7 @@ import { join } from 'node:path';
 import { dockerForTests } from './docker.ts';
 import { forgetCluster, recordCluster, sweepStaleClusters } from './swarm-cluster-stale.ts';
 import { ADDRS, makeNetwork, startDockerd, tail, waitDockerd, withTimeout, type Daemon } from './swarm-cluster-start.ts';
+import { startSshd, type RemoteSsh } from './remote-sshd.ts';
 import { clusterLeftovers, sweepCluster, type ClusterFootprint } from './swarm-cluster-sweep.ts';
 
 export interface RemoteEngine {
@@ -24,6 +26,8 @@ export interface RemoteEngine {
   host: string;
   /** Client certificate files (`docker.tls`); the server requires one signed by `ca`. */
   tls: { ca: string; cert: string; key: string };
+  /** The sshd in front of the engine, when started with `ssh: true`. */
+  ssh?: RemoteSsh;
   /** The engine through its unix socket (for the test's own checks, not the client under test). */
   docker: Docker;
   /** Runs argv inside namespace A (`nsenter --net`); swept at stop(). */
@@ -67,7 +71,7 @@ function makeCertificates(dir: string): { ca: string; serverCert: string; server
   return { ca: f('ca.pem'), serverCert: f('server-cert.pem'), serverKey: f('server-key.pem'), cert: f('client-cert.pem'), key: f('client-key.pem') };
 }
 
-export async function startRemoteEngine(opts: { stepTimeoutMs?: number } = {}): Promise<RemoteEngine> {
+export async function startRemoteEngine(opts: { stepTimeoutMs?: number; ssh?: boolean } = {}): Promise<RemoteEngine> {
   const stepMs = opts.stepTimeoutMs ?? 120_000;
   const tag = `bfsw-${randomBytes(3).toString('hex')}`;
   const short = tag.slice('bfsw-'.length);
@@ -96,10 +100,12 @@ export async function startRemoteEngine(opts: { stepTimeoutMs?: number } = {}): 
     daemon = startDockerd(fp, 'B', ['-H', host, '--tlsverify', '--tlscacert', certs.ca, '--tlscert', certs.serverCert, '--tlskey', certs.serverKey]);
     await waitDockerd(daemon, stepMs);
     const d = daemon;
+    const ssh = opts.ssh ? await startSshd(fp, fp.netns[0]!, fp.netns[1]!, d.node.socketPath, stepMs) : undefined;
     let stopped = false;
     return {
       host,
       tls: { ca: certs.ca, cert: certs.cert, key: certs.key },
+      ...(ssh ? { ssh } : {}),
       docker: d.node.docker,
       runInA(argv, o) {
         const child = execa('nsenter', [`--net=/run/netns/${fp.netns[0]}`, '--', ...argv], o ?? {});
@@ -119,6 +125,7 @@ export async function startRemoteEngine(opts: { stepTimeoutMs?: number } = {}): 
       async stop() {
         if (stopped) return;
         stopped = true;
+        // sshd and its sessions are in namespace B and name the engine's dir: the sweep ends them.
         if (d.child.exitCode === null && d.child.signalCode === null) {
           d.child.kill('SIGTERM');
           await withTimeout('dockerd shutdown', 30_000, new Promise<void>((r) => d.child.once('exit', () => r()))).catch(() => {});

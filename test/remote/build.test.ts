@@ -8,14 +8,12 @@
  * fails its subject with its log tail, as locally. The fixture emerge stands in for Portage.
  */
 import test from 'ava';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { emergeFixtureImage } from '../fixtures/emerge/image.ts';
 import { startRemoteEngine, type RemoteEngine } from '../helpers/remote-engine.ts';
-import { failure, type JsonEvent } from '../swarm/swarm-farm.ts';
-
-const BIN = new URL('../../bin/binfarm.js', import.meta.url).pathname;
+import { binpkgs, buildMounts as mountsOn, remoteFarm as farmOn, streamText } from '../helpers/remote-farm.ts';
+import { failure } from '../swarm/swarm-farm.ts';
 let remote: RemoteEngine;
 let stage3: string;
 
@@ -29,98 +27,8 @@ test.after.always(async () => {
   await remote?.stop();
 });
 
-interface Farm {
-  dir: string;
-  binhost: string;
-  /** Rewrites the config with other subjects. */
-  write(subjects: Record<string, unknown>): void;
-  run(onEvent?: (e: JsonEvent) => void): Promise<{ exitCode: number; events: JsonEvent[]; stderr: string; stdout: string }>;
-  /** The binfarm process of the last run() (nsenter execs it), e.g. to send it SIGINT. */
-  lastPid(): number | undefined;
-}
-
-function remoteFarm(name: string, subjects: Record<string, unknown>): Farm {
-  const dir = mkdtempSync(join(tmpdir(), `binfarm-remote-${name}-`));
-  const tree = join(dir, 'tree');
-  const files: Record<string, string> = {
-    'profiles/repo_name': 'gentoo\n',
-    'profiles/default/linux/amd64/23.0/eapi': '8\n',
-    'metadata/layout.conf': 'masters =\nthin-manifests = true\n',
-  };
-  for (const p of ['app-misc/hello-2.12.2', 'app-misc/alpha-wait6-1.0', 'app-misc/gamma-1.0', 'app-misc/broken-1.0', 'app-misc/slowpoke-1.0']) {
-    files[`${p.replace(/-[0-9][^/]*$/, '')}/${p.split('/')[1]}.ebuild`] = 'EAPI=8\n';
-  }
-  for (const [p, c] of Object.entries(files)) {
-    mkdirSync(join(tree, p, '..'), { recursive: true });
-    writeFileSync(join(tree, p), c);
-  }
-  const binhost = join(dir, 'binhost');
-  const config = {
-    name: `remote-${name}`,
-    imagePrefix: `bf-${name}`,
-    stateDir: join(dir, 'state'),
-    cacheDir: join(dir, 'cache'),
-    stage3: { type: 'local', image: stage3 },
-    tree: { type: 'dir', path: tree },
-    binhost: { dir: binhost },
-    // Only docker.host and docker.tls: the engine is elsewhere, and binfarm is told nothing else about it.
-    docker: { host: remote.host, tls: remote.tls },
-    swarm: { listen: '10.213.0.1:0' },
-    subjects,
-  };
-  const write = (s: Record<string, unknown>) => writeFileSync(join(dir, '.binfarmrc.json'), JSON.stringify({ ...config, subjects: s }, null, 2));
-  write(subjects);
-  let pid: number | undefined;
-  return {
-    lastPid: () => pid,
-    dir,
-    binhost,
-    write,
-    async run(onEvent) {
-      const child = remote.runInA(['node', BIN, '--cwd', dir, '--json', 'run'], { reject: false, env: { BINFARM_LOADER: 'tsx' }, buffer: true });
-      pid = child.pid;
-      const events: JsonEvent[] = [];
-      let pending = '';
-      child.stdout?.on('data', (b: Buffer) => {
-        pending += b.toString();
-        const lines = pending.split('\n');
-        pending = lines.pop() ?? '';
-        for (const l of lines) {
-          if (!l.trim().startsWith('{')) continue;
-          const e = JSON.parse(l) as JsonEvent;
-          events.push(e);
-          onEvent?.(e);
-        }
-      });
-      const r = await child;
-      return { exitCode: r.exitCode ?? -1, events, stderr: String(r.stderr ?? ''), stdout: String(r.stdout ?? '') };
-    },
-  };
-}
-
-function streamText(s: NodeJS.ReadableStream): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    s.on('data', (c: Buffer) => (text += c.toString('latin1')));
-    s.on('end', () => resolve(text));
-    s.on('error', reject);
-  });
-}
-
-function binpkgs(dir: string): string[] {
-  return existsSync(dir)
-    ? readdirSync(dir, { recursive: true })
-        .map(String)
-        .filter((p) => p.endsWith('.gpkg.tar'))
-    : [];
-}
-
-/** The mounts of the subject's build container on the remote engine, while it runs. */
-async function buildMounts(subject: string): Promise<Array<{ Type: string; Name?: string; Destination: string }>> {
-  const cs = await remote.docker.listContainers({ filters: { label: [`binfarm.subject=${subject}`, 'binfarm.role=build'] } });
-  if (!cs.length) return [];
-  return ((await remote.docker.getContainer(cs[0]!.Id).inspect()) as unknown as { Mounts: Array<{ Type: string; Name?: string; Destination: string }> }).Mounts;
-}
+const remoteFarm = (name: string, subjects: Record<string, unknown>) => farmOn(remote, { host: remote.host, tls: remote.tls }, stage3, name, subjects);
+const buildMounts = (subject: string) => mountsOn(remote, subject);
 
 test.serial('a subject built on a remote tcp+TLS engine: no bind mount, its binpkgs verified into the partition, its image on that engine', async (t) => {
   t.timeout(10 * 60_000, 'binfarm builds on the remote engine');

@@ -74,6 +74,8 @@ export const DockerSchema = z.strictObject({
   host: z.string().optional(),
   /** TLS material for tcp:// hosts. */
   tls: z.strictObject({ ca: z.string().optional(), cert: z.string().optional(), key: z.string().optional() }).optional(),
+  /** For ssh:// hosts: the private key file (else ~/.ssh/id_* and ssh-agent) and the known_hosts file (else ~/.ssh/known_hosts). */
+  ssh: z.strictObject({ identity: z.string().min(1).optional(), knownHosts: z.string().min(1).optional() }).optional(),
   /** Minimum Docker Engine API version. */
   minApiVersion: z.string().default('1.41'),
 });

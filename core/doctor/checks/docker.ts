@@ -1,3 +1,4 @@
+import { isBinfarmError } from '../../errors.ts';
 import { defineCheck } from '../types.ts';
 
 /** The Docker Engine answers, and speaks a new enough API. */
@@ -17,8 +18,18 @@ export const dockerCheck = defineCheck({
       if (compareApiVersions(v.ApiVersion, min) < 0) {
         return { status: 'fail', summary: `${summary}: binfarm needs API ${min} or newer`, hint: 'Upgrade Docker Engine to 20.10 or newer.' };
       }
+      if (!conn.local) {
+        // A remote engine changes how builds run; say so, as the run will (docs/scale-out.md#remote-single-engines).
+        return {
+          status: 'ok',
+          summary: `${summary}, not on this machine${ctx.options.run.executor === 'swarm' ? '' : ': builds run there with no host bind mount (the remote executor)'}`,
+          details: { version: v.Version, apiVersion: v.ApiVersion, host: display, local: false },
+        };
+      }
       return { status: 'ok', summary, details: { version: v.Version, apiVersion: v.ApiVersion, host: display } };
     } catch (e) {
+      // binfarm's own errors (the ssh:// transport's: host key, login, docker CLI on the host) say what is wrong and what to do.
+      if (isBinfarmError(e)) return { status: 'fail', summary: e.message, ...(e.hint ? { hint: e.hint } : {}), details: { host: display, ...e.details } };
       const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
       return {
         status: 'fail',
