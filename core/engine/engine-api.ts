@@ -50,8 +50,9 @@ const INSPECT_IMAGE: Record<number, string> = { 404: 'no such image', 500: 'serv
 const VERSION: Record<number, string> = { 500: 'server error' };
 
 /**
- * An Engine API client over node:http(s), or undefined for transports it does not speak (ssh://,
- * whose tunnel is ssh2's): the engine then uses dockerode for these calls too.
+ * An Engine API client over node:http(s) — for ssh:// engines over the agent of binfarm's SSH
+ * transport (core/engine/ssh-transport.ts) — or undefined for options it does not speak: the
+ * engine then uses dockerode for these calls too.
  */
 export function httpEngineApi(options: DockerOptions): EngineApi | undefined {
   let base: RequestOptions & { ca?: unknown; cert?: unknown; key?: unknown };

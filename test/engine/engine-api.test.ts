@@ -8,6 +8,7 @@ import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
 import { resolveConnection } from '../../core/engine/connect.ts';
 import { httpEngineApi } from '../../core/engine/engine-api.ts';
+import { SshDockerAgent } from '../../core/engine/ssh-transport.ts';
 import { daemonMessage, translateDockerError } from '../../core/engine/errors.ts';
 import { stage3FixtureImage } from '../fixtures/images.ts';
 import { dockerForTests } from '../helpers/docker.ts';
@@ -74,8 +75,11 @@ test('errors carry what dockerode puts on them, so they translate alike', async 
   t.is(e.statusCode, undefined);
 });
 
-test('ssh:// is left to dockerode (its ssh2 tunnel)', (t) => {
-  t.is(httpEngineApi(resolveConnection({ host: 'ssh://builder@farm.example' }, { HOME: '/nonexistent' }).options), undefined);
+test("ssh:// engines are asked over node:http through binfarm's SSH agent, not dockerode", (t) => {
+  const { options } = resolveConnection({ host: 'ssh://builder@farm.example' }, { HOME: '/nonexistent' });
+  t.true((options as { agent?: unknown }).agent instanceof SshDockerAgent);
+  t.truthy(httpEngineApi(options));
+  t.is(httpEngineApi({ protocol: 'ssh' as 'http', host: 'farm.example' }), undefined, 'a transport it does not speak');
 });
 
 test('the queries of a no-op run do not load dockerode; the first change does', async (t) => {
