@@ -20,6 +20,7 @@ import { emergeFixtureImage } from '../test/fixtures/emerge/image.ts';
 import { dockerForTests } from '../test/helpers/docker.ts';
 import { loadAverage, median } from './_measure.ts';
 import { binfarmCode } from './_compiled.ts';
+import { loadedFiles } from './_loaded-files.ts';
 
 const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
 const runs = Number(arg('--runs')) || 9;
@@ -85,6 +86,8 @@ try {
   await binfarmRun(); // warms jiti's transform cache and the OS caches, like the docker build above
   // The warm-up validated the config and kept its options (core/config/options-cache.ts): the runs below are hits.
   console.log(`validated-options cache: ${existsSync(join(dir, 'state', 'config-cache.json')) ? 'in place' : 'MISSING (every run validates)'}`);
+  const loaded = await loadedFiles(BIN, ['--cwd', dir, '--json', 'run'], code.env);
+  console.log(`a no-op run loads ${loaded.all.length} modules, ${loaded.dist.length} of them binfarm's files in dist/ (a module load hook)`);
   const noop: number[] = [];
   const docker: number[] = [];
   const ratios: number[] = [];

@@ -1,20 +1,26 @@
 // `npm run build` (and `npm pack`, through prepack): bundles core/ into dist/, which bin/binfarm.js
 // runs instead of the sources when it is up to date (docs/internals/startup.md).
 //
-// esbuild bundles the CLI's entry (core/cli/main.ts → dist/core/cli/main.js) with every module of
-// core/ it reaches, statically or through a lazy `import()`; each lazy import stays lazy (a chunk of
-// its own under dist/chunks/, code shared by several in a chunk of its own). One file per chunk
-// instead of one per module is what saves start-up time: Node's ESM loader pays per module
-// (resolution, a read, a compile, linking). The npm dependencies stay external (`packages:
-// 'external'`): they are loaded from node_modules as before, one instance each for binfarm and
-// for a config or plugin that imports them too. esbuild strips the types without checking them:
-// `npm run typecheck` and CI check the types; the build only has to be what the sources say.
+// rollup bundles the CLI's entry (core/cli/main.ts → dist/core/cli/main.js) with every module of
+// core/ it reaches, statically or through a lazy `import()`, into a few files under dist/chunks/;
+// esbuild strips each module's types (without checking them: `npm run typecheck` and CI check the
+// types; the build only has to be what the sources say). Few files is what saves start-up time:
+// Node's ESM loader pays per file (resolution, a read, a compile, linking, each through promise
+// jobs). The npm dependencies stay external: they are loaded from node_modules as before, one
+// instance each for binfarm and for a config or plugin that imports them too.
+//
+// Why rollup (docs/internals/startup.md, "The compiled copy"): esbuild, which bundled alone before,
+// makes every lazy import() a chunk boundary and the code shared by several lazy imports a chunk of
+// its own, with no way to group them: a no-op run loaded ~95 files. rollup groups modules into
+// the chunks `chunkOf` below names (manualChunks).
 //
 // dist/build-info.json lists the sources and when the build started: bin/binfarm.js runs the
 // sources instead as soon as one of them was changed after that, so an old build never answers
 // for newer code. The new copy is written beside dist/ and renamed into place.
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
+import { rollup } from 'rollup';
 import { copyFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,52 +37,142 @@ const files = readdirSync(join(root, 'core'), { recursive: true, withFileTypes: 
 const assets = files.filter((f) => !f.endsWith('.ts') && !f.endsWith('.md'));
 const sources = [...files.filter((f) => f.endsWith('.ts')), ...assets].sort();
 
+// Which chunk a module goes in (rollup's manualChunks), from the import graph (esbuild's metafile):
+// - 'cli': what the entry loads statically (the CLI, the command map, the context): all that
+//   `binfarm --version` loads;
+// - 'core': every other module whose static imports, all the way down, reach only Node's built-ins,
+//   commander and tapable: one file, loaded by any command, instead of ~90 on a no-op run's path;
+// - the rest (modules that import execa, dockerode, zod, cosmiconfig, yaml, tar-stream, ... statically,
+//   and what only they import) stays behind its lazy import(), in chunks of rollup's choosing: a
+//   command loads those packages only when it uses them, as before.
+// A lazy import of a module of 'core' is then answered from memory. That module's top-level code runs
+// when 'core' loads rather than at that import: modules of core/ only declare things at their top,
+// except core/config/schema/subject.ts (zod: not in 'core') and the reading of job.sh
+// (core/executor/swarm/job-script.ts; the file is copied beside the chunk, below).
+// ('<runtime>' is esbuild's own helpers.)
+const LIGHT_EXTERNAL = (p) => p.startsWith('node:') || builtinModules.includes(p) || ['commander', 'tapable', '<runtime>'].includes(p);
+const ENTRY = 'core/cli/main.ts';
+
+function chunkOf(inputs) {
+  const edges = new Map(); // module → the modules of core/ it imports statically
+  const heavy = new Set(); // modules importing another package statically
+  for (const [m, i] of Object.entries(inputs)) {
+    edges.set(m, new Set(i.imports.filter((x) => x.kind === 'import-statement' && !x.external).map((x) => x.path)));
+    if (i.imports.some((x) => x.kind === 'import-statement' && x.external && !LIGHT_EXTERNAL(x.path))) heavy.add(m);
+  }
+  const closure = (m) => {
+    const seen = new Set([m]);
+    for (const n of seen) for (const d of edges.get(n) ?? []) seen.add(d);
+    return seen;
+  };
+  const cli = closure(ENTRY);
+  const chunk = new Map();
+  for (const m of Object.keys(inputs).filter((i) => i.startsWith('core/'))) {
+    if (cli.has(m)) chunk.set(m, 'cli');
+    else if (![...closure(m)].some((r) => heavy.has(r))) chunk.set(m, 'core');
+  }
+  return chunk;
+}
+
+// The build's identity goes in after the chunks are named (their hashes are of their contents), so
+// that a build of the same sources makes the same files: only the chunk holding
+// core/config/code-identity.ts differs, in these 13 characters (the source map's columns stay).
+const BUILD_PLACEHOLDER = '@binfarm-bld@';
+const buildStamp = {
+  name: 'binfarm-build-stamp',
+  generateBundle(_options, bundle) {
+    const stamp = String(startedMs).padStart(BUILD_PLACEHOLDER.length, '0');
+    const holders = Object.values(bundle).filter((o) => o.type === 'chunk' && o.code.includes(BUILD_PLACEHOLDER));
+    if (holders.length !== 1) throw new Error(`the build stamp's placeholder is in ${holders.length} chunks, not 1`);
+    holders[0].code = holders[0].code.replaceAll(BUILD_PLACEHOLDER, stamp);
+  },
+};
+
+// Each module of core/ through esbuild's transform: types stripped (tsconfig.json's
+// verbatimModuleSyntax: imports stay as written); `keepNames` keeps class and function names as the
+// sources spell them (error names, stack traces), although the bundle renames clashing top-level
+// names; `__BINFARM_BUILD__` is the build's identity, for the validated-options cache
+// (core/config/code-identity.ts).
+const typescript = {
+  name: 'binfarm-typescript',
+  async transform(code, id) {
+    if (!id.endsWith('.ts')) return null;
+    const out = await transform(code, {
+      loader: 'ts',
+      format: 'esm',
+      target: 'node20.19',
+      keepNames: true,
+      sourcemap: true,
+      sourcefile: relative(root, id),
+      define: { __BINFARM_BUILD__: JSON.stringify(BUILD_PLACEHOLDER) },
+      tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: true } },
+    });
+    return { code: out.code, map: out.map };
+  },
+};
+
 rmSync(tmp, { recursive: true, force: true });
-let result;
+let output;
+let chunk;
 try {
-  result = await build({
+  // esbuild's metafile gives the import graph (static and lazy imports, as written).
+  const graph = await build({
     absWorkingDir: root,
-    entryPoints: ['core/cli/main.ts'],
-    outbase: '.',
+    entryPoints: [ENTRY],
     outdir: tmp,
-    chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
     splitting: true,
     format: 'esm',
     platform: 'node',
-    target: 'node20.19',
     packages: 'external',
-    // Class and function names stay what the sources say (error names, stack traces), although
-    // the bundle renames top-level symbols that clash between modules.
-    keepNames: true,
-    // The build's identity, for the validated-options cache (core/config/code-identity.ts).
-    define: { __BINFARM_BUILD__: JSON.stringify(String(startedMs)) },
-    sourcemap: true,
+    write: false,
     metafile: true,
     logLevel: 'warning',
   });
+  chunk = chunkOf(graph.metafile.inputs);
+  const bundle = await rollup({
+    input: join(root, ENTRY),
+    // Every bare specifier (node:*, npm packages) stays an import.
+    external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0'),
+    plugins: [typescript],
+    logLevel: 'warn',
+    onwarn: (w, warn) => w.code === 'CIRCULAR_DEPENDENCY' || warn(w),
+  });
+  ({ output } = await bundle.write({
+    dir: tmp,
+    format: 'es',
+    entryFileNames: 'core/cli/[name].js',
+    chunkFileNames: 'chunks/[name]-[hash].js',
+    manualChunks: (id) => chunk.get(relative(root, id)),
+    plugins: [buildStamp],
+    sourcemap: true,
+    // rollup merges a chunk under 20 kB into another one when that runs no code a command would not
+    // have run before (it checks side effects): a few files fewer among the lazy ones.
+    experimentalMinChunkSize: 20_000,
+  }));
+  await bundle.close();
 } catch (e) {
   rmSync(tmp, { recursive: true, force: true });
-  console.error(`build: esbuild failed (${e.message.split('\n')[0]}); dist/ left as it was`);
+  console.error(`build: bundling failed (${e.message.split('\n')[0]}); dist/ left as it was`);
   process.exit(1);
 }
 // An asset is read relative to the module that names it, which now lives in the output file
 // holding that module: the asset is copied beside every output file holding a module of its folder.
 const copies = new Set();
+const chunks = output.filter((o) => o.type === 'chunk');
 for (const a of assets) {
-  for (const [out, o] of Object.entries(result.metafile.outputs)) {
-    if (!out.endsWith('.js') || !Object.keys(o.inputs).some((i) => dirname(i) === dirname(a) && i.endsWith('.ts'))) continue;
-    const to = join(root, dirname(out), basename(a));
+  for (const c of chunks) {
+    if (!c.moduleIds.some((i) => dirname(relative(root, i)) === dirname(a) && i.endsWith('.ts'))) continue;
+    const to = join(tmp, dirname(c.fileName), basename(a));
     if (!copies.has(to)) copyFileSync(join(root, a), to);
     copies.add(to);
   }
 }
-const modules = Object.keys(result.metafile.inputs).filter((i) => i.startsWith('core/')).length;
-const chunks = Object.keys(result.metafile.outputs).filter((o) => o.endsWith('.js')).length;
+const modules = new Set(chunks.flatMap((c) => c.moduleIds).filter((i) => relative(root, i).startsWith('core/'))).size;
 writeFileSync(join(tmp, 'build-info.json'), `${JSON.stringify({ startedMs, sources }, null, 1)}\n`);
 rmSync(dist, { recursive: true, force: true });
 renameSync(tmp, dist);
 // On stderr: `npm pack --json` (which runs this as prepack) prints its JSON on stdout.
 console.error(
-  `build: ${modules} modules of core/ bundled into ${chunks} files in dist/ (${copies.size} asset copies) in ${((Date.now() - startedMs) / 1000).toFixed(1)} s`,
+  `build: ${modules} modules of core/ bundled into ${chunks.length} files in dist/ (${[...chunk.values()].filter((c) => c === 'core').length} in one file for every command, ${copies.size} asset copies) in ${((Date.now() - startedMs) / 1000).toFixed(1)} s`,
 );
