@@ -12,6 +12,7 @@ export function commandWord(argv: readonly string[]): string | undefined {
   // `--version` needs no command at all: '' names none, so none is loaded.
   if (argv.length === 3 && (argv[2] === '-V' || argv[2] === '--version')) return '';
   const args = argv.slice(2);
+  let version = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--') return undefined;
@@ -20,6 +21,8 @@ export function commandWord(argv: readonly string[]): string | undefined {
     if (a.includes('=')) continue;
     // `-C dir`, `--set k=v`, and combined short flags ending in one of them (`-qC dir`).
     if (VALUE_OPTIONS.has(a) || /^-[a-zA-Z]*[cC]$/.test(a)) i++;
+    // `--cwd dir --version`: still no command to load.
+    else if (a === '-V' || a === '--version') version = true;
   }
-  return undefined;
+  return version ? '' : undefined;
 }

@@ -23,6 +23,9 @@ test('the command word: after global options and their values, not when help is 
   t.is(commandWord(argv('--', 'run')), undefined);
   t.is(commandWord(argv('--version')), '', '--version alone names no command');
   t.is(commandWord(argv('-V')), '');
+  t.is(commandWord(argv('--cwd', 'farm', '--version')), '', 'global options before --version name no command either');
+  t.is(commandWord(argv('-C', '--version')), undefined, 'a value of -C is not --version');
+  t.is(commandWord(argv('--version', 'run')), 'run');
 });
 
 test('one command module for a known word, all of them otherwise', async (t) => {

@@ -5,8 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 
-/** The script text (POSIX sh; BusyBox and a Gentoo stage3). */
-export const JOB_SCRIPT: string = readFileSync(new URL('./job.sh', import.meta.url), 'utf8');
+/** The script text (POSIX sh; BusyBox and a Gentoo stage3), read on first use: the bundle loads this module with every command. */
+let script: string | undefined;
+function jobScript(): string {
+  script ??= readFileSync(new URL('./job.sh', import.meta.url), 'utf8');
+  return script;
+}
 
 /** Where the job reads its token from: a swarm secret (BINFARM_JOB_TOKEN_FILE overrides it). */
 export const JOB_TOKEN_FILE = '/run/secrets/binfarm-job-token';
@@ -23,7 +27,7 @@ export const JOB_DONE_LINE = /^binfarm-job: done$/;
 
 /** The container command (a service's ContainerSpec.Command): the script as `sh -c`'s argument, never a built string. */
 export function jobCommand(): string[] {
-  return ['/bin/sh', '-c', JOB_SCRIPT, 'binfarm-job'];
+  return ['/bin/sh', '-c', jobScript(), 'binfarm-job'];
 }
 
 /** The job's environment: the endpoint's URL and the job id (the token is a file, never an environment variable). */
