@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JsonEvent } from '../swarm/swarm-farm.ts';
 import type { RemoteEngine } from './remote-engine.ts';
+import { readJsonRun } from './json-run.ts';
 
 const BIN = new URL('../../bin/binfarm.js', import.meta.url).pathname;
 
@@ -69,21 +70,7 @@ export function remoteFarm(remote: RemoteEngine, docker: Record<string, unknown>
     async run(onEvent) {
       const child = remote.runInA(['node', BIN, '--cwd', dir, '--json', 'run'], { reject: false, env: { BINFARM_LOADER: 'tsx' }, buffer: true });
       pid = child.pid;
-      const events: JsonEvent[] = [];
-      let pending = '';
-      child.stdout?.on('data', (b: Buffer) => {
-        pending += b.toString();
-        const lines = pending.split('\n');
-        pending = lines.pop() ?? '';
-        for (const l of lines) {
-          if (!l.trim().startsWith('{')) continue;
-          const e = JSON.parse(l) as JsonEvent;
-          events.push(e);
-          onEvent?.(e);
-        }
-      });
-      const r = await child;
-      return { exitCode: r.exitCode ?? -1, events, stderr: String(r.stderr ?? ''), stdout: String(r.stdout ?? '') };
+      return readJsonRun<JsonEvent>(child, onEvent);
     },
   };
 }

@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SwarmCluster } from '../helpers/swarm-cluster.ts';
+import { readJsonRun } from '../helpers/json-run.ts';
 
 const BIN = new URL('../../bin/binfarm.js', import.meta.url).pathname;
 
@@ -77,21 +78,7 @@ export function swarmFarm(cluster: SwarmCluster, name: string, stage3: string): 
         buffer: true,
       });
       pid = child.pid;
-      const events: JsonEvent[] = [];
-      let pending = '';
-      child.stdout?.on('data', (b: Buffer) => {
-        pending += b.toString();
-        const lines = pending.split('\n');
-        pending = lines.pop() ?? '';
-        for (const l of lines) {
-          if (!l.trim().startsWith('{')) continue;
-          const e = JSON.parse(l) as JsonEvent;
-          events.push(e);
-          opts.onEvent?.(e);
-        }
-      });
-      const r = await child;
-      return { exitCode: r.exitCode ?? -1, events, stderr: String(r.stderr ?? ''), stdout: String(r.stdout ?? '') };
+      return readJsonRun<JsonEvent>(child, opts.onEvent);
     },
     lastPid: () => pid,
   };
