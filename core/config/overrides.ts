@@ -66,16 +66,21 @@ export function parseSetFlag(text: string, schema: AnySchema): Override {
   return { path, value: coerce(raw, leafSchema(schema, path), source), raw, kind: 'cli', source };
 }
 
+/** A BINFARM_* variable that overrides an option (not one of binfarm's own settings). */
+function isOverrideVariable(name: string): boolean {
+  return name.startsWith('BINFARM_') && !RESERVED_ENV.has(name) && !name.startsWith(RESERVED_ENV_PREFIX);
+}
+
 /** Whether `env` holds a BINFARM_* variable that parseEnvOverrides would read (no schema needed to tell). */
 export function hasEnvOverrides(env: NodeJS.ProcessEnv): boolean {
-  return Object.keys(env).some((n) => n.startsWith('BINFARM_') && !RESERVED_ENV.has(n) && !n.startsWith(RESERVED_ENV_PREFIX) && env[n] !== undefined);
+  return Object.keys(env).some((n) => isOverrideVariable(n) && env[n] !== undefined);
 }
 
 /** Every BINFARM_* variable of `env` as an override, sorted by name for determinism. */
 export function parseEnvOverrides(env: NodeJS.ProcessEnv, schema: AnySchema): Override[] {
   const out: Override[] = [];
   for (const name of Object.keys(env).sort()) {
-    if (!name.startsWith('BINFARM_') || RESERVED_ENV.has(name) || name.startsWith(RESERVED_ENV_PREFIX)) continue;
+    if (!isOverrideVariable(name)) continue;
     const raw = env[name];
     if (raw === undefined) continue;
     const source = `env ${name}`;
