@@ -98,3 +98,16 @@ export async function buildMounts(remote: RemoteEngine, subject: string): Promis
   if (!cs.length) return [];
   return ((await remote.docker.getContainer(cs[0]!.Id).inspect()) as unknown as { Mounts: Array<{ Type: string; Name?: string; Destination: string }> }).Mounts;
 }
+
+/** Runs the farm; once `subject`'s emerge is seen waiting (the fixture's `alpha-wait*` packages), its build container's mounts are read. */
+export async function runSeeingMounts(
+  remote: RemoteEngine,
+  farm: Farm,
+  subject: string,
+): Promise<{ result: Awaited<ReturnType<Farm['run']>>; mounts: Awaited<ReturnType<typeof buildMounts>> | undefined }> {
+  let mounts: ReturnType<typeof buildMounts> | undefined;
+  const result = await farm.run((e) => {
+    if (!mounts && e.event === 'output' && e.subject === subject && /fixture: waiting/.test(e.line ?? '')) mounts = buildMounts(remote, subject);
+  });
+  return { result, mounts: await mounts };
+}

@@ -12,7 +12,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { emergeFixtureImage } from '../fixtures/emerge/image.ts';
 import { startRemoteEngine, type RemoteEngine } from '../helpers/remote-engine.ts';
-import { binpkgs, buildMounts, remoteFarm } from '../helpers/remote-farm.ts';
+import { binpkgs, remoteFarm, runSeeingMounts } from '../helpers/remote-farm.ts';
 import { failure } from '../swarm/swarm-farm.ts';
 
 let remote: RemoteEngine;
@@ -45,13 +45,10 @@ function doctorCheck(stdout: string, id: string): DoctorLine | undefined {
 test.serial('a subject built on a remote ssh:// engine: no bind mount, its binpkgs verified into the partition, its image on that engine', async (t) => {
   t.timeout(10 * 60_000, 'binfarm builds on the remote engine');
   const farm = remoteFarm(remote, sshDocker(), stage3, 'ssh', { alpha: { sets: { alpha: { 'app-misc/alpha-wait6': {} } } } });
-  let mounts: ReturnType<typeof buildMounts> | undefined;
-  const r = await farm.run((e) => {
-    if (!mounts && e.event === 'output' && e.subject === 'alpha' && /fixture: waiting/.test(e.line ?? '')) mounts = buildMounts(remote, 'alpha');
-  });
+  const { result: r, mounts } = await runSeeingMounts(remote, farm, 'alpha');
   t.is(r.exitCode, 0, failure(r));
   t.truthy(mounts, 'the emerge was seen running');
-  const seen = await mounts!;
+  const seen = mounts!;
   t.true(seen.length >= 4, JSON.stringify(seen));
   t.deepEqual(
     seen.filter((m) => m.Type !== 'volume'),

@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { emergeFixtureImage } from '../fixtures/emerge/image.ts';
 import { startRemoteEngine, type RemoteEngine } from '../helpers/remote-engine.ts';
-import { binpkgs, buildMounts as mountsOn, remoteFarm as farmOn, streamText } from '../helpers/remote-farm.ts';
+import { binpkgs, remoteFarm as farmOn, runSeeingMounts, streamText } from '../helpers/remote-farm.ts';
 import { failure } from '../swarm/swarm-farm.ts';
 let remote: RemoteEngine;
 let stage3: string;
@@ -28,18 +28,14 @@ test.after.always(async () => {
 });
 
 const remoteFarm = (name: string, subjects: Record<string, unknown>) => farmOn(remote, { host: remote.host, tls: remote.tls }, stage3, name, subjects);
-const buildMounts = (subject: string) => mountsOn(remote, subject);
 
 test.serial('a subject built on a remote tcp+TLS engine: no bind mount, its binpkgs verified into the partition, its image on that engine', async (t) => {
   t.timeout(10 * 60_000, 'binfarm builds on the remote engine');
   const farm = remoteFarm('ok', { alpha: { sets: { alpha: { 'app-misc/alpha-wait6': {} } } } });
-  let mounts: ReturnType<typeof buildMounts> | undefined;
-  const r = await farm.run((e) => {
-    if (!mounts && e.event === 'output' && e.subject === 'alpha' && /fixture: waiting/.test(e.line ?? '')) mounts = buildMounts('alpha');
-  });
+  const { result: r, mounts } = await runSeeingMounts(remote, farm, 'alpha');
   t.is(r.exitCode, 0, failure(r));
   t.truthy(mounts, 'the emerge was seen running');
-  const seen = await mounts!;
+  const seen = mounts!;
   t.true(seen.length >= 4, JSON.stringify(seen));
   t.deepEqual(
     seen.filter((m) => m.Type !== 'volume'),
