@@ -133,10 +133,7 @@ export async function swarmEmerge(build: SubjectBuild, farm: FarmContext): Promi
     throw e;
   } finally {
     await session.endpoint.unregisterJob(jobId).catch(() => undefined);
-    secretGone = serviceGone.then(
-      () => removeSecret(session.docker, secret),
-      () => removeSecret(session.docker, secret),
-    );
+    secretGone = serviceGone.catch(() => undefined).then(() => removeSecret(session.docker, secret));
     secretGone.catch((e: unknown) => build.logger.warn(`could not remove the swarm secret ${secretName}: ${(e as Error).message}`));
   }
   const where = `node ${outcome.nodes.join(', ')}`;
