@@ -2,8 +2,9 @@
  * The package phase (built-in plugin): regenerate the partition's `Packages` index in the build
  * container (`emaint binhost --fix`), verify it from TypeScript, refuse unmerged config updates,
  * commit the container pending with its labels (the tree, distfiles and binpkgs are mounts and
- * so not in the image), run the smoke tests, promote it to `<imagePrefix>/<subject>:<key12>`,
- * and only then record the build in the state directory.
+ * so not in the image), run the smoke tests, promote it to `<imagePrefix>/<subject>:<key12>` —
+ * a subject without smoke tests is committed promoted at once — and only then record the build
+ * in the state directory.
  */
 import type { FarmContext } from '../types.ts';
 import { BinfarmError } from '../errors.ts';
@@ -17,16 +18,17 @@ import { partitionExclusive } from '../binhost/partition-exclusive.ts';
 import { EMERGE_DATA, emptyRecord, type EmergeRecord } from '../emerge/record.ts';
 import { binfarmVersion } from '../plan/binfarm-version.ts';
 import { IMAGE_LABEL } from '../plan/image-labels.ts';
-import { computeSubjectKey, KEY_DATA, type KeyData } from '../plan/key.ts';
+import { computeSubjectKey, KEY_DATA, shortKey, type KeyData } from '../plan/key.ts';
 import { sourceHashes } from '../plan/plan.ts';
 import { STATE_VERSION, writeSubjectState } from '../plan/state.ts';
 import { TREE_SLICE_DATA } from '../plan/tree-slice-build.ts';
 import type { RecordedSlice } from '../plan/tree-slice.ts';
 import { ensureBuildContainer, ensurePartition, releaseBuildContainer, restoreChanges } from '../build/build-container.ts';
-import { commitPending, discardPending, keepFailedPending, pendingTag, promote } from './promote-image.ts';
+import { commitPending, commitPromoted, discardPending, keepFailedPending, pendingTag, promote } from './promote-image.ts';
 import { runSmokeTests } from './smoke.ts';
 import { signPartition } from '../signing/sign-partition.ts';
 import { addSubjectSbom } from '../sbom/subject-sbom.ts';
+import { installedPackagesOf } from '../sbom/image-sbom.ts';
 import { recordSubjectProvenance } from '../provenance/subject-provenance.ts';
 import { relative, sep } from 'node:path';
 
@@ -38,6 +40,15 @@ export async function packagePhase(farm: FarmContext, build: SubjectBuild): Prom
   const key = build.key!;
   const partition = await ensurePartition(build);
   const record = (build.data.get(EMERGE_DATA) as EmergeRecord | undefined) ?? emptyRecord();
+
+  // Read-only looks into the container, made while the partition's index is regenerated: none of
+  // them reads the index, and each is an exec or an archive read the engine serves at once.
+  const looks = {
+    configUpdates: configUpdatesOf(container),
+    portageVersion: portageVersionOf(container),
+    installed: installedPackagesOf(container),
+  };
+  for (const p of Object.values(looks)) p.catch(() => undefined); // awaited below, unless the index step fails first
 
   // Signed, regenerated and checked with no other subject's of this partition in between (partition-exclusive.ts).
   const verified = await partitionExclusive(partition, async () => {
@@ -61,8 +72,8 @@ export async function packagePhase(farm: FarmContext, build: SubjectBuild): Prom
   });
   for (const f of verified.unindexed) build.logger.warn(`binpkg ${f} in ${partition} is not in the Packages index (Portage skipped it: invalid name or unreadable)`);
 
-  await refuseConfigUpdates(build, container);
-  const portageVersion = await portageVersionOf(container);
+  await refuseConfigUpdates(build, container, await looks.configUpdates);
+  const portageVersion = await looks.portageVersion;
 
   const cpvs = [...record.built, ...record.binary].sort();
   const pkgs = binpkgsOf(verified.index, cpvs);
@@ -83,11 +94,12 @@ export async function packagePhase(farm: FarmContext, build: SubjectBuild): Prom
     [IMAGE_LABEL.builtBy]: run.runId,
     'org.opencontainers.image.created': new Date().toISOString(),
   };
-  Object.assign(labels, await addSubjectSbom(build, container, verified.index));
-  // Committed pending, promoted after the smoke tests: an image counts only once they passed (promote-image.ts).
-  build.progress.title(`commit ${ref}:${pendingTag(key)}`);
-  const pending = await commitPending(build, container, { repo: ref, key, labels, changes: await restoreChanges(build), comment: `binfarm ${subject.name} ${key}` });
+  Object.assign(labels, await addSubjectSbom(build, container, verified.index, await looks.installed));
+  const commit = { repo: ref, key, labels, changes: await restoreChanges(build), comment: `binfarm ${subject.name} ${key}` };
   if (subject.smoke.length) {
+    // Committed pending, promoted after the smoke tests: an image counts only once they passed (promote-image.ts).
+    build.progress.title(`commit ${ref}:${pendingTag(key)}`);
+    const pending = await commitPending(build, container, commit);
     try {
       await runSmokeTests(build, pending.ref);
     } catch (e) {
@@ -95,8 +107,11 @@ export async function packagePhase(farm: FarmContext, build: SubjectBuild): Prom
       await discardPending(build, pending);
       throw e;
     }
+    build.image = await promote(build, pending);
+  } else {
+    build.progress.title(`commit ${ref}:${shortKey(key)}`);
+    build.image = await commitPromoted(build, container, commit);
   }
-  build.image = await promote(build, pending);
   await recordSubjectProvenance(build);
 
   const keyData = build.data.get(KEY_DATA) as KeyData;
@@ -129,19 +144,23 @@ export async function packagePhase(farm: FarmContext, build: SubjectBuild): Prom
  * (docs/internals/gentoo.md#config-protect). Merge them with `etc-update --automode -5` when available; any left over
  * would bake a half-updated /etc into the image.
  */
-async function refuseConfigUpdates(build: SubjectBuild, c: ContainerHandle): Promise<void> {
-  const find = async () => (await c.exec(['find', '/etc', '-name', '._cfg????_*'])).stdout.split('\n').filter(Boolean).sort();
-  let pending = await find();
+async function refuseConfigUpdates(build: SubjectBuild, c: ContainerHandle, found: string[]): Promise<void> {
+  let pending = found;
   if (!pending.length) return;
   build.progress.output(`configuration updates pending: ${pending.join(' ')}`);
   const upd = await c.exec(['etc-update', '--automode', '-5'], { onLine: (l) => build.progress.output(l) });
-  if (upd.exitCode === 0) pending = await find();
+  if (upd.exitCode === 0) pending = await configUpdatesOf(c);
   if (pending.length) {
     throw new BinfarmError('E_EMERGE', `subject "${build.subject.name}": packages left unmerged configuration updates: ${pending.join(', ')}`, {
       hint: 'etc-update (from sys-apps/portage) could not merge them. Ship the file through a root overlay or portage.files with the content the package expects, then run again.',
     });
   }
   build.progress.output('merged the pending configuration updates (etc-update --automode -5)');
+}
+
+/** The `._cfg0000_<name>` files under /etc, sorted. */
+async function configUpdatesOf(c: ContainerHandle): Promise<string[]> {
+  return (await c.exec(['find', '/etc', '-name', '._cfg????_*'])).stdout.split('\n').filter(Boolean).sort();
 }
 
 /** `Portage 3.0.82 (python ...)` → `3.0.82`; `unknown` when neither emerge nor portageq says. */

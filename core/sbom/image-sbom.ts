@@ -55,15 +55,20 @@ export function makeSbomOf(name: string, packages: InstalledPackage[], binpkgOf:
   return { doc, text, digest: sha256Of(text), packages };
 }
 
-/** Writes the SBOM to SBOM_PATH in a container (mode 0644, root, mtime = the SBOM's creation time). */
+/**
+ * Writes the SBOM to SBOM_PATH in a container (mode 0644, root, mtime = the SBOM's creation time).
+ * One archive put at the ROOT, its entry named by the whole path: the engine creates the missing
+ * directories of an entry (0755, root) as it unpacks, so no `mkdir -p` exec is needed first.
+ */
 export async function putSbom(c: ContainerHandle, sbom: MadeSbom, root = ''): Promise<void> {
-  const dir = `${root}${SBOM_DIR}`;
-  const mk = await c.exec(['mkdir', '-p', dir]);
-  if (mk.exitCode !== 0) throw new BinfarmError('E_SBOM', `cannot create ${dir} in the container: ${(mk.stderr || mk.stdout).trim()}`);
   const tar = pack();
-  tar.entry({ name: SBOM_FILE, mode: 0o644, uid: 0, gid: 0, mtime: new Date(sbom.doc.creationInfo.created) }, sbom.text);
+  tar.entry({ name: SBOM_PATH.slice(1), mode: 0o644, uid: 0, gid: 0, mtime: new Date(sbom.doc.creationInfo.created) }, sbom.text);
   tar.finalize();
-  await c.putArchive(tar as unknown as Readable, dir);
+  try {
+    await c.putArchive(tar as unknown as Readable, root || '/');
+  } catch (e) {
+    throw new BinfarmError('E_SBOM', `cannot write ${root}${SBOM_PATH} in the container: ${(e as Error).message}`, { cause: e });
+  }
 }
 
 export function sbomLabels(sbom: Pick<MadeSbom, 'digest'>): Record<string, string> {

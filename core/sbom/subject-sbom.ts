@@ -1,6 +1,6 @@
 /**
- * The package phase's SBOM step: made from the build container's /var/db/pkg and the partition's
- * index just before the commit, written into the container (so the committed image carries it),
+ * The package phase's SBOM step: made from the build container's /var/db/pkg (read by the phase
+ * while the index is regenerated: installedPackagesOf) and the partition's index just before the commit, written into the container (so the committed image carries it),
  * beside the run (`<runDir>/sbom/<subject>.spdx.json`) and kept in the build for the provenance.
  */
 import { join } from 'node:path';
@@ -9,7 +9,8 @@ import type { ContainerHandle } from '../engine/types.ts';
 import type { SubjectBuild } from '../run/context.ts';
 import { writeFileAtomic } from '../util/fs.ts';
 import { binpkgLookup } from './binpkg-facts.ts';
-import { makeSbom, putSbom, sbomLabels, type MadeSbom } from './image-sbom.ts';
+import { makeSbomOf, putSbom, sbomLabels, type MadeSbom } from './image-sbom.ts';
+import type { InstalledPackage } from './vdb.ts';
 
 export const SBOM_DATA = 'binfarm:sbom';
 
@@ -18,9 +19,14 @@ export function runSbomPath(runDir: string, name: string): string {
 }
 
 /** Returns the labels that reference the SBOM, for the commit. */
-export async function addSubjectSbom(build: SubjectBuild, container: ContainerHandle, index: PackagesIndex): Promise<Record<string, string>> {
+export async function addSubjectSbom(
+  build: SubjectBuild,
+  container: ContainerHandle,
+  index: PackagesIndex,
+  installed: InstalledPackage[],
+): Promise<Record<string, string>> {
   build.progress.title('SBOM from /var/db/pkg');
-  const sbom = await makeSbom(container, `${build.run.options.imagePrefix}/${build.subject.name}`, binpkgLookup([index]));
+  const sbom = makeSbomOf(`${build.run.options.imagePrefix}/${build.subject.name}`, installed, binpkgLookup([index]));
   await putSbom(container, sbom);
   await writeFileAtomic(runSbomPath(build.run.runDir, build.subject.name), sbom.text);
   build.data.set(SBOM_DATA, sbom);
