@@ -1,6 +1,7 @@
 /**
  * The package phase's SBOM step: made from the build container's /var/db/pkg (read by the phase
- * while the index is regenerated: installedPackagesOf) and the partition's index just before the commit, written into the container (so the committed image carries it),
+ * while the index is regenerated: installedPackagesOf) and the partition's index just before the
+ * commit, written into the container (so the committed image carries it),
  * beside the run (`<runDir>/sbom/<subject>.spdx.json`) and kept in the build for the provenance.
  */
 import { join } from 'node:path';
