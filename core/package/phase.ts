@@ -14,7 +14,7 @@ import { binhostRoot } from '../binhost/partition.ts';
 import { binpkgsOf } from '../binhost/subject-packages.ts';
 import { verifyIndex } from '../binhost/verify-index.ts';
 import { verifyCacheDir } from '../binhost/verify-cache.ts';
-import { partitionExclusive } from '../binhost/partition-exclusive.ts';
+import { BINPKGS_IN_PLACE, markBinpkgsInPlace, regeneratedIndex } from '../binhost/index-regeneration.ts';
 import { EMERGE_DATA, emptyRecord, type EmergeRecord } from '../emerge/record.ts';
 import { binfarmVersion } from '../plan/binfarm-version.ts';
 import { IMAGE_LABEL } from '../plan/image-labels.ts';
@@ -50,8 +50,10 @@ export async function packagePhase(farm: FarmContext, build: SubjectBuild): Prom
   };
   for (const p of Object.values(looks)) p.catch(() => undefined); // awaited below, unless the index step fails first
 
-  // Signed, regenerated and checked with no other subject's of this partition in between (partition-exclusive.ts).
-  const verified = await partitionExclusive(partition, async () => {
+  // Signed, regenerated and checked with no other subject's of this partition in between, or taken
+  // from a regeneration that began once this subject's binpkgs were in place (index-regeneration.ts).
+  const inPlace = (build.data.get(BINPKGS_IN_PLACE) as number | undefined) ?? markBinpkgsInPlace(partition);
+  const { result: verified, by } = await regeneratedIndex(partition, inPlace, subject.name, async () => {
     // Signed on the host, before the index is regenerated: signing changes sizes and digests (docs/security.md).
     if (o.binhost.signing) {
       build.progress.title('sign new binpkgs');
@@ -70,7 +72,12 @@ export async function packagePhase(farm: FarmContext, build: SubjectBuild): Prom
     build.progress.title('verify the Packages index');
     return verifyIndex(partition, { cacheDir: verifyCacheDir(run.stateDir) });
   });
-  for (const f of verified.unindexed) build.logger.warn(`binpkg ${f} in ${partition} is not in the Packages index (Portage skipped it: invalid name or unreadable)`);
+  if (by === subject.name) {
+    for (const f of verified.unindexed)
+      build.logger.warn(`binpkg ${f} in ${partition} is not in the Packages index (Portage skipped it: invalid name or unreadable)`);
+  } else {
+    build.progress.output(`the Packages index was regenerated and checked by subject "${by}" after this subject's binpkgs were in place`);
+  }
 
   await refuseConfigUpdates(build, container, await looks.configUpdates);
   const portageVersion = await looks.portageVersion;

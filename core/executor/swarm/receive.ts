@@ -8,13 +8,15 @@
  * The moved binpkgs' entries — checked against the files just now — are added to the partition's
  * index, so that the `--usepkgonly` emerge that makes the subject image sees them (Portage trusts
  * the index, pkgdir-index-trusted); the package phase then regenerates the whole index with
- * `emaint binhost --fix`, as after a local build. One partition takes one job's uploads at a time.
+ * `emaint binhost --fix`, as after a local build — or takes a regeneration that began after this
+ * receive (core/binhost/index-regeneration.ts). One partition takes one job's uploads at a time.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parsePackagesIndex, serializePackagesIndex, type PackagesIndex } from '../../binhost/packages-index.ts';
 import { writeFileAtomic } from '../../util/fs.ts';
 import { partitionExclusive } from '../../binhost/partition-exclusive.ts';
+import { BINPKGS_IN_PLACE, markBinpkgsInPlace } from '../../binhost/index-regeneration.ts';
 import type { SubjectBuild } from '../../types.ts';
 import { acceptJobUploads, collectJobLogs, discardJobUploads } from './incoming.ts';
 
@@ -25,6 +27,8 @@ export function receiveJobUploads(build: SubjectBuild, incomingDir: string, part
     if (logs.length) build.logger.info(`the job's build logs: ${logs.map((l) => `${logDir}/${l}`).join(', ')}`);
     const accepted = await acceptJobUploads({ incomingDir, partitionDir: partition, logger: build.logger });
     if (accepted.moved.length) await indexMoved(incomingDir, partition, accepted.moved);
+    // The subject's binpkgs are all in place now: a regeneration of the index that begins later covers them.
+    build.data.set(BINPKGS_IN_PLACE, markBinpkgsInPlace(partition));
     await discardJobUploads(incomingDir);
     return accepted.moved;
   });
