@@ -3,6 +3,7 @@
  * codes and line streaming, archives in and out, commit with labels, stop, remove.
  */
 import { once } from 'node:events';
+import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { BinfarmError } from '../errors.ts';
@@ -90,6 +91,21 @@ export class DockerContainer implements ContainerHandle {
         throw new BinfarmError('E_DOCKER', `no ${path} in container ${this.id.slice(0, 12)}`, { cause: e, details: { path } });
       }
       throw err;
+    }
+  }
+
+  async statPath(path: string): Promise<{ size: number } | undefined> {
+    try {
+      // HEAD on the archive endpoint: the answer's X-Docker-Container-Path-Stat header is base64 JSON.
+      const res = (await this.container.infoArchive({ path })) as IncomingMessage;
+      res.resume();
+      const stat = res.headers['x-docker-container-path-stat'];
+      const size = typeof stat === 'string' ? (JSON.parse(Buffer.from(stat, 'base64').toString('utf8')) as { size?: unknown }).size : undefined;
+      if (typeof size !== 'number') throw new BinfarmError('E_DOCKER', `the engine sent no stat of ${path} in container ${this.id.slice(0, 12)}`);
+      return { size };
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode === 404) return undefined;
+      throw translateDockerError(e, { action: `stat ${path} in container ${this.id.slice(0, 12)}`, host: this.host });
     }
   }
 

@@ -49,6 +49,8 @@ export interface ContainerHandle {
   exec(cmd: string[], opts?: StreamHandlers & { env?: Record<string, string>; user?: string; workdir?: string }): Promise<ExecResult>;
   putArchive(tar: Readable | Buffer, path: string): Promise<void>;
   getArchive(path: string): Promise<Readable>;
+  /** The size of a path in the container (the archive API's stat: no process starts in it); undefined when there is no such path. */
+  statPath(path: string): Promise<{ size: number } | undefined>;
   /** Commit as `repo:tag` with labels; returns the image id. */
   commit(opts: { repo: string; tag: string; labels?: Record<string, string>; changes?: string[]; comment?: string }): Promise<string>;
   stop(timeoutSeconds?: number): Promise<void>;

@@ -75,6 +75,12 @@ test.serial('start/exec: exit codes, env, workdir; archives in and out; commit w
   t.is((await c.exec(['cat', '/var/tmp/binfarm/hello.txt'])).stdout, 'hi there\n');
   const files = await readTar(await c.getArchive('/var/tmp/binfarm'));
   t.is(files.get('binfarm/hello.txt'), 'hi there\n');
+  t.deepEqual(await c.statPath('/var/tmp/binfarm/hello.txt'), { size: 9 });
+  t.is(await c.statPath('/var/tmp/binfarm/absent'), undefined);
+  // A file put by its whole path: the engine makes the missing directories (core/sbom/image-sbom.ts putSbom relies on it).
+  await c.putArchive(await packEntries([{ type: 'file', name: 'var/tmp/made/by/engine.txt', content: 'deep\n' }]), '/');
+  t.is((await c.exec(['cat', '/var/tmp/made/by/engine.txt'])).stdout, 'deep\n');
+  t.is((await c.exec(['stat', '-c', '%a %u', '/var/tmp/made/by'])).stdout.trim(), '755 0');
 
   const ref = `binfarm-test/committed-${engine.runId}`;
   const id = await c.commit({
