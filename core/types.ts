@@ -314,6 +314,11 @@ export interface Executor {
   unavailable?(run: RunContext): Promise<string | undefined>;
   /** The emerge phase of one subject; returns the phase's note (e.g. `built 3, reused 2 binary packages`). */
   emerge(build: SubjectBuild, farm: FarmContext): Promise<string>;
+  /**
+   * How many subjects may be in the phases before emerge at once, in plan order (undefined: as many
+   * as `run.concurrency` starts). Asked once per run; `swarm` answers with its nodes that take jobs.
+   */
+  preparations?(run: RunContext): Promise<number | undefined>;
 }
 
 // ── the hooks ───────────────────────────────────────────────────────────────

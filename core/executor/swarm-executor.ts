@@ -15,4 +15,7 @@ export const swarmExecutor: Executor = Object.freeze<Executor>({
   async emerge(build, farm) {
     return (await import('./swarm/emerge.ts')).swarmEmerge(build, farm);
   },
+  async preparations(run) {
+    return (await import('./swarm/availability.ts')).jobNodes(run);
+  },
 });

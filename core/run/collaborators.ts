@@ -14,6 +14,8 @@ export interface RunCollaborators {
   engine(run: RunContext): Promise<Engine>;
   /** The subject's final content key, after its emerge (the tree slice is known then). */
   rekey(build: SubjectBuild): Promise<string | undefined>;
+  /** How many subjects may prepare (the phases before emerge) at once: the run's executor says (core/run/preparation-turns.ts). */
+  preparations(farm: FarmContext, run: RunContext): Promise<number | undefined>;
   /** Takes the state dir's run lock; resolves to its release. */
   lock(stateDir: string, info: { runId: string; command: string; warn: (m: string) => void }): Promise<() => Promise<void> | void>;
 }
@@ -44,6 +46,12 @@ export const defaultCollaborators: RunCollaborators = {
   async rekey(build) {
     const { computeSubjectKey } = await import('../plan/key.ts');
     return computeSubjectKey(build);
+  },
+  async preparations(farm, run) {
+    const { executorOf } = await import('../executor/registry.ts');
+    // An executor that cannot run is reported by the emerge phase, which asks for it too (the same check, once per run).
+    const executor = await executorOf(farm, run).catch(() => undefined);
+    return executor?.preparations?.(run);
   },
   async lock(stateDir, info) {
     const { acquireRunLock } = await import('../plan/lock.ts');

@@ -12,6 +12,7 @@ import { LogFile, stamp } from './log-file.ts';
 import type { RunFailure, RunReporter } from './progress/events.ts';
 import { createRunId } from './run-id.ts';
 import { runSchedule } from './schedule.ts';
+import { createPreparationTurns } from './preparation-turns.ts';
 import { createSubjectBuild, type SubjectRunDeps } from './subject-build.ts';
 import { walkSubject } from './walk.ts';
 import { newSubjectBuild } from './new-subject-build.ts';
@@ -123,7 +124,9 @@ async function runInScope(farm: Farm, opts: RunFarmOptions): Promise<RunResult> 
     });
     await farm.hooks.beforeRun.promise(run);
 
-    const deps: SubjectRunDeps = { farm, run, reporter, sink, rekey: collab.rekey };
+    const turns = createPreparationTurns(() => collab.preparations(farm, run));
+    const preparationTurn = (build: SubjectBuild) => turns((n) => build.progress.title(`waiting to prepare: ${n} subject${n === 1 ? '' : 's'} at a time (run.executor)`));
+    const deps: SubjectRunDeps = { farm, run, reporter, sink, rekey: collab.rekey, preparationTurn };
     const byName = new Map(plan.order.map((s) => [s.subject.name, s]));
     const outcomes = await runSchedule(
       plan.order.map((s) => ({ name: s.subject.name, parent: s.subject.parent })),

@@ -18,6 +18,8 @@ export interface SubjectRunDeps {
   sink(origin: string, type: LogType, args: unknown[], subject?: string, phase?: PhaseName): void;
   /** The re-key step of the walk (core/run/walk.ts), after emerge: stage3 digest and tree slice are known (the final key). */
   rekey?(build: SubjectBuild): Promise<string | undefined>;
+  /** Waits for the subject's turn to prepare (core/run/preparation-turns.ts); resolves to the turn's end. */
+  preparationTurn?(build: SubjectBuild): Promise<() => void>;
 }
 
 /** A SubjectBuild with its log file, logger and progress wired to the reporter. */

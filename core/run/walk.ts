@@ -34,9 +34,16 @@ if (walkPhases.join() !== PHASES.join()) {
  * The first failing phase ends the subject; its error is rethrown.
  */
 export async function walkSubject(deps: SubjectRunDeps, build: SubjectBuild, log: LogFile, phase: { current?: PhaseName }): Promise<void> {
-  for (const step of SUBJECT_WALK) {
-    if (step === REKEY) await rekey(deps, build, log);
-    else await runPhase(deps, build, log, phase, step);
+  // The phases before emerge are the subject's preparation, taken in turns when the executor asks (preparation-turns.ts).
+  const endTurn = (await deps.preparationTurn?.(build)) ?? (() => undefined);
+  try {
+    for (const step of SUBJECT_WALK) {
+      if (step === 'emerge') endTurn();
+      if (step === REKEY) await rekey(deps, build, log);
+      else await runPhase(deps, build, log, phase, step);
+    }
+  } finally {
+    endTurn();
   }
 }
 

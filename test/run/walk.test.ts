@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { runFarm } from '../../core/run/runner.ts';
 import { PHASES } from '../../core/run/context.ts';
 import { REKEY, SUBJECT_WALK } from '../../core/run/walk.ts';
+import { collectingReporter } from '../../core/run/progress/events.ts';
 import { builderPlugin, offlineCollaborators, planOf, testFarm, type Step } from './_farm.ts';
 
 test('the subject walk is the six phases in order with the re-key between emerge and package', (t) => {
@@ -41,4 +42,39 @@ test('a run walks each subject: the re-key runs after its emerge ended and befor
   t.is(tools.key, 'walked-tools');
   const log = readFileSync(tools.logFile, 'utf8');
   t.regex(log, /== phase emerge: claimed[^\n]*\n== content key walked-tools\n== phase package\n/, 'the log shows the re-key between emerge and package');
+});
+
+test('with the executor asking for one preparation at a time, subjects prepare in plan order, one after another, each once the one before began its emerge', async (t) => {
+  const steps: Step[] = [];
+  const farm = testFarm(t, { plugins: [builderPlugin({ steps, ms: 15 })], run: { concurrency: 3 }, subjects: { a: {}, b: {}, c: {} } });
+  const reporter = collectingReporter();
+  const result = await runFarm(farm, {
+    plan: planOf(farm, ['base', 'a', 'b', 'c']),
+    collaborators: { ...offlineCollaborators(), preparations: async () => 1 },
+    reporter,
+  });
+  const titles = reporter.events.flatMap((e) => (e.event === 'title' ? [`${e.subject}: ${e.title}`] : []));
+  t.is(result.status, 'done');
+  const at = (s: string, phase: string, when: 'start' | 'end') => steps.find((x) => x.subject === s && x.phase === phase && x.at === when)!.t;
+  // A subject's preparation (fetchStage3 … applyPatches) begins once the one before it reached emerge.
+  t.true(at('b', 'fetchStage3', 'start') >= at('a', 'emerge', 'start'));
+  t.true(at('c', 'fetchStage3', 'start') >= at('b', 'emerge', 'start'));
+  // A turn ends where emerge begins, not with the walk: b prepares while a is still being built.
+  t.true(at('b', 'fetchStage3', 'start') < at('a', 'package', 'start'));
+  t.true(
+    titles.some((x) => x === 'c: waiting to prepare: 1 subject at a time (run.executor)'),
+    titles.join('\n'),
+  );
+});
+
+test('without a limit from the executor, independent subjects prepare together', async (t) => {
+  const steps: Step[] = [];
+  const farm = testFarm(t, { plugins: [builderPlugin({ steps, ms: 15 })], run: { concurrency: 3 }, subjects: { a: {}, b: {}, c: {} } });
+  const result = await runFarm(farm, {
+    plan: planOf(farm, ['base', 'a', 'b', 'c']),
+    collaborators: { ...offlineCollaborators(), preparations: async () => undefined },
+  });
+  t.is(result.status, 'done');
+  const at = (s: string, phase: string, when: 'start' | 'end') => steps.find((x) => x.subject === s && x.phase === phase && x.at === when)!.t;
+  t.true(at('c', 'fetchStage3', 'start') < at('a', 'applyPatches', 'end'));
 });

@@ -32,6 +32,17 @@ export async function swarmUnavailable(run: RunContext): Promise<string | undefi
   return undefined;
 }
 
+/**
+ * How many nodes take jobs now (ready and active): as many subjects prepare at once on this host
+ * (core/run/preparation-turns.ts). At least 1; undefined (no limit) when the engine does not say.
+ */
+export async function jobNodes(run: RunContext): Promise<number | undefined> {
+  const docker = await dockerodeOf(await run.engine(), 'the swarm executor');
+  const nodes = (await docker.listNodes().catch(() => undefined)) as Array<{ Status?: { State?: string }; Spec?: { Availability?: string } }> | undefined;
+  if (!nodes) return undefined;
+  return Math.max(1, nodes.filter((n) => n.Status?.State === 'ready' && n.Spec?.Availability === 'active').length);
+}
+
 /** The swarm facts of the run's engine, or undefined when it is not an active manager. */
 export async function managerInfo(run: RunContext): Promise<ManagerInfo | undefined> {
   const docker = await dockerodeOf(await run.engine(), 'the swarm executor');
