@@ -19,6 +19,7 @@
 // for newer code. The new copy is written beside dist/ and renamed into place.
 import { build, transform } from 'esbuild';
 import { rollup } from 'rollup';
+import { scriptChunk } from './script-chunk.js';
 import { copyFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { basename, dirname, join, relative } from 'node:path';
@@ -144,7 +145,9 @@ try {
     entryFileNames: 'core/cli/[name].js',
     chunkFileNames: 'chunks/[name]-[hash].js',
     manualChunks: (id) => chunk.get(relative(root, id)),
-    plugins: [buildStamp],
+    // After the stamp: the 'core' chunk, loaded by every command but --version, becomes a script
+    // run from V8's code cache behind an ES module façade (scripts/script-chunk.js).
+    plugins: [buildStamp, scriptChunk('core')],
     sourcemap: true,
     // rollup merges a chunk under 20 kB into another one when that runs no code a command would not
     // have run before (it checks side effects): a few files fewer among the lazy ones.
