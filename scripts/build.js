@@ -19,7 +19,7 @@
 // for newer code. The new copy is written beside dist/ and renamed into place.
 import { build, transform } from 'esbuild';
 import { rollup } from 'rollup';
-import { scriptChunk } from './script-chunk.js';
+import { scriptChunks } from './script-chunk.js';
 import { copyFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { basename, dirname, join, relative } from 'node:path';
@@ -145,10 +145,14 @@ try {
     entryFileNames: 'core/cli/[name].js',
     chunkFileNames: 'chunks/[name]-[hash].js',
     manualChunks: (id) => chunk.get(relative(root, id)),
-    // After the stamp: the 'core' chunk, loaded by every command but --version, becomes a script
-    // run from V8's code cache behind an ES module façade (scripts/script-chunk.js).
-    plugins: [buildStamp, scriptChunk('core')],
+    // After the stamp: the chunks every command loads become scripts run from V8's code cache, each
+    // behind an ES module façade (scripts/script-chunk.js); the npm packages they import come through
+    // require (commander: cheaper than through the ESM loader).
+    plugins: [buildStamp, scriptChunks(['cli', 'core'])],
     sourcemap: true,
+    // The entry imports its chunk only: rollup would add the chunk's own imports (commander, built-ins)
+    // to it, and an ES import of commander would load it before the cli script requires it.
+    hoistTransitiveImports: false,
     // rollup merges a chunk under 20 kB into another one when that runs no code a command would not
     // have run before (it checks side effects): a few files fewer among the lazy ones.
     experimentalMinChunkSize: 20_000,

@@ -36,67 +36,82 @@ function importExpressions(node, found = []) {
   return found;
 }
 
-/** The plugin for the chunk named `name` (rollup's manualChunks name). */
-export function scriptChunk(name) {
+/** The plugin for the chunks named in `names` (rollup's manualChunks names). */
+export function scriptChunks(names) {
   return {
     name: 'binfarm-script-chunk',
     async generateBundle(_options, bundle) {
-      const chunk = Object.values(bundle).find((o) => o.type === 'chunk' && o.name === name && !o.isEntry);
-      if (!chunk) this.error(`no chunk named ${name}`);
-      const clash = chunk.exports.find((e) => e === 'default' || e.startsWith(PREFIX) || !/^[\w$]+$/.test(e));
-      if (clash !== undefined) this.error(`the ${name} chunk exports ${clash}, which its façade cannot re-export`);
-      const esm = chunk.code.replace(/\n\/\/# sourceMappingURL=.*\n?$/, '\n');
-      const ast = this.parse(esm);
-      let code = esm;
-      for (const at of importExpressions(ast).sort((a, b) => b - a)) {
-        if (code.slice(at, at + 6) !== 'import') this.error(`no import() at offset ${at} of the ${name} chunk`);
-        code = `${code.slice(0, at)}${PREFIX}import${code.slice(at + 6)}`;
+      for (const name of names) {
+        const chunk = Object.values(bundle).find((o) => o.type === 'chunk' && o.name === name && !o.isEntry);
+        if (!chunk) this.error(`no chunk named ${name}`);
+        await toScript.call(this, bundle, chunk);
       }
-      const cjs = await transform(code, {
-        format: 'cjs',
-        platform: 'node',
-        target: 'node20.19',
-        define: { 'import.meta.url': `${PREFIX}url` },
-        logLevel: 'silent',
-      });
-      // esbuild warns of an import.meta it cannot map (anything but .url): that would be undefined in the script.
-      if (cjs.warnings.length) this.error(`the ${name} chunk as a script: ${cjs.warnings.map((w) => w.text).join('; ')}`);
-      const lazy = cjs.code.replace(/^var (import_[\w$]+) = require\("([\w:/]+)"\);$/gm, (line, local, id) =>
-        LAZY_BUILTINS.includes(id) ? `var ${local} = ${PREFIX}lazy(${JSON.stringify(id)});` : line,
-      );
-      // esbuild escapes what is not ASCII in strings and names; what is left is in comments. ASCII lets
-      // the runtime read the file as latin1 (no UTF-8 decoding) and hand V8 a one-byte string.
-      const ascii = lazy.replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-      const script = `(function (exports, require, module, ${PREFIX}url, ${PREFIX}import, ${PREFIX}lazy) {'use strict';\n${ascii}\n})`;
-
-      const dir = dirname(chunk.fileName);
-      const stem = chunk.fileName.replace(/\.js$/, '');
-      // The script's name carries a digest of its text, so a code cache kept beside it is never one of another script.
-      const scriptFile = `${stem}.${createHash('sha256').update(script).digest('hex').slice(0, 12)}.script.js`;
-      const moduleFile = `${stem}.module.js`;
-      const rel = (f) => `./${posix.relative(dir, f)}`;
-      this.emitFile({ type: 'asset', fileName: scriptFile, source: script });
+      // An entry whose module went into a chunk is a re-export of that chunk, plus imports rollup adds of
+      // the packages that module imports (to keep their order). The scripts require those themselves:
+      // as ES imports they would load first, and another way (commander through the ESM loader).
+      for (const entry of Object.values(bundle)) {
+        if (entry.type === 'chunk' && entry.isEntry && entry.moduleIds.length === 0) entry.code = entry.code.replace(/^import '(?![./])[^']*';\n/gm, '');
+      }
+      // The runtime the façades import.
       this.emitFile({ type: 'asset', fileName: RUNTIME, source: readFileSync(RUNTIME_SOURCE, 'utf8') });
-      // rollup emits each chunk's source map as an asset of its own: the module copy takes the chunk's, the façade has none.
-      delete bundle[`${chunk.fileName}.map`];
-      if (chunk.map) {
-        chunk.map.file = basename(moduleFile);
-        this.emitFile({ type: 'asset', fileName: `${moduleFile}.map`, source: chunk.map.toString() });
-      }
-      this.emitFile({ type: 'asset', fileName: moduleFile, source: `${esm}//# sourceMappingURL=${basename(moduleFile)}.map\n` });
-
-      // The other chunks the script imports statically are ES modules: the façade imports them and hands them over.
-      const deps = chunk.imports.filter((f) => bundle[f]?.type === 'chunk');
-      chunk.code = [
-        `// ${name}: runs ${basename(scriptFile)} from V8's code cache, or ${basename(moduleFile)} when source maps are on (scripts/script-chunk.js).`,
-        ...deps.map((f, i) => `import * as ${PREFIX}chunk${i} from '${rel(f)}';`),
-        `import { runScriptChunk as ${PREFIX}run } from '${rel(RUNTIME)}';`,
-        `export const { ${chunk.exports.join(', ')} } = process.sourceMapsEnabled`,
-        `  ? await import('${rel(moduleFile)}')`,
-        `  : ${PREFIX}run(new URL('${rel(scriptFile)}', import.meta.url), import.meta.url, { ${deps.map((f, i) => `'${rel(f)}': ${PREFIX}chunk${i}`).join(', ')} }, (specifier) => import(specifier));`,
-        '',
-      ].join('\n');
-      chunk.map = null;
     },
   };
+}
+
+/** Makes `chunk` a script beside its ES module, and its file the façade (rollup's plugin context as `this`). */
+async function toScript(bundle, chunk) {
+  const name = chunk.name;
+  const clash = chunk.exports.find((e) => e === 'default' || e.startsWith(PREFIX) || !/^[\w$]+$/.test(e));
+  if (clash !== undefined) this.error(`the ${name} chunk exports ${clash}, which its façade cannot re-export`);
+  const esm = chunk.code.replace(/\n\/\/# sourceMappingURL=.*\n?$/, '\n');
+  const ast = this.parse(esm);
+  let code = esm;
+  for (const at of importExpressions(ast).sort((a, b) => b - a)) {
+    if (code.slice(at, at + 6) !== 'import') this.error(`no import() at offset ${at} of the ${name} chunk`);
+    code = `${code.slice(0, at)}${PREFIX}import${code.slice(at + 6)}`;
+  }
+  const cjs = await transform(code, {
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20.19',
+    define: { 'import.meta.url': `${PREFIX}url` },
+    logLevel: 'silent',
+  });
+  // esbuild warns of an import.meta it cannot map (anything but .url): that would be undefined in the script.
+  if (cjs.warnings.length) this.error(`the ${name} chunk as a script: ${cjs.warnings.map((w) => w.text).join('; ')}`);
+  const lazy = cjs.code.replace(/^var (import_[\w$]+) = require\("([\w:/]+)"\);$/gm, (line, local, id) =>
+    LAZY_BUILTINS.includes(id) ? `var ${local} = ${PREFIX}lazy(${JSON.stringify(id)});` : line,
+  );
+  // esbuild escapes what is not ASCII in strings and names; what is left is in comments. ASCII lets
+  // the runtime read the file as latin1 (no UTF-8 decoding) and hand V8 a one-byte string.
+  const ascii = lazy.replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const script = `(function (exports, require, module, ${PREFIX}url, ${PREFIX}import, ${PREFIX}lazy) {'use strict';\n${ascii}\n})`;
+
+  const dir = dirname(chunk.fileName);
+  const stem = chunk.fileName.replace(/\.js$/, '');
+  // The script's name carries a digest of its text, so a code cache kept beside it is never one of another script.
+  const scriptFile = `${stem}.${createHash('sha256').update(script).digest('hex').slice(0, 12)}.script.js`;
+  const moduleFile = `${stem}.module.js`;
+  const rel = (f) => `./${posix.relative(dir, f)}`;
+  this.emitFile({ type: 'asset', fileName: scriptFile, source: script });
+  // rollup emits each chunk's source map as an asset of its own: the module copy takes the chunk's, the façade has none.
+  delete bundle[`${chunk.fileName}.map`];
+  if (chunk.map) {
+    chunk.map.file = basename(moduleFile);
+    this.emitFile({ type: 'asset', fileName: `${moduleFile}.map`, source: chunk.map.toString() });
+  }
+  this.emitFile({ type: 'asset', fileName: moduleFile, source: `${esm}//# sourceMappingURL=${basename(moduleFile)}.map\n` });
+
+  // The other chunks the script imports statically are ES modules: the façade imports them and hands them over.
+  const deps = chunk.imports.filter((f) => bundle[f]?.type === 'chunk');
+  chunk.code = [
+    `// ${name}: runs ${basename(scriptFile)} from V8's code cache, or ${basename(moduleFile)} when source maps are on (scripts/script-chunk.js).`,
+    ...deps.map((f, i) => `import * as ${PREFIX}chunk${i} from '${rel(f)}';`),
+    `import { runScriptChunk as ${PREFIX}run } from '${rel(RUNTIME)}';`,
+    `export const { ${chunk.exports.join(', ')} } = process.sourceMapsEnabled`,
+    `  ? await import('${rel(moduleFile)}')`,
+    `  : ${PREFIX}run(new URL('${rel(scriptFile)}', import.meta.url), import.meta.url, { ${deps.map((f, i) => `'${rel(f)}': ${PREFIX}chunk${i}`).join(', ')} }, (specifier) => import(specifier));`,
+    '',
+  ].join('\n');
+  chunk.map = null;
 }
