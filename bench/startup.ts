@@ -13,9 +13,10 @@
  *   node --import=tsx bench/startup.ts [--runs N] [--keep] [--source]
  */
 import { execa } from 'execa';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { emergeFixtureImage } from '../test/fixtures/emerge/image.ts';
 import { dockerForTests } from '../test/helpers/docker.ts';
 import { loadAverage, median } from './_measure.ts';
@@ -86,6 +87,13 @@ try {
   await binfarmRun(); // warms jiti's transform cache and the OS caches, like the docker build above
   // The warm-up validated the config and kept its options (core/config/options-cache.ts): the runs below are hits.
   console.log(`validated-options cache: ${existsSync(join(dir, 'state', 'config-cache.json')) ? 'in place' : 'MISSING (every run validates)'}`);
+  if (!process.argv.includes('--source')) {
+    // The first runs wrote V8's code cache of the chunks every command loads (scripts/script-chunk.js): the runs below compile from it.
+    const chunks = fileURLToPath(new URL('../dist/chunks/', import.meta.url));
+    const scripts = readdirSync(chunks).filter((f) => f.endsWith('.script.js'));
+    const cached = scripts.filter((f) => existsSync(join(chunks, `${f}.v8-cache`)));
+    console.log(`V8 code cache: ${cached.length} of ${scripts.length} scripts${cached.length === scripts.length ? '' : ' (MISSING: every run compiles)'}`);
+  }
   const loaded = await loadedFiles(BIN, ['--cwd', dir, '--json', 'run'], code.env);
   console.log(`a no-op run loads ${loaded.all.length} modules, ${loaded.dist.length} of them binfarm's files in dist/ (a module load hook)`);
   const noop: number[] = [];

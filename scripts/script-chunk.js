@@ -104,13 +104,14 @@ async function toScript(bundle, chunk) {
 
   // The other chunks the script imports statically are ES modules: the façade imports them and hands them over.
   const deps = chunk.imports.filter((f) => bundle[f]?.type === 'chunk');
+  const handed = deps.map((f, i) => `'${rel(f)}': ${PREFIX}chunk${i}`).join(', ');
   chunk.code = [
     `// ${name}: runs ${basename(scriptFile)} from V8's code cache, or ${basename(moduleFile)} when source maps are on (scripts/script-chunk.js).`,
     ...deps.map((f, i) => `import * as ${PREFIX}chunk${i} from '${rel(f)}';`),
     `import { runScriptChunk as ${PREFIX}run } from '${rel(RUNTIME)}';`,
     `export const { ${chunk.exports.join(', ')} } = process.sourceMapsEnabled`,
     `  ? await import('${rel(moduleFile)}')`,
-    `  : ${PREFIX}run(new URL('${rel(scriptFile)}', import.meta.url), import.meta.url, { ${deps.map((f, i) => `'${rel(f)}': ${PREFIX}chunk${i}`).join(', ')} }, (specifier) => import(specifier));`,
+    `  : ${PREFIX}run(new URL('${rel(scriptFile)}', import.meta.url), import.meta.url, { ${handed} }, (specifier) => import(specifier));`,
     '',
   ].join('\n');
   chunk.map = null;
