@@ -13,15 +13,21 @@
 // (exports, require, module, __binfarm_url, __binfarm_import, __binfarm_lazy): import.meta.url
 // becomes __binfarm_url, each import() __binfarm_import() (found in rollup's syntax tree), and the
 // built-ins of LAZY_BUILTINS load at their first use.
-import { transform } from 'esbuild';
+import { build, transform } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { basename, dirname, posix } from 'node:path';
+import { createRequire } from 'node:module';
+import { basename, dirname, join, posix, sep } from 'node:path';
 
 // Built-ins that cost milliseconds to load (node:https pulls in TLS) and that a run building nothing
 // does not use: loaded by a proxy on first use. Only plain `require()`s of named imports qualify (a
 // default or namespace import is copied at once by esbuild's helper); any other stays eager.
 const LAZY_BUILTINS = ['node:https', 'node:zlib', 'node:child_process'];
+// npm packages of many small CommonJS files that every command loads: the script that requires them
+// first carries a bundle of each (esbuild), which the runtime registers in require.cache in place
+// of loading the files (~10 ms for tapable's 16), so configs and plugins still share the instance.
+// Used only when the installed package is the version bundled (scripts/script-chunk-runtime.js).
+const CARRIED = ['commander', 'tapable'];
 const RUNTIME = 'chunks/script-chunk.js';
 const RUNTIME_SOURCE = new URL('./script-chunk-runtime.js', import.meta.url);
 const PREFIX = '__binfarm_';
@@ -41,10 +47,11 @@ export function scriptChunks(names) {
   return {
     name: 'binfarm-script-chunk',
     async generateBundle(_options, bundle) {
+      const carried = new Set();
       for (const name of names) {
         const chunk = Object.values(bundle).find((o) => o.type === 'chunk' && o.name === name && !o.isEntry);
         if (!chunk) this.error(`no chunk named ${name}`);
-        await toScript.call(this, bundle, chunk);
+        await toScript.call(this, bundle, chunk, carried);
       }
       // An entry whose module went into a chunk is a re-export of that chunk, plus imports rollup adds of
       // the packages that module imports (to keep their order). The scripts require those themselves:
@@ -58,8 +65,23 @@ export function scriptChunks(names) {
   };
 }
 
+/** The `__binfarm_carry({...})` statement for the packages of CARRIED that `code` requires and no script before carries. */
+async function carryStatement(code, carried) {
+  const entries = [];
+  for (const id of CARRIED) {
+    if (carried.has(id) || !code.includes(`require(${JSON.stringify(id)})`)) continue;
+    carried.add(id);
+    const main = createRequire(import.meta.url).resolve(id);
+    const dir = main.slice(0, main.lastIndexOf(`${sep}node_modules${sep}${id}${sep}`) + `${sep}node_modules${sep}${id}${sep}`.length);
+    const { version } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const out = await build({ entryPoints: [main], bundle: true, platform: 'node', format: 'cjs', target: 'node20.19', write: false, logLevel: 'silent' });
+    entries.push(`${JSON.stringify(id)}: { version: ${JSON.stringify(version)}, load: function (module, exports, require) {\n${out.outputFiles[0].text}\n} }`);
+  }
+  return entries.length ? `${PREFIX}carry({ ${entries.join(',\n')} });\n` : '';
+}
+
 /** Makes `chunk` a script beside its ES module, and its file the façade (rollup's plugin context as `this`). */
-async function toScript(bundle, chunk) {
+async function toScript(bundle, chunk, carried) {
   const name = chunk.name;
   const clash = chunk.exports.find((e) => e === 'default' || e.startsWith(PREFIX) || !/^[\w$]+$/.test(e));
   if (clash !== undefined) this.error(`the ${name} chunk exports ${clash}, which its façade cannot re-export`);
@@ -84,8 +106,10 @@ async function toScript(bundle, chunk) {
   );
   // esbuild escapes what is not ASCII in strings and names; what is left is in comments. ASCII lets
   // the runtime read the file as latin1 (no UTF-8 decoding) and hand V8 a one-byte string.
-  const ascii = lazy.replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  const script = `(function (exports, require, module, ${PREFIX}url, ${PREFIX}import, ${PREFIX}lazy) {'use strict';\n${ascii}\n})`;
+  const ascii = (text) => text.replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  // The carried packages' own code keeps its own mode (sloppy): it runs in a function of its own.
+  const carry = await carryStatement(cjs.code, carried);
+  const script = `(function (exports, require, module, ${PREFIX}url, ${PREFIX}import, ${PREFIX}lazy, ${PREFIX}carry) {${ascii(carry)}return (function () {'use strict';\n${ascii(lazy)}\n})();\n})`;
 
   const dir = dirname(chunk.fileName);
   const stem = chunk.fileName.replace(/\.js$/, '');

@@ -2,13 +2,16 @@
  * V8's code cache for the compiled copy's 'core' chunk (scripts/script-chunk-runtime.js,
  * docs/internals/startup.md "V8's code cache"): a script without a cache compiles and writes one;
  * the next compile in a fresh process is served from it (V8 accepts it); a cache V8 rejects or a
- * directory that cannot take one only costs time, the script's result is the same.
+ * directory that cannot take one only costs time, the script's result is the same. A package the
+ * script carries stands in for the installed one, as the same instance for everyone, only when the
+ * versions match.
  */
 import test from 'ava';
 import { execa } from 'execa';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cacheFileOf, compileScript, runScriptChunk, writeCodeCache } from '../../scripts/script-chunk-runtime.js';
 
@@ -107,4 +110,35 @@ test('runScriptChunk hands the script the chunks it imports, its URL, import() a
   t.is((await import('node:zlib')).gunzipSync(m.gzip('abc')).toString(), 'abc');
   t.is((await m.later('./later.js')).answer, 42);
   t.is(readFileSync(file, 'utf8'), SCRIPT);
+});
+
+test('a package the script carries is registered as the installed one would be, and only when its version is the one installed', async (t) => {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'binfarm-script-chunk-')));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const installed = (name: string, version: string) => {
+    mkdirSync(join(dir, 'node_modules', name), { recursive: true });
+    writeFileSync(join(dir, 'node_modules', name, 'package.json'), JSON.stringify({ name, version, main: 'index.js' }));
+    writeFileSync(join(dir, 'node_modules', name, 'index.js'), "exports.from = 'files';\n");
+  };
+  installed('carried-same', '1.0.0');
+  installed('carried-other', '2.0.0');
+  mkdirSync(join(dir, 'chunks'));
+  const file = join(dir, 'chunks/core.script.js');
+  const carried = (name: string) => `${JSON.stringify(name)}: { version: '1.0.0', load: function (module, exports) { exports.from = 'script'; } }`;
+  writeFileSync(
+    file,
+    `(function (exports, require, module, __binfarm_url, __binfarm_import, __binfarm_lazy, __binfarm_carry) {
+__binfarm_carry({ ${carried('carried-same')}, ${carried('carried-other')} });
+module.exports = { same: require('carried-same'), other: require('carried-other') };
+})`,
+  );
+  const importer = pathToFileURL(join(dir, 'chunks/core.js')).href;
+  const m = runScriptChunk(pathToFileURL(file), importer, {}, (s: string) => import(s)) as Record<string, { from: string }>;
+  t.is(m.same!.from, 'script', 'the version installed is the one carried: the carried copy');
+  t.is(m.other!.from, 'files', 'another version installed: its files');
+  // A config or plugin importing the package, by require or import, gets the same instance.
+  const req = createRequire(join(dir, 'chunks/core.js'));
+  t.is(req('carried-same'), m.same);
+  t.is((await import(pathToFileURL(join(dir, 'node_modules/carried-same/index.js')).href)).default, m.same);
+  t.is(req('carried-other'), m.other);
 });
