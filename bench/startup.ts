@@ -87,15 +87,18 @@ try {
   await binfarmRun(); // warms jiti's transform cache and the OS caches, like the docker build above
   // The warm-up validated the config and kept its options (core/config/options-cache.ts): the runs below are hits.
   console.log(`validated-options cache: ${existsSync(join(dir, 'state', 'config-cache.json')) ? 'in place' : 'MISSING (every run validates)'}`);
-  if (!process.argv.includes('--source')) {
-    // The first runs wrote V8's code cache of the chunks every command loads (scripts/script-chunk.js): the runs below compile from it.
-    const chunks = fileURLToPath(new URL('../dist/chunks/', import.meta.url));
-    const scripts = readdirSync(chunks).filter((f) => f.endsWith('.script.js'));
-    const cached = scripts.filter((f) => existsSync(join(chunks, `${f}.v8-cache`)));
-    console.log(`V8 code cache: ${cached.length} of ${scripts.length} scripts${cached.length === scripts.length ? '' : ' (MISSING: every run compiles)'}`);
-  }
   const loaded = await loadedFiles(BIN, ['--cwd', dir, '--json', 'run'], code.env);
   console.log(`a no-op run loads ${loaded.all.length} modules, ${loaded.dist.length} of them binfarm's files in dist/ (a module load hook)`);
+  if (!process.argv.includes('--source')) {
+    // The first runs wrote V8's code cache of the scripts a no-op run loads (scripts/script-chunk.js): the runs below compile from it.
+    const chunks = fileURLToPath(new URL('../dist/chunks/', import.meta.url));
+    const stems = loaded.dist.map((u) => u.slice(u.lastIndexOf('/') + 1).replace(/\.js$/, ''));
+    const scripts = readdirSync(chunks).filter((f) => f.endsWith('.script.js') && stems.some((s) => f.startsWith(`${s}.`)));
+    const cached = scripts.filter((f) => existsSync(join(chunks, `${f}.v8-cache`)));
+    console.log(
+      `V8 code cache: ${cached.length} of the ${scripts.length} scripts it loads${cached.length === scripts.length ? '' : ' (MISSING: those compile every run)'}`,
+    );
+  }
   const noop: number[] = [];
   const docker: number[] = [];
   const ratios: number[] = [];
