@@ -1,18 +1,19 @@
-// The rollup plugin of scripts/build.js that turns the chunk every command loads into a classic script
-// run from V8's code cache (docs/internals/startup.md "V8's code cache"). Node 20 has no code cache
-// for ES modules (no module.enableCompileCache); node:vm's Script takes one. Compiling the 0.9 MB
-// chunk was the largest single part of a no-op run's loading.
+// The rollup plugin of scripts/build.js that turns the chunks of the light modules (cli, core, more:
+// what every command loads) into classic scripts run from V8's code cache (docs/internals/startup.md
+// "V8's code cache"). Node 20 has no code cache for ES modules (no module.enableCompileCache);
+// node:vm's Script takes one. Compiling the 0.9 MB core chunk was the largest single part of a
+// no-op run's loading.
 //
-// The chunk's file becomes a façade, an ES module that runs the script (script-chunk-runtime.js,
+// Each chunk's file becomes a façade, an ES module that runs the script (script-chunk-runtime.js,
 // copied beside it) and exports what the chunk exported: the other chunks import it as before and
 // share its one instance, and what they import lazily stays ES modules. The chunk's ES module is
 // kept beside it for runs with source maps (--verbose): Node maps stack traces of ES modules, not
 // of vm scripts, so the façade loads that one instead when source maps are on.
 //
-// The script is the chunk's code through esbuild's CommonJS output inside a function of
-// (exports, require, module, __binfarm_url, __binfarm_import, __binfarm_lazy): import.meta.url
-// becomes __binfarm_url, each import() __binfarm_import() (found in rollup's syntax tree), and the
-// built-ins of LAZY_BUILTINS load at their first use.
+// A script is the chunk's code through esbuild's CommonJS output inside a function of (exports,
+// require, module, __binfarm_url, __binfarm_import, __binfarm_lazy, __binfarm_carry): import.meta.url
+// becomes __binfarm_url, each import() __binfarm_import() (found in rollup's syntax tree), the
+// built-ins of LAZY_BUILTINS load at their first use, and the packages of CARRIED come with it.
 import { build, transform } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
