@@ -13,9 +13,10 @@
  *   node --import=tsx bench/startup.ts [--runs N] [--keep] [--source]
  */
 import { execa } from 'execa';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { emergeFixtureImage } from '../test/fixtures/emerge/image.ts';
 import { dockerForTests } from '../test/helpers/docker.ts';
 import { loadAverage, median } from './_measure.ts';
@@ -88,6 +89,16 @@ try {
   console.log(`validated-options cache: ${existsSync(join(dir, 'state', 'config-cache.json')) ? 'in place' : 'MISSING (every run validates)'}`);
   const loaded = await loadedFiles(BIN, ['--cwd', dir, '--json', 'run'], code.env);
   console.log(`a no-op run loads ${loaded.all.length} modules, ${loaded.dist.length} of them binfarm's files in dist/ (a module load hook)`);
+  if (!process.argv.includes('--source')) {
+    // The first runs wrote V8's code cache of the scripts a no-op run loads (scripts/script-chunk.js): the runs below compile from it.
+    const chunks = fileURLToPath(new URL('../dist/chunks/', import.meta.url));
+    const stems = loaded.dist.map((u) => u.slice(u.lastIndexOf('/') + 1).replace(/\.js$/, ''));
+    const scripts = readdirSync(chunks).filter((f) => f.endsWith('.script.js') && stems.some((s) => f.startsWith(`${s}.`)));
+    const cached = scripts.filter((f) => existsSync(join(chunks, `${f}.v8-cache`)));
+    console.log(
+      `V8 code cache: ${cached.length} of the ${scripts.length} scripts it loads${cached.length === scripts.length ? '' : ' (MISSING: those compile every run)'}`,
+    );
+  }
   const noop: number[] = [];
   const docker: number[] = [];
   const ratios: number[] = [];

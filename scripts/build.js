@@ -19,6 +19,7 @@
 // for newer code. The new copy is written beside dist/ and renamed into place.
 import { build, transform } from 'esbuild';
 import { rollup } from 'rollup';
+import { scriptChunks } from './script-chunk.js';
 import { copyFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { basename, dirname, join, relative } from 'node:path';
@@ -41,7 +42,10 @@ const sources = [...files.filter((f) => f.endsWith('.ts')), ...assets].sort();
 // - 'cli': what the entry loads statically (the CLI, the command map, the context): all that
 //   `binfarm --version` loads;
 // - 'core': every other module whose static imports, all the way down, reach only Node's built-ins,
-//   commander and tapable: one file, loaded by any command, instead of ~90 on a no-op run's path;
+//   commander and tapable, and that `binfarm run` or `binfarm plan` can reach from the entry
+//   (statically or lazily): one file, loaded by any command, instead of ~90 on a no-op run's path;
+// - 'more': the other modules of that kind, which only other commands reach (assemble, init,
+//   doctor, verify, ...): one file, so that the one every command loads is about half as large;
 // - the rest (modules that import execa, dockerode, zod, cosmiconfig, yaml, tar-stream, ... statically,
 //   and what only they import) stays behind its lazy import(), in chunks of rollup's choosing: a
 //   command loads those packages only when it uses them, as before.
@@ -52,24 +56,30 @@ const sources = [...files.filter((f) => f.endsWith('.ts')), ...assets].sort();
 // ('<runtime>' is esbuild's own helpers.)
 const LIGHT_EXTERNAL = (p) => p.startsWith('node:') || builtinModules.includes(p) || ['commander', 'tapable', '<runtime>'].includes(p);
 const ENTRY = 'core/cli/main.ts';
+// The commands whose modules go in 'core'; the other commands' own modules go in 'more'.
+const CORE_COMMANDS = ['run', 'plan'];
+const otherCommand = (m) => /^core\/cli\/commands\/[^/]+\.ts$/.test(m) && !['index', ...CORE_COMMANDS].includes(m.slice(18, -3));
 
 function chunkOf(inputs) {
   const edges = new Map(); // module → the modules of core/ it imports statically
+  const lazyEdges = new Map(); // module → the modules of core/ it imports, statically or lazily
   const heavy = new Set(); // modules importing another package statically
   for (const [m, i] of Object.entries(inputs)) {
     edges.set(m, new Set(i.imports.filter((x) => x.kind === 'import-statement' && !x.external).map((x) => x.path)));
+    lazyEdges.set(m, new Set(i.imports.filter((x) => !x.external).map((x) => x.path)));
     if (i.imports.some((x) => x.kind === 'import-statement' && x.external && !LIGHT_EXTERNAL(x.path))) heavy.add(m);
   }
-  const closure = (m) => {
-    const seen = new Set([m]);
-    for (const n of seen) for (const d of edges.get(n) ?? []) seen.add(d);
+  const closure = (starts, graph = edges, stop = () => false) => {
+    const seen = new Set(starts);
+    for (const n of seen) for (const d of graph.get(n) ?? []) if (!stop(d)) seen.add(d);
     return seen;
   };
-  const cli = closure(ENTRY);
+  const cli = closure([ENTRY]);
+  const runs = closure([ENTRY], lazyEdges, otherCommand);
   const chunk = new Map();
   for (const m of Object.keys(inputs).filter((i) => i.startsWith('core/'))) {
     if (cli.has(m)) chunk.set(m, 'cli');
-    else if (![...closure(m)].some((r) => heavy.has(r))) chunk.set(m, 'core');
+    else if (![...closure([m])].some((r) => heavy.has(r))) chunk.set(m, runs.has(m) ? 'core' : 'more');
   }
   return chunk;
 }
@@ -144,8 +154,14 @@ try {
     entryFileNames: 'core/cli/[name].js',
     chunkFileNames: 'chunks/[name]-[hash].js',
     manualChunks: (id) => chunk.get(relative(root, id)),
-    plugins: [buildStamp],
+    // After the stamp: the chunks every command loads become scripts run from V8's code cache, each
+    // behind an ES module façade (scripts/script-chunk.js); the npm packages they import come through
+    // require (commander: cheaper than through the ESM loader).
+    plugins: [buildStamp, scriptChunks(['cli', 'core', 'more'])],
     sourcemap: true,
+    // The entry imports its chunk only: rollup would add the chunk's own imports (commander, built-ins)
+    // to it, and an ES import of commander would load it before the cli script requires it.
+    hoistTransitiveImports: false,
     // rollup merges a chunk under 20 kB into another one when that runs no code a command would not
     // have run before (it checks side effects): a few files fewer among the lazy ones.
     experimentalMinChunkSize: 20_000,

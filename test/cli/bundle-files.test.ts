@@ -4,10 +4,13 @@
  * entry's chunk only, `plan` of a JSON farm the light modules' one file and a few lazy ones besides. The build runs
  * in a copy of the package (its dist/ is the copy's), and a module `load` hook lists what the
  * command loads. Files the code reads beside a module (job.sh) sit beside the chunk holding it.
+ * The chunk every command but --version loads runs from V8's code cache (scripts/script-chunk.js):
+ * the first command writes the cache, the next is served from it; --verbose (source maps) loads
+ * that chunk's ES module instead.
  */
 import test from 'ava';
 import { execa } from 'execa';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -20,7 +23,7 @@ test('a command loads few of the compiled files: --version the entry chunk, plan
   const tmp = realpathSync(mkdtempSync(join(tmpdir(), 'binfarm-bundle-files-')));
   t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
   const root = join(tmp, 'binfarm');
-  for (const p of ['package.json', 'bin', 'core', 'scripts/build.js']) cpSync(join(repo, p), join(root, p), { recursive: true });
+  for (const p of ['package.json', 'bin', 'core', 'scripts']) cpSync(join(repo, p), join(root, p), { recursive: true });
   symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'));
   await execa(process.execPath, ['scripts/build.js'], { cwd: root, env, extendEnv: false });
 
@@ -47,7 +50,12 @@ test('a command loads few of the compiled files: --version the entry chunk, plan
 
   const version = await loaded(['--version'], tmp);
   t.regex(version.stdout, /^\d+\.\d+\.\d+/);
-  t.true(version.dist.length <= 2, `--version loads the entry and its chunk only:\n${version.dist.join('\n')}`);
+  // The entry, the cli chunk's façade and the runtime that runs its script (scripts/script-chunk-runtime.js).
+  t.true(version.dist.length <= 3, `--version loads the entry and its chunk only:\n${version.dist.join('\n')}`);
+  t.false(
+    version.dist.some((u) => /\/chunks\/core-/.test(u)),
+    'not the chunk of the commands',
+  );
 
   const farm = join(tmp, 'farm');
   mkdirSync(join(farm, 'tree/profiles'), { recursive: true });
@@ -72,6 +80,39 @@ test('a command loads few of the compiled files: --version the entry chunk, plan
   t.true(plan.dist.length <= 8, `plan of a JSON farm loads a few files:\n${plan.dist.join('\n')}`);
 
   const chunks = join(root, 'dist/chunks');
+  const scripts = readdirSync(chunks).filter((f) => f.endsWith('.script.js'));
+  t.deepEqual(scripts.map((f) => f.replace(/-.*/, '')).sort(), ['cli', 'core', 'more'], 'the chunks of the light modules are scripts');
+  t.false(
+    plan.dist.some((u) => /\/chunks\/more-/.test(u)),
+    'plan does not load the light modules of the other commands',
+  );
+  const loadedScripts = scripts.filter((f) => !f.startsWith('more-'));
+  const caches = loadedScripts.map((f) => join(chunks, `${f}.v8-cache`));
+  for (const cache of caches) t.true(existsSync(cache), `the first plan wrote ${cache}`);
+  const written = caches.map((cache) => statSync(cache).mtimeMs);
+  await loaded(['plan'], farm);
+  t.deepEqual(
+    caches.map((cache) => statSync(cache).mtimeMs),
+    written,
+    'the next plans used them (a rejected or missing cache is written again)',
+  );
+  const check = await execa(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `import { compileScript } from './script-chunk.js'; for (const f of ${JSON.stringify(loadedScripts)}) console.log(compileScript(f).cache);`,
+    ],
+    { cwd: chunks, env, extendEnv: false },
+  );
+  t.deepEqual(check.stdout.split('\n'), ['accepted', 'accepted'], 'V8 accepts the caches in a fresh process');
+  const verbose = await loaded(['--verbose', 'plan'], farm);
+  t.true(
+    verbose.dist.some((u) => u.endsWith('.module.js')),
+    `with source maps on, the chunk's ES module runs (Node maps its stack traces):\n${verbose.dist.join('\n')}`,
+  );
+  t.false(plan.dist.some((u) => u.endsWith('.module.js')));
+
   const readers = readdirSync(chunks).filter((f) => f.endsWith('.js') && readFileSync(join(chunks, f), 'utf8').includes('./job.sh'));
   t.true(readers.length > 0, 'the module reading job.sh is in a chunk');
   for (const f of readers) t.true(existsSync(join(chunks, 'job.sh')), `job.sh beside ${f}`);

@@ -22,7 +22,8 @@ test('answers as dockerode does: version, image inspect and list, containers, vo
   const api = httpEngineApi(resolveConnection({}).options)!;
   t.truthy(api);
 
-  t.is((await api.version()).ApiVersion, (await docker.version()).ApiVersion);
+  const theirVersion = await docker.version();
+  t.deepEqual(await api.version(), { Version: theirVersion.Version, ApiVersion: theirVersion.ApiVersion });
   const mine = await api.inspectImage(image);
   const theirs = await docker.getImage(image).inspect();
   t.is(mine.Id, theirs.Id);
