@@ -44,6 +44,9 @@ const sources = [...files.filter((f) => f.endsWith('.ts')), ...assets].sort();
 // - 'core': every other module whose static imports, all the way down, reach only Node's built-ins,
 //   commander and tapable, and that `binfarm run` or `binfarm plan` can reach from the entry
 //   (statically or lazily): one file, loaded by any command, instead of ~90 on a no-op run's path;
+// - 'build': those of them that `run` reaches only through the lazy import of a phase's or an
+//   executor's implementation (core/phases/*.ts, core/executor/*.ts): loaded when a subject builds,
+//   never by a no-op run or a plan;
 // - 'more': the other modules of that kind, which only other commands reach (assemble, init,
 //   doctor, verify, ...): one file, so that the one every command loads is about half as large;
 // - the rest (modules that import execa, dockerode, zod, cosmiconfig, yaml, tar-stream, ... statically,
@@ -59,6 +62,8 @@ const ENTRY = 'core/cli/main.ts';
 // The commands whose modules go in 'core'; the other commands' own modules go in 'more'.
 const CORE_COMMANDS = ['run', 'plan'];
 const otherCommand = (m) => /^core\/cli\/commands\/[^/]+\.ts$/.test(m) && !['index', ...CORE_COMMANDS].includes(m.slice(18, -3));
+// The light plugins whose lazy imports load a phase's or an executor's implementation.
+const BUILD_DOOR = (m) => /^core\/(phases|executor)\/[^/]+\.ts$/.test(m);
 
 function chunkOf(inputs) {
   const edges = new Map(); // module → the modules of core/ it imports statically
@@ -76,10 +81,13 @@ function chunkOf(inputs) {
   };
   const cli = closure([ENTRY]);
   const runs = closure([ENTRY], lazyEdges, otherCommand);
+  // As runs, but through a build door's static imports only.
+  const noBuild = new Map([...lazyEdges].map(([m, to]) => [m, BUILD_DOOR(m) ? edges.get(m) : to]));
+  const plans = closure([ENTRY], noBuild, otherCommand);
   const chunk = new Map();
   for (const m of Object.keys(inputs).filter((i) => i.startsWith('core/'))) {
     if (cli.has(m)) chunk.set(m, 'cli');
-    else if (![...closure([m])].some((r) => heavy.has(r))) chunk.set(m, runs.has(m) ? 'core' : 'more');
+    else if (![...closure([m])].some((r) => heavy.has(r))) chunk.set(m, plans.has(m) ? 'core' : runs.has(m) ? 'build' : 'more');
   }
   return chunk;
 }
@@ -157,7 +165,7 @@ try {
     // After the stamp: the chunks every command loads become scripts run from V8's code cache, each
     // behind an ES module façade (scripts/script-chunk.js); the npm packages they import come through
     // require (commander: cheaper than through the ESM loader).
-    plugins: [buildStamp, scriptChunks(['cli', 'core', 'more'])],
+    plugins: [buildStamp, scriptChunks(['cli', 'core', 'build', 'more'])],
     sourcemap: true,
     // The entry imports its chunk only: rollup would add the chunk's own imports (commander, built-ins)
     // to it, and an ES import of commander would load it before the cli script requires it.

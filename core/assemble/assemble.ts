@@ -46,6 +46,7 @@ import { sbomOfBuild } from '../sbom/subject-sbom.ts';
 import { recordAssemblyProvenance } from '../provenance/assembly-provenance.ts';
 import { pushProvenance } from '../provenance/push-provenance.ts';
 import { resolveAssemblySpec, type AssembleFlags, type AssemblySpec } from './spec.ts';
+import { nowMs } from '../util/clock.ts';
 
 export interface AssembleOptions {
   flags?: AssembleFlags;
@@ -96,17 +97,17 @@ async function assembleInScope(farm: FarmContext, name: string, opts: AssembleOp
     ...(opts.engine ? { engine: opts.engine } : {}),
   });
   const { run } = session;
-  const t0 = performance.now();
+  const t0 = nowMs();
   reporter.emit({ event: 'assemble:start', name, runId: run.runId, runDir: run.runDir });
   run.logger.info(`assemble "${name}" from "${spec.from}" with ${[...spec.with, ...spec.runtime].map((i) => i.text).join(' ')}${spec.slim ? ' (slim)' : ''}; spec from ${spec.source}`);
   try {
     const result = await steps(farm, spec, session, opts);
-    reporter.emit({ event: 'assemble:end', status: 'done', ms: Math.round(performance.now() - t0), image: result.image.ref });
-    return { ...result, ms: Math.round(performance.now() - t0) };
+    reporter.emit({ event: 'assemble:end', status: 'done', ms: Math.round(nowMs() - t0), image: result.image.ref });
+    return { ...result, ms: Math.round(nowMs() - t0) };
   } catch (e) {
     const interrupted = run.signal.aborted || (isBinfarmError(e) && e.code === 'E_INTERRUPTED');
     const err = interrupted && !(isBinfarmError(e) && e.code === 'E_INTERRUPTED') ? new BinfarmError('E_INTERRUPTED', `assembly "${name}" was interrupted`, { cause: e }) : e;
-    reporter.emit({ event: 'assemble:end', status: interrupted ? 'interrupted' : 'failed', ms: Math.round(performance.now() - t0), error: errorReport(err) });
+    reporter.emit({ event: 'assemble:end', status: interrupted ? 'interrupted' : 'failed', ms: Math.round(nowMs() - t0), error: errorReport(err) });
     throw err;
   } finally {
     await session.close();

@@ -18,6 +18,7 @@ import { newSubjectBuild } from '../run/new-subject-build.ts';
 import type { Subject } from '../subject/types.ts';
 import type { AssembleReporter, AssembleStep } from './progress.ts';
 import { errorReport } from '../error-report.ts';
+import { nowMs } from '../util/clock.ts';
 
 export interface AssemblySession {
   readonly run: RunContext;
@@ -96,16 +97,16 @@ export function openSession(farm: FarmContext, opts: SessionOptions): AssemblySe
       current = id;
       reporter.emit({ event: 'step:start', step: id });
       log.line(`== step ${id}`);
-      const t0 = performance.now();
+      const t0 = nowMs();
       try {
         const value = await fn();
         const text = note?.(value);
-        const ms = Math.round(performance.now() - t0);
+        const ms = Math.round(nowMs() - t0);
         log.line(`== step ${id}: done in ${ms} ms${text ? ` (${text})` : ''}`);
         reporter.emit({ event: 'step:end', step: id, ms, ...(text ? { note: text } : {}) });
         return value;
       } catch (e) {
-        const ms = Math.round(performance.now() - t0);
+        const ms = Math.round(nowMs() - t0);
         const error = errorReport(e);
         log.line(`== step ${id} FAILED after ${ms} ms: ${error.message}${error.hint ? `\n   hint: ${error.hint}` : ''}`);
         reporter.emit({ event: 'step:fail', step: id, ms, error });

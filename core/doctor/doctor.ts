@@ -3,6 +3,7 @@ import { ConfigSchema } from '../config/schema/index.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import { checks as allChecks } from './checks/index.ts';
 import type { CheckResult, DoctorCheck, DoctorContext, ExecOutcome } from './types.ts';
+import { nowMs } from '../util/clock.ts';
 
 export interface DoctorReport {
   checks: Array<CheckResult & { id: string; title: string; ms: number }>;
@@ -33,14 +34,14 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
   const limit = input.timeoutMs ?? 20_000;
   const checks = await Promise.all(
     (input.checks ?? allChecks).map(async (c) => {
-      const t0 = performance.now();
+      const t0 = nowMs();
       let result: CheckResult;
       try {
         result = await withTimeout(c.run(ctx), limit, c.title);
       } catch (e) {
         result = { status: 'fail', summary: `the check itself failed: ${e instanceof Error ? e.message : String(e)}` };
       }
-      return { id: c.id, title: c.title, ms: Math.round(performance.now() - t0), ...result };
+      return { id: c.id, title: c.title, ms: Math.round(nowMs() - t0), ...result };
     }),
   );
   const counts = { ok: 0, warn: 0, fail: 0 };

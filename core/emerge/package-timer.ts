@@ -6,11 +6,12 @@
  */
 import type { PackageProgress } from '../run/context.ts';
 import type { EmergeEvent } from './parse-output.ts';
+import { nowMs } from '../util/clock.ts';
 
 export class PackageTimer {
   private readonly inFlight = new Map<string, { t0: number; binary: boolean }>();
 
-  constructor(private readonly report: (ev: PackageProgress) => void, private readonly now: () => number = () => performance.now()) {}
+  constructor(private readonly report: (ev: PackageProgress) => void, private readonly now: () => number = () => nowMs()) {}
 
   feed(ev: EmergeEvent | undefined): void {
     if (!ev) return;

@@ -5,6 +5,7 @@
 import { BinfarmError } from '../errors.ts';
 import type { SmokeTest } from '../subject/types.ts';
 import type { SubjectBuild } from '../run/context.ts';
+import { nowMs } from '../util/clock.ts';
 
 export interface SmokeOutcome {
   name: string;
@@ -29,14 +30,14 @@ export async function runSmokeTests(build: SubjectBuild, imageRef: string, tests
     const timer = setTimeout(() => ac.abort(new Error('timeout')), timeoutMs);
     const onRun = () => ac.abort(build.run.signal.reason);
     build.run.signal.addEventListener('abort', onRun, { once: true });
-    const t0 = performance.now();
+    const t0 = nowMs();
     let outcome: SmokeOutcome;
     try {
       const r = await engine.run(
         { image: imageRef, cmd: t.cmd, labels: { 'binfarm.subject': build.subject.name, 'binfarm.role': 'smoke' } },
         { signal: ac.signal, onLine: (l) => build.progress.output(`[${t.name}] ${l}`) },
       );
-      const ms = Math.round(performance.now() - t0);
+      const ms = Math.round(nowMs() - t0);
       if (r.exitCode !== 0)
         outcome = {
           name: t.name,
@@ -49,7 +50,7 @@ export async function runSmokeTests(build: SubjectBuild, imageRef: string, tests
       else outcome = { name: t.name, ok: true, ms };
     } catch (e) {
       if (build.run.signal.aborted) throw e;
-      const ms = Math.round(performance.now() - t0);
+      const ms = Math.round(nowMs() - t0);
       outcome = { name: t.name, ok: false, ms, why: ac.signal.aborted ? `timed out after ${t.timeout ?? 300} s` : (e as Error).message };
     } finally {
       clearTimeout(timer);

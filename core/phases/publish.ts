@@ -8,6 +8,7 @@
  */
 import type { FarmContext } from '../types.ts';
 import type { Plugin } from '../plugin.ts';
+import { publishingEnabled } from '../publish/enabled.ts';
 
 export class PublishPlugin implements Plugin {
   readonly name = 'binfarm:publish';
@@ -15,9 +16,8 @@ export class PublishPlugin implements Plugin {
   apply(farm: FarmContext): void {
     farm.hooks.publish.tapPromise(this.name, async (build) => (await import('../publish/stage.ts')).stagePublish(build));
     farm.hooks.done.tapPromise(this.name, async (run, summary) => {
-      const { publishingEnabled, publishRun } = await import('../publish/publish-run.ts');
       if (!publishingEnabled(run)) return;
-      await publishRun(run, summary);
+      await (await import('../publish/publish-run.ts')).publishRun(run, summary);
     });
   }
 }

@@ -31,10 +31,6 @@ export function stagedOf(run: RunContext): Map<string, StagedSubject> {
   return m;
 }
 
-export function publishingEnabled(run: RunContext): boolean {
-  return run.publish ?? run.options.run.publish;
-}
-
 export interface PublishReport {
   images: PushedImage[];
   generations: Array<{ target: string; partition: string; generation: number; unchanged: boolean }>;

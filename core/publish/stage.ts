@@ -8,7 +8,8 @@ import type { SubjectBuild } from '../run/context.ts';
 import { BinfarmError } from '../errors.ts';
 import { relative, sep } from 'node:path';
 import { binhostRoot } from '../binhost/partition.ts';
-import { publishingEnabled, stagedOf } from './publish-run.ts';
+import { stagedOf } from './publish-run.ts';
+import { publishingEnabled } from './enabled.ts';
 
 /** The publish tap: stages the subject for the `done` hook (which pushes once the whole run succeeded). */
 export async function stagePublish(build: SubjectBuild): Promise<string> {

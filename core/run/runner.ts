@@ -20,6 +20,7 @@ import { errorReport } from '../error-report.ts';
 import { defaultCollaborators, type RunCollaborators } from './collaborators.ts';
 import { createRunContext } from './create-run-context.ts';
 import { createJournalReporter, teeReporters } from './journal.ts';
+import { nowMs } from '../util/clock.ts';
 
 export interface RunFarmOptions {
   /** Subjects to build (their missing ancestors are added by the planner); default: options.targets or all. */
@@ -94,7 +95,7 @@ async function runInScope(farm: Farm, opts: RunFarmOptions): Promise<RunResult> 
   };
   setScopeSink((origin, type, args) => sink(origin, type, args));
 
-  const t0 = performance.now();
+  const t0 = nowMs();
   const builds = new Map<string, SubjectBuild>();
   const failures: Failure[] = [];
   const summary: RunSummary = { built: [], skipped: [], failed: [] };
@@ -173,7 +174,7 @@ async function runInScope(farm: Farm, opts: RunFarmOptions): Promise<RunResult> 
 
   const interrupted = controller.signal.aborted || (isBinfarmError(firstError) && firstError.code === 'E_INTERRUPTED');
   const status = firstError === undefined ? 'done' : interrupted ? 'interrupted' : 'failed';
-  const ms = Math.round(performance.now() - t0);
+  const ms = Math.round(nowMs() - t0);
   runLog.line(
     `${stamp()} info  [binfarm:run] ${status}: built ${summary.built.length}, skipped ${summary.skipped.length}, failed ${summary.failed.length} in ${ms} ms`,
   );
@@ -211,16 +212,16 @@ async function buildOne(
   builds.set(name, build);
   deps.reporter.emit({ event: 'subject:start', subject: name });
   log.line(`== ${name}: build started (run ${deps.run.runId}); ${sp.reasons.map((r) => `${r.input}: ${r.change}`).join('; ') || 'no reason recorded'}`);
-  const t0 = performance.now();
+  const t0 = nowMs();
   try {
     await walkSubject(deps, build, log, phase);
     summary.built.push(name);
-    deps.reporter.emit({ event: 'subject:end', subject: name, status: 'built', ms: Math.round(performance.now() - t0) });
+    deps.reporter.emit({ event: 'subject:end', subject: name, status: 'built', ms: Math.round(nowMs() - t0) });
   } catch (e) {
     summary.failed.push(name);
     const failedPhase = build.phases.find((p) => p.status === 'failed')?.phase;
     failures.push({ subject: name, ...(failedPhase ? { phase: failedPhase } : {}), error: e, logFile: log.path, tail: log.tail() });
-    deps.reporter.emit({ event: 'subject:end', subject: name, status: 'failed', ms: Math.round(performance.now() - t0), error: errorReport(e) });
+    deps.reporter.emit({ event: 'subject:end', subject: name, status: 'failed', ms: Math.round(nowMs() - t0), error: errorReport(e) });
     throw e;
   } finally {
     log.close();

@@ -9,6 +9,7 @@ import { LogFile } from './log-file.ts';
 import { newSubjectBuild } from './new-subject-build.ts';
 import type { RunReporter } from './progress/events.ts';
 import { errorReport as errorInfo } from '../error-report.ts';
+import { nowMs } from '../util/clock.ts';
 
 export interface SubjectRunDeps {
   farm: FarmContext;
@@ -73,17 +74,17 @@ export async function runPhase(deps: SubjectRunDeps, build: SubjectBuild, log: L
   phase.current = p;
   deps.reporter.emit({ event: 'phase:start', subject: name, phase: p });
   log.line(`== phase ${p}`);
-  const t0 = performance.now();
+  const t0 = nowMs();
   try {
     const result = await deps.farm.hooks[p].promise(build);
-    const record = phaseRecord(deps.farm, build, p, result, Math.round(performance.now() - t0));
+    const record = phaseRecord(deps.farm, build, p, result, Math.round(nowMs() - t0));
     build.phases.push(record);
     log.line(`== phase ${p}: ${record.status}${record.by ? ` by ${record.by}` : ''}${record.note ? ` (${record.note})` : ''} in ${record.ms} ms`);
     deps.reporter.emit({ event: 'phase:end', subject: name, phase: p, record });
   } catch (e) {
     // A phase that ends because the run was aborted fails as "interrupted", whatever it threw.
     const err = deps.run.signal.aborted ? interrupted(deps.run.signal.reason, e) : e;
-    const ms = Math.round(performance.now() - t0);
+    const ms = Math.round(nowMs() - t0);
     build.phases.push({ phase: p, status: 'failed', ms, note: errorInfo(err).message });
     log.line(`== phase ${p} FAILED after ${ms} ms: ${errorInfo(err).message}`);
     deps.reporter.emit({ event: 'phase:fail', subject: name, phase: p, ms, error: errorInfo(err) });

@@ -18,6 +18,7 @@ import { combinedTreeDigest, recordRepoDigests } from './repo-record.ts';
 import { stage3DigestOffline } from './stage3-digest.ts';
 import { repoDigest, type DigestContext } from './tree-digest.ts';
 import type { RepoResolution, ResolvedSources } from './types.ts';
+import { nowMs } from '../util/clock.ts';
 
 export const SOURCES_DATA = 'binfarm:sources';
 /** run.data flag set by `run --pull`. */
@@ -64,7 +65,7 @@ export async function resolveSources(input: ResolveInput): Promise<ResolvedSourc
   const notes: string[] = [];
   const engine = input.engine ? await input.engine() : undefined;
   // Measured after the engine is connected (the run needs it anyway): the resolution's own cost.
-  const t0 = performance.now();
+  const t0 = nowMs();
   const network = !!run;
 
   let stage3: string | undefined;
@@ -127,7 +128,7 @@ export async function resolveSources(input: ResolveInput): Promise<ResolvedSourc
     repos,
     ...(tree ? { tree } : {}),
     notes,
-    ms: Math.round(performance.now() - t0),
+    ms: Math.round(nowMs() - t0),
     indexes: () => {
       indexes ??= buildIndexes();
       indexes.catch(() => (indexes = undefined));

@@ -14,11 +14,13 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { emergeFixtureImage } from '../fixtures/emerge/image.ts';
+import { dockerForTests } from '../helpers/docker.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !k.startsWith('BINFARM_')));
 
-test('a command loads few of the compiled files: --version the entry chunk, plan of a JSON farm a few more; job.sh beside its chunk', async (t) => {
+test('a command loads few of the compiled files: --version the entry chunk, plan of a JSON farm a few more, the phases only a building run; job.sh beside its chunk', async (t) => {
   t.timeout(3 * 60_000);
   const tmp = realpathSync(mkdtempSync(join(tmpdir(), 'binfarm-bundle-files-')));
   t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
@@ -81,12 +83,16 @@ test('a command loads few of the compiled files: --version the entry chunk, plan
 
   const chunks = join(root, 'dist/chunks');
   const scripts = readdirSync(chunks).filter((f) => f.endsWith('.script.js'));
-  t.deepEqual(scripts.map((f) => f.replace(/-.*/, '')).sort(), ['cli', 'core', 'more'], 'the chunks of the light modules are scripts');
+  t.deepEqual(scripts.map((f) => f.replace(/-.*/, '')).sort(), ['build', 'cli', 'core', 'more'], 'the chunks of the light modules are scripts');
   t.false(
     plan.dist.some((u) => /\/chunks\/more-/.test(u)),
     'plan does not load the light modules of the other commands',
   );
-  const loadedScripts = scripts.filter((f) => !f.startsWith('more-'));
+  t.false(
+    plan.dist.some((u) => /\/chunks\/build-/.test(u)),
+    "plan does not load the implementations of the phases (a building subject's)",
+  );
+  const loadedScripts = scripts.filter((f) => !f.startsWith('more-') && !f.startsWith('build-'));
   const caches = loadedScripts.map((f) => join(chunks, `${f}.v8-cache`));
   for (const cache of caches) t.true(existsSync(cache), `the first plan wrote ${cache}`);
   const written = caches.map((cache) => statSync(cache).mtimeMs);
@@ -116,4 +122,44 @@ test('a command loads few of the compiled files: --version the entry chunk, plan
   const readers = readdirSync(chunks).filter((f) => f.endsWith('.js') && readFileSync(join(chunks, f), 'utf8').includes('./job.sh'));
   t.true(readers.length > 0, 'the module reading job.sh is in a chunk');
   for (const f of readers) t.true(existsSync(join(chunks, 'job.sh')), `job.sh beside ${f}`);
+
+  // A run that builds takes the phases' implementations from their own chunk ('build'); the no-op run after it does not.
+  const stage3 = await emergeFixtureImage();
+  const prefix = `binfarm-test-bundle-build-${process.pid}`;
+  const docker = await dockerForTests();
+  t.teardown(async () => {
+    for (const img of await docker.listImages()) {
+      if ((img.RepoTags ?? []).some((tag) => tag.startsWith(`${prefix}/`)))
+        await docker
+          .getImage(img.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
+    }
+  });
+  const building = join(tmp, 'building');
+  for (const p of ['tree/profiles', 'tree/app-misc/hello', 'tree/app-misc/jq']) mkdirSync(join(building, p), { recursive: true });
+  writeFileSync(join(building, 'tree/profiles/repo_name'), 'gentoo\n');
+  writeFileSync(
+    join(building, '.binfarmrc.json'),
+    JSON.stringify({
+      imagePrefix: prefix,
+      stage3: { type: 'local', image: stage3 },
+      tree: { type: 'dir', path: 'tree' },
+      mount: { strategy: 'bind' },
+      base: { sets: { base: { 'app-misc/hello': {} } } },
+      subjects: { app: { sets: { app: { 'app-misc/jq': {} } } } },
+      binhost: { dir: 'binhost' },
+    }),
+  );
+  const build = await loaded(['run'], building);
+  t.true(
+    build.dist.some((u) => /\/chunks\/build-/.test(u)),
+    `a building run loads the chunk of the phases' implementations:\n${build.dist.join('\n')}`,
+  );
+  const noop = await loaded(['run'], building);
+  t.regex(noop.stdout, /skipped 2|up to date/);
+  t.false(
+    noop.dist.some((u) => /\/chunks\/build-/.test(u)),
+    'a no-op run does not',
+  );
 });

@@ -1,5 +1,6 @@
 import { Option } from 'commander';
 import { defineCommand } from '../command.ts';
+import { nowMs } from '../../util/clock.ts';
 
 interface RunOptions {
   failFast?: boolean;
@@ -44,7 +45,7 @@ export const command = defineCommand<RunOptions>({
     ]);
     // Ctrl-C aborts the run; the runner then stops, cleans up (shutdown hook, engine) and we print the summary.
     return runInterruptible(ctx, opts.renderer, async ({ renderer, signal }) => {
-      const t0 = performance.now();
+      const t0 = nowMs();
       const result = await runFarm(farm, {
         targets: Array.isArray(subjects) ? subjects : [],
         signal,
@@ -56,7 +57,7 @@ export const command = defineCommand<RunOptions>({
       // An interrupt outside a subject (e.g. while publishing) still gets the summary, which names it.
       if (result.error !== undefined && !result.failures.length && result.status !== 'interrupted') throw result.error;
       if (renderer !== 'json') {
-        const text = formatRunSummary(result, performance.now() - t0);
+        const text = formatRunSummary(result, nowMs() - t0);
         if (result.status === 'done') ctx.print(text);
         else ctx.warn(text);
       }
