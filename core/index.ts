@@ -9,5 +9,6 @@ export { Farm, createFarm, type FarmInit } from './farm.ts';
 export { renderSubject, type RenderedSubject } from './testing.ts';
 export { defineSubject, definePackageSets, BASE_SUBJECT } from './subject/types.ts';
 export { MountStrategyRegistry } from './tree/mount/registry.ts';
+export { endPreparationTurn } from './run/preparation-turns.ts';
 export { BinfarmError, PluginError, isBinfarmError, type ErrorCode } from './errors.ts';
 export * from './portage/public.ts';

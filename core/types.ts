@@ -315,8 +315,10 @@ export interface Executor {
   /** The emerge phase of one subject; returns the phase's note (e.g. `built 3, reused 2 binary packages`). */
   emerge(build: SubjectBuild, farm: FarmContext): Promise<string>;
   /**
-   * How many subjects may be in the phases before emerge at once, in plan order (undefined: as many
-   * as `run.concurrency` starts). Asked once per run; `swarm` answers with its nodes that take jobs.
+   * How many subjects may prepare at once, in plan order (undefined: as many as `run.concurrency`
+   * starts): the phases before emerge, and emerge until the executor calls `endPreparationTurn(build)`
+   * (or it ended). Asked once per run; `swarm` answers with its nodes that take jobs, and ends a
+   * subject's turn once its job image is pushed.
    */
   preparations?(run: RunContext): Promise<number | undefined>;
 }

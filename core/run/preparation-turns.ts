@@ -4,12 +4,23 @@
  * `preparations`): the swarm executor says as many as it has nodes to run jobs on. Preparing every
  * ready subject at once made each wait for all the others on the coordinating host — a job starts
  * only once its own subject is prepared — while the subjects beyond the free nodes gained nothing:
- * their jobs queue on the swarm anyway. Turns go in the order subjects ask (plan order); a turn
- * ends when the subject's emerge phase starts, or its walk ends.
+ * their jobs queue on the swarm anyway. Turns go in the order subjects ask (plan order). A turn
+ * ends when the executor says its subject is prepared (endPreparationTurn: the swarm executor once
+ * its job image is pushed, just before it submits the job), else once the emerge phase ended, or
+ * when the walk ends.
  */
+import type { SubjectBuild } from './context.ts';
 
 /** Ends a turn; a second call does nothing. */
 export type EndTurn = () => void;
+
+/** build.data key: the end of the subject's turn (core/run/walk.ts puts it there). */
+export const PREPARATION_TURN = 'binfarm:preparation-turn';
+
+/** The executor's word that the subject is prepared: the next subject may begin its preparation. */
+export function endPreparationTurn(build: SubjectBuild): void {
+  (build.data.get(PREPARATION_TURN) as EndTurn | undefined)?.();
+}
 
 /** `limit` is asked once, on the first turn; undefined (or anything below 1) means no limit. */
 export function createPreparationTurns(limit: () => Promise<number | undefined>): (onWait: (limit: number) => void) => Promise<EndTurn> {

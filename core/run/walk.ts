@@ -14,6 +14,7 @@ import { BinfarmError } from '../errors.ts';
 import { PHASES, type PhaseName, type SubjectBuild } from './context.ts';
 import type { LogFile } from './log-file.ts';
 import { runPhase, type SubjectRunDeps } from './subject-build.ts';
+import { PREPARATION_TURN } from './preparation-turns.ts';
 
 /** binfarm's own step of the walk: the subject's final content key, once its emerge has run. */
 export const REKEY = 'rekey';
@@ -34,13 +35,16 @@ if (walkPhases.join() !== PHASES.join()) {
  * The first failing phase ends the subject; its error is rethrown.
  */
 export async function walkSubject(deps: SubjectRunDeps, build: SubjectBuild, log: LogFile, phase: { current?: PhaseName }): Promise<void> {
-  // The phases before emerge are the subject's preparation, taken in turns when the executor asks (preparation-turns.ts).
+  // A subject's preparation (the phases before emerge, and emerge until the executor says it is
+  // prepared) is taken in turns when the executor asks (preparation-turns.ts).
   const endTurn = (await deps.preparationTurn?.(build)) ?? (() => undefined);
+  build.data.set(PREPARATION_TURN, endTurn);
   try {
     for (const step of SUBJECT_WALK) {
-      if (step === 'emerge') endTurn();
-      if (step === REKEY) await rekey(deps, build, log);
-      else await runPhase(deps, build, log, phase, step);
+      if (step === REKEY) {
+        endTurn(); // at the latest once emerge ended
+        await rekey(deps, build, log);
+      } else await runPhase(deps, build, log, phase, step);
     }
   } finally {
     endTurn();

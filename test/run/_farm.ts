@@ -14,6 +14,7 @@ import type { Plugin } from '../../core/plugin.ts';
 import type { RunPlan, SubjectPlan } from '../../core/plan/types.ts';
 import { PHASES, type PhaseName, type SubjectBuild } from '../../core/run/context.ts';
 import type { RunCollaborators } from '../../core/run/collaborators.ts';
+import { endPreparationTurn } from '../../core/run/preparation-turns.ts';
 
 export interface Step {
   subject: string;
@@ -29,6 +30,8 @@ export interface BuilderOptions {
   ms?: number;
   /** `subject/phase` that waits until the run is aborted. */
   hang?: string;
+  /** The emerge tap says the subject is prepared as it begins (as the swarm executor does once its job is ready). */
+  preparedInEmerge?: boolean;
   steps?: Step[];
 }
 
@@ -43,6 +46,7 @@ export function builderPlugin(opts: BuilderOptions = {}): Plugin {
           const name = b.subject.name;
           steps.push({ subject: name, phase, at: 'start', t: performance.now() });
           b.progress.title(`${phase} of ${name}`);
+          if (phase === 'emerge' && opts.preparedInEmerge) endPreparationTurn(b);
           b.progress.output(`${phase} output line for ${name}`);
           b.logger.info(`${phase} says hello`);
           if (phase === 'fetchStage3') b.stage3Digest = 'sha256:stage3-fixture';

@@ -44,27 +44,34 @@ test('a run walks each subject: the re-key runs after its emerge ended and befor
   t.regex(log, /== phase emerge: claimed[^\n]*\n== content key walked-tools\n== phase package\n/, 'the log shows the re-key between emerge and package');
 });
 
-test('with the executor asking for one preparation at a time, subjects prepare in plan order, one after another, each once the one before began its emerge', async (t) => {
-  const steps: Step[] = [];
-  const farm = testFarm(t, { plugins: [builderPlugin({ steps, ms: 15 })], run: { concurrency: 3 }, subjects: { a: {}, b: {}, c: {} } });
-  const reporter = collectingReporter();
-  const result = await runFarm(farm, {
-    plan: planOf(farm, ['base', 'a', 'b', 'c']),
-    collaborators: { ...offlineCollaborators(), preparations: async () => 1 },
-    reporter,
-  });
-  const titles = reporter.events.flatMap((e) => (e.event === 'title' ? [`${e.subject}: ${e.title}`] : []));
-  t.is(result.status, 'done');
-  const at = (s: string, phase: string, when: 'start' | 'end') => steps.find((x) => x.subject === s && x.phase === phase && x.at === when)!.t;
-  // A subject's preparation (fetchStage3 … applyPatches) begins once the one before it reached emerge.
-  t.true(at('b', 'fetchStage3', 'start') >= at('a', 'emerge', 'start'));
-  t.true(at('c', 'fetchStage3', 'start') >= at('b', 'emerge', 'start'));
-  // A turn ends where emerge begins, not with the walk: b prepares while a is still being built.
-  t.true(at('b', 'fetchStage3', 'start') < at('a', 'package', 'start'));
-  t.true(
-    titles.some((x) => x === 'c: waiting to prepare: 1 subject at a time (run.executor)'),
-    titles.join('\n'),
-  );
+test('with the executor asking for one preparation at a time, subjects prepare in plan order, each once the one before is prepared', async (t) => {
+  for (const preparedInEmerge of [false, true]) {
+    const steps: Step[] = [];
+    const farm = testFarm(t, { plugins: [builderPlugin({ steps, ms: 15, preparedInEmerge })], run: { concurrency: 3 }, subjects: { a: {}, b: {}, c: {} } });
+    const reporter = collectingReporter();
+    const result = await runFarm(farm, {
+      plan: planOf(farm, ['base', 'a', 'b', 'c']),
+      collaborators: { ...offlineCollaborators(), preparations: async () => 1 },
+      reporter,
+    });
+    const titles = reporter.events.flatMap((e) => (e.event === 'title' ? [`${e.subject}: ${e.title}`] : []));
+    t.is(result.status, 'done');
+    const at = (s: string, phase: string, when: 'start' | 'end') => steps.find((x) => x.subject === s && x.phase === phase && x.at === when)!.t;
+    if (preparedInEmerge) {
+      // The executor said so as its emerge began: the next subject prepares while it emerges.
+      t.true(at('b', 'fetchStage3', 'start') >= at('a', 'emerge', 'start'));
+      t.true(at('b', 'fetchStage3', 'start') < at('a', 'emerge', 'end'), 'b prepares while a emerges');
+      t.true(at('c', 'fetchStage3', 'start') < at('b', 'emerge', 'end'), 'c prepares while b emerges');
+    } else {
+      // Without a word from the executor, a turn ends with the emerge phase.
+      t.true(at('b', 'fetchStage3', 'start') >= at('a', 'emerge', 'end'));
+      t.true(at('c', 'fetchStage3', 'start') >= at('b', 'emerge', 'end'));
+    }
+    t.true(
+      titles.some((x) => x === 'c: waiting to prepare: 1 subject at a time (run.executor)'),
+      titles.join('\n'),
+    );
+  }
 });
 
 test('without a limit from the executor, independent subjects prepare together', async (t) => {

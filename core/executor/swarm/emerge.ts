@@ -40,6 +40,7 @@ import { discardJobUploads } from './incoming.ts';
 import { basename } from 'node:path';
 import { memoryBytes } from './resources.ts';
 import { configAuth } from '../../publish/registry.ts';
+import { endPreparationTurn } from '../../run/preparation-turns.ts';
 
 /** Named volume of each node's distfiles (DISTDIR): downloads are shared by the jobs of one node. */
 export const DISTFILES_VOLUME = 'binfarm-distfiles';
@@ -102,6 +103,8 @@ export async function swarmEmerge(build: SubjectBuild, farm: FarmContext): Promi
   try {
     const image = await pushed;
     const treeMounts = await treeVolumeMounts(session, build, image);
+    // The job is ready to submit: the next subject may prepare (core/run/preparation-turns.ts).
+    endPreparationTurn(build);
     outcome = await runJob(session, build, {
       what: `emerge of subject "${subject.name}"`,
       spec: {
