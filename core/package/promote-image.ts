@@ -27,15 +27,18 @@ export function pendingTag(key: string): string {
   return `pending-${shortKey(key)}`;
 }
 
-export async function commitPending(
-  build: SubjectBuild,
-  container: ContainerHandle,
-  opts: { repo: string; key: string; labels: Record<string, string>; changes: string[]; comment: string },
-): Promise<PendingImage> {
-  await removeLeftoverPending(build, opts.repo);
+/** What the package phase commits: the build container's image, its labels and Dockerfile changes. */
+export interface SubjectCommit {
+  repo: string;
+  key: string;
+  labels: Record<string, string>;
+  changes: string[];
+  comment: string;
+}
+
+export async function commitPending(build: SubjectBuild, container: ContainerHandle, opts: SubjectCommit): Promise<PendingImage> {
   const tag = pendingTag(opts.key);
-  const labels = { ...opts.labels, [IMAGE_LABEL.key]: '', [IMAGE_LABEL.tested]: '', [IMAGE_LABEL.pendingKey]: opts.key };
-  const id = await container.commit({ repo: opts.repo, tag, labels, changes: opts.changes, comment: opts.comment });
+  const id = await commitAs(build, container, opts, tag, { [IMAGE_LABEL.key]: '', [IMAGE_LABEL.tested]: '', [IMAGE_LABEL.pendingKey]: opts.key });
   return { repo: opts.repo, key: opts.key, ref: `${opts.repo}:${tag}`, id };
 }
 
@@ -44,16 +47,21 @@ export async function commitPending(
  * the passed mark and the final tag in one commit — what commitPending and promote make, without
  * the pending image in between (a label build and an untag: about a second per subject).
  */
-export async function commitPromoted(
-  build: SubjectBuild,
-  container: ContainerHandle,
-  opts: { repo: string; key: string; labels: Record<string, string>; changes: string[]; comment: string },
-): Promise<{ ref: string; id: string }> {
-  await removeLeftoverPending(build, opts.repo);
+export async function commitPromoted(build: SubjectBuild, container: ContainerHandle, opts: SubjectCommit): Promise<{ ref: string; id: string }> {
   const tag = shortKey(opts.key);
-  const labels = { ...opts.labels, [IMAGE_LABEL.key]: opts.key, [IMAGE_LABEL.tested]: opts.key, [IMAGE_LABEL.pendingKey]: '' };
-  const id = await container.commit({ repo: opts.repo, tag, labels, changes: opts.changes, comment: opts.comment });
+  const id = await commitAs(build, container, opts, tag, promotedMarks(opts.key));
   return { ref: `${opts.repo}:${tag}`, id };
+}
+
+/** The labels that make an image count for `key`: the key and the passed mark, no pending key. */
+function promotedMarks(key: string): Record<string, string> {
+  return { [IMAGE_LABEL.key]: key, [IMAGE_LABEL.tested]: key, [IMAGE_LABEL.pendingKey]: '' };
+}
+
+/** Commits under `<repo>:<tag>` with the labels and the key marks given, after removing leftover pending images. */
+async function commitAs(build: SubjectBuild, container: ContainerHandle, opts: SubjectCommit, tag: string, marks: Record<string, string>): Promise<string> {
+  await removeLeftoverPending(build, opts.repo);
+  return container.commit({ repo: opts.repo, tag, labels: { ...opts.labels, ...marks }, changes: opts.changes, comment: opts.comment });
 }
 
 /** Gives the tested image its key, the passed mark and the final tag; returns the promoted image. */
@@ -61,11 +69,7 @@ export async function promote(build: SubjectBuild, pending: PendingImage): Promi
   const engine = await build.run.engine();
   const tag = shortKey(pending.key);
   build.progress.title(`promote ${pending.repo}:${tag}`);
-  const id = await engine.labelImage(pending.id, { repo: pending.repo, tag }, {
-    [IMAGE_LABEL.key]: pending.key,
-    [IMAGE_LABEL.tested]: pending.key,
-    [IMAGE_LABEL.pendingKey]: '',
-  });
+  const id = await engine.labelImage(pending.id, { repo: pending.repo, tag }, promotedMarks(pending.key));
   // Untags only: the pending image is the promoted one's parent and keeps existing under it.
   await engine.removeImage(pending.ref).catch((e: unknown) => build.logger.warn(`could not remove the tag ${pending.ref}: ${(e as Error).message}`));
   return { ref: `${pending.repo}:${tag}`, id };
