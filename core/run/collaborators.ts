@@ -14,7 +14,10 @@ export interface RunCollaborators {
   engine(run: RunContext): Promise<Engine>;
   /** The subject's final content key, after its emerge (the tree slice is known then). */
   rekey(build: SubjectBuild): Promise<string | undefined>;
-  /** How many subjects may prepare (the phases before emerge) at once: the run's executor says (core/run/preparation-turns.ts). */
+  /**
+   * How many subjects may prepare at once (the phases before emerge, and emerge until the executor
+   * ends the turn): the run's executor says (core/run/preparation-turns.ts).
+   */
   preparations(farm: FarmContext, run: RunContext): Promise<number | undefined>;
   /** Takes the state dir's run lock; resolves to its release. */
   lock(stateDir: string, info: { runId: string; command: string; warn: (m: string) => void }): Promise<() => Promise<void> | void>;

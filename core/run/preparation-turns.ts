@@ -42,14 +42,17 @@ export function createPreparationTurns(limit: () => Promise<number | undefined>)
     };
   };
   return async (onWait) => {
-    max ??= limit().catch(() => undefined);
+    max ??= limit().then(
+      (n) => (n !== undefined && n >= 1 ? Math.floor(n) : undefined),
+      () => undefined,
+    );
     const n = await max;
-    if (n === undefined || !(n >= 1)) return () => undefined;
-    if (active < Math.floor(n)) {
+    if (n === undefined) return () => undefined;
+    if (active < n) {
       active++;
       return turn();
     }
-    onWait(Math.floor(n));
+    onWait(n);
     await new Promise<void>((resolve) => waiting.push(resolve));
     return turn();
   };
