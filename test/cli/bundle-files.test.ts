@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { emergeFixtureImage } from '../fixtures/emerge/image.ts';
-import { dockerForTests } from '../helpers/docker.ts';
+import { removeImages } from '../assemble/_env.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !k.startsWith('BINFARM_')));
@@ -126,16 +126,7 @@ test('a command loads few of the compiled files: --version the entry chunk, plan
   // A run that builds takes the phases' implementations from their own chunk ('build'); the no-op run after it does not.
   const stage3 = await emergeFixtureImage();
   const prefix = `binfarm-test-bundle-build-${process.pid}`;
-  const docker = await dockerForTests();
-  t.teardown(async () => {
-    for (const img of await docker.listImages()) {
-      if ((img.RepoTags ?? []).some((tag) => tag.startsWith(`${prefix}/`)))
-        await docker
-          .getImage(img.Id)
-          .remove({ force: true })
-          .catch(() => undefined);
-    }
-  });
+  t.teardown(() => removeImages(prefix));
   const building = join(tmp, 'building');
   for (const p of ['tree/profiles', 'tree/app-misc/hello', 'tree/app-misc/jq']) mkdirSync(join(building, p), { recursive: true });
   writeFileSync(join(building, 'tree/profiles/repo_name'), 'gentoo\n');
@@ -157,7 +148,7 @@ test('a command loads few of the compiled files: --version the entry chunk, plan
     `a building run loads the chunk of the phases' implementations:\n${build.dist.join('\n')}`,
   );
   const noop = await loaded(['run'], building);
-  t.regex(noop.stdout, /skipped 2|up to date/);
+  t.regex(noop.stdout, /0 built, 2 skipped, 0 failed/);
   t.false(
     noop.dist.some((u) => /\/chunks\/build-/.test(u)),
     'a no-op run does not',
