@@ -318,7 +318,7 @@ export interface Executor {
    * How many subjects may prepare at once, in plan order (undefined: as many as `run.concurrency`
    * starts): the phases before emerge, and emerge until the executor calls `endPreparationTurn(build)`
    * (or it ended). Asked once per run; `swarm` answers with its nodes that take jobs, and ends a
-   * subject's turn once its job image is pushed.
+   * subject's turn once its job runs on a node.
    */
   preparations?(run: RunContext): Promise<number | undefined>;
 }

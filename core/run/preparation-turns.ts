@@ -6,8 +6,7 @@
  * only once its own subject is prepared — while the subjects beyond the free nodes gained nothing:
  * their jobs queue on the swarm anyway. Turns go in the order subjects ask (plan order). A turn
  * ends when the executor says its subject is prepared (endPreparationTurn: the swarm executor once
- * its job image is pushed, just before it submits the job), else once the emerge phase ended, or
- * when the walk ends.
+ * the subject's job runs on a node), else once the emerge phase ended, or when the walk ends.
  */
 import type { SubjectBuild } from './context.ts';
 

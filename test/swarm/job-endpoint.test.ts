@@ -188,3 +188,21 @@ test("a job's end report needs its token and a status, resolves `ended` once, an
   t.is((await send(url, { method: 'POST', body: '0', headers: bearer(a.token) })).status, 403, 'not after the job is unregistered');
   t.deepEqual(await filesBelow(stateDir), []);
 });
+
+test("`started` resolves at the job's first fetch of its context with its own token; a refused fetch or a HEAD is no start", async (t) => {
+  const { endpoint } = await setup(t);
+  const a = endpoint.registerJob('job-a', { partitionRel: 'amd64/test', context: Buffer.from('ctx') });
+  const b = endpoint.registerJob('job-b', { partitionRel: 'amd64/test', context: Buffer.alloc(0) });
+  let started = false;
+  void a.started.then(() => (started = true));
+  const url = `${endpoint.url}/jobs/job-a/context.tar`;
+  t.is((await send(url)).status, 401);
+  t.is((await send(url, { headers: bearer(b.token) })).status, 403, "job b's token fetches nothing of job a");
+  t.is((await send(url, { method: 'HEAD', headers: bearer(a.token) })).status, 200);
+  await new Promise((r) => setImmediate(r));
+  t.false(started, 'no refused fetch and no HEAD counts as the start');
+  const got = await send(url, { headers: bearer(a.token) });
+  t.is(got.status, 200);
+  await a.started;
+  t.true(started);
+});

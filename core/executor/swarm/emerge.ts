@@ -103,8 +103,10 @@ export async function swarmEmerge(build: SubjectBuild, farm: FarmContext): Promi
   try {
     const image = await pushed;
     const treeMounts = await treeVolumeMounts(session, build, image);
-    // The job is ready to submit: the next subject may prepare (core/run/preparation-turns.ts).
-    endPreparationTurn(build);
+    // The next subject prepares once this job runs on a node (it fetched its context), not while
+    // this host still submits and starts it; with every node busy, one job per node waits ready
+    // (core/run/preparation-turns.ts). A job that never starts ends the turn with this phase.
+    void job.started.then(() => endPreparationTurn(build));
     outcome = await runJob(session, build, {
       what: `emerge of subject "${subject.name}"`,
       spec: {

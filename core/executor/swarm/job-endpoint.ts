@@ -2,7 +2,8 @@
  * The HTTP endpoint binfarm runs while swarm jobs build (docs/scale-out.md#the-upload-path). Jobs
  * have no bind mount and no Docker socket, so everything they need and make goes through it:
  *   GET  /binhost/<partition>/…             the binhost, read-only, no token (as `binfarm serve`, core/binhost/serve.ts)
- *   GET  /jobs/<id>/context.tar             the job's context (bearer token of that job)
+ *   GET  /jobs/<id>/context.tar             the job's context (bearer token of that job); the first
+ *                                           fetch is the job's start (RegisteredJob.started)
  *   PUT|POST /jobs/<id>/upload/<rel path>   one file into `<stateDir>/incoming/<id>/` (bearer token; POST because
  *                                           wget can only `--post-file`); upload-path.ts says which paths
  *   POST /jobs/<id>/end                     the job's exit status, sent after its last upload (bearer token):
@@ -52,6 +53,11 @@ export interface RegisteredJob {
    * rejects, and stays pending when the job never reports (it died, its node was lost).
    */
   ended: Promise<JobEndReport>;
+  /**
+   * Resolves when the job first fetches its context (`GET /jobs/<id>/context.tar`): its container
+   * runs on a node. Never rejects; stays pending when the job never starts.
+   */
+  started: Promise<void>;
 }
 
 export interface JobEndpoint {
@@ -76,6 +82,7 @@ interface JobState {
   incomingDir: string;
   uploads: Set<{ req: IncomingMessage; done: Promise<void> }>;
   reportEnd(report: JobEndReport): void;
+  reportStart(): void;
 }
 
 /** Counts bytes through; fails once more than `max` passed. */
@@ -213,6 +220,7 @@ export async function startJobEndpoint(opts: JobEndpointOptions): Promise<JobEnd
       const job = authorise(jobId, req, res);
       if (!job) return res.statusCode;
       if (!isUpload) {
+        if (method === 'GET') job.reportStart();
         res.writeHead(200, { 'Content-Type': 'application/x-tar', 'Content-Length': String(job.context.length) });
         res.end(method === 'HEAD' ? undefined : job.context);
         return 200;
@@ -265,6 +273,8 @@ export async function startJobEndpoint(opts: JobEndpointOptions): Promise<JobEnd
       if (jobs.has(jobId)) throw new Error(`job "${jobId}" is already registered`);
       let reportEnd!: (r: JobEndReport) => void;
       const ended = new Promise<JobEndReport>((resolve) => (reportEnd = resolve));
+      let reportStart!: () => void;
+      const started = new Promise<void>((resolve) => (reportStart = resolve));
       const state: JobState = {
         token: newJobToken(),
         partitionRel: job.partitionRel,
@@ -272,9 +282,10 @@ export async function startJobEndpoint(opts: JobEndpointOptions): Promise<JobEnd
         incomingDir: join(opts.stateDir, 'incoming', jobId),
         uploads: new Set(),
         reportEnd,
+        reportStart,
       };
       jobs.set(jobId, state);
-      return { token: state.token, incomingDir: state.incomingDir, binhostUrl: binhostUrl(job.partitionRel), ended };
+      return { token: state.token, incomingDir: state.incomingDir, binhostUrl: binhostUrl(job.partitionRel), ended, started };
     },
     unregisterJob: unregister,
     serveFile(urlPath, hostPath) {
