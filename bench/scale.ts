@@ -6,7 +6,9 @@
  * the per-subject overhead of the swarm executor against the local executor (target ≤ 1.5 s): the
  * same one-package subject built both ways on the manager, subject time against subject time.
  * Each run prints where its time went (bench/scale-parts.ts: phases, and the steps of each job).
- *   node --import=tsx bench/scale.ts [--wait S] [--only speedup|overhead] [--keep]
+ * binfarm runs its compiled copy, as an installed binfarm does (rebuilt first: bench/_compiled.ts),
+ * or its sources through jiti with --source.
+ *   node --import=tsx bench/scale.ts [--wait S] [--only speedup|overhead] [--keep] [--source]
  * SCALE_EVENTS=<prefix> also writes each run's JSON events to <prefix>-<round>.json.
  * Needs root (network namespaces, extra dockerd), like the test suite.
  */
@@ -17,17 +19,21 @@ import { startSwarmCluster } from '../test/helpers/swarm-cluster.ts';
 import { emergeFixtureImage } from '../test/fixtures/emerge/image.ts';
 import { swarmFarm, type JsonEvent } from '../test/swarm/swarm-farm.ts';
 import { formatParts, formatShape, medianParts, runShape, subjectParts } from './scale-parts.ts';
+import { binfarmCode } from './_compiled.ts';
 
 const wait = Number(process.argv[process.argv.indexOf('--wait') + 1]) || 20;
 const SUBJECTS = ['s1', 's2', 's3', 's4'];
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 
+const code = await binfarmCode();
+// BINFARM_LOADER empty: bin/binfarm.js runs dist/ (swarmFarm's default is tsx, for the tests).
+const env = { BINFARM_LOADER: '', ...code.env };
 const stage3 = await emergeFixtureImage();
 const cluster = await startSwarmCluster();
 try {
   await cluster.loadImage(stage3, ['A']);
   const cpus = ((await cluster.nodes.A.docker.info()) as { NCPU: number }).NCPU;
-  const farm = swarmFarm(cluster, 'scale', stage3);
+  const farm = swarmFarm(cluster, 'scale', stage3, { env });
   // A USE flag per round makes exactly the four subjects stale again (the base is not touched).
   const write = (round: number) =>
     farm.write({
@@ -63,7 +69,7 @@ try {
   };
 
   console.log(
-    `scale-out: 4 subjects, each job waiting ${wait} s and reserving ${cpus} CPUs (a whole node); load ${loadavg()
+    `scale-out: binfarm runs ${code.label}; 4 subjects, each job waiting ${wait} s and reserving ${cpus} CPUs (a whole node); load ${loadavg()
       .map((n) => n.toFixed(2))
       .join(' ')}`,
   );
@@ -79,7 +85,7 @@ try {
 
   if (only !== 'speedup') {
     // Per-subject overhead: one quick package, on the manager, local executor against swarm executor.
-    const quick = swarmFarm(cluster, 'overhead', stage3);
+    const quick = swarmFarm(cluster, 'overhead', stage3, { env });
     const subjectMs = async (executor: string, round: number) => {
       quick.write({ subjects: { q: { sets: { q: { 'app-misc/gamma': { use: [`r${round}`] } } }, placement: ['node.role==manager'] } }, run: { executor } });
       const r = await quick.run();

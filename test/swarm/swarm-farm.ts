@@ -42,7 +42,11 @@ export function failure(r: { stderr: string; events: JsonEvent[] }): string {
   return `${r.stderr}\n${errors.map((e) => JSON.stringify(e)).join('\n')}`.slice(-6000);
 }
 
-export function swarmFarm(cluster: SwarmCluster, name: string, stage3: string): SwarmFarm {
+/**
+ * `env` is added to the command's environment; by default it runs the sources through tsx, as the
+ * test suite does (a benchmark passes bench/_compiled.ts's choice instead).
+ */
+export function swarmFarm(cluster: SwarmCluster, name: string, stage3: string, farmOpts: { env?: Record<string, string> } = {}): SwarmFarm {
   const dir = mkdtempSync(join(tmpdir(), `binfarm-swarm-${name}-`));
   const stateDir = join(dir, 'state');
   const binhost = join(dir, 'binhost');
@@ -74,7 +78,7 @@ export function swarmFarm(cluster: SwarmCluster, name: string, stage3: string): 
     async run(args = [], opts = {}) {
       const child = cluster.runInA(['node', BIN, '--cwd', dir, '--json', 'run', ...args], {
         reject: false,
-        env: { DOCKER_HOST: `unix://${cluster.nodes.A.socketPath}`, BINFARM_LOADER: 'tsx' },
+        env: { DOCKER_HOST: `unix://${cluster.nodes.A.socketPath}`, BINFARM_LOADER: 'tsx', ...farmOpts.env },
         buffer: true,
       });
       pid = child.pid;
