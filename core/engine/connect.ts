@@ -5,7 +5,9 @@
  * `docker.tls` is set, DOCKER_TLS_VERIFY=1, DOCKER_CERT_PATH is set, or the port is 2376;
  * certificates come from `docker.tls`, DOCKER_CERT_PATH, or ~/.docker/{ca,cert,key}.pem.
  * ssh:// goes through binfarm's own SSH transport (core/engine/ssh-transport.ts): the host key must
- * be in known_hosts, the keys are `docker.ssh.identity` or ~/.ssh/id_*, then ssh-agent's.
+ * be in known_hosts, the keys are `docker.ssh.identity`, else the config's IdentityFile, else
+ * ~/.ssh/id_*, then ssh-agent's; host name, user, port, key and known_hosts files the URL or the
+ * config do not give come from ~/.ssh/config and /etc/ssh/ssh_config (core/engine/ssh-config.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
@@ -13,6 +15,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { DockerOptions } from 'dockerode';
 import { BinfarmError } from '../errors.ts';
 import { identityFiles } from './ssh-identity.ts';
+import { defaultSshConfig, readSshHostConfig } from './ssh-config.ts';
 import { SshDockerAgent } from './ssh-transport.ts';
 
 export interface DockerConnectionConfig {
@@ -71,20 +74,42 @@ export function resolveConnection(cfg: DockerConnectionConfig, env: NodeJS.Proce
   if (url.protocol === 'ssh:') {
     const home = env.HOME || homedir();
     const at = (p: string) => (isAbsolute(p) ? p : resolve(rootDir, p));
-    const port = url.port ? Number(url.port) : 22;
-    const username = decodeURIComponent(url.username) || env.USER || userInfo().username;
-    const display = `ssh://${username}@${url.hostname}${port === 22 ? '' : `:${port}`}`;
+    // What the URL leaves out comes from ~/.ssh/config and /etc/ssh/ssh_config, as for `ssh` (ssh-config.ts).
+    const sshc = readSshHostConfig(hostname, defaultSshConfig(home, env.USER || userInfo().username), {
+      user: decodeURIComponent(url.username) || undefined,
+      port: url.port ? Number(url.port) : undefined,
+    });
+    const { hostName, port, user: username } = sshc;
+    const display = `ssh://${username}@${url.hostname}${port === 22 ? '' : `:${port}`}${hostName === hostname ? '' : ` (${hostName})`}`;
+    if (sshc.proxy) {
+      throw new BinfarmError(
+        'E_DOCKER_UNREACHABLE',
+        `the Docker engine at ${display}: ${sshc.proxy.where} sets ${sshc.proxy.keyword} ${sshc.proxy.value}, and binfarm's SSH transport connects directly`,
+        {
+          hint: 'Point docker.host (DOCKER_HOST) at an address this machine reaches directly, e.g. the local end of a tunnel you keep open (`ssh -N -L`), or use a tcp:// engine with TLS.',
+          details: { host: display, reason: 'ssh-config', where: sshc.proxy.where },
+        },
+      );
+    }
     const agent = new SshDockerAgent({
-      host: hostname,
+      host: hostName,
       port,
       username,
       display,
-      knownHosts: cfg.ssh?.knownHosts ? [at(cfg.ssh.knownHosts)] : [join(home, '.ssh', 'known_hosts'), '/etc/ssh/ssh_known_hosts'],
-      identities: identityFiles(cfg.ssh?.identity ? at(cfg.ssh.identity) : undefined, home),
+      ...(sshc.hostKeyAlias ? { hostKeyAlias: sshc.hostKeyAlias } : {}),
+      knownHosts: cfg.ssh?.knownHosts
+        ? [at(cfg.ssh.knownHosts)]
+        : [...(sshc.userKnownHostsFiles ?? [join(home, '.ssh', 'known_hosts')]), ...(sshc.globalKnownHostsFiles ?? ['/etc/ssh/ssh_known_hosts'])],
+      identities: cfg.ssh?.identity
+        ? identityFiles(at(cfg.ssh.identity), home)
+        : sshc.identityFiles.length
+          ? sshc.identityFiles.map((file) => ({ file, explicit: false }))
+          : identityFiles(undefined, home),
       agent: env.SSH_AUTH_SOCK || undefined,
+      ...(sshc.connectTimeoutSeconds ? { readyTimeoutMs: sshc.connectTimeoutSeconds * 1000 } : {}),
     });
     // Plain HTTP over the agent's `docker system dial-stdio` channels; host and port only name the engine.
-    return { options: { ...base, protocol: 'http', host: hostname, port, agent } as DockerOptions, display, local: false };
+    return { options: { ...base, protocol: 'http', host: hostName, port, agent } as DockerOptions, display, local: false };
   }
 
   if (!['tcp:', 'http:', 'https:'].includes(url.protocol)) {

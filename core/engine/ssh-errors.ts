@@ -14,12 +14,14 @@ export interface SshEndpoint {
   username: string;
   /** `ssh://user@host:port`, for messages. */
   display: string;
+  /** The name known_hosts holds the key under instead of the host's (HostKeyAlias in the SSH client configuration). */
+  hostKeyAlias?: string;
   /** The known_hosts files that were read. */
   knownHosts: string[];
 }
 
 export function hostKeyError(at: SshEndpoint, v: Exclude<HostKeyVerdict, { ok: true }>): BinfarmError {
-  const name = knownHostsName(at.host, at.port);
+  const name = knownHostsName(at.hostKeyAlias ?? at.host, at.port);
   const scan = `ssh-keyscan${at.port === 22 ? '' : ` -p ${at.port}`} ${at.host}`;
   const details = { host: at.display, reason: `host-key-${v.why}`, fingerprint: v.fingerprint, knownHosts: at.knownHosts };
   if (v.why === 'unknown') {
@@ -30,7 +32,7 @@ export function hostKeyError(at: SshEndpoint, v: Exclude<HostKeyVerdict, { ok: t
         hint:
           `binfarm trusts only host keys in known_hosts. Compare ${v.fingerprint} with the host's own (\`ssh-keygen -lf /etc/ssh/ssh_host_${v.type.replace(/^ssh-|-.*$/g, '')}_key.pub\` on it), ` +
           `then add it: \`${scan} >> ~/.ssh/known_hosts\` (or connect once with \`ssh${at.port === 22 ? '' : ` -p ${at.port}`} ${at.username}@${at.host}\`), ` +
-          'or name a file that holds it in docker.ssh.knownHosts.',
+          `${at.hostKeyAlias ? `under the name ${name} (your HostKeyAlias) ` : ''}or name a file that holds it in docker.ssh.knownHosts.`,
         details,
       },
     );

@@ -115,7 +115,7 @@ export class SshDockerAgent extends Agent {
     const t = this.target;
     const { default: ssh2 } = await import('ssh2');
     const keys = readIdentities(t.identities, t.display, (k) => ssh2.utils.parseKey(k));
-    const known = knownKeysFor(t.knownHosts, knownHostsName(t.host, t.port));
+    const known = knownKeysFor(t.knownHosts, knownHostsName(t.hostKeyAlias ?? t.host, t.port));
     const sock = await new Promise<Socket>((resolve, reject) => {
       const s = netConnect({ host: t.host, port: t.port });
       s.once('connect', () => resolve(s));

@@ -11,6 +11,7 @@ import test from 'ava';
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stage3FixtureImage } from '../fixtures/images.ts';
@@ -109,6 +110,34 @@ test.serial('with no key configured, the keys of ssh-agent (SSH_AUTH_SOCK) log i
   const without = await client({ host: ssh.host, ssh: { knownHosts: ssh.knownHosts } });
   t.is(without.details?.reason, 'auth', JSON.stringify(without));
   t.regex(String(without.message), /tried no key: none configured/);
+});
+
+test.serial('an alias of ~/.ssh/config: its HostName, Port, User, IdentityFile and UserKnownHostsFile log in, as for ssh', async (t) => {
+  const home = await tempDir(t);
+  const url = new URL(ssh.host);
+  await mkdir(join(home, '.ssh'));
+  const config = [
+    'Host builder',
+    `  HostName ${url.hostname}`,
+    `  Port ${url.port}`,
+    '  User root',
+    `  IdentityFile ${ssh.identity}`,
+    `  UserKnownHostsFile ${ssh.knownHosts}`,
+    'Host *',
+    '  Port 1',
+    '  IdentityFile ~/.ssh/id_none',
+  ].join('\n');
+  await writeFile(join(home, '.ssh', 'config'), `${config}\n`);
+  const r = await client({ host: 'ssh://builder' }, { HOME: home });
+  t.true(r.ok, JSON.stringify(r));
+  t.is(r.display, `ssh://root@builder:${url.port} (${url.hostname})`);
+  t.is(r.read, 'sent through the archive API\n');
+  // A host reached through a jump host is refused before any connection, naming where the config says so.
+  await writeFile(join(home, '.ssh', 'config'), `Host behind\n  HostName ${url.hostname}\n  ProxyJump gw.example\n${config}\n`);
+  const jumped = await client({ host: 'ssh://behind' }, { HOME: home });
+  t.is(jumped.code, 'E_DOCKER_UNREACHABLE', JSON.stringify(jumped));
+  t.is(jumped.details?.reason, 'ssh-config');
+  t.regex(String(jumped.message), /\.ssh\/config line 3 sets ProxyJump gw\.example, and binfarm's SSH transport connects directly/);
 });
 
 test.serial('a host key that is not in known_hosts is refused before logging in, with its fingerprint and how to add it', async (t) => {
