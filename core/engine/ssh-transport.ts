@@ -288,6 +288,10 @@ function stdioStream(ch: ClientChannel, at: SshEndpoint, dialStdio: boolean): St
     if (!s.push(d)) ch.pause();
   });
   ch.on('error', (e: Error) => s.destroy(e));
+  // A stream may fail before anyone listens (a spare whose dial-stdio finds no docker CLI): that
+  // must not be an unhandled 'error' that ends binfarm. Its user sees the failure through its own
+  // listener, or as a destroyed stream (take() opens another one then).
+  s.on('error', () => undefined);
   ch.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   ch.on('exit', (code: number | null) => (exitCode = code));
   let ended = false;
