@@ -24,6 +24,8 @@ export const IMAGE_LABEL = {
   pendingKey: 'binfarm.pending-key',
   /** The passed mark: the key the smoke tests passed for (or that had none to run). */
   tested: 'binfarm.tested',
+  /** Only on a swarm job image (core/executor/swarm/job-image.ts): the run it was made for; what nodes prune by (docs/scale-out.md). */
+  job: 'binfarm.job',
 } as const;
 
 /**

@@ -104,6 +104,20 @@ test.serial('two independent subjects run at once on two different nodes; a chil
   }
   t.deepEqual(await swarmServices(), []);
   t.deepEqual(await swarmSecrets(), []);
+  // What the nodes keep: the job images they pulled, labelled binfarm.job, which a node's
+  // `docker image prune -a --filter label=binfarm.job` takes (docs/scale-out.md#what-piles-up); the
+  // subject images made on the manager do not carry the label.
+  const jobImages = async () => (await cluster.nodes.B.docker.listImages({ filters: { label: ['binfarm.job'] } } as never)) as unknown as Array<{ Id: string }>;
+  t.true((await jobImages()).length >= 2, 'beta and gamma ran on B');
+  const alphaLabels = ((await cluster.nodes.A.docker.getImage(alphaImage[0]!.Id).inspect()) as { Config: { Labels: Record<string, string> } }).Config.Labels;
+  t.is(alphaLabels['binfarm.job'], undefined);
+  // A node removes a removed service's task containers in its own time: the images are in use until then.
+  for (let i = 0; i < 60 && (await taskContainers('B')).length; i++) await sleep(500);
+  const others = async () => (await cluster.nodes.B.docker.listImages()).length - (await jobImages()).length;
+  const before = await others();
+  await cluster.nodes.B.docker.pruneImages({ filters: { label: ['binfarm.job'], dangling: ['false'] } } as never);
+  t.deepEqual(await jobImages(), []);
+  t.is(await others(), before, 'no other image was pruned');
 });
 
 test.serial('binfarm doctor on the manager lists the nodes that take jobs and refuses a reservation no node can hold', async (t) => {

@@ -5,6 +5,7 @@
  * `registry.url` and pulled by the node by digest. The parent's layers are shared: a node pulls
  * them once. Its `binfarm.key` labels are emptied, as for a kept failed build
  * (core/emerge/failure.ts): inherited from the parent, they would make the planner take it for the parent.
+ * Nodes keep what they pulled; `binfarm.job` marks it for pruning (docs/scale-out.md#what-piles-up).
  */
 import { BinfarmError } from '../../errors.ts';
 import { IMAGE_LABEL } from '../../plan/image-labels.ts';
@@ -28,7 +29,15 @@ export async function commitJobImage(session: SwarmSession, build: SubjectBuild)
   const id = await container.commit({
     repo,
     tag,
-    labels: { [IMAGE_LABEL.owned]: '1', [IMAGE_LABEL.subject]: subject.name, [IMAGE_LABEL.key]: '', [IMAGE_LABEL.tested]: '', [IMAGE_LABEL.binpkgs]: '' },
+    labels: {
+      [IMAGE_LABEL.owned]: '1',
+      [IMAGE_LABEL.subject]: subject.name,
+      [IMAGE_LABEL.key]: '',
+      [IMAGE_LABEL.tested]: '',
+      [IMAGE_LABEL.binpkgs]: '',
+      // What a node's `docker image prune --filter label=binfarm.job` takes: job images and nothing else.
+      [IMAGE_LABEL.job]: run.runId,
+    },
     comment: `binfarm job image of ${subject.name} (run ${run.runId})`,
   });
   // Only the registry copy is needed from here on; the local tag goes with the run.
