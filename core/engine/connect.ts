@@ -100,11 +100,7 @@ export function resolveConnection(cfg: DockerConnectionConfig, env: NodeJS.Proce
       knownHosts: cfg.ssh?.knownHosts
         ? [at(cfg.ssh.knownHosts)]
         : [...(sshc.userKnownHostsFiles ?? [join(home, '.ssh', 'known_hosts')]), ...(sshc.globalKnownHostsFiles ?? ['/etc/ssh/ssh_known_hosts'])],
-      identities: cfg.ssh?.identity
-        ? identityFiles(at(cfg.ssh.identity), home)
-        : sshc.identityFiles.length
-          ? sshc.identityFiles.map((file) => ({ file, explicit: false }))
-          : identityFiles(undefined, home),
+      identities: identityFiles(cfg.ssh?.identity ? at(cfg.ssh.identity) : undefined, home, sshc.identityFiles),
       agent: env.SSH_AUTH_SOCK || undefined,
       ...(sshc.connectTimeoutSeconds ? { readyTimeoutMs: sshc.connectTimeoutSeconds * 1000 } : {}),
     });

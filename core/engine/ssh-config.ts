@@ -105,15 +105,12 @@ export function readSshHostConfig(alias: string, src: SshConfigSource, given: { 
   read(src.systemConfig, 0, false);
 
   const one = (k: string) => found.get(k)?.args[0];
-  const port = found.get('port');
-  const out: SshHostConfig = {
-    hostName: hostNameOf(one('hostname'), alias),
-    user: given.user || one('user') || src.localUser,
-    port: given.port ?? (port ? numberIn(port.args[0]!, 1, 65535, port.where, 'Port', 'a port number (1-65535)') : 22),
-    identityFiles: [],
-  };
-  const tokens = { home: src.home, localUser: src.localUser, hostName: out.hostName, alias, port: out.port, user: out.user };
-  out.identityFiles = identityFiles.map((f) => expandSshTokens(f.file, tokens, f.where));
+  const portSet = found.get('port');
+  const hostName = hostNameOf(one('hostname'), alias);
+  const user = given.user || one('user') || src.localUser;
+  const port = given.port ?? (portSet ? numberIn(portSet.args[0]!, 1, 65535, portSet.where, 'Port', 'a port number (1-65535)') : 22);
+  const tokens = { home: src.home, localUser: src.localUser, hostName, alias, port, user };
+  const out: SshHostConfig = { hostName, user, port, identityFiles: identityFiles.map((f) => expandSshTokens(f.file, tokens, f.where)) };
   const files = (k: string) => {
     const f = found.get(k);
     return f && f.args.filter((a) => a.toLowerCase() !== 'none').map((a) => expandSshTokens(a, tokens, f.where));
@@ -215,7 +212,8 @@ function matchApplies(args: string[], at: { host: string; originalHost: string; 
       if (list === undefined) return false;
       const value =
         criterion === 'host' ? at.host : criterion === 'originalhost' ? at.originalHost : criterion === 'user' ? (at.user ?? at.localUser) : at.localUser;
-      r = listMatches(criterion.endsWith('user') ? value : value.toLowerCase(), criterion.endsWith('user') ? list : list.toLowerCase());
+      // Host names were folded to lower case already; user names are compared as they are.
+      r = listMatches(value, criterion.endsWith('user') ? list : list.toLowerCase());
     } else return false; // exec, canonical, final, localnetwork, tagged: not evaluated here, so never applied
     if (negate ? r : !r) ok = false;
   }

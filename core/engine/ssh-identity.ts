@@ -1,8 +1,9 @@
 /**
  * Which private keys an `ssh://` engine connection offers: `docker.ssh.identity` when set (it must
- * be readable and have no passphrase: binfarm cannot prompt), else ssh's default files that exist
- * (~/.ssh/id_ed25519, id_ecdsa, id_rsa), skipping those with a passphrase; ssh-agent's keys
- * (SSH_AUTH_SOCK) come after these (core/engine/ssh-transport.ts).
+ * be readable and have no passphrase: binfarm cannot prompt), else the IdentityFiles the SSH client
+ * configuration gives the host (core/engine/ssh-config.ts), else ssh's default files
+ * (~/.ssh/id_ed25519, id_ecdsa, id_rsa); of those two, the files that are missing or have a
+ * passphrase are skipped. ssh-agent's keys (SSH_AUTH_SOCK) come after these (core/engine/ssh-transport.ts).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,9 +15,10 @@ export interface IdentityFile {
   explicit: boolean;
 }
 
-export function identityFiles(configured: string | undefined, home: string): IdentityFile[] {
+export function identityFiles(configured: string | undefined, home: string, fromSshConfig: string[] = []): IdentityFile[] {
   if (configured) return [{ file: configured, explicit: true }];
-  return ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((n) => ({ file: join(home, '.ssh', n), explicit: false }));
+  const files = fromSshConfig.length ? fromSshConfig : ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((n) => join(home, '.ssh', n));
+  return files.map((file) => ({ file, explicit: false }));
 }
 
 /** Reads the keys; `parse` is ssh2's parseKey (an Error for a key it cannot use, e.g. one with a passphrase). */

@@ -103,17 +103,12 @@ test('a bad value or token is an error naming the file and line; ProxyJump and P
 });
 
 test('resolveConnection: an alias of ~/.ssh/config names the host, port and user the engine is reached at; a ProxyJump is refused', async (t) => {
-  const home = await tempDir(t);
-  await mkdir(join(home, '.ssh'));
-  await writeFile(join(home, '.ssh', 'config'), 'Host builder\n  HostName 10.1.2.3\n  Port 2222\n  User root\nHost hidden\n  ProxyJump gw\n');
+  const { home, userConfig } = await configs(t, 'Host builder\n  HostName 10.1.2.3\n  Port 2222\n  User root\nHost hidden\n  ProxyJump gw\n');
   const c = resolveConnection({ host: 'ssh://builder' }, { HOME: home, USER: 'alice' });
   t.is(c.display, 'ssh://root@builder:2222 (10.1.2.3)');
   t.like(c.options, { host: '10.1.2.3', port: 2222 });
   t.is(resolveConnection({ host: 'ssh://me@builder:22' }, { HOME: home, USER: 'alice' }).display, 'ssh://me@builder (10.1.2.3)');
   const e = t.throws(() => resolveConnection({ host: 'ssh://hidden' }, { HOME: home, USER: 'alice' }), { instanceOf: BinfarmError });
-  t.is(
-    e.message,
-    `the Docker engine at ssh://alice@hidden: ${join(home, '.ssh', 'config')} line 6 sets ProxyJump gw, and binfarm's SSH transport connects directly`,
-  );
+  t.is(e.message, `the Docker engine at ssh://alice@hidden: ${userConfig} line 6 sets ProxyJump gw, and binfarm's SSH transport connects directly`);
   t.regex(e.hint ?? '', /tunnel/);
 });
