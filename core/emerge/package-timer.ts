@@ -11,7 +11,7 @@ import { nowMs } from '../util/clock.ts';
 export class PackageTimer {
   private readonly inFlight = new Map<string, { t0: number; binary: boolean }>();
 
-  constructor(private readonly report: (ev: PackageProgress) => void, private readonly now: () => number = () => nowMs()) {}
+  constructor(private readonly report: (ev: PackageProgress) => void, private readonly now: () => number = nowMs) {}
 
   feed(ev: EmergeEvent | undefined): void {
     if (!ev) return;
