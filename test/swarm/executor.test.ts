@@ -113,11 +113,15 @@ test.serial('two independent subjects run at once on two different nodes; a chil
   t.is(alphaLabels['binfarm.job'], undefined);
   // A node removes a removed service's task containers in its own time: the images are in use until then.
   for (let i = 0; i < 60 && (await taskContainers('B')).length; i++) await sleep(500);
+  // An unused image without the label (the stage3, loaded here) must survive the prune.
+  await cluster.loadImage(stage3, ['B']);
   const others = async () => (await cluster.nodes.B.docker.listImages()).length - (await jobImages()).length;
   const before = await others();
+  t.true(before >= 1);
   await cluster.nodes.B.docker.pruneImages({ filters: { label: ['binfarm.job'], dangling: ['false'] } } as never);
   t.deepEqual(await jobImages(), []);
   t.is(await others(), before, 'no other image was pruned');
+  await cluster.nodes.B.docker.getImage(stage3).remove();
 });
 
 test.serial('binfarm doctor on the manager lists the nodes that take jobs and refuses a reservation no node can hold', async (t) => {
